@@ -1,0 +1,29 @@
+package dev.firebreak.schema;
+
+import java.util.List;
+
+/**
+ * Every Kafka topic the pipeline reads or writes. The one place topic names live: renaming one
+ * here is a migration, never a refactoring.
+ */
+public final class Topics {
+    /** Normalised audit events from every capture path, keyed by principal. */
+    public static final String AUDIT_EVENTS = "firebreak.audit.events.v1";
+    /** Input that could not be parsed, with the reason and the raw payload. */
+    public static final String AUDIT_DLQ = "firebreak.audit.dlq.v1";
+    /** Alerts for on-call: rule hits, refused and failed revocations. */
+    public static final String ALERTS = "firebreak.alerts.v1";
+    /** Orders to the kill switch, keyed by principal. */
+    public static final String KILLSWITCH_COMMANDS = "firebreak.killswitch.commands.v1";
+    /** One result per command and target, keyed by target. */
+    public static final String KILLSWITCH_RESULTS = "firebreak.killswitch.results.v1";
+    /** Debezium offsets of the ingest engine (compacted). */
+    public static final String INGEST_OFFSETS = "firebreak.ingest.offsets.v1";
+
+    /** The topics the pipeline creates at start-up (internal Streams topics excluded). */
+    public static final List<String> PIPELINE_TOPICS =
+            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS);
+
+    private Topics() {
+    }
+}

@@ -1,0 +1,97 @@
+package dev.firebreak.schema.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.avro.Schema;
+
+/**
+ * Speaks the Confluent Schema Registry REST API ({@code POST /subjects/{s}/versions},
+ * {@code GET /schemas/ids/{id}}), which Confluent, Apicurio (under {@code /apis/ccompat/v7}),
+ * Karapace and Redpanda all serve. No caching here; wrap it in {@link CachingSchemaRegistryClient}.
+ */
+public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI baseUrl;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    public HttpSchemaRegistryClient(String baseUrl, Duration timeout) {
+        String trimmed = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.baseUrl = URI.create(trimmed);
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    @Override
+    public int register(String subject, Schema schema) {
+        String body;
+        try {
+            body = JSON.writeValueAsString(Map.of("schemaType", "AVRO", "schema", schema.toString()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        String path = "/subjects/" + URLEncoder.encode(subject, StandardCharsets.UTF_8) + "/versions";
+        JsonNode answer = send(HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .header("Content-Type", CONTENT_TYPE)
+                .header("Accept", CONTENT_TYPE)
+                .POST(HttpRequest.BodyPublishers.ofString(body)), "register subject " + subject);
+        return requiredInt(answer, "id", "register subject " + subject);
+    }
+
+    @Override
+    public Schema schemaById(int id) {
+        JsonNode answer = send(HttpRequest.newBuilder(URI.create(baseUrl + "/schemas/ids/" + id))
+                .header("Accept", CONTENT_TYPE)
+                .GET(), "fetch schema id " + id);
+        JsonNode schema = answer.get("schema");
+        if (schema == null || !schema.isTextual()) {
+            throw new SchemaRegistryException("registry answer for schema id " + id + " has no schema", 200, null);
+        }
+        return new Schema.Parser().parse(schema.asText());
+    }
+
+    private JsonNode send(HttpRequest.Builder request, String what) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new SchemaRegistryException("schema registry at " + baseUrl + " unreachable (" + what + "): " + e, -1, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SchemaRegistryException("interrupted (" + what + ")", -1, e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw new SchemaRegistryException("schema registry at " + baseUrl + " refused to " + what + ": HTTP "
+                    + response.statusCode() + " " + response.body(), response.statusCode(), null);
+        }
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new SchemaRegistryException("schema registry answer to " + what + " is not JSON", response.statusCode(), e);
+        }
+    }
+
+    private static int requiredInt(JsonNode node, String field, String what) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.canConvertToInt()) {
+            throw new SchemaRegistryException("registry answer to " + what + " has no " + field + ": " + node, 200, null);
+        }
+        return value.asInt();
+    }
+
+    @Override
+    public String toString() {
+        return "HttpSchemaRegistryClient[" + baseUrl + "]";
+    }
+}

@@ -1,0 +1,18 @@
+package dev.firebreak.schema.serde;
+
+import org.apache.avro.Schema;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+final class SpecificRecords {
+    private SpecificRecords() {
+    }
+
+    static Schema schemaOf(Class<? extends SpecificRecord> type) {
+        Schema schema = SpecificData.get().getSchema(type);
+        if (schema == null || schema.getType() != Schema.Type.RECORD) {
+            throw new IllegalArgumentException(type.getName() + " is not a generated Avro record class");
+        }
+        return schema;
+    }
+}

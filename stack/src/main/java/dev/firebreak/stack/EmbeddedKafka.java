@@ -1,0 +1,101 @@
+package dev.firebreak.stack;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/** A real KRaft Kafka cluster inside this JVM (Kafka's own test kit), on loopback, free ports. */
+public final class EmbeddedKafka implements AutoCloseable {
+    private final KafkaClusterTestKit cluster;
+    private final int brokers;
+
+    private EmbeddedKafka(KafkaClusterTestKit cluster, int brokers) {
+        this.cluster = cluster;
+        this.brokers = brokers;
+    }
+
+    /** Formats and starts a cluster of 1 or 3 combined broker/controller nodes. */
+    public static EmbeddedKafka start(int brokers) {
+        if (brokers != 1 && brokers != 3) {
+            throw new IllegalArgumentException("brokers must be 1 or 3, was " + brokers);
+        }
+        short rf = (short) Math.min(3, brokers);
+        try {
+            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setCombined(true)
+                    .setNumBrokerNodes(brokers)
+                    .setNumControllerNodes(brokers)
+                    .build())
+                    .setConfigProp("offsets.topic.replication.factor", rf)
+                    .setConfigProp("transaction.state.log.replication.factor", rf)
+                    .setConfigProp("transaction.state.log.min.isr", 1)
+                    .setConfigProp("group.initial.rebalance.delay.ms", 0)
+                    .setConfigProp("auto.create.topics.enable", false)
+                    .setConfigProp("num.partitions", 1)
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            return new EmbeddedKafka(cluster, brokers);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting Kafka", e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Kafka cluster did not start: " + e.getMessage(), e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    /** Replication factor suitable for topics on this cluster. */
+    public short replicationFactor() {
+        return (short) Math.min(3, brokers);
+    }
+
+    /** Creates the topics that do not exist yet (single partition: ordering per principal is total). */
+    public void createTopics(Collection<String> names, Map<String, String> configs) {
+        try (Admin admin = admin()) {
+            List<NewTopic> topics = names.stream()
+                    .map(n -> new NewTopic(n, 1, replicationFactor()).configs(configs))
+                    .toList();
+            for (var entry : admin.createTopics(topics).values().entrySet()) {
+                try {
+                    entry.getValue().get();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + entry.getKey(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An admin client on this cluster; the caller closes it. */
+    public Admin admin() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return Admin.create(props);
+    }
+
+    @Override
+    public void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("Kafka cluster did not stop cleanly", e);
+        }
+    }
+}

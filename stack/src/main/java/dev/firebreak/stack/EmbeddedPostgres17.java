@@ -1,0 +1,105 @@
+package dev.firebreak.stack;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Map;
+
+/**
+ * A real PostgreSQL 17 server from the zonky binaries, configured for logical decoding and with
+ * durability back on (zonky turns fsync and synchronous_commit off, which would flatter latency).
+ */
+public final class EmbeddedPostgres17 implements AutoCloseable {
+    /** The superuser zonky creates; the operator login of the local stack. */
+    public static final String SUPERUSER = "postgres";
+    public static final String SUPERUSER_PASSWORD = "postgres";
+    public static final String DATABASE = "postgres";
+
+    private final EmbeddedPostgres server;
+    private final Path dataDirectory;
+
+    private EmbeddedPostgres17(EmbeddedPostgres server, Path dataDirectory) {
+        this.server = server;
+        this.dataDirectory = dataDirectory;
+    }
+
+    /** Starts a server with the settings Firebreak needs; {@code extra} overrides or adds server settings. */
+    public static EmbeddedPostgres17 start(Map<String, String> extra) {
+        try {
+            Path dir = Files.createTempDirectory("firebreak-pg");
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                    .setDataDirectory(dir)
+                    .setCleanDataDirectory(true)
+                    .setServerConfig("listen_addresses", "127.0.0.1")
+                    .setServerConfig("wal_level", "logical")
+                    .setServerConfig("max_wal_senders", "10")
+                    .setServerConfig("max_replication_slots", "10")
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
+                    .setServerConfig("max_connections", "200")
+                    .setServerConfig("password_encryption", "scram-sha-256");
+            extra.forEach(builder::setServerConfig);
+            EmbeddedPostgres server = builder.start();
+            EmbeddedPostgres17 pg = new EmbeddedPostgres17(server, dir);
+            pg.setSuperuserPassword();
+            return pg;
+        } catch (IOException | SQLException e) {
+            throw new IllegalStateException("PostgreSQL did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private void setSuperuserPassword() throws SQLException {
+        try (Connection c = connect(SUPERUSER, null); var st = c.createStatement()) {
+            st.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + SUPERUSER_PASSWORD + "'");
+        }
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
+    }
+
+    public String jdbcUrl() {
+        return jdbcUrl(DATABASE);
+    }
+
+    /** A new connection as the superuser. */
+    public Connection superuserConnection() throws SQLException {
+        return connect(SUPERUSER, SUPERUSER_PASSWORD);
+    }
+
+    /** A new connection to the default database as {@code user}. */
+    public Connection connect(String user, String password) throws SQLException {
+        var props = new java.util.Properties();
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        return DriverManager.getConnection(jdbcUrl(), props);
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            throw new IllegalStateException("PostgreSQL did not stop cleanly", e);
+        }
+    }
+}
