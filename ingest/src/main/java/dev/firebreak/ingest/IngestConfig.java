@@ -1,0 +1,129 @@
+package dev.firebreak.ingest;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Typed, validated settings of the PostgreSQL capture. Unknown Debezium and producer settings
+ * pass through under {@link #DEBEZIUM_PREFIX} and {@link #PRODUCER_PREFIX}.
+ *
+ * @param cluster          logical name of the watched PostgreSQL cluster; part of every principal
+ * @param pollIntervalMs   Debezium's wait when the replication stream is idle (its default of 500 ms
+ *                         alone would exceed the latency budget)
+ * @param offsetFlushIntervalMs how often Debezium offsets (and so the slot's confirmed LSN) are committed
+ */
+public record IngestConfig(
+        String cluster,
+        String pgHost,
+        int pgPort,
+        String pgDatabase,
+        String pgUser,
+        String pgPassword,
+        String slotName,
+        String publication,
+        String messagePrefix,
+        int statementMaxChars,
+        boolean installTriggers,
+        String bootstrapServers,
+        String registryUrl,
+        int offsetsReplicationFactor,
+        long pollIntervalMs,
+        long offsetFlushIntervalMs,
+        Map<String, String> debezium,
+        Map<String, String> producer) {
+
+    public static final String PREFIX = "firebreak.ingest.";
+    public static final String DEBEZIUM_PREFIX = PREFIX + "debezium.";
+    public static final String PRODUCER_PREFIX = PREFIX + "kafka.producer.";
+    public static final String DEFAULT_MESSAGE_PREFIX = "firebreak.audit.v1";
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    public IngestConfig {
+        require(NAME.matcher(cluster).matches(), "cluster", cluster, "a name matching " + NAME);
+        require(pgPort > 0 && pgPort < 65536, "pg.port", pgPort, "1..65535");
+        require(pgHost != null && !pgHost.isBlank(), "pg.host", pgHost, "a host name");
+        require(pgUser != null && !pgUser.isBlank(), "pg.user", pgUser, "a role name");
+        require(slotName.matches("[a-z0-9_]{1,63}"), "slot", slotName, "lower-case letters, digits and _ (a replication slot name)");
+        require(pollIntervalMs >= 1 && pollIntervalMs <= 10_000, "poll.interval.ms", pollIntervalMs, "1..10000");
+        require(offsetFlushIntervalMs >= 0, "offset.flush.interval.ms", offsetFlushIntervalMs, ">= 0");
+        require(offsetsReplicationFactor >= 1, "offsets.replication.factor", offsetsReplicationFactor, ">= 1");
+        require(bootstrapServers != null && !bootstrapServers.isBlank(), "kafka.bootstrap.servers", bootstrapServers, "host:port[,host:port]");
+        debezium = Map.copyOf(debezium);
+        producer = Map.copyOf(producer);
+    }
+
+    /** Settings for a local stack: defaults everywhere else. */
+    public static IngestConfig of(String cluster, String host, int port, String database, String user, String password,
+                                  String bootstrapServers, String registryUrl, int offsetsReplicationFactor) {
+        return new IngestConfig(cluster, host, port, database, user, password, "firebreak_" + cluster.replace('-', '_'),
+                "firebreak_audit", DEFAULT_MESSAGE_PREFIX, 2048, true, bootstrapServers, registryUrl,
+                offsetsReplicationFactor, 1, 1000, Map.of(), Map.of());
+    }
+
+    /** Reads {@code firebreak.ingest.*} keys; anything missing takes its default. */
+    public static IngestConfig fromMap(Map<String, String> map) {
+        String cluster = get(map, "cluster", "main");
+        return new IngestConfig(
+                cluster,
+                get(map, "pg.host", "127.0.0.1"),
+                intOf(map, "pg.port", "5432"),
+                get(map, "pg.database", "postgres"),
+                get(map, "pg.user", "postgres"),
+                map.get(PREFIX + "pg.password"),
+                get(map, "slot", "firebreak_" + cluster.replace('-', '_')),
+                get(map, "publication", "firebreak_audit"),
+                get(map, "message.prefix", DEFAULT_MESSAGE_PREFIX),
+                intOf(map, "statement.max.chars", "2048"),
+                boolOf(map, "install.triggers", "true"),
+                get(map, "kafka.bootstrap.servers", "127.0.0.1:9092"),
+                get(map, "schema.registry.url", "http://127.0.0.1:8080/apis/ccompat/v7"),
+                intOf(map, "offsets.replication.factor", "3"),
+                intOf(map, "poll.interval.ms", "1"),
+                intOf(map, "offset.flush.interval.ms", "1000"),
+                withPrefix(map, DEBEZIUM_PREFIX),
+                withPrefix(map, PRODUCER_PREFIX));
+    }
+
+    @Override
+    public String toString() {
+        return "IngestConfig[cluster=" + cluster + ", pg=" + pgUser + "@" + pgHost + ":" + pgPort + "/" + pgDatabase
+                + ", slot=" + slotName + ", publication=" + publication + ", kafka=" + bootstrapServers
+                + ", registry=" + registryUrl + ", pollIntervalMs=" + pollIntervalMs + "]";
+    }
+
+    private static String get(Map<String, String> map, String key, String fallback) {
+        return map.getOrDefault(PREFIX + key, fallback);
+    }
+
+    private static int intOf(Map<String, String> map, String key, String fallback) {
+        String value = get(map, key, fallback);
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(PREFIX + key + "=" + value + " is not an integer");
+        }
+    }
+
+    private static boolean boolOf(Map<String, String> map, String key, String fallback) {
+        String value = get(map, key, fallback).trim();
+        require(value.equals("true") || value.equals("false"), key, value, "true, false");
+        return Boolean.parseBoolean(value);
+    }
+
+    private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+
+    private static void require(boolean ok, String key, Object value, String allowed) {
+        if (!ok) {
+            throw new IllegalArgumentException("invalid " + PREFIX + key + "=" + value + "; allowed: " + allowed);
+        }
+    }
+}

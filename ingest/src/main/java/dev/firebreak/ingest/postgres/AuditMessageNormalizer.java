@@ -1,0 +1,158 @@
+package dev.firebreak.ingest.postgres;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firebreak.schema.AffectedObject;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.AuditSource;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns the JSON body of a Firebreak logical decoding message (written by {@code firebreak.emit})
+ * into an {@link AuditEvent}. Pure: no I/O, so every malformed shape is unit-testable.
+ */
+public final class AuditMessageNormalizer {
+    /** Versions of the message body this normaliser understands. */
+    static final Set<Integer> SUPPORTED_VERSIONS = Set.of(1);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String cluster;
+
+    public AuditMessageNormalizer(String cluster) {
+        this.cluster = cluster;
+    }
+
+    /** The principal of a PostgreSQL login role in this cluster. */
+    public static String principalOf(String cluster, String role) {
+        return "pg:" + cluster + "/" + role;
+    }
+
+    /**
+     * @param content the message body
+     * @param lsn WAL position of the message; it makes the event id deterministic across replays
+     * @param capturedTimeUs when ingest read it, epoch microseconds
+     */
+    public AuditEvent normalize(byte[] content, long lsn, long capturedTimeUs) throws MalformedMessageException {
+        JsonNode body = parse(content);
+        int version = requiredLong(body, "v").intValue();
+        if (!SUPPORTED_VERSIONS.contains(version)) {
+            throw new MalformedMessageException("unsupported message version " + version + " (supported: " + SUPPORTED_VERSIONS + ")");
+        }
+        String sessionUser = requiredText(body, "session_user");
+        String statement = optionalText(body, "statement");
+        Long statementLength = optionalLong(body, "statement_length");
+        Long pid = optionalLong(body, "backend_pid");
+        return AuditEvent.newBuilder()
+                .setEventId("pg:" + cluster + "/" + Long.toUnsignedString(lsn, 16))
+                .setPrincipal(principalOf(cluster, sessionUser))
+                .setSource(AuditSource.POSTGRES_EVENT_TRIGGER)
+                .setAction(requiredText(body, "tag"))
+                .setEventTimeUs(requiredLong(body, "clock_us"))
+                .setCapturedTimeUs(capturedTimeUs)
+                .setCluster(cluster)
+                .setDatabase(optionalText(body, "database"))
+                .setSessionUser(sessionUser)
+                .setEffectiveUser(optionalText(body, "effective_user"))
+                .setBackendPid(pid == null ? null : pid.intValue())
+                .setTxid(optionalLong(body, "txid"))
+                .setApplicationName(optionalText(body, "application_name"))
+                .setClientAddr(optionalText(body, "client_addr"))
+                .setStatement(statement)
+                .setStatementTruncated(statement != null && statementLength != null && statementLength > statement.length())
+                .setObjects(objects(body))
+                .setRowCount(null)
+                .setLsn(lsn)
+                .setAttributes(attributes(body))
+                .build();
+    }
+
+    private static Map<String, String> attributes(JsonNode body) throws MalformedMessageException {
+        Map<String, String> attributes = new java.util.HashMap<>();
+        attributes.put("trigger", requiredText(body, "kind"));
+        String roleSetting = optionalText(body, "role_setting");
+        if (roleSetting != null && !"none".equals(roleSetting)) {
+            attributes.put("role_setting", roleSetting);
+        }
+        return attributes;
+    }
+
+    private static List<AffectedObject> objects(JsonNode body) throws MalformedMessageException {
+        JsonNode array = body.get("objects");
+        if (array == null || array.isNull()) {
+            return List.of();
+        }
+        if (!array.isArray()) {
+            throw new MalformedMessageException("field 'objects' must be an array, was " + array.getNodeType());
+        }
+        List<AffectedObject> objects = new ArrayList<>(array.size());
+        for (JsonNode o : array) {
+            objects.add(AffectedObject.newBuilder()
+                    .setObjectType(requiredText(o, "type"))
+                    .setSchemaName(optionalText(o, "schema"))
+                    .setObjectName(optionalText(o, "name"))
+                    .setIdentity(requiredText(o, "identity"))
+                    .setOriginal(!o.has("original") || o.get("original").asBoolean(true))
+                    .build());
+        }
+        return objects;
+    }
+
+    private static JsonNode parse(byte[] content) throws MalformedMessageException {
+        if (content == null || content.length == 0) {
+            throw new MalformedMessageException("empty message body");
+        }
+        try {
+            JsonNode node = JSON.readTree(new String(content, StandardCharsets.UTF_8));
+            if (node == null || !node.isObject()) {
+                throw new MalformedMessageException("message body is not a JSON object");
+            }
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new MalformedMessageException("message body is not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private static String requiredText(JsonNode node, String field) throws MalformedMessageException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull() || !value.isValueNode() || value.asText().isEmpty()) {
+            throw new MalformedMessageException("required field '" + field + "' missing or empty");
+        }
+        return value.asText();
+    }
+
+    private static String optionalText(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private static Long requiredLong(JsonNode node, String field) throws MalformedMessageException {
+        Long value = optionalLong(node, field);
+        if (value == null) {
+            throw new MalformedMessageException("required field '" + field + "' missing");
+        }
+        return value;
+    }
+
+    private static Long optionalLong(JsonNode node, String field) throws MalformedMessageException {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (value.canConvertToLong() && value.isIntegralNumber()) {
+            return value.asLong();
+        }
+        if (value.isTextual()) {
+            try {
+                return Long.parseLong(value.asText());
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+        }
+        throw new MalformedMessageException("field '" + field + "' must be an integer, was '" + value.asText() + "'");
+    }
+}

@@ -1,0 +1,178 @@
+package dev.firebreak.ingest.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.schema.AffectedObject;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.AuditSource;
+import dev.firebreak.schema.DeadLetter;
+import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.serde.RegistryAvroDeserializer;
+import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.stack.EmbeddedKafka;
+import dev.firebreak.stack.EmbeddedPostgres17;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The capture path on a real PostgreSQL 17 and a real KRaft Kafka. */
+class PostgresCaptureIT {
+    private static final String REGISTRY = "mem://ingest-it";
+    private static EmbeddedPostgres17 pg;
+    private static EmbeddedKafka kafka;
+    private static PostgresCapture capture;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pg = EmbeddedPostgres17.start(Map.of());
+        kafka = EmbeddedKafka.start(1);
+        kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
+        capture = new PostgresCapture(IngestConfig.of("it", pg.host(), pg.port(), EmbeddedPostgres17.DATABASE,
+                EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD, kafka.bootstrapServers(), REGISTRY, 1),
+                new SimpleMeterRegistry());
+        capture.start(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (capture != null) {
+            capture.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void dropsAreCapturedWithWhoDidItBeforeCommit() throws Exception {
+        String role = "agent_" + UUID.randomUUID().toString().substring(0, 8);
+        createRoleOwningTables(role, "s_" + role, 3);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+             Connection agent = pg.connect(role, "pw")) {
+            agent.setAutoCommit(false);
+            try (Statement st = agent.createStatement()) {
+                st.execute("SET application_name = 'rogue-agent'");
+                st.execute("DROP TABLE s_" + role + ".t0");
+                // the transaction stays open: the event must arrive anyway
+                List<AuditEvent> events = pollUntil(consumer, 1, e -> e.getPrincipal().equals("pg:it/" + role)
+                        && e.getAttributes().get("trigger").equals("sql_drop"));
+                AuditEvent drop = events.get(0);
+                assertThat(drop.getAction()).isEqualTo("DROP TABLE");
+                assertThat(drop.getSource()).isEqualTo(AuditSource.POSTGRES_EVENT_TRIGGER);
+                assertThat(drop.getSessionUser()).isEqualTo(role);
+                assertThat(drop.getEffectiveUser()).isEqualTo(role);
+                assertThat(drop.getApplicationName()).isEqualTo("rogue-agent");
+                assertThat(drop.getClientAddr()).isEqualTo("127.0.0.1");
+                assertThat(drop.getBackendPid()).isPositive();
+                assertThat(drop.getTxid()).isNotNull();
+                assertThat(drop.getStatement()).isEqualTo("DROP TABLE s_" + role + ".t0");
+                assertThat(drop.getLsn()).isNotNull();
+                assertThat(drop.getEventId()).isEqualTo("pg:it/" + Long.toUnsignedString(drop.getLsn(), 16));
+                assertThat(drop.getObjects()).extracting(AffectedObject::getObjectType, AffectedObject::getIdentity)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple("table", "s_" + role + ".t0"));
+            }
+            agent.rollback();
+        }
+    }
+
+    @Test
+    void dropSchemaCascadeListsEveryTable() throws Exception {
+        String role = "agent_" + UUID.randomUUID().toString().substring(0, 8);
+        createRoleOwningTables(role, "s_" + role, 25);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+             Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            st.execute("DROP SCHEMA s_" + role + " CASCADE");
+            AuditEvent drop = pollUntil(consumer, 1, e -> e.getPrincipal().equals("pg:it/" + role)
+                    && e.getAction().equals("DROP SCHEMA") && e.getAttributes().get("trigger").equals("sql_drop")).get(0);
+            assertThat(drop.getObjects().stream().filter(o -> o.getObjectType().equals("table")).count()).isEqualTo(25);
+            assertThat(drop.getObjects()).anyMatch(o -> o.getObjectType().equals("schema") && o.getOriginal());
+        }
+    }
+
+    @Test
+    void otherRolesCannotForgeMessages() throws Exception {
+        String role = "forger_" + UUID.randomUUID().toString().substring(0, 8);
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+        }
+        try (Connection forger = pg.connect(role, "pw"); Statement st = forger.createStatement()) {
+            assertThatThrownBy(() -> st.execute("SELECT pg_logical_emit_message(false, 'firebreak.audit.v1', "
+                    + "'{\"v\":1,\"session_user\":\"postgres\"}', true)"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied");
+        }
+    }
+
+    @Test
+    void unparseableMessageGoesToTheDeadLetterTopicAndCaptureGoesOn() throws Exception {
+        String marker = "not json " + UUID.randomUUID();
+        try (KafkaConsumer<String, DeadLetter> dlq = consumer(DeadLetter.class, Topics.AUDIT_DLQ);
+             KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+             Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("SELECT pg_logical_emit_message(false, 'firebreak.audit.v1', '" + marker + "', true)");
+            DeadLetter letter = pollUntil(dlq, 1,
+                    d -> new String(d.getPayload().array(), StandardCharsets.UTF_8).equals(marker)).get(0);
+            assertThat(letter.getReason()).contains("not JSON");
+            assertThat(letter.getOrigin()).contains("lsn=");
+            st.execute("CREATE TABLE after_dlq (id int)");
+            pollUntil(events, 1, e -> e.getAction().equals("CREATE TABLE")
+                    && e.getStatement().contains("after_dlq"));
+        }
+    }
+
+    private static void createRoleOwningTables(String role, String schema, int tables) throws SQLException {
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+            st.execute("CREATE SCHEMA " + schema + " AUTHORIZATION " + role);
+            for (int i = 0; i < tables; i++) {
+                st.execute("CREATE TABLE " + schema + ".t" + i + " (id int primary key, v text)");
+                st.execute("ALTER TABLE " + schema + ".t" + i + " OWNER TO " + role);
+            }
+        }
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> KafkaConsumer<String, T> consumer(
+            Class<T> type, String topic) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        KafkaConsumer<String, T> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new RegistryAvroDeserializer<>(type, SchemaRegistries.forUrl(REGISTRY)));
+        consumer.subscribe(List.of(topic));
+        return consumer;
+    }
+
+    private static <T> List<T> pollUntil(KafkaConsumer<String, T> consumer, int count, java.util.function.Predicate<T> match) {
+        List<T> found = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (found.size() < count && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                if (match.test(r.value())) {
+                    found.add(r.value());
+                }
+            });
+        }
+        assertThat(found).as("matching records within 30 s").hasSizeGreaterThanOrEqualTo(count);
+        return found;
+    }
+}
