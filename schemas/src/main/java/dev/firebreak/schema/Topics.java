@@ -1,6 +1,8 @@
 package dev.firebreak.schema;
 
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
 
 /**
  * Every Kafka topic the pipeline reads or writes. The one place topic names live: renaming one
@@ -23,6 +25,14 @@ public final class Topics {
     /** The topics the pipeline creates at start-up (internal Streams topics excluded). */
     public static final List<String> PIPELINE_TOPICS =
             List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS);
+
+    /** The value schema of every pipeline topic, registered at start-up under {@code <topic>-value}. */
+    public static final Map<String, Schema> VALUE_SCHEMAS = Map.of(
+            AUDIT_EVENTS, AuditEvent.getClassSchema(),
+            AUDIT_DLQ, DeadLetter.getClassSchema(),
+            ALERTS, Alert.getClassSchema(),
+            KILLSWITCH_COMMANDS, RevokeCommand.getClassSchema(),
+            KILLSWITCH_RESULTS, RevocationResult.getClassSchema());
 
     private Topics() {
     }

@@ -42,6 +42,9 @@ public final class AuditSink implements AutoCloseable {
         var registry = SchemaRegistries.forUrl(registryUrl);
         this.events = new RegistryAvroSerializer<>(AuditEvent.class, registry, false);
         this.deadLetters = new RegistryAvroSerializer<>(DeadLetter.class, registry, false);
+        // Fetch topic metadata now: the first send would otherwise wait for it mid-burst.
+        producer.partitionsFor(Topics.AUDIT_EVENTS);
+        producer.partitionsFor(Topics.AUDIT_DLQ);
     }
 
     public Future<RecordMetadata> send(AuditEvent event) {

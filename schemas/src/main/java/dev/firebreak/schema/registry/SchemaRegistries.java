@@ -27,6 +27,15 @@ public final class SchemaRegistries {
         return CLIENTS.computeIfAbsent(url, SchemaRegistries::create);
     }
 
+    /**
+     * Registers the value schema of every pipeline topic, so that a registry that is down or
+     * refuses a schema fails start-up, not the first burst, and no first record waits on it.
+     */
+    public static void registerPipelineSchemas(String url) {
+        SchemaRegistryClient client = forUrl(url);
+        dev.firebreak.schema.Topics.VALUE_SCHEMAS.forEach((topic, schema) -> client.register(topic + "-value", schema));
+    }
+
     private static SchemaRegistryClient create(String url) {
         if (url.startsWith("mem://")) {
             return InMemorySchemaRegistry.scope(url.substring("mem://".length()));

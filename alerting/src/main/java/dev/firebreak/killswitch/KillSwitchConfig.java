@@ -1,0 +1,198 @@
+package dev.firebreak.killswitch;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Configuration of the kill switch, typed and validated when built: a bad value fails start-up with
+ * the key and what is allowed.
+ *
+ * @param cluster           logical name of the PostgreSQL cluster; targets {@code pg:<cluster>/<role>}
+ * @param jdbcUrl           {@code jdbc:postgresql://...} of the cluster (any database; roles are cluster-wide)
+ * @param user              the kill switch's own role (CREATEROLE with ADMIN on lockable roles, pg_signal_backend)
+ * @param password          password of {@code user}; never printed
+ * @param protectedRoles    roles that are never locked, in addition to superusers and {@code user}
+ * @param confirmTimeout    how long to wait for the role's sessions to disappear before reporting FAILED
+ * @param settle            after a role was locked, how long to keep watching for sessions whose login
+ *                          passed the check just before the lock committed (they register late)
+ * @param groupId           consumer group of the command consumer
+ * @param bootstrapServers  Kafka bootstrap servers
+ * @param schemaRegistryUrl {@code http(s)://...} or {@code mem://<scope>}
+ * @param dryRun            treat every command as a dry run
+ * @param consumerOverrides extra Kafka consumer settings ({@code kafka.consumer.*} with the prefix removed)
+ * @param producerOverrides extra Kafka producer settings ({@code kafka.producer.*} with the prefix removed)
+ */
+public record KillSwitchConfig(
+        String cluster,
+        String jdbcUrl,
+        String user,
+        String password,
+        List<String> protectedRoles,
+        Duration confirmTimeout,
+        Duration settle,
+        String groupId,
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        boolean dryRun,
+        Map<String, String> consumerOverrides,
+        Map<String, String> producerOverrides) {
+
+    public static final String PREFIX = "firebreak.killswitch.";
+    public static final String CLUSTER = PREFIX + "pg.cluster";
+    public static final String PG_URL = PREFIX + "pg.url";
+    public static final String PG_USER = PREFIX + "pg.user";
+    public static final String PG_PASSWORD = PREFIX + "pg.password";
+    public static final String PROTECTED_ROLES = PREFIX + "pg.protected.roles";
+    public static final String CONFIRM_TIMEOUT_MS = PREFIX + "pg.confirm.timeout.ms";
+    public static final String SETTLE_MS = PREFIX + "pg.settle.ms";
+    public static final String GROUP_ID = PREFIX + "group.id";
+    public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = PREFIX + "schema.registry.url";
+    public static final String DRY_RUN = PREFIX + "dry.run";
+    /** Pass-through prefix for Kafka consumer settings, e.g. {@code kafka.consumer.fetch.max.wait.ms}. */
+    public static final String CONSUMER_PREFIX = "kafka.consumer.";
+    /** Pass-through prefix for Kafka producer settings, e.g. {@code kafka.producer.compression.type}. */
+    public static final String PRODUCER_PREFIX = "kafka.producer.";
+
+    public static final String DEFAULT_GROUP_ID = "firebreak-killswitch";
+    public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_SETTLE = Duration.ofMillis(25);
+
+    private static final Set<String> KEYS = Set.of(CLUSTER, PG_URL, PG_USER, PG_PASSWORD, PROTECTED_ROLES,
+            CONFIRM_TIMEOUT_MS, SETTLE_MS, GROUP_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, DRY_RUN);
+    // Settings the kill switch's correctness depends on (manual commit after acked results, acks=all,
+    // its own serdes); an override would silently break at-least-once, so it is rejected.
+    private static final Set<String> FIXED_CONSUMER = Set.of("enable.auto.commit", "key.deserializer",
+            "value.deserializer", "group.id", "bootstrap.servers");
+    private static final Set<String> FIXED_PRODUCER = Set.of("acks", "enable.idempotence", "key.serializer",
+            "value.serializer", "bootstrap.servers");
+
+    public KillSwitchConfig {
+        List<String> errors = new ArrayList<>();
+        if (blank(cluster) || cluster.contains("/")) {
+            errors.add(CLUSTER + " is required: a cluster name without '/' (targets look like pg:<cluster>/<role>)");
+        }
+        if (blank(jdbcUrl) || !jdbcUrl.startsWith("jdbc:postgresql://")) {
+            errors.add(PG_URL + " is required: jdbc:postgresql://<host>:<port>/<database>");
+        }
+        if (blank(user)) {
+            errors.add(PG_USER + " is required: the kill switch's own PostgreSQL role");
+        }
+        password = password == null ? "" : password;
+        protectedRoles = List.copyOf(protectedRoles == null ? List.of() : protectedRoles);
+        if (protectedRoles.stream().anyMatch(String::isEmpty)) {
+            errors.add(PROTECTED_ROLES + " contains an empty role name; allowed: comma-separated role names");
+        }
+        if (confirmTimeout == null || confirmTimeout.toMillis() < 1 || confirmTimeout.toMillis() > 60_000) {
+            errors.add(CONFIRM_TIMEOUT_MS + " must be 1..60000 (milliseconds), was " + millis(confirmTimeout));
+        }
+        if (settle == null || settle.isNegative() || settle.toMillis() > 1_000) {
+            errors.add(SETTLE_MS + " must be 0..1000 (milliseconds), was " + millis(settle));
+        }
+        if (blank(groupId)) {
+            errors.add(GROUP_ID + " must not be blank");
+        }
+        if (blank(bootstrapServers)) {
+            errors.add(BOOTSTRAP_SERVERS + " is required: host:port[,host:port...]");
+        }
+        if (blank(schemaRegistryUrl) || !(schemaRegistryUrl.startsWith("http://")
+                || schemaRegistryUrl.startsWith("https://") || schemaRegistryUrl.startsWith("mem://"))) {
+            errors.add(SCHEMA_REGISTRY_URL + " is required: http://..., https://... or mem://<scope>");
+        }
+        consumerOverrides = Map.copyOf(consumerOverrides == null ? Map.of() : consumerOverrides);
+        producerOverrides = Map.copyOf(producerOverrides == null ? Map.of() : producerOverrides);
+        consumerOverrides.keySet().stream().filter(FIXED_CONSUMER::contains).sorted().forEach(k -> errors.add(
+                CONSUMER_PREFIX + k + " cannot be overridden; fixed by the kill switch: " + new TreeSet<>(FIXED_CONSUMER)));
+        producerOverrides.keySet().stream().filter(FIXED_PRODUCER::contains).sorted().forEach(k -> errors.add(
+                PRODUCER_PREFIX + k + " cannot be overridden; fixed by the kill switch: " + new TreeSet<>(FIXED_PRODUCER)));
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + String.join("; ", errors));
+        }
+    }
+
+    /**
+     * Reads the configuration from flat string keys ({@link #PG_URL} and friends). Keys outside
+     * {@value #PREFIX}, {@value #CONSUMER_PREFIX} and {@value #PRODUCER_PREFIX} are ignored, so one map
+     * can configure every service; an unknown key under {@value #PREFIX} is a typo and fails.
+     */
+    public static KillSwitchConfig fromMap(Map<String, String> map) {
+        List<String> unknown = map.keySet().stream()
+                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
+                    + "; allowed: " + new TreeSet<>(KEYS));
+        }
+        String roles = map.getOrDefault(PROTECTED_ROLES, "");
+        return new KillSwitchConfig(
+                map.get(CLUSTER),
+                map.get(PG_URL),
+                map.get(PG_USER),
+                map.getOrDefault(PG_PASSWORD, ""),
+                roles.isBlank() ? List.of() : Arrays.stream(roles.split(",", -1)).map(String::strip).toList(),
+                Duration.ofMillis(parseLong(map, CONFIRM_TIMEOUT_MS, DEFAULT_CONFIRM_TIMEOUT.toMillis())),
+                Duration.ofMillis(parseLong(map, SETTLE_MS, DEFAULT_SETTLE.toMillis())),
+                map.getOrDefault(GROUP_ID, DEFAULT_GROUP_ID),
+                map.get(BOOTSTRAP_SERVERS),
+                map.get(SCHEMA_REGISTRY_URL),
+                parseBoolean(map, DRY_RUN),
+                withPrefix(map, CONSUMER_PREFIX),
+                withPrefix(map, PRODUCER_PREFIX));
+    }
+
+    /** Everything except the password, which is masked; the JDBC URL's password parameter too. */
+    @Override
+    public String toString() {
+        return "KillSwitchConfig[cluster=" + cluster + ", jdbcUrl=" + jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1****")
+                + ", user=" + user + ", password=****, protectedRoles=" + protectedRoles
+                + ", confirmTimeout=" + confirmTimeout + ", settle=" + settle + ", groupId=" + groupId
+                + ", bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
+                + ", dryRun=" + dryRun + ", consumerOverrides=" + consumerOverrides
+                + ", producerOverrides=" + producerOverrides + "]";
+    }
+
+    private static long parseLong(Map<String, String> map, String key, long defaultValue) {
+        String value = map.get(key);
+        if (value == null || value.isBlank()) {
+            return defaultValue;
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + key
+                    + " must be a whole number of milliseconds, was '" + value + "'");
+        }
+    }
+
+    private static boolean parseBoolean(Map<String, String> map, String key) {
+        String value = map.getOrDefault(key, "false").strip();
+        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
+            return Boolean.parseBoolean(value);
+        }
+        throw new IllegalArgumentException("invalid kill switch configuration: " + key
+                + " must be true or false, was '" + value + "'");
+    }
+
+    private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String millis(Duration d) {
+        return d == null ? "null" : d.toMillis() + "";
+    }
+}

@@ -1,0 +1,290 @@
+package dev.firebreak.killswitch;
+
+import dev.firebreak.killswitch.postgres.PostgresRevoker;
+import dev.firebreak.schema.Alert;
+import dev.firebreak.schema.AlertKind;
+import dev.firebreak.schema.Response;
+import dev.firebreak.schema.RevocationResult;
+import dev.firebreak.schema.RevokeCommand;
+import dev.firebreak.schema.Severity;
+import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.schema.registry.SchemaRegistryClient;
+import dev.firebreak.schema.serde.RegistryAvroDeserializer;
+import dev.firebreak.schema.serde.RegistryAvroSerializer;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The kill switch as a service: consumes {@link Topics#KILLSWITCH_COMMANDS}, executes each command with
+ * a {@link KillSwitch}, publishes one {@link RevocationResult} per target to
+ * {@link Topics#KILLSWITCH_RESULTS} (key = target) and the CRITICAL alerts of refused or failed targets
+ * to {@link Topics#ALERTS} (key = principal), and commits the command's offset only after all of those
+ * were acknowledged. A crash in between replays the command, which revocation's idempotence makes safe.
+ *
+ * <p>Clients are tuned for latency: the consumer fetches with {@code fetch.max.wait.ms=5}, the
+ * producer sends with {@code linger.ms=0} and {@code acks=all}. Runs on its own thread after
+ * {@link #start()}; {@link #close()} stops it and closes the revokers. Gauge {@value #UP} is 1 while
+ * the loop runs.
+ */
+public final class KillSwitchService implements Runnable, AutoCloseable {
+    public static final String UP = "firebreak.killswitch.up";
+
+    private static final Logger log = LoggerFactory.getLogger(KillSwitchService.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final long RETRY_BACKOFF_MS = 1_000;
+
+    private final List<Revoker> revokers;
+    private final KillSwitch killSwitch;
+    private final KafkaConsumer<String, RevokeCommand> consumer;
+    private final KafkaProducer<String, byte[]> producer;
+    private final RegistryAvroSerializer<RevocationResult> results;
+    private final RegistryAvroSerializer<Alert> alerts;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean started;
+    private volatile boolean running = true;
+
+    /**
+     * Builds the service around the given revokers, which it then owns (closes). Does not start it.
+     *
+     * @param config   Kafka, registry and dry-run settings
+     * @param revokers one per target kind, see {@link KillSwitch}
+     * @param meters   metrics registry (e.g. the Prometheus one)
+     */
+    public KillSwitchService(KillSwitchConfig config, List<Revoker> revokers, MeterRegistry meters) {
+        this.revokers = List.copyOf(revokers);
+        this.killSwitch = new KillSwitch(revokers, config.dryRun(), meters);
+        SchemaRegistryClient registry = SchemaRegistries.forUrl(config.schemaRegistryUrl());
+        this.results = new RegistryAvroSerializer<>(RevocationResult.class, registry, false);
+        this.alerts = new RegistryAvroSerializer<>(Alert.class, registry, false);
+
+        Map<String, Object> consumerProps = new HashMap<>();
+        consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "firebreak-killswitch");
+        // A brand-new group must not miss commands issued before its first start; replays are harmless.
+        consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        consumerProps.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
+        consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
+        consumerProps.putAll(config.consumerOverrides());
+        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
+                new RegistryAvroDeserializer<>(RevokeCommand.class, registry));
+
+        Map<String, Object> producerProps = new HashMap<>();
+        producerProps.put(ProducerConfig.CLIENT_ID_CONFIG, "firebreak-killswitch");
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        producerProps.putAll(config.producerOverrides());
+        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+
+        Gauge.builder(UP, this, s -> s.isRunning() ? 1 : 0).description("1 while the kill switch consumes commands")
+                .register(meters);
+    }
+
+    /** Opens a {@link PostgresRevoker} for the configured cluster and starts the service on its own thread. */
+    public static KillSwitchService start(KillSwitchConfig config, MeterRegistry meters) {
+        PostgresRevoker postgres = PostgresRevoker.open(config);
+        try {
+            return new KillSwitchService(config, List.of(postgres), meters).start();
+        } catch (RuntimeException e) {
+            postgres.close();
+            throw e;
+        }
+    }
+
+    /** Starts {@link #run()} on a new thread named {@code firebreak-killswitch}. */
+    public KillSwitchService start() {
+        Thread thread = new Thread(this, "firebreak-killswitch");
+        thread.start();
+        return this;
+    }
+
+    /** Whether the command loop is running. */
+    public boolean isRunning() {
+        return running && stopped.getCount() > 0 && started();
+    }
+
+    private synchronized boolean started() {
+        return started;
+    }
+
+    /** The command loop; returns after {@link #close()} or a fatal error. */
+    @Override
+    public void run() {
+        synchronized (this) {
+            if (started || !running) {
+                throw new IllegalStateException("kill switch service already started or closed");
+            }
+            started = true;
+        }
+        try {
+            consumer.subscribe(List.of(Topics.KILLSWITCH_COMMANDS));
+            while (running) {
+                ConsumerRecords<String, RevokeCommand> records;
+                try {
+                    records = consumer.poll(POLL);
+                } catch (RecordDeserializationException e) {
+                    skipUnreadable(e);
+                    continue;
+                }
+                for (ConsumerRecord<String, RevokeCommand> record : records) {
+                    if (!running || !handle(record)) {
+                        break; // on a publish failure the consumer was rewound; poll again from there
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                log.error("kill switch woken up unexpectedly; stopping", e);
+            }
+        } catch (RuntimeException e) {
+            log.error("kill switch stopped by an unexpected error: NO revoke command is executed until it is restarted", e);
+        } finally {
+            running = false;
+            closeQuietly(consumer);
+            closeQuietly(producer);
+            stopped.countDown();
+        }
+    }
+
+    /** Executes one command and publishes its outcomes; false if it must be retried after a rewind. */
+    private boolean handle(ConsumerRecord<String, RevokeCommand> record) {
+        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+        List<KillSwitch.Outcome> outcomes = record.value() == null ? List.of() : killSwitch.execute(record.value());
+        try {
+            List<Future<RecordMetadata>> acks = new ArrayList<>();
+            for (KillSwitch.Outcome outcome : outcomes) {
+                RevocationResult result = outcome.result();
+                acks.add(send(Topics.KILLSWITCH_RESULTS, result.getTarget(), results.serialize(Topics.KILLSWITCH_RESULTS, result)));
+                outcome.alert().ifPresent(a -> acks.add(send(Topics.ALERTS, a.getPrincipal(), alerts.serialize(Topics.ALERTS, a))));
+            }
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get();
+            }
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
+            return true;
+        } catch (WakeupException e) {
+            throw e;
+        } catch (ExecutionException | KafkaException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            log.error("kill switch could not publish the outcome of command at {}@{}; rewinding to execute it again",
+                    partition, record.offset(), cause);
+            consumer.seek(partition, record.offset());
+            backOff();
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            return false;
+        }
+    }
+
+    /** A command that cannot be decoded is a command not executed: skip it, but loudly. */
+    private void skipUnreadable(RecordDeserializationException e) {
+        TopicPartition partition = e.topicPartition();
+        log.error("kill switch cannot read the command at {}@{}; skipping it and alerting", partition, e.offset(), e);
+        long now = Micros.now();
+        Alert alert = Alert.newBuilder()
+                .setAlertId("killswitch:unreadable:" + partition + "@" + e.offset())
+                .setKind(AlertKind.REVOCATION_FAILED)
+                .setSeverity(Severity.CRITICAL)
+                .setRuleId("unknown")
+                .setPrincipal("unknown")
+                .setSummary("Kill switch could not read the revoke command at " + partition + "@" + e.offset()
+                        + " and did not execute it: " + e.getMessage())
+                .setResponse(Response.ALERT_ONLY)
+                .setWindowStartUs(0).setWindowEndUs(0).setObserved(0).setThreshold(0)
+                .setTriggerEventTimeUs(0)
+                .setCreatedTimeUs(now)
+                .build();
+        try {
+            send(Topics.ALERTS, alert.getPrincipal(), alerts.serialize(Topics.ALERTS, alert)).get();
+            consumer.seek(partition, e.offset() + 1);
+            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(e.offset() + 1)));
+        } catch (ExecutionException | KafkaException ex) {
+            log.error("kill switch could not alert about the unreadable command at {}@{}; will retry", partition, e.offset(), ex);
+            backOff();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    private Future<RecordMetadata> send(String topic, String key, byte[] value) {
+        return producer.send(new ProducerRecord<>(topic, key, value));
+    }
+
+    private void backOff() {
+        try {
+            closing.await(RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+
+    /** Stops the loop (waiting up to 30 s for the command in progress), then closes the revokers. */
+    @Override
+    public void close() {
+        boolean wasStarted;
+        synchronized (this) {
+            running = false;
+            wasStarted = started;
+        }
+        closing.countDown();
+        if (wasStarted) {
+            consumer.wakeup();
+            try {
+                if (!stopped.await(30, TimeUnit.SECONDS)) {
+                    log.warn("kill switch loop did not stop within 30 s");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            closeQuietly(consumer);
+            closeQuietly(producer);
+        }
+        revokers.forEach(KillSwitchService::closeQuietly);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            log.warn("closing {} failed", closeable.getClass().getSimpleName(), e);
+        }
+    }
+}

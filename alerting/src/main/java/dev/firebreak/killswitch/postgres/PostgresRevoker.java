@@ -1,0 +1,423 @@
+package dev.firebreak.killswitch.postgres;
+
+import dev.firebreak.killswitch.KillSwitchConfig;
+import dev.firebreak.killswitch.Micros;
+import dev.firebreak.killswitch.Principal;
+import dev.firebreak.killswitch.Revocation;
+import dev.firebreak.killswitch.Revoker;
+import dev.firebreak.schema.RevocationOutcome;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Locks PostgreSQL roles of one cluster ({@code pg:<cluster>/<role>}) and ends their sessions.
+ *
+ * <p>Latency is the point, so the revoker keeps one warm connection with prepared statements and
+ * does the whole job in one server-side call, {@code firebreak.killswitch_lock}, installed at start:
+ * protection check, {@code pg_terminate_backend(pid)} for every session of the role, {@code ALTER ROLE
+ * ... NOLOGIN}, and a second termination pass for logins that raced the lock. It then polls
+ * {@code pg_stat_activity} (autocommit, so every poll sees fresh activity) until no session of the role
+ * is left, terminating stragglers, or the confirm timeout passes.
+ *
+ * <p>Role names are never spliced into SQL: they travel as bind parameters and the function quotes
+ * them with {@code format('%I')}, so {@code evil"; DROP ROLE postgres; --} is just a name.
+ *
+ * <p>The connecting role needs CREATEROLE with ADMIN OPTION on the roles it may lock, and
+ * {@code pg_signal_backend}; superuser is neither needed nor recommended. It needs CREATE on the
+ * database the first time (to create schema {@code firebreak}), or an operator installs the function.
+ */
+public final class PostgresRevoker implements Revoker {
+    private static final Logger log = LoggerFactory.getLogger(PostgresRevoker.class);
+
+    /** Body of the server-side function; compared with the installed one so restarts replace nothing. */
+    static final String FUNCTION_BODY = """
+
+            -- firebreak kill switch, version 1: lock a role out and end its sessions in one round trip.
+            DECLARE
+                target record;
+                victim int;
+                refusal text;
+            BEGIN
+                terminated := '{}';
+                SELECT r.oid, r.rolsuper, r.rolcanlogin INTO target FROM pg_roles r WHERE r.rolname = role_name;
+                IF NOT FOUND THEN
+                    status := 'NOT_FOUND';
+                    detail := 'role does not exist';
+                    ignored := coalesce(extra_pids, '{}');
+                    RETURN;
+                END IF;
+                was_login := target.rolcanlogin;
+                -- Pids from the event are terminated only if they are this role's sessions (the loops
+                -- below select by role); any other pid is reported and left alone.
+                SELECT coalesce(array_agg(p ORDER BY p), '{}') INTO ignored FROM unnest(extra_pids) p
+                    WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = p AND a.usesysid = target.oid);
+                refusal := CASE
+                    WHEN target.rolsuper THEN 'role is a superuser'
+                    WHEN role_name = session_user THEN 'role is the kill switch''s own role'
+                    WHEN role_name = ANY (protected_roles) THEN 'role is in the configured protected list'
+                END;
+                IF dry_run THEN
+                    status := 'DRY_RUN';
+                    detail := coalesce('would refuse: ' || refusal, (CASE WHEN target.rolcanlogin
+                        THEN 'would set NOLOGIN' ELSE 'role is already NOLOGIN' END) || ', would terminate sessions '
+                        || (SELECT coalesce(array_agg(a.pid ORDER BY a.pid), '{}') FROM pg_stat_activity a
+                            WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid())::text);
+                    RETURN;
+                END IF;
+                IF refusal IS NOT NULL THEN
+                    status := 'PROTECTED';
+                    detail := refusal;
+                    RETURN;
+                END IF;
+                -- Sessions first: an open transaction of the role may hold the role's own pg_authid row
+                -- (ALTER ROLE ... PASSWORD), and the ALTER below would wait for it.
+                FOR victim IN SELECT a.pid FROM pg_stat_activity a
+                        WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid() ORDER BY a.pid LOOP
+                    IF pg_terminate_backend(victim) THEN
+                        terminated := terminated || victim;
+                    END IF;
+                END LOOP;
+                IF target.rolcanlogin THEN
+                    EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
+                END IF;
+                -- Logins that slipped in meanwhile. pg_stat_activity is snapshotted once per
+                -- transaction, so drop the snapshot to see them.
+                PERFORM pg_stat_clear_snapshot();
+                FOR victim IN SELECT a.pid FROM pg_stat_activity a
+                        WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid() AND a.pid <> ALL (terminated)
+                        ORDER BY a.pid LOOP
+                    IF pg_terminate_backend(victim) THEN
+                        terminated := terminated || victim;
+                    END IF;
+                END LOOP;
+                status := CASE WHEN target.rolcanlogin OR cardinality(terminated) > 0 THEN 'REVOKED' ELSE 'ALREADY_REVOKED' END;
+                detail := '';
+            END
+            """;
+
+    private static final String FUNCTION_SIGNATURE = "firebreak.killswitch_lock(text,integer[],text[],boolean)";
+    // SECURITY INVOKER (the default) on purpose: the function can do no more than the kill switch's role.
+    private static final String CREATE_FUNCTION = """
+            CREATE OR REPLACE FUNCTION firebreak.killswitch_lock(
+                role_name text, extra_pids integer[], protected_roles text[], dry_run boolean,
+                OUT status text, OUT was_login boolean, OUT terminated integer[], OUT ignored integer[], OUT detail text)
+            LANGUAGE plpgsql VOLATILE
+            SET search_path = pg_catalog, pg_temp
+            AS $firebreak$""" + FUNCTION_BODY + "$firebreak$";
+    private static final String LOCK =
+            "SELECT status, was_login, terminated, ignored, detail FROM firebreak.killswitch_lock(?, ?, ?, ?)";
+    private static final String SESSIONS = "SELECT pid FROM pg_stat_activity WHERE usename = ? AND pid <> pg_backend_pid()";
+    // pg_terminate_backend sits in the select list, so it only runs for rows that passed the role filter.
+    private static final String TERMINATE =
+            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ? AND pid = ANY (?)";
+    /** Between polls while sessions are still exiting; far below the latency budget. */
+    private static final long CONFIRM_POLL_NANOS = 200_000;
+    /** Between polls while only watching for late registrations. */
+    private static final long SETTLE_POLL_NANOS = 1_000_000;
+
+    private final String cluster;
+    private final String jdbcUrl;
+    private final String user;
+    private final String password;
+    private final String[] protectedRoles;
+    private final Duration confirmTimeout;
+    private final Duration settle;
+    private Connection connection;
+    private PreparedStatement lock;
+    private PreparedStatement sessions;
+    private PreparedStatement terminate;
+
+    private PostgresRevoker(KillSwitchConfig config) {
+        this.cluster = config.cluster();
+        this.jdbcUrl = config.jdbcUrl();
+        this.user = config.user();
+        this.password = config.password();
+        this.protectedRoles = config.protectedRoles().toArray(String[]::new);
+        this.confirmTimeout = config.confirmTimeout();
+        this.settle = config.settle();
+    }
+
+    /**
+     * Connects, installs the server-side function if it is missing or differs, prepares and warms the
+     * statements. Fails start-up if the cluster cannot be reached.
+     */
+    public static PostgresRevoker open(KillSwitchConfig config) {
+        PostgresRevoker revoker = new PostgresRevoker(config);
+        try {
+            revoker.connect();
+        } catch (SQLException e) {
+            revoker.close();
+            throw new IllegalStateException("kill switch cannot prepare PostgreSQL cluster " + config.cluster()
+                    + " as " + config.user() + ": " + e.getMessage(), e);
+        }
+        return revoker;
+    }
+
+    @Override
+    public boolean handles(Principal target) {
+        return Principal.POSTGRES.equals(target.namespace()) && cluster.equals(target.scope());
+    }
+
+    @Override
+    public String describe() {
+        return Principal.POSTGRES + ":" + cluster + "/*";
+    }
+
+    /** Backend pid of the revoker's connection, or -1 when disconnected; for operators and tests. */
+    public synchronized int backendPid() {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        } catch (SQLException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public synchronized Revocation revoke(Principal target, List<Integer> backendPids, boolean dryRun) {
+        if (!handles(target)) {
+            return Revocation.failed("not a role of cluster " + cluster + ": " + target);
+        }
+        Progress progress = new Progress();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (connection == null || connection.isClosed()) {
+                    connect();
+                }
+                return attempt(target.name(), backendPids, dryRun, progress);
+            } catch (SQLException e) {
+                if (attempt == 1 && connectionLost(e)) {
+                    // Idempotent, so retrying is safe; what the first attempt already did is kept in progress.
+                    log.warn("kill switch lost its connection to {} ({}, SQLSTATE {}); reconnecting once",
+                            cluster, e.getMessage(), e.getSQLState());
+                    closeConnection();
+                    continue;
+                }
+                String locked = progress.lockedByUs ? " (the role was set NOLOGIN before the error)" : "";
+                return new Revocation(RevocationOutcome.FAILED, "PostgreSQL error while revoking " + target + locked + ": "
+                        + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")",
+                        List.copyOf(progress.terminated), Micros.now());
+            }
+        }
+    }
+
+    private Revocation attempt(String role, List<Integer> backendPids, boolean dryRun, Progress progress) throws SQLException {
+        String status;
+        String detail;
+        List<Integer> ignored;
+        lock.setString(1, role);
+        lock.setArray(2, connection.createArrayOf("int4", backendPids.toArray()));
+        lock.setArray(3, connection.createArrayOf("text", protectedRoles));
+        lock.setBoolean(4, dryRun);
+        long callNanos = System.nanoTime();
+        try (ResultSet rs = lock.executeQuery()) {
+            rs.next();
+            status = rs.getString(1);
+            progress.lockedByUs |= rs.getBoolean(2) && "REVOKED".equals(rs.getString(1));
+            progress.terminated.addAll(ints(rs.getArray(3)));
+            ignored = ints(rs.getArray(4));
+            detail = rs.getString(5);
+        }
+        long lockedAtNanos = System.nanoTime();
+        progress.lockCallNanos = lockedAtNanos - callNanos;
+        String ignoredNote = ignored.isEmpty() ? "" : "; event pid(s) " + ignored + " were not sessions of the role, left alone";
+        switch (status) {
+            case "NOT_FOUND":
+                return Revocation.failed("role does not exist in cluster " + cluster + ignoredNote);
+            case "PROTECTED":
+                return new Revocation(RevocationOutcome.REFUSED_PROTECTED, "refused, nothing changed: " + detail,
+                        List.of(), Micros.now());
+            case "DRY_RUN":
+                return new Revocation(RevocationOutcome.DRY_RUN, "dry run, nothing changed: " + detail + ignoredNote,
+                        List.of(), Micros.now());
+            case "REVOKED":
+            case "ALREADY_REVOKED":
+                return confirm(role, progress, lockedAtNanos, ignoredNote);
+            default:
+                return Revocation.failed("unexpected answer from firebreak.killswitch_lock: " + status);
+        }
+    }
+
+    /** Polls until no session of the role is left (and none shows up late), or the timeout passes. */
+    private Revocation confirm(String role, Progress progress, long lockedAtNanos, String ignoredNote) throws SQLException {
+        long deadline = lockedAtNanos + confirmTimeout.toNanos();
+        // A login that passed the NOLOGIN check just before our ALTER committed only shows up in
+        // pg_stat_activity a little later; keep watching for that long after locking the role.
+        long settleEnd = progress.lockedByUs ? lockedAtNanos + settle.toNanos() : lockedAtNanos;
+        long confirmedAtMicros = 0;
+        long confirmedAtNanos = 0;
+        int polls = 0;
+        while (true) {
+            List<Integer> alive = sessionsOf(role);
+            polls++;
+            long now = System.nanoTime();
+            if (alive.isEmpty()) {
+                if (confirmedAtMicros == 0) {
+                    confirmedAtMicros = Micros.now();
+                    confirmedAtNanos = now;
+                }
+                if (now - settleEnd >= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(SETTLE_POLL_NANOS);
+                continue;
+            }
+            confirmedAtMicros = 0;
+            List<Integer> stragglers = alive.stream().filter(p -> !progress.terminated.contains(p)).toList();
+            if (!stragglers.isEmpty()) {
+                List<Integer> ended = terminateSessions(role, stragglers);
+                log.info("kill switch terminated late session(s) {} of a role being revoked", ended);
+                progress.terminated.addAll(ended);
+            }
+            if (now - deadline >= 0) {
+                return new Revocation(RevocationOutcome.FAILED, (progress.lockedByUs ? "role set NOLOGIN but " : "")
+                        + "session(s) " + alive + " still present " + confirmTimeout.toMillis() + " ms after termination",
+                        List.copyOf(progress.terminated), Micros.now());
+            }
+            LockSupport.parkNanos(CONFIRM_POLL_NANOS);
+        }
+        List<Integer> terminated = List.copyOf(progress.terminated);
+        String timing = String.format(Locale.ROOT, " (lock call %.2f ms, gone %.2f ms later, %d polls)",
+                progress.lockCallNanos / 1e6, (confirmedAtNanos - lockedAtNanos) / 1e6, polls);
+        if (!progress.lockedByUs && terminated.isEmpty()) {
+            return new Revocation(RevocationOutcome.ALREADY_REVOKED,
+                    "role was already NOLOGIN with no sessions, nothing to do" + ignoredNote, terminated, confirmedAtMicros);
+        }
+        return new Revocation(RevocationOutcome.REVOKED, (progress.lockedByUs ? "role set NOLOGIN" : "role was already NOLOGIN")
+                + ", terminated " + terminated + ", no session left" + timing + ignoredNote, terminated, confirmedAtMicros);
+    }
+
+    private List<Integer> sessionsOf(String role) throws SQLException {
+        sessions.setString(1, role);
+        List<Integer> pids = new ArrayList<>();
+        try (ResultSet rs = sessions.executeQuery()) {
+            while (rs.next()) {
+                pids.add(rs.getInt(1));
+            }
+        }
+        return pids;
+    }
+
+    private List<Integer> terminateSessions(String role, List<Integer> pids) throws SQLException {
+        terminate.setString(1, role);
+        terminate.setArray(2, connection.createArrayOf("int4", pids.toArray()));
+        List<Integer> ended = new ArrayList<>();
+        try (ResultSet rs = terminate.executeQuery()) {
+            while (rs.next()) {
+                if (rs.getBoolean(2)) {
+                    ended.add(rs.getInt(1));
+                }
+            }
+        }
+        return ended;
+    }
+
+    private void connect() throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        props.setProperty("password", password);
+        props.setProperty("ApplicationName", "firebreak-killswitch");
+        props.setProperty("tcpKeepAlive", "true");
+        props.setProperty("connectTimeout", "5");
+        // Named server-side statements from the first execution: no parse/plan on the hot path.
+        props.setProperty("prepareThreshold", "1");
+        // A revocation stuck behind a lock must fail (and alert), not hang the kill switch.
+        props.setProperty("options", "-c statement_timeout=" + confirmTimeout.toMillis());
+        connection = DriverManager.getConnection(jdbcUrl, props);
+        try {
+            connection.setAutoCommit(true);
+            install();
+            lock = connection.prepareStatement(LOCK);
+            sessions = connection.prepareStatement(SESSIONS);
+            terminate = connection.prepareStatement(TERMINATE);
+            // Warm-up: compiles the PL/pgSQL function in this backend and prepares every statement.
+            // The empty string is never a role name, so nothing is touched.
+            warmUp();
+        } catch (SQLException | RuntimeException e) {
+            closeConnection(); // never leave a half-prepared connection behind for the next command
+            throw e;
+        }
+        log.info("kill switch connected to cluster {} as {} (backend pid {})", cluster, user, backendPid());
+    }
+
+    private void warmUp() throws SQLException {
+        lock.setString(1, "");
+        lock.setArray(2, connection.createArrayOf("int4", new Integer[0]));
+        lock.setArray(3, connection.createArrayOf("text", protectedRoles));
+        lock.setBoolean(4, true);
+        lock.executeQuery().close();
+        sessionsOf("");
+        terminateSessions("", List.of());
+    }
+
+    private void install() throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT p.prosrc FROM pg_proc p WHERE p.oid = to_regprocedure(?)")) {
+            ps.setString(1, FUNCTION_SIGNATURE);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && FUNCTION_BODY.equals(rs.getString(1))) {
+                    return;
+                }
+            }
+        }
+        try (Statement st = connection.createStatement()) {
+            // CREATE SCHEMA IF NOT EXISTS still demands CREATE on the database; skip it when the schema exists.
+            st.execute("DO $$BEGIN IF to_regnamespace('firebreak') IS NULL THEN CREATE SCHEMA firebreak; END IF; END$$");
+            st.execute(CREATE_FUNCTION);
+        }
+        log.info("kill switch installed {} on cluster {}", FUNCTION_SIGNATURE, cluster);
+    }
+
+    private boolean connectionLost(SQLException e) {
+        String state = e.getSQLState();
+        try {
+            return connection == null || connection.isClosed() || (state != null
+                    && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")));
+        } catch (SQLException ignored) {
+            return true;
+        }
+    }
+
+    private static List<Integer> ints(Array array) throws SQLException {
+        return array == null ? List.of() : Arrays.asList((Integer[]) array.getArray());
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.debug("closing a broken kill switch connection failed", e);
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closeConnection();
+    }
+
+    /** What one revocation has done so far; survives a reconnect so the retry reports the truth. */
+    private static final class Progress {
+        boolean lockedByUs;
+        long lockCallNanos;
+        final Set<Integer> terminated = new LinkedHashSet<>();
+    }
+}

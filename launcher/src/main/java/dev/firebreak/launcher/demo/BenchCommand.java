@@ -1,0 +1,105 @@
+package dev.firebreak.launcher.demo;
+
+import dev.firebreak.launcher.Lifecycle;
+import dev.firebreak.launcher.metrics.MetricsServer;
+import dev.firebreak.launcher.pipeline.Pipeline;
+import dev.firebreak.launcher.pipeline.PipelineSettings;
+import dev.firebreak.launcher.stack.LocalStack;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures statement-to-revocation latency over many bursts, each by a fresh rogue role, and prints
+ * percentiles. Figures, not assertions: this is where latency is judged.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Run many DROP TABLE bursts against the embedded pipeline and print statement-to-revoked "
+                + "latency percentiles.")
+public final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    StackOptions stackOptions;
+
+    @Option(names = "--bursts", defaultValue = "40", description = "Bursts to run (default ${DEFAULT-VALUE}).")
+    int bursts;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Bursts run first and not counted (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--tables", defaultValue = "8", description = "Tables each rogue owns (default ${DEFAULT-VALUE}).")
+    int tables;
+
+    @Option(names = "--rate", defaultValue = "6", description = "DROP TABLE statements per second (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--mode", defaultValue = "both", description = "autocommit, transaction or both (alternating; default ${DEFAULT-VALUE}).")
+    String mode;
+
+    @Option(names = "--verbose", description = "Print every statement and outcome.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        List<RogueAgent.Mode> modes = switch (mode) {
+            case "autocommit" -> List.of(RogueAgent.Mode.AUTOCOMMIT);
+            case "transaction" -> List.of(RogueAgent.Mode.TRANSACTION);
+            case "both" -> List.of(RogueAgent.Mode.AUTOCOMMIT, RogueAgent.Mode.TRANSACTION);
+            default -> throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--mode=" + mode + " is not allowed; allowed: autocommit, transaction, both");
+        };
+        Timeline timeline = new Timeline(System.out, !verbose);
+        try (Lifecycle lifecycle = new Lifecycle()) {
+            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
+            MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
+            lifecycle.own(Pipeline.start(PipelineSettings.forStack(stack, stackOptions.cluster, List.of()),
+                    metrics.registry(), m -> timeline.event("pipeline", m)));
+            OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.kafka().bootstrapServers(),
+                    stack.registryUrl(), a -> { }, r -> { }));
+            BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster, timeline);
+            List<Double> latencies = new ArrayList<>();
+            int missed = 0;
+            for (int i = 0; i < warmup + bursts; i++) {
+                RogueAgent.Mode m = modes.get(i % modes.size());
+                String role = String.format(Locale.ROOT, "bench_%03d", i);
+                RogueAgent agent = scenario.prepare(role, role, tables, 10);
+                DemoReport report = scenario.run(agent, role, role, m, tables, rate);
+                if (i < warmup) {
+                    continue;
+                }
+                if (!report.revoked() || report.statementToRevokedMs() == null) {
+                    missed++;
+                } else {
+                    latencies.add(report.statementToRevokedMs());
+                }
+                System.out.printf(Locale.ROOT, "burst %3d %-11s dropped %d kept %d revoked %s  %s%n", i - warmup + 1,
+                        m.label(), report.tablesDropped(), report.tablesKept(), report.revoked(),
+                        report.statementToRevokedMs() == null ? "n/a" : String.format(Locale.ROOT, "%.2f ms", report.statementToRevokedMs()));
+            }
+            printSummary(latencies, missed);
+            return missed == 0 ? 0 : 1;
+        }
+    }
+
+    private void printSummary(List<Double> latencies, int missed) {
+        List<Double> sorted = latencies.stream().sorted().toList();
+        System.out.printf(Locale.ROOT, "%nstatement-to-revoked latency over %d bursts (%d missed; %d warm-up bursts "
+                        + "excluded; %d tables per rogue at %.1f/s; mode %s; %d broker(s))%n",
+                sorted.size(), missed, warmup, tables, rate, mode, stackOptions.brokers);
+        if (sorted.isEmpty()) {
+            return;
+        }
+        System.out.printf(Locale.ROOT, "  min %.2f ms  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms%n",
+                sorted.get(0), percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
+                sorted.get(sorted.size() - 1), sorted.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+    }
+
+    /** Nearest-rank percentile of a sorted list. */
+    static double percentile(List<Double> sorted, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    }
+}

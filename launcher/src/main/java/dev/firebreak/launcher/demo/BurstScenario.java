@@ -1,0 +1,85 @@
+package dev.firebreak.launcher.demo;
+
+import dev.firebreak.schema.RevocationOutcome;
+import dev.firebreak.schema.RevocationResult;
+import dev.firebreak.stack.EmbeddedPostgres17;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One rogue run against the running pipeline, and the verdict an operator would check afterwards:
+ * how many tables are gone, whether the role can still log in or has sessions, and how long the
+ * pipeline took from the triggering statement to the role being locked out.
+ */
+public final class BurstScenario {
+    private final EmbeddedPostgres17 postgres;
+    private final OutcomeWatcher watcher;
+    private final String cluster;
+    private final Timeline timeline;
+
+    public BurstScenario(EmbeddedPostgres17 postgres, OutcomeWatcher watcher, String cluster, Timeline timeline) {
+        this.postgres = postgres;
+        this.watcher = watcher;
+        this.cluster = cluster;
+        this.timeline = timeline;
+    }
+
+    /** Creates the role and its tables. */
+    public RogueAgent prepare(String role, String schema, int tables, int rows) throws SQLException {
+        RogueAgent agent = new RogueAgent(postgres.jdbcUrl(), role, "rogue-" + role.hashCode(), schema);
+        try (Connection admin = postgres.superuserConnection()) {
+            agent.prepare(admin, tables, rows);
+        }
+        timeline.event("setup", "role " + role + " owns " + tables + " tables of " + rows + " rows in schema " + schema);
+        return agent;
+    }
+
+    /** Runs the rogue and reports. */
+    public DemoReport run(RogueAgent agent, String role, String schema, RogueAgent.Mode mode, int tables,
+                          double perSecond) throws SQLException {
+        timeline.event(role, "starts dropping tables, " + perSecond + "/s, " + mode.label());
+        RogueAgent.Run run = agent.run(mode, tables, perSecond, drop -> timeline.event(role, drop.ok()
+                ? "DROP TABLE " + drop.table() + (mode == RogueAgent.Mode.AUTOCOMMIT ? "  ok, committed" : "  ok (transaction open)")
+                : "DROP TABLE " + drop.table() + "  FAILED: " + drop.error()));
+        timeline.event(role, mode == RogueAgent.Mode.TRANSACTION
+                ? (run.committed() ? "COMMIT succeeded" : "transaction never committed: rolled back")
+                : "stopped after " + run.statementsAccepted() + " statements");
+        timeline.event(role, "tries to log in again: " + run.reconnect());
+        String principal = "pg:" + cluster + "/" + role;
+        Optional<RevocationResult> result = watcher.awaitResult(principal, Duration.ofSeconds(10));
+        int kept = countTables(schema);
+        boolean revoked = result.map(r -> r.getOutcome() == RevocationOutcome.REVOKED
+                || r.getOutcome() == RevocationOutcome.ALREADY_REVOKED).orElse(false) && lockedOut(role);
+        Double latency = result.filter(r -> r.getOutcome() == RevocationOutcome.REVOKED)
+                .map(r -> (r.getCompletedTimeUs() - r.getTriggerEventTimeUs()) / 1000.0).orElse(null);
+        return new DemoReport(mode.label(), role, tables, tables - kept, kept, revoked, latency, run.reconnect());
+    }
+
+    int countTables(String schema) throws SQLException {
+        try (Connection c = postgres.superuserConnection();
+             PreparedStatement st = c.prepareStatement("SELECT count(*) FROM pg_tables WHERE schemaname = ?")) {
+            st.setString(1, schema);
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
+    /** True when the role cannot log in and has no session left. */
+    boolean lockedOut(String role) throws SQLException {
+        try (Connection c = postgres.superuserConnection();
+             PreparedStatement st = c.prepareStatement("""
+                     SELECT NOT r.rolcanlogin AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.usename = r.rolname)
+                     FROM pg_roles r WHERE r.rolname = ?""")) {
+            st.setString(1, role);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+}

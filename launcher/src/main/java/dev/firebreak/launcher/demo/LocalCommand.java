@@ -1,0 +1,52 @@
+package dev.firebreak.launcher.demo;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.firebreak.launcher.Lifecycle;
+import dev.firebreak.launcher.metrics.MetricsServer;
+import dev.firebreak.launcher.pipeline.Pipeline;
+import dev.firebreak.launcher.pipeline.PipelineSettings;
+import dev.firebreak.launcher.stack.LocalStack;
+import dev.firebreak.stack.EmbeddedPostgres17;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** The demo's stack and pipeline without the rogue: stays up for attacks by hand. */
+@Command(name = "local", mixinStandardHelpOptions = true,
+        description = "Start Kafka, PostgreSQL 17, the registry and the pipeline in one JVM and stay up until "
+                + "stopped (Ctrl-C). Prints FIREBREAK_READY {json} with the endpoints when ready.")
+public final class LocalCommand implements Callable<Integer> {
+    @Mixin
+    StackOptions stackOptions;
+
+    @Override
+    public Integer call() throws Exception {
+        Timeline timeline = new Timeline(System.err, false);
+        Lifecycle lifecycle = new Lifecycle();
+        LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
+        MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
+        lifecycle.own(Pipeline.start(PipelineSettings.forStack(stack, stackOptions.cluster, List.of()),
+                metrics.registry(), m -> timeline.event("pipeline", m)));
+        System.out.println("FIREBREAK_READY " + readyJson(stack, metrics));
+        System.out.flush();
+        new CountDownLatch(1).await(); // until Ctrl-C: the lifecycle's shutdown hook stops everything
+        return 0;
+    }
+
+    static String readyJson(LocalStack stack, MetricsServer metrics) throws Exception {
+        Map<String, Object> ready = new LinkedHashMap<>();
+        ready.put("postgres_host", stack.postgres().host());
+        ready.put("postgres_port", stack.postgres().port());
+        ready.put("postgres_database", EmbeddedPostgres17.DATABASE);
+        ready.put("postgres_user", EmbeddedPostgres17.SUPERUSER);
+        ready.put("postgres_password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        ready.put("kafka_bootstrap", stack.kafka().bootstrapServers());
+        ready.put("registry_url", stack.registryUrl());
+        ready.put("metrics_url", metrics.url());
+        return new ObjectMapper().writeValueAsString(ready);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.firebreak.launcher.pipeline;
+
+import dev.firebreak.detect.DetectionService;
+import dev.firebreak.ingest.postgres.PostgresCapture;
+import dev.firebreak.killswitch.KillSwitchService;
+import dev.firebreak.schema.registry.SchemaRegistries;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * The three stages of the data flow in one process: capture (ingest), detection (Kafka Streams)
+ * and the kill switch. Started downstream first, so nothing captured waits for a consumer.
+ */
+public final class Pipeline implements AutoCloseable {
+    private final KillSwitchService killSwitch;
+    private final DetectionService detection;
+    private final PostgresCapture capture;
+
+    private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture) {
+        this.killSwitch = killSwitch;
+        this.detection = detection;
+        this.capture = capture;
+    }
+
+    /** Starts every stage and returns once each is ready. */
+    public static Pipeline start(PipelineSettings settings, MeterRegistry meters, Consumer<String> progress) {
+        SchemaRegistries.registerPipelineSchemas(settings.detection().schemaRegistryUrl());
+        KillSwitchService killSwitch = KillSwitchService.start(settings.killSwitch(), meters);
+        DetectionService detection = null;
+        try {
+            progress.accept("kill switch consuming commands, holding a connection to " + settings.killSwitch().jdbcUrl());
+            detection = new DetectionService(settings.detection(), meters);
+            detection.start();
+            awaitRunning(detection, Duration.ofSeconds(60));
+            progress.accept("detection running: " + settings.detection().rules());
+            PostgresCapture capture = new PostgresCapture(settings.ingest(), meters);
+            try {
+                capture.start(Duration.ofSeconds(60));
+            } catch (RuntimeException e) {
+                capture.close();
+                throw e;
+            }
+            progress.accept("capture streaming from slot " + settings.ingest().slotName()
+                    + " (Debezium pgoutput, poll.interval.ms=" + settings.ingest().pollIntervalMs() + ")");
+            return new Pipeline(killSwitch, detection, capture);
+        } catch (RuntimeException e) {
+            if (detection != null) {
+                detection.close();
+            }
+            killSwitch.close();
+            throw e;
+        }
+    }
+
+    private static void awaitRunning(DetectionService detection, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (detection.state() != KafkaStreams.State.RUNNING) {
+            if (!detection.state().isRunningOrRebalancing() && detection.state() != KafkaStreams.State.CREATED) {
+                throw new IllegalStateException("detection failed to start: " + detection.state());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("detection not RUNNING after " + timeout + ": " + detection.state());
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        capture.close();
+        detection.close();
+        killSwitch.close();
+    }
+}

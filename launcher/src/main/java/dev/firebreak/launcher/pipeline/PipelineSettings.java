@@ -1,0 +1,69 @@
+package dev.firebreak.launcher.pipeline;
+
+import dev.firebreak.detect.DetectionConfig;
+import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.killswitch.KillSwitchConfig;
+import dev.firebreak.launcher.stack.LocalStack;
+import dev.firebreak.stack.EmbeddedPostgres17;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The three services' settings, each parsed and validated by its own module from one flat map of
+ * {@code firebreak.<service>.*} keys, the same way a production properties file is read.
+ */
+public record PipelineSettings(IngestConfig ingest, DetectionConfig detection, KillSwitchConfig killSwitch) {
+
+    /** Parses every service's settings from {@code flat}; a bad key fails here, at start-up. */
+    public static PipelineSettings fromMap(Map<String, String> flat) {
+        return new PipelineSettings(IngestConfig.fromMap(flat), DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat));
+    }
+
+    /** Settings for the embedded stack: the operator superuser and Firebreak's role are protected. */
+    public static PipelineSettings forStack(LocalStack stack, String cluster, List<String> protectedRoles) {
+        return fromMap(stackMap(stack, cluster, protectedRoles));
+    }
+
+    /** The flat settings for the embedded stack, for callers that want to adjust some. */
+    public static Map<String, String> stackMap(LocalStack stack, String cluster, List<String> protectedRoles) {
+        EmbeddedPostgres17 pg = stack.postgres();
+        String kafka = stack.kafka().bootstrapServers();
+        String registry = stack.registryUrl();
+        Map<String, String> m = new HashMap<>();
+        m.put(IngestConfig.PREFIX + "cluster", cluster);
+        m.put(IngestConfig.PREFIX + "pg.host", pg.host());
+        m.put(IngestConfig.PREFIX + "pg.port", Integer.toString(pg.port()));
+        m.put(IngestConfig.PREFIX + "pg.database", EmbeddedPostgres17.DATABASE);
+        m.put(IngestConfig.PREFIX + "pg.user", EmbeddedPostgres17.SUPERUSER);
+        m.put(IngestConfig.PREFIX + "pg.password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        m.put(IngestConfig.PREFIX + "kafka.bootstrap.servers", kafka);
+        m.put(IngestConfig.PREFIX + "schema.registry.url", registry);
+        m.put(IngestConfig.PREFIX + "offsets.replication.factor", Short.toString(stack.kafka().replicationFactor()));
+        m.put(DetectionConfig.BOOTSTRAP_SERVERS, kafka);
+        m.put(DetectionConfig.SCHEMA_REGISTRY_URL, registry);
+        m.put(DetectionConfig.STATE_DIR, tempDir("firebreak-streams"));
+        m.put(KillSwitchConfig.CLUSTER, cluster);
+        m.put(KillSwitchConfig.PG_URL, pg.jdbcUrl());
+        m.put(KillSwitchConfig.PG_USER, EmbeddedPostgres17.SUPERUSER);
+        m.put(KillSwitchConfig.PG_PASSWORD, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        m.put(KillSwitchConfig.PROTECTED_ROLES, String.join(",", protectedRoles));
+        m.put(KillSwitchConfig.BOOTSTRAP_SERVERS, kafka);
+        m.put(KillSwitchConfig.SCHEMA_REGISTRY_URL, registry);
+        if (stack.kafka().replicationFactor() > 1) {
+            m.put("kafka.replication.factor", Short.toString(stack.kafka().replicationFactor()));
+        }
+        return m;
+    }
+
+    private static String tempDir(String prefix) {
+        try {
+            return Files.createTempDirectory(prefix).toString();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package dev.firebreak.detect;
+
+import dev.firebreak.schema.DeadLetter;
+import java.nio.ByteBuffer;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Sends readable audit events to every detector and unreadable input to the dead letter queue. */
+final class AuditInputRouter implements Processor<String, AuditInput, String, SpecificRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(AuditInputRouter.class);
+
+    private final List<String> detectors;
+    private ProcessorContext<String, SpecificRecord> context;
+
+    AuditInputRouter(List<String> detectors) {
+        this.detectors = List.copyOf(detectors);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<String, AuditInput> record) {
+        AuditInput input = record.value();
+        if (input == null) {
+            // The audit topic is not compacted; a tombstone carries nothing to count.
+            LOG.debug("ignoring null audit record for {}", record.key());
+        } else if (input.isReadable()) {
+            for (String detector : detectors) {
+                context.forward(record.withValue(input.event()), detector);
+            }
+        } else {
+            String origin = origin();
+            LOG.warn("unreadable audit record {} for {} sent to the dead letter queue: {}", origin, record.key(), input.error());
+            context.forward(new Record<>(record.key(), deadLetter(input, origin, record.timestamp()), record.timestamp()),
+                    DetectionNames.AUDIT_DLQ_SINK);
+        }
+    }
+
+    private String origin() {
+        return context.recordMetadata()
+                .map(m -> m.topic() + "-" + m.partition() + "@" + m.offset())
+                .orElse(null);
+    }
+
+    private static DeadLetter deadLetter(AuditInput input, String origin, long timestampMs) {
+        return DeadLetter.newBuilder()
+                .setSource(DetectionNames.DEAD_LETTER_STAGE)
+                .setReason(input.error())
+                .setOrigin(origin)
+                .setPayload(ByteBuffer.wrap(input.raw()))
+                .setCapturedTimeUs(timestampMs * 1_000)
+                .build();
+    }
+}

@@ -1,0 +1,99 @@
+package dev.firebreak.detect;
+
+import dev.firebreak.detect.DropBurstState.TrackedEvent;
+import dev.firebreak.schema.Alert;
+import dev.firebreak.schema.AlertKind;
+import dev.firebreak.schema.RevokeCommand;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * A window that crossed a rule's threshold, and the event that made it cross.
+ *
+ * @param episodeId deterministic id of the episode the burst opens: a replay yields the same id
+ * @param principal who dropped the objects
+ * @param window    the counted events, ordered by event time
+ * @param trigger   the event that crossed the threshold (one of {@code window})
+ * @param observed  matching objects in the window
+ */
+record Burst(String episodeId, String principal, List<TrackedEvent> window, TrackedEvent trigger, long observed) {
+    static final int MAX_SAMPLE_STATEMENTS = 5;
+
+    Burst {
+        window = List.copyOf(window);
+    }
+
+    static String episodeId(DropBurstRule rule, String principal, TrackedEvent first) {
+        return rule.id() + "/" + principal + "/" + first.eventId();
+    }
+
+    long startUs() {
+        return window.get(0).timeUs();
+    }
+
+    long endUs() {
+        return window.get(window.size() - 1).timeUs();
+    }
+
+    /** The alert; {@code createdUs} comes from the trigger event because the topology reads no clock. */
+    Alert toAlert(DropBurstRule rule, long createdUs) {
+        return Alert.newBuilder()
+                .setAlertId(episodeId)
+                .setKind(AlertKind.RULE_TRIGGERED)
+                .setSeverity(rule.severity())
+                .setRuleId(rule.id())
+                .setPrincipal(principal)
+                .setSummary(summary(rule))
+                .setResponse(rule.response())
+                .setWindowStartUs(startUs())
+                .setWindowEndUs(endUs())
+                .setObserved(observed)
+                .setThreshold(rule.threshold())
+                .setFirstEventId(window.get(0).eventId())
+                .setTriggerEventId(trigger.eventId())
+                .setTriggerEventTimeUs(trigger.timeUs())
+                .setRecoveryLsn(recoveryLsn())
+                .setSampleStatements(sampleStatements())
+                .setBackendPids(backendPids())
+                .setCreatedTimeUs(createdUs)
+                .build();
+    }
+
+    /** The revoke command; its id equals the alert's so the kill switch can link the two. */
+    RevokeCommand toRevokeCommand(DropBurstRule rule, long issuedUs) {
+        return RevokeCommand.newBuilder()
+                .setCommandId(episodeId)
+                .setRuleId(rule.id())
+                .setPrincipal(principal)
+                .setTargets(List.of(principal))
+                .setBackendPids(backendPids())
+                .setWindowStartUs(startUs())
+                .setWindowEndUs(endUs())
+                .setTriggerEventId(trigger.eventId())
+                .setTriggerEventTimeUs(trigger.timeUs())
+                .setIssuedTimeUs(issuedUs)
+                .setDryRun(false)
+                .build();
+    }
+
+    // The smallest WAL position, not the first by event time: that is where a restore must start.
+    private Long recoveryLsn() {
+        return window.stream().map(TrackedEvent::lsn).filter(Objects::nonNull).min(Long::compare).orElse(null);
+    }
+
+    private List<String> sampleStatements() {
+        return window.stream().map(TrackedEvent::statement).filter(Objects::nonNull)
+                .distinct().limit(MAX_SAMPLE_STATEMENTS).toList();
+    }
+
+    private List<Integer> backendPids() {
+        return window.stream().map(TrackedEvent::backendPid).filter(Objects::nonNull).distinct().toList();
+    }
+
+    private String summary(DropBurstRule rule) {
+        return String.format(Locale.ROOT, "%s dropped %d %s objects within %.3f s (rule %s: %d within %s)",
+                principal, observed, String.join("/", rule.objectTypes().stream().sorted().toList()),
+                (endUs() - startUs()) / 1e6, rule.id(), rule.threshold(), rule.window());
+    }
+}

@@ -1,0 +1,212 @@
+package dev.firebreak.detect;
+
+import dev.firebreak.schema.Response;
+import dev.firebreak.schema.Severity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/**
+ * Configuration of the detection service, validated when built: a bad value fails at start-up
+ * with the key and what it allows.
+ *
+ * @param applicationId     Kafka Streams application id: consumer group and internal topic prefix
+ * @param bootstrapServers  Kafka bootstrap servers
+ * @param schemaRegistryUrl http(s):// URL of a Confluent-compatible registry, or mem://scope
+ * @param stateDir          where the local state stores live
+ * @param rules             the rules to run, ids unique
+ * @param kafka             further Kafka Streams properties; they override the defaults set here
+ */
+public record DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl,
+                              Path stateDir, List<DropBurstRule> rules, Map<String, String> kafka) {
+    public static final String PREFIX = "firebreak.detection.";
+    public static final String APPLICATION_ID = PREFIX + "application.id";
+    public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = PREFIX + "schema.registry.url";
+    public static final String STATE_DIR = PREFIX + "state.dir";
+    public static final String RULE_PREFIX = PREFIX + "rule.";
+    public static final String RULE_ID = RULE_PREFIX + "id";
+    public static final String RULE_OBJECT_TYPES = RULE_PREFIX + "object.types";
+    public static final String RULE_THRESHOLD = RULE_PREFIX + "threshold";
+    public static final String RULE_WINDOW = RULE_PREFIX + "window";
+    public static final String RULE_EPISODE_QUIET = RULE_PREFIX + "episode.quiet";
+    public static final String RULE_GRACE = RULE_PREFIX + "grace";
+    public static final String RULE_SEVERITY = RULE_PREFIX + "severity";
+    public static final String RULE_RESPONSE = RULE_PREFIX + "response";
+    public static final String RULE_MAX_TRACKED_EVENTS = RULE_PREFIX + "max.tracked.events";
+    /** Keys with this prefix pass, without it, to Kafka Streams. */
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    public static final String DEFAULT_APPLICATION_ID = "firebreak-detection";
+    /** Fine for the demo; production should set a directory the OS does not clean up. */
+    public static final Path DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "firebreak-detection");
+
+    private static final Set<String> KEYS = Set.of(APPLICATION_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, STATE_DIR,
+            RULE_ID, RULE_OBJECT_TYPES, RULE_THRESHOLD, RULE_WINDOW, RULE_EPISODE_QUIET, RULE_GRACE, RULE_SEVERITY,
+            RULE_RESPONSE, RULE_MAX_TRACKED_EVENTS);
+    // Owned by the typed keys above; a pass-through copy would silently disagree with them.
+    private static final Map<String, String> RESERVED = Map.of(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
+            StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR);
+    private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+    private static final String DURATION_FORMS = "a duration such as 500ms, 1s, 2m, 1h or PT1S";
+
+    public DetectionConfig {
+        if (applicationId == null || !APPLICATION_ID_PATTERN.matcher(applicationId).matches()) {
+            throw invalid(APPLICATION_ID, applicationId, "1 to 200 of A-Z a-z 0-9 . _ -");
+        }
+        if (bootstrapServers == null || bootstrapServers.isBlank()) {
+            throw invalid(BOOTSTRAP_SERVERS, bootstrapServers, "host:port[,host:port...]");
+        }
+        if (schemaRegistryUrl == null || !schemaRegistryUrl.matches("(https?|mem)://.+")) {
+            throw invalid(SCHEMA_REGISTRY_URL, schemaRegistryUrl, "http://..., https://..., mem://<scope>");
+        }
+        if (stateDir == null) {
+            throw invalid(STATE_DIR, null, "a directory path");
+        }
+        if (rules == null || rules.isEmpty()) {
+            throw new IllegalArgumentException("at least one rule is required");
+        }
+        rules = List.copyOf(rules);
+        kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
+        for (String key : kafka.keySet()) {
+            if (RESERVED.containsKey(key)) {
+                throw new IllegalArgumentException(KAFKA_PREFIX + key + " is not allowed; set " + RESERVED.get(key) + " instead");
+            }
+        }
+    }
+
+    /**
+     * Reads {@code firebreak.detection.*} keys (one drop-burst rule under {@code firebreak.detection.rule.*},
+     * defaults from {@link DropBurstRule#defaults()}) and {@code kafka.*} pass-through keys. Other keys
+     * are ignored, so the whole process configuration may be passed in; unknown
+     * {@code firebreak.detection.*} keys fail, since they are typos.
+     */
+    public static DetectionConfig fromMap(Map<String, String> config) {
+        Map<String, String> values = new HashMap<>();
+        Map<String, String> kafka = new HashMap<>();
+        config.forEach((key, value) -> {
+            if (key.startsWith(KAFKA_PREFIX)) {
+                kafka.put(key.substring(KAFKA_PREFIX.length()), value);
+            } else if (key.startsWith(PREFIX)) {
+                if (!KEYS.contains(key)) {
+                    throw new IllegalArgumentException("unknown key " + key + "; allowed: "
+                            + KEYS.stream().sorted().collect(Collectors.joining(", ")));
+                }
+                if (value != null && !value.isBlank()) {
+                    values.put(key, value.trim());
+                }
+            }
+        });
+        return new DetectionConfig(values.getOrDefault(APPLICATION_ID, DEFAULT_APPLICATION_ID),
+                values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
+                values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
+                List.of(rule(values)), kafka);
+    }
+
+    /**
+     * Kafka Streams properties. Every default that would cost more than the latency budget is
+     * overridden: no record cache (it holds output until commit), no producer linger, short fetch
+     * waits. At-least-once suffices because revocation is idempotent and ids are deterministic.
+     */
+    public Properties toStreamsProperties() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "5");
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
+        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
+        // Unreadable values never reach this handler (the topology routes them to the DLQ itself);
+        // it covers keys, which must not stop detection either.
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueExceptionHandler.class.getName());
+        props.putAll(kafka);
+        return props;
+    }
+
+    private static DropBurstRule rule(Map<String, String> values) {
+        DropBurstRule d = DropBurstRule.defaults();
+        String id = values.getOrDefault(RULE_ID, d.id());
+        Set<String> objectTypes = parse(values, RULE_OBJECT_TYPES, d.objectTypes(), DetectionConfig::objectTypes,
+                "a comma-separated list of object types, e.g. table,view");
+        int threshold = parse(values, RULE_THRESHOLD, d.threshold(), Integer::parseInt, "an integer");
+        Duration window = parse(values, RULE_WINDOW, d.window(), DetectionConfig::duration, DURATION_FORMS);
+        Duration quiet = parse(values, RULE_EPISODE_QUIET, d.episodeQuiet(), DetectionConfig::duration, DURATION_FORMS);
+        Duration grace = parse(values, RULE_GRACE, d.grace(), DetectionConfig::duration, DURATION_FORMS);
+        Severity severity = parse(values, RULE_SEVERITY, d.severity(),
+                v -> Severity.valueOf(v.toUpperCase(Locale.ROOT)), names(Severity.values()));
+        Response response = parse(values, RULE_RESPONSE, d.response(),
+                v -> Response.valueOf(v.toUpperCase(Locale.ROOT)), names(Response.values()));
+        int maxTracked = parse(values, RULE_MAX_TRACKED_EVENTS, d.maxTrackedEvents(), Integer::parseInt, "an integer");
+        try {
+            return new DropBurstRule(id, objectTypes, threshold, window, quiet, grace, severity, response, maxTracked);
+        } catch (IllegalArgumentException e) {
+            // DropBurstRule's messages start with the key's suffix, e.g. "threshold=0 is invalid".
+            throw new IllegalArgumentException(RULE_PREFIX + e.getMessage(), e);
+        }
+    }
+
+    private static <T> T parse(Map<String, String> values, String key, T fallback, Function<String, T> parser,
+                               String allowed) {
+        String value = values.get(key);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
+            throw invalid(key, value, allowed);
+        }
+    }
+
+    private static Duration duration(String value) {
+        if (value.toUpperCase(Locale.ROOT).startsWith("P")) {
+            return Duration.parse(value);
+        }
+        Matcher m = DURATION.matcher(value);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(value);
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+    }
+
+    private static Set<String> objectTypes(String value) {
+        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
+    }
+
+    private static String names(Enum<?>[] values) {
+        return Arrays.stream(values).map(Enum::name).collect(Collectors.joining(", "));
+    }
+
+    private static IllegalArgumentException invalid(String key, Object value, String allowed) {
+        String problem = value == null ? " is required" : "=" + value + " is invalid";
+        return new IllegalArgumentException(key + problem + "; allowed: " + allowed);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.firebreak.detect;
+
+/**
+ * Names of every node and state store of the detection topology. The one place they live: a store
+ * name is part of its changelog topic name, so renaming one here orphans the state of a running
+ * deployment and is a migration, never a refactoring.
+ */
+public final class DetectionNames {
+    /** Reads {@code firebreak.audit.events.v1}. */
+    public static final String AUDIT_EVENTS_SOURCE = "audit-events-source";
+    /** Passes readable events to the detectors and unreadable ones to the dead letter queue. */
+    public static final String AUDIT_EVENTS_PARSER = "audit-events-parser";
+    /** Writes unreadable input to {@code firebreak.audit.dlq.v1}. */
+    public static final String AUDIT_DLQ_SINK = "audit-dlq-sink";
+    /** Writes alerts to {@code firebreak.alerts.v1}. */
+    public static final String ALERTS_SINK = "alerts-sink";
+    /** Writes revoke commands to {@code firebreak.killswitch.commands.v1}. */
+    public static final String REVOKE_COMMANDS_SINK = "revoke-commands-sink";
+    /** Stage named in the {@code source} field of the dead letters this application writes. */
+    public static final String DEAD_LETTER_STAGE = "streams-app/" + AUDIT_EVENTS_PARSER;
+
+    private static final String DROP_BURST_DETECTOR = "drop-burst-detector";
+    private static final String DROP_BURST_STATE = "drop-burst-state";
+
+    private DetectionNames() {
+    }
+
+    /** The processor that runs one drop-burst rule, e.g. {@code drop-burst-detector-pg-drop-table-burst}. */
+    public static String dropBurstDetector(String ruleId) {
+        return DROP_BURST_DETECTOR + "-" + ruleId;
+    }
+
+    /** The per-principal store of one drop-burst rule, e.g. {@code drop-burst-state-pg-drop-table-burst}. */
+    public static String dropBurstState(String ruleId) {
+        return DROP_BURST_STATE + "-" + ruleId;
+    }
+}

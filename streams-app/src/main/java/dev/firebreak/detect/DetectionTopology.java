@@ -1,0 +1,80 @@
+package dev.firebreak.detect;
+
+import dev.firebreak.schema.Topics;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.AutoOffsetReset;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The detection topology as a pure function of its rules and serdes: no clients, no clocks, no
+ * I/O, so {@code TopologyTestDriver} runs exactly what production runs.
+ *
+ * <pre>
+ * audit-events-source ─ audit-events-parser ─┬─ audit-dlq-sink                  (unreadable input)
+ *                                            └─ drop-burst-detector-&lt;rule&gt; ┬─ alerts-sink
+ *                        (store drop-burst-state-&lt;rule&gt;, one per rule)   └─ revoke-commands-sink
+ * </pre>
+ *
+ * <p>Input is keyed by principal, so each principal's state lives in one task and no repartition
+ * is needed. Every node and store is named from {@link DetectionNames}.
+ */
+public final class DetectionTopology {
+
+    private DetectionTopology() {
+    }
+
+    /** The topology running {@code rules} side by side, each with its own store. */
+    public static Topology build(List<DropBurstRule> rules, DetectionSerdes serdes) {
+        List<String> detectors = detectorNames(rules);
+        Topology topology = new Topology();
+        // A group starting for the first time must not skip events produced while it was joining.
+        topology.addSource(AutoOffsetReset.earliest(), DetectionNames.AUDIT_EVENTS_SOURCE,
+                new AuditEventTimestampExtractor(), new StringDeserializer(),
+                AuditInput.deserializer(serdes.auditEvents().deserializer()), Topics.AUDIT_EVENTS);
+        topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(detectors),
+                DetectionNames.AUDIT_EVENTS_SOURCE);
+        topology.addSink(DetectionNames.AUDIT_DLQ_SINK, Topics.AUDIT_DLQ, new StringSerializer(),
+                serdes.deadLetters().serializer(), DetectionNames.AUDIT_EVENTS_PARSER);
+        for (DropBurstRule rule : rules) {
+            String detector = DetectionNames.dropBurstDetector(rule.id());
+            topology.addProcessor(detector, () -> new DropBurstProcessor(rule), DetectionNames.AUDIT_EVENTS_PARSER);
+            topology.addStateStore(store(rule), detector);
+        }
+        String[] parents = detectors.toArray(String[]::new);
+        topology.addSink(DetectionNames.ALERTS_SINK, Topics.ALERTS, new StringSerializer(),
+                serdes.alerts().serializer(), parents);
+        topology.addSink(DetectionNames.REVOKE_COMMANDS_SINK, Topics.KILLSWITCH_COMMANDS, new StringSerializer(),
+                serdes.revokeCommands().serializer(), parents);
+        return topology;
+    }
+
+    private static List<String> detectorNames(List<DropBurstRule> rules) {
+        if (rules == null || rules.isEmpty()) {
+            throw new IllegalArgumentException("at least one rule is required");
+        }
+        Set<String> ids = new HashSet<>();
+        for (DropBurstRule rule : rules) {
+            if (!ids.add(rule.id())) {
+                throw new IllegalArgumentException("rule id " + rule.id() + " is used twice; rule ids must be unique");
+            }
+        }
+        return rules.stream().map(r -> DetectionNames.dropBurstDetector(r.id())).toList();
+    }
+
+    // Persistent and logged, so a restart or failover resumes open episodes instead of alerting again.
+    private static StoreBuilder<KeyValueStore<String, DropBurstState>> store(DropBurstRule rule) {
+        return Stores.keyValueStoreBuilder(
+                        Stores.persistentKeyValueStore(DetectionNames.dropBurstState(rule.id())),
+                        Serdes.String(), new DropBurstStateSerde())
+                .withLoggingEnabled(Map.of());
+    }
+}

@@ -1,0 +1,102 @@
+package dev.firebreak.detect;
+
+import dev.firebreak.detect.DropBurstDetector.Step;
+import dev.firebreak.detect.DropBurstState.TrackedEvent;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one {@link DropBurstRule} per principal: keeps the principal's state in the rule's store and
+ * emits the alert and the revoke command on the event that crosses the threshold.
+ */
+final class DropBurstProcessor implements Processor<String, AuditEvent, String, SpecificRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(DropBurstProcessor.class);
+    /** Stream time between sweeps for principals that went quiet. */
+    static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
+    private static final long MICROS_PER_MILLI = 1_000;
+
+    private final DropBurstRule rule;
+    private final DropBurstDetector detector;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, DropBurstState> store;
+
+    DropBurstProcessor(DropBurstRule rule) {
+        this.rule = rule;
+        this.detector = new DropBurstDetector(rule);
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.store = context.getStateStore(DetectionNames.dropBurstState(rule.id()));
+        context.schedule(PURGE_INTERVAL, PunctuationType.STREAM_TIME, this::purgeIdle);
+    }
+
+    @Override
+    public void process(Record<String, AuditEvent> record) {
+        AuditEvent event = record.value();
+        int objects = detector.matchingObjects(event);
+        if (objects == 0) {
+            return;
+        }
+        String principal = record.key() != null ? record.key() : event.getPrincipal();
+        Step step = detector.observe(store.get(principal), tracked(event, objects, record.timestamp()), principal);
+        switch (step.outcome()) {
+            case LATE -> LOG.warn("rule {}: event {} of {} is later than the grace of {}; not counted",
+                    rule.id(), event.getEventId(), principal, rule.grace());
+            case DUPLICATE -> LOG.debug("rule {}: event {} of {} already counted", rule.id(), event.getEventId(), principal);
+            case TRIGGERED -> emit(step.burst(), event, record.timestamp());
+            default -> { }
+        }
+        if (step.changed()) {
+            store.put(principal, step.state());
+        }
+    }
+
+    private static TrackedEvent tracked(AuditEvent event, int objects, long timestampMs) {
+        return new TrackedEvent(AuditEventTimestampExtractor.eventTimeUs(event, timestampMs), objects,
+                event.getEventId(), event.getLsn(), event.getStatement(), event.getBackendPid());
+    }
+
+    // The command goes first: it is what the latency budget is for.
+    private void emit(Burst burst, AuditEvent trigger, long timestampMs) {
+        long createdUs = trigger.getCapturedTimeUs() > 0 ? trigger.getCapturedTimeUs() : timestampMs * MICROS_PER_MILLI;
+        LOG.warn("rule {} tripped by {}: {} objects from {} to {} µs, episode {}, response {}", rule.id(),
+                burst.principal(), burst.observed(), burst.startUs(), burst.endUs(), burst.episodeId(), rule.response());
+        if (rule.response() == Response.REVOKE) {
+            context.forward(new Record<>(burst.principal(), burst.toRevokeCommand(rule, createdUs), timestampMs),
+                    DetectionNames.REVOKE_COMMANDS_SINK);
+        }
+        context.forward(new Record<>(burst.principal(), burst.toAlert(rule, createdUs), timestampMs),
+                DetectionNames.ALERTS_SINK);
+    }
+
+    // Once a principal has been quiet for the retention, its state is equivalent to none at all.
+    private void purgeIdle(long streamTimeMs) {
+        long cutoffUs = streamTimeMs * MICROS_PER_MILLI - detector.retentionUs();
+        List<String> idle = new ArrayList<>();
+        try (KeyValueIterator<String, DropBurstState> all = store.all()) {
+            while (all.hasNext()) {
+                KeyValue<String, DropBurstState> entry = all.next();
+                if (entry.value.latestUs() < cutoffUs) {
+                    idle.add(entry.key);
+                }
+            }
+        }
+        idle.forEach(store::delete);
+        LOG.debug("rule {}: purged {} idle principals", rule.id(), idle.size());
+    }
+}

@@ -1,0 +1,39 @@
+package dev.firebreak.detect;
+
+import java.util.List;
+
+/**
+ * What one drop-burst rule remembers about one principal.
+ *
+ * @param latestUs  latest event time seen for the principal (epoch µs), {@link Long#MIN_VALUE} if none
+ * @param events    counted events not yet part of an episode, ordered by event time
+ * @param episodeId id of the open burst episode, or null when none is open
+ */
+record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId) {
+    static final DropBurstState EMPTY = new DropBurstState(Long.MIN_VALUE, List.of(), null);
+
+    DropBurstState {
+        events = List.copyOf(events);
+    }
+
+    boolean episodeOpen() {
+        return episodeId != null;
+    }
+
+    boolean tracks(String eventId) {
+        return events.stream().anyMatch(e -> e.eventId().equals(eventId));
+    }
+
+    /**
+     * One counted event: what an alert needs to report about it, without the whole audit event.
+     *
+     * @param timeUs     event time, epoch µs
+     * @param objects    matching objects the event dropped
+     * @param eventId    the audit event's id
+     * @param lsn        WAL position, or null
+     * @param statement  statement text, or null
+     * @param backendPid database backend pid, or null
+     */
+    record TrackedEvent(long timeUs, int objects, String eventId, Long lsn, String statement, Integer backendPid) {
+    }
+}
