@@ -107,7 +107,12 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        try {
+            this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
+        } catch (RuntimeException e) {
+            closeQuietly(consumer);
+            throw e;
+        }
 
         Gauge.builder(UP, this, s -> s.isRunning() ? 1 : 0).description("1 while the kill switch consumes commands")
                 .register(meters);

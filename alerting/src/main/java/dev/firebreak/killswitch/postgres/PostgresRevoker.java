@@ -229,7 +229,7 @@ public final class PostgresRevoker implements Revoker {
         try (ResultSet rs = lock.executeQuery()) {
             rs.next();
             status = rs.getString(1);
-            progress.lockedByUs |= rs.getBoolean(2) && "REVOKED".equals(rs.getString(1));
+            progress.lockedByUs |= rs.getBoolean(2) && "REVOKED".equals(status); // was_login and went ahead
             progress.terminated.addAll(ints(rs.getArray(3)));
             ignored = ints(rs.getArray(4));
             detail = rs.getString(5);
@@ -257,8 +257,9 @@ public final class PostgresRevoker implements Revoker {
     /** Polls until no session of the role is left (and none shows up late), or the timeout passes. */
     private Revocation confirm(String role, Progress progress, long lockedAtNanos, String ignoredNote) throws SQLException {
         long deadline = lockedAtNanos + confirmTimeout.toNanos();
-        // A login that passed the NOLOGIN check just before our ALTER committed only shows up in
-        // pg_stat_activity a little later; keep watching for that long after locking the role.
+        // A backend checks rolcanlogin early in InitPostgres but only appears in pg_stat_activity at
+        // its end (pgstat_bestart), so a login that passed the check just before our ALTER committed
+        // can surface after the first empty poll: keep watching for `settle` after locking the role.
         long settleEnd = progress.lockedByUs ? lockedAtNanos + settle.toNanos() : lockedAtNanos;
         long confirmedAtMicros = 0;
         long confirmedAtNanos = 0;

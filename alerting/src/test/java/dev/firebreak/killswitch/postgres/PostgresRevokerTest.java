@@ -55,7 +55,7 @@ class PostgresRevokerTest {
 
     static KillSwitchConfig config(EmbeddedPostgres17 pg, List<String> protectedRoles) {
         return new KillSwitchConfig("test", pg.jdbcUrl(), KILL_SWITCH_ROLE, "ks-secret", protectedRoles,
-                Duration.ofSeconds(2), Duration.ZERO, "g", "localhost:9", "mem://unused", false, Map.of(), Map.of());
+                Duration.ofSeconds(2), Duration.ofMillis(25), "g", "localhost:9", "mem://unused", false, Map.of(), Map.of());
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -210,7 +210,7 @@ class PostgresRevokerTest {
                 }
             }
         };
-        List<Thread> threads = java.util.stream.Stream.generate(() -> new Thread(storm)).limit(6).toList();
+        List<Thread> threads = List.of(new Thread(storm), new Thread(storm));
         threads.forEach(Thread::start);
         try {
             org.awaitility.Awaitility.await().until(() -> sessionsOf("storm").size() >= 4);

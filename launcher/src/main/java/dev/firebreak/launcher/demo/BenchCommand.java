@@ -61,6 +61,7 @@ public final class BenchCommand implements Callable<Integer> {
                     stack.registryUrl(), a -> { }, r -> { }));
             BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster, timeline);
             List<Double> latencies = new ArrayList<>();
+            List<DemoReport.Hops> hops = new ArrayList<>();
             int missed = 0;
             for (int i = 0; i < warmup + bursts; i++) {
                 RogueAgent.Mode m = modes.get(i % modes.size());
@@ -74,12 +75,20 @@ public final class BenchCommand implements Callable<Integer> {
                     missed++;
                 } else {
                     latencies.add(report.statementToRevokedMs());
+                    if (report.hops() != null) {
+                        hops.add(report.hops());
+                    }
                 }
-                System.out.printf(Locale.ROOT, "burst %3d %-11s dropped %d kept %d revoked %s  %s%n", i - warmup + 1,
+                System.out.printf(Locale.ROOT, "burst %3d %-11s dropped %d kept %d revoked %s  %s  %s%n", i - warmup + 1,
                         m.label(), report.tablesDropped(), report.tablesKept(), report.revoked(),
-                        report.statementToRevokedMs() == null ? "n/a" : String.format(Locale.ROOT, "%.2f ms", report.statementToRevokedMs()));
+                        report.statementToRevokedMs() == null ? "n/a" : String.format(Locale.ROOT, "%.2f ms", report.statementToRevokedMs()),
+                        report.hops() == null ? "" : String.format(Locale.ROOT, "(capture %.2f, detect+deliver %.2f, revoke %.2f)",
+                                report.hops().captureMs(), report.hops().detectAndDeliverMs(), report.hops().revokeMs()));
             }
             printSummary(latencies, missed);
+            printHop("capture (statement to event acknowledged by Kafka)", hops.stream().map(DemoReport.Hops::captureMs).toList());
+            printHop("detect + deliver (event to kill switch start)", hops.stream().map(DemoReport.Hops::detectAndDeliverMs).toList());
+            printHop("revoke (NOLOGIN, terminate, confirm gone)", hops.stream().map(DemoReport.Hops::revokeMs).toList());
             return missed == 0 ? 0 : 1;
         }
     }
@@ -95,6 +104,14 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "  min %.2f ms  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms%n",
                 sorted.get(0), percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
                 sorted.get(sorted.size() - 1), sorted.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+    }
+
+    private static void printHop(String name, List<Double> values) {
+        if (values.isEmpty()) {
+            return;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        System.out.printf(Locale.ROOT, "  %-52s p50 %7.2f ms  p99 %7.2f ms%n", name, percentile(sorted, 50), percentile(sorted, 99));
     }
 
     /** Nearest-rank percentile of a sorted list. */

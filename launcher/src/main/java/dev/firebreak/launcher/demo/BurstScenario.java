@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.demo;
 
+import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.stack.EmbeddedPostgres17;
@@ -56,7 +57,14 @@ public final class BurstScenario {
                 || r.getOutcome() == RevocationOutcome.ALREADY_REVOKED).orElse(false) && lockedOut(role);
         Double latency = result.filter(r -> r.getOutcome() == RevocationOutcome.REVOKED)
                 .map(r -> (r.getCompletedTimeUs() - r.getTriggerEventTimeUs()) / 1000.0).orElse(null);
-        return new DemoReport(mode.label(), role, tables, tables - kept, kept, revoked, latency, run.reconnect());
+        DemoReport.Hops hops = result.flatMap(r -> watcher.alertsFor(principal).stream()
+                        .filter(a -> a.getKind() == AlertKind.RULE_TRIGGERED).findFirst()
+                        .map(a -> new DemoReport.Hops(
+                                (a.getCreatedTimeUs() - a.getTriggerEventTimeUs()) / 1000.0,
+                                (r.getStartedTimeUs() - a.getCreatedTimeUs()) / 1000.0,
+                                (r.getCompletedTimeUs() - r.getStartedTimeUs()) / 1000.0)))
+                .orElse(null);
+        return new DemoReport(mode.label(), role, tables, tables - kept, kept, revoked, latency, run.reconnect(), hops);
     }
 
     int countTables(String schema) throws SQLException {

@@ -8,7 +8,16 @@ import java.util.Locale;
 
 /** The demo's summary of one rogue run, and its JSON form. */
 public record DemoReport(String mode, String role, int tablesTotal, int tablesDropped, int tablesKept,
-                         boolean revoked, Double statementToRevokedMs, String reconnect) {
+                         boolean revoked, Double statementToRevokedMs, String reconnect, Hops hops) {
+
+    /**
+     * Where the statement-to-revoked time went, in ms: statement to Kafka-acknowledged capture,
+     * capture to the kill switch picking the command up (detection and two Kafka hops), and the
+     * kill switch's own work until the sessions were confirmed gone.
+     */
+    public record Hops(double captureMs, double detectAndDeliverMs, double revokeMs) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code {"runs":[{"mode":..,"tables_total":..,...}, ...]}} on one line. */

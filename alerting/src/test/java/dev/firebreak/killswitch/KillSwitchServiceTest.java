@@ -1,0 +1,252 @@
+package dev.firebreak.killswitch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firebreak.schema.Alert;
+import dev.firebreak.schema.AlertKind;
+import dev.firebreak.schema.RevocationOutcome;
+import dev.firebreak.schema.RevocationResult;
+import dev.firebreak.schema.RevokeCommand;
+import dev.firebreak.schema.Severity;
+import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.schema.serde.RegistryAvroDeserializer;
+import dev.firebreak.schema.serde.RegistryAvroSerializer;
+import dev.firebreak.stack.EmbeddedKafka;
+import dev.firebreak.stack.EmbeddedPostgres17;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The service end to end: commands in over Kafka, PostgreSQL locked, results and alerts out. */
+class KillSwitchServiceTest {
+    static final String REGISTRY = "mem://killswitch-service-test";
+    static final String GROUP = "killswitch-test";
+
+    static EmbeddedPostgres17 pg;
+    static EmbeddedKafka kafka;
+    static SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    static KillSwitchService service;
+
+    @BeforeAll
+    static void start() throws SQLException {
+        pg = EmbeddedPostgres17.start(Map.of());
+        superuser("CREATE ROLE firebreak_ks LOGIN CREATEROLE PASSWORD 'ks-secret'",
+                "GRANT pg_signal_backend TO firebreak_ks",
+                "GRANT CREATE ON DATABASE postgres TO firebreak_ks");
+        for (String role : List.of("agent_x", "ops_admin", "agent_y")) {
+            superuser("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'",
+                    "GRANT " + role + " TO firebreak_ks WITH ADMIN TRUE, INHERIT FALSE, SET FALSE");
+        }
+        kafka = EmbeddedKafka.start(1);
+        kafka.createTopics(List.of(Topics.KILLSWITCH_COMMANDS, Topics.KILLSWITCH_RESULTS, Topics.ALERTS), Map.of());
+        service = KillSwitchService.start(KillSwitchConfig.fromMap(Map.of(
+                "firebreak.killswitch.pg.cluster", "test",
+                "firebreak.killswitch.pg.url", pg.jdbcUrl(),
+                "firebreak.killswitch.pg.user", "firebreak_ks",
+                "firebreak.killswitch.pg.password", "ks-secret",
+                "firebreak.killswitch.pg.protected.roles", "ops_admin",
+                "firebreak.killswitch.group.id", GROUP,
+                "firebreak.killswitch.bootstrap.servers", kafka.bootstrapServers(),
+                "firebreak.killswitch.schema.registry.url", REGISTRY)), meters);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (service != null) {
+            service.close();
+            assertThat(service.isRunning()).isFalse();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void revokesPublishesResultsAlertsOnProtectedTargetsAndCommitsAfterwards() throws Exception {
+        double revokedBefore = meters.counter(KillSwitch.REVOCATIONS, "outcome", "REVOKED").count();
+        try (Connection agent = pg.connect("agent_x", "pw")) {
+            int pid = pid(agent);
+            RevokeCommand command = command("cmd-x", "pg:test/agent_x", List.of("pg:test/agent_x", "pg:test/ops_admin"), pid);
+            produce(command);
+
+            List<RevocationResult> results = await(Topics.KILLSWITCH_RESULTS, RevocationResult.class,
+                    r -> r.getCommandId().equals("cmd-x"), 2);
+            assertThat(results).extracting(RevocationResult::getTarget, RevocationResult::getOutcome).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple("pg:test/agent_x", RevocationOutcome.REVOKED),
+                    org.assertj.core.groups.Tuple.tuple("pg:test/ops_admin", RevocationOutcome.REFUSED_PROTECTED));
+            RevocationResult revoked = results.get(0);
+            assertThat(revoked.getTerminatedPids()).containsExactly(pid);
+            assertThat(revoked.getRuleId()).isEqualTo("mass-drop");
+            assertThat(revoked.getCompletedTimeUs()).isGreaterThanOrEqualTo(revoked.getStartedTimeUs());
+            assertThat(canLogin("agent_x")).isFalse();
+            assertThat(canLogin("ops_admin")).isTrue();
+
+            List<Alert> alerts = await(Topics.ALERTS, Alert.class, a -> a.getAlertId().contains("cmd-x"), 1);
+            assertThat(alerts).singleElement().satisfies(a -> {
+                assertThat(a.getKind()).isEqualTo(AlertKind.REVOCATION_REFUSED);
+                assertThat(a.getSeverity()).isEqualTo(Severity.CRITICAL);
+                assertThat(a.getPrincipal()).isEqualTo("pg:test/agent_x");
+                assertThat(a.getSummary()).contains("pg:test/ops_admin").contains("protected list");
+            });
+
+            // The offset is committed once the outcome is acknowledged, so a restart does not replay it.
+            long offset = offsetOf(command);
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> committedCommands() > offset);
+            assertThat(meters.counter(KillSwitch.REVOCATIONS, "outcome", "REVOKED").count()).isEqualTo(revokedBefore + 1);
+            assertThat(meters.get(KillSwitchService.UP).gauge().value()).isEqualTo(1);
+        }
+
+        // A replayed command does no harm and says so.
+        produce(command("cmd-x", "pg:test/agent_x", List.of("pg:test/agent_x"), 0));
+        List<RevocationResult> replay = await(Topics.KILLSWITCH_RESULTS, RevocationResult.class,
+                r -> r.getCommandId().equals("cmd-x"), 3);
+        assertThat(replay.get(2).getOutcome()).isEqualTo(RevocationOutcome.ALREADY_REVOKED);
+    }
+
+    @Test
+    void anUnreadableCommandIsSkippedWithAnAlertAndTheNextOneStillRuns() throws Exception {
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(Topics.KILLSWITCH_COMMANDS, "pg:test/agent_y", "not avro".getBytes())).get();
+        }
+        produce(command("cmd-y", "pg:test/agent_y", List.of("pg:test/agent_y"), 0));
+
+        assertThat(await(Topics.ALERTS, Alert.class, a -> a.getAlertId().startsWith("killswitch:unreadable:"), 1))
+                .singleElement().satisfies(a -> {
+                    assertThat(a.getKind()).isEqualTo(AlertKind.REVOCATION_FAILED);
+                    assertThat(a.getSeverity()).isEqualTo(Severity.CRITICAL);
+                });
+        assertThat(await(Topics.KILLSWITCH_RESULTS, RevocationResult.class, r -> r.getCommandId().equals("cmd-y"), 1))
+                .singleElement().extracting(RevocationResult::getOutcome).isEqualTo(RevocationOutcome.REVOKED);
+        assertThat(canLogin("agent_y")).isFalse();
+    }
+
+    // --- helpers --------------------------------------------------------------------------------
+
+    static RevokeCommand command(String id, String principal, List<String> targets, int pid) {
+        long now = Micros.now();
+        return RevokeCommand.newBuilder()
+                .setCommandId(id).setRuleId("mass-drop").setPrincipal(principal).setTargets(targets)
+                .setBackendPids(pid == 0 ? List.of() : List.of(pid))
+                .setWindowStartUs(now - 9_000_000).setWindowEndUs(now)
+                .setTriggerEventId("ev-1").setTriggerEventTimeUs(now - 1_000).setIssuedTimeUs(now)
+                .build();
+    }
+
+    static void produce(RevokeCommand command) throws Exception {
+        try (KafkaProducer<String, RevokeCommand> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(),
+                new RegistryAvroSerializer<>(RevokeCommand.class, SchemaRegistries.forUrl(REGISTRY), false))) {
+            producer.send(new ProducerRecord<>(Topics.KILLSWITCH_COMMANDS, command.getPrincipal(), command)).get();
+        }
+    }
+
+    /** Reads the topic from the beginning until {@code count} matching records arrived (30 s at most). */
+    static <T extends SpecificRecord> List<T> await(String topic, Class<T> type, Predicate<T> filter, int count) {
+        List<T> matching = new ArrayList<>();
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringDeserializer(),
+                new RegistryAvroDeserializer<>(type, SchemaRegistries.forUrl(REGISTRY)))) {
+            TopicPartition partition = new TopicPartition(topic, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (matching.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(100))) {
+                    if (filter.test(record.value())) {
+                        matching.add(record.value());
+                    }
+                }
+            }
+        }
+        assertThat(matching).as("records on %s", topic).hasSize(count);
+        return matching;
+    }
+
+    /** Offset of the (last) command with this id on the commands topic. */
+    static long offsetOf(RevokeCommand command) {
+        long offset = -1;
+        try (KafkaConsumer<String, RevokeCommand> consumer = new KafkaConsumer<>(
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringDeserializer(),
+                new RegistryAvroDeserializer<>(RevokeCommand.class, SchemaRegistries.forUrl(REGISTRY)))) {
+            TopicPartition partition = new TopicPartition(Topics.KILLSWITCH_COMMANDS, 0);
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                try {
+                    for (ConsumerRecord<String, RevokeCommand> r : consumer.poll(Duration.ofMillis(100))) {
+                        if (r.value().getCommandId().equals(command.getCommandId())) {
+                            offset = r.offset();
+                        }
+                    }
+                } catch (org.apache.kafka.common.errors.RecordDeserializationException e) {
+                    consumer.seek(partition, e.offset() + 1); // the other test's garbage
+                }
+            }
+        }
+        assertThat(offset).isNotNegative();
+        return offset;
+    }
+
+    static long committedCommands() throws Exception {
+        try (var admin = kafka.admin()) {
+            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get()
+                    .get(new TopicPartition(Topics.KILLSWITCH_COMMANDS, 0));
+            return committed == null ? 0 : committed.offset();
+        }
+    }
+
+    static void superuser(String... statements) throws SQLException {
+        try (Connection c = pg.superuserConnection(); Statement st = c.createStatement()) {
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+        }
+    }
+
+    static boolean canLogin(String role) throws SQLException {
+        try (Connection c = pg.superuserConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT rolcanlogin FROM pg_roles WHERE rolname = ?")) {
+            ps.setString(1, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    static int pid(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
