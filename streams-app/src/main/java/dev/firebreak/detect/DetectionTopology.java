@@ -70,10 +70,13 @@ public final class DetectionTopology {
         return rules.stream().map(r -> DetectionNames.dropBurstDetector(r.id())).toList();
     }
 
-    // Persistent and logged, so a restart or failover resumes open episodes instead of alerting again.
+    // Logged, so a restart or failover restores open episodes from the changelog instead of alerting
+    // again. Held in memory: the state per principal is a window's worth of events and idle principals
+    // are purged, while RocksDB would add JNI calls per event and a memtable flush on every commit
+    // to the path that decides a revocation.
     private static StoreBuilder<KeyValueStore<String, DropBurstState>> store(DropBurstRule rule) {
         return Stores.keyValueStoreBuilder(
-                        Stores.persistentKeyValueStore(DetectionNames.dropBurstState(rule.id())),
+                        Stores.inMemoryKeyValueStore(DetectionNames.dropBurstState(rule.id())),
                         Serdes.String(), new DropBurstStateSerde())
                 .withLoggingEnabled(Map.of());
     }

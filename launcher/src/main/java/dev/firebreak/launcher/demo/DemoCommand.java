@@ -3,7 +3,6 @@ package dev.firebreak.launcher.demo;
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
 import dev.firebreak.launcher.pipeline.Pipeline;
-import dev.firebreak.launcher.pipeline.PipelineSettings;
 import dev.firebreak.launcher.stack.LocalStack;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,8 +36,7 @@ public final class DemoCommand implements Callable<Integer> {
         try (Lifecycle lifecycle = new Lifecycle()) {
             LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
             MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
-            PipelineSettings settings = PipelineSettings.forStack(stack, stackOptions.cluster, List.of());
-            lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> timeline.event("pipeline", m)));
+            lifecycle.own(Pipeline.start(stackOptions.settings(stack), metrics.registry(), m -> timeline.event("pipeline", m)));
             timeline.event("metrics", metrics.url());
             OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(),
                     alert -> timeline.event("ALERT", Narration.alert(alert)),

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
 import dev.firebreak.launcher.pipeline.Pipeline;
-import dev.firebreak.launcher.pipeline.PipelineSettings;
 import dev.firebreak.launcher.stack.LocalStack;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import java.util.LinkedHashMap;
@@ -29,7 +28,7 @@ public final class LocalCommand implements Callable<Integer> {
         Lifecycle lifecycle = new Lifecycle();
         LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
         MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
-        lifecycle.own(Pipeline.start(PipelineSettings.forStack(stack, stackOptions.cluster, List.of()),
+        lifecycle.own(Pipeline.start(stackOptions.settings(stack),
                 metrics.registry(), m -> timeline.event("pipeline", m)));
         System.out.println("FIREBREAK_READY " + readyJson(stack, metrics));
         System.out.flush();
