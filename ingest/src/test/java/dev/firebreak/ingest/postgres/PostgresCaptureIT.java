@@ -109,6 +109,20 @@ class PostgresCaptureIT {
     }
 
     @Test
+    void installerIsIdempotent() throws Exception {
+        try (Connection admin = pg.superuserConnection()) {
+            TriggerInstaller installer = new TriggerInstaller(IngestConfig.DEFAULT_MESSAGE_PREFIX, "firebreak_audit", 2048);
+            assertThat(installer.install(admin)).isEmpty();
+            assertThat(TriggerInstaller.installedVersion(admin)).isEqualTo(TriggerInstaller.latestVersion());
+            try (Statement st = admin.createStatement(); var rs = st.executeQuery(
+                    "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'firebreak_%'")) {
+                rs.next();
+                assertThat(rs.getInt(1)).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
     void otherRolesCannotForgeMessages() throws Exception {
         String role = "forger_" + UUID.randomUUID().toString().substring(0, 8);
         try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {

@@ -1,0 +1,36 @@
+package dev.firebreak.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class IngestConfigTest {
+
+    @Test
+    void defaultsAreTunedForLatencyAndPassThroughsAreStripped() {
+        IngestConfig c = IngestConfig.fromMap(Map.of(
+                "firebreak.ingest.cluster", "prod-eu",
+                "firebreak.ingest.pg.password", "secret",
+                "firebreak.ingest.debezium.max.batch.size", "64",
+                "firebreak.ingest.kafka.producer.compression.type", "lz4"));
+        assertThat(c.pollIntervalMs()).isEqualTo(1);
+        assertThat(c.slotName()).isEqualTo("firebreak_prod_eu");
+        assertThat(c.debezium()).containsEntry("max.batch.size", "64");
+        assertThat(c.producer()).containsEntry("compression.type", "lz4");
+        assertThat(c.toString()).doesNotContain("secret");
+    }
+
+    @Test
+    void badValuesFailNamingTheKeyAndWhatIsAllowed() {
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.cluster", "Prod EU")))
+                .hasMessageContaining("firebreak.ingest.cluster").hasMessageContaining("allowed");
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.poll.interval.ms", "0")))
+                .hasMessageContaining("firebreak.ingest.poll.interval.ms").hasMessageContaining("1..10000");
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.pg.port", "many")))
+                .hasMessageContaining("firebreak.ingest.pg.port");
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.install.triggers", "yes")))
+                .hasMessageContaining("install.triggers").hasMessageContaining("true, false");
+    }
+}

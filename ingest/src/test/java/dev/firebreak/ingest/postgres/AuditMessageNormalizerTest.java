@@ -1,0 +1,65 @@
+package dev.firebreak.ingest.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.firebreak.schema.AuditEvent;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class AuditMessageNormalizerTest {
+    private final AuditMessageNormalizer normalizer = new AuditMessageNormalizer("prod-eu");
+
+    private static byte[] json(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final String DROP = """
+            {"v":1,"kind":"sql_drop","tag":"DROP SCHEMA","statement":"DROP SCHEMA app CASCADE","statement_length":40,
+             "session_user":"agent\\"x","effective_user":"owner","role_setting":"owner","backend_pid":4242,"txid":"771",
+             "application_name":"bot","client_addr":"10.0.0.7","database":"shop","clock_us":1795000000123456,
+             "objects":[{"type":"schema","schema":null,"name":"app","identity":"app","original":true},
+                        {"type":"table","schema":"app","name":"t1","identity":"app.t1","original":false}]}""";
+
+    @Test
+    void keepsWhoDidItAndEveryDroppedObject() throws Exception {
+        AuditEvent e = normalizer.normalize(json(DROP), 0x16B3A40L, 99);
+        assertThat(e.getPrincipal()).isEqualTo("pg:prod-eu/agent\"x");
+        assertThat(e.getEventId()).isEqualTo("pg:prod-eu/16b3a40");
+        assertThat(e.getAction()).isEqualTo("DROP SCHEMA");
+        assertThat(e.getSessionUser()).isEqualTo("agent\"x");
+        assertThat(e.getEffectiveUser()).isEqualTo("owner");
+        assertThat(e.getBackendPid()).isEqualTo(4242);
+        assertThat(e.getTxid()).isEqualTo(771L);
+        assertThat(e.getEventTimeUs()).isEqualTo(1795000000123456L);
+        assertThat(e.getCapturedTimeUs()).isEqualTo(99);
+        assertThat(e.getStatementTruncated()).isTrue();
+        assertThat(e.getObjects()).hasSize(2);
+        assertThat(e.getObjects().get(1).getOriginal()).isFalse();
+        assertThat(e.getAttributes()).containsEntry("trigger", "sql_drop").containsEntry("role_setting", "owner");
+        assertThat(e.getLsn()).isEqualTo(0x16B3A40L);
+    }
+
+    @Test
+    void sameMessageAtTheSamePositionGetsTheSameId() throws Exception {
+        assertThat(normalizer.normalize(json(DROP), 7, 1).getEventId())
+                .isEqualTo(normalizer.normalize(json(DROP), 7, 2).getEventId());
+    }
+
+    @Test
+    void malformedMessagesAreRejectedWithTheReason() {
+        assertThatThrownBy(() -> normalizer.normalize(json("not json"), 1, 1))
+                .isInstanceOf(MalformedMessageException.class).hasMessageContaining("not JSON");
+        assertThatThrownBy(() -> normalizer.normalize(json("[1,2]"), 1, 1))
+                .hasMessageContaining("not a JSON object");
+        assertThatThrownBy(() -> normalizer.normalize(new byte[0], 1, 1)).hasMessageContaining("empty");
+        assertThatThrownBy(() -> normalizer.normalize(json(DROP.replace("\"v\":1", "\"v\":9")), 1, 1))
+                .hasMessageContaining("unsupported message version 9");
+        assertThatThrownBy(() -> normalizer.normalize(json(DROP.replace("\"session_user\":\"agent\\\"x\",", "")), 1, 1))
+                .hasMessageContaining("'session_user'");
+        assertThatThrownBy(() -> normalizer.normalize(json(DROP.replace("1795000000123456", "\"soon\"")), 1, 1))
+                .hasMessageContaining("'clock_us' must be an integer");
+        assertThatThrownBy(() -> normalizer.normalize(json(DROP.replace("\"objects\":[", "\"objects\":{\"a\":[").replace("}]}", "}]}}")), 1, 1))
+                .hasMessageContaining("'objects' must be an array");
+    }
+}
