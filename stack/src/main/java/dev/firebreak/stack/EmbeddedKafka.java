@@ -41,7 +41,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("auto.create.topics.enable", false)
                     .setConfigProp("num.partitions", 1)
                     .build();
-            cluster.format();
+            formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
             return new EmbeddedKafka(cluster, brokers);
@@ -50,6 +50,20 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("interrupted while starting Kafka", e);
         } catch (Exception e) {
             throw new IllegalStateException("Kafka cluster did not start: " + e.getMessage(), e);
+        }
+    }
+
+    // The storage formatter prints to stdout, which belongs to the commands (the demo's timeline,
+    // the READY line of 'local'); send it to stderr with the logs.
+    private static void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+        java.io.PrintStream stdout = System.out;
+        synchronized (System.class) {
+            System.setOut(System.err);
+            try {
+                cluster.format();
+            } finally {
+                System.setOut(stdout);
+            }
         }
     }
 

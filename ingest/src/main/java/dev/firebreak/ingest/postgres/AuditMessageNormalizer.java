@@ -95,11 +95,17 @@ public final class AuditMessageNormalizer {
                     .setObjectType(requiredText(o, "type"))
                     .setSchemaName(optionalText(o, "schema"))
                     .setObjectName(optionalText(o, "name"))
-                    .setIdentity(requiredText(o, "identity"))
+                    .setIdentity(identityOf(o))
                     .setOriginal(!o.has("original") || o.get("original").asBoolean(true))
                     .build());
         }
         return objects;
+    }
+
+    // GRANT and REVOKE report their objects without an identity; the type still says what was touched.
+    private static String identityOf(JsonNode object) {
+        String identity = optionalText(object, "identity");
+        return identity == null ? "" : identity;
     }
 
     private static JsonNode parse(byte[] content) throws MalformedMessageException {

@@ -41,6 +41,16 @@ class AuditMessageNormalizerTest {
     }
 
     @Test
+    void grantObjectsWithoutIdentityAreKept() throws Exception {
+        String grant = DROP.replace("\"tag\":\"DROP SCHEMA\"", "\"tag\":\"GRANT\"")
+                .replace("\"identity\":\"app\",", "\"identity\":null,");
+        AuditEvent e = normalizer.normalize(json(grant), 1, 1);
+        assertThat(e.getAction()).isEqualTo("GRANT");
+        assertThat(e.getObjects().get(0).getIdentity()).isEmpty();
+        assertThat(e.getObjects().get(0).getObjectType()).isEqualTo("schema");
+    }
+
+    @Test
     void sameMessageAtTheSamePositionGetsTheSameId() throws Exception {
         assertThat(normalizer.normalize(json(DROP), 7, 1).getEventId())
                 .isEqualTo(normalizer.normalize(json(DROP), 7, 2).getEventId());

@@ -148,8 +148,12 @@ class PostgresCaptureIT {
             assertThat(letter.getReason()).contains("not JSON");
             assertThat(letter.getOrigin()).contains("lsn=");
             st.execute("CREATE TABLE after_dlq (id int)");
-            pollUntil(events, 1, e -> e.getAction().equals("CREATE TABLE")
+            st.execute("GRANT SELECT ON after_dlq TO PUBLIC");
+            List<AuditEvent> after = pollUntil(events, 2, e -> e.getStatement() != null
                     && e.getStatement().contains("after_dlq"));
+            assertThat(after).extracting(AuditEvent::getAction).contains("CREATE TABLE", "GRANT");
+            assertThat(after.stream().filter(e -> e.getAction().equals("GRANT")).findFirst().orElseThrow()
+                    .getObjects()).isNotEmpty();
         }
     }
 
