@@ -1,5 +1,7 @@
 package dev.firebreak.stack;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -16,10 +18,12 @@ import org.apache.kafka.common.test.TestKitNodes;
 public final class EmbeddedKafka implements AutoCloseable {
     private final KafkaClusterTestKit cluster;
     private final int brokers;
+    private final Path baseDirectory;
 
-    private EmbeddedKafka(KafkaClusterTestKit cluster, int brokers) {
+    private EmbeddedKafka(KafkaClusterTestKit cluster, int brokers, Path baseDirectory) {
         this.cluster = cluster;
         this.brokers = brokers;
+        this.baseDirectory = baseDirectory;
     }
 
     /** Formats and starts a cluster of 1 or 3 combined broker/controller nodes. */
@@ -29,7 +33,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         short rf = (short) Math.min(3, brokers);
         try {
+            // Our own directory: the kit's default one is deleted by a JVM shutdown hook while the
+            // brokers may still be writing to it, which turns every Ctrl-C into a burst of errors.
+            Path base = Files.createTempDirectory("firebreak-kafka");
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                    .setBaseDirectory(base)
                     .setCombined(true)
                     .setNumBrokerNodes(brokers)
                     .setNumControllerNodes(brokers)
@@ -40,11 +48,12 @@ public final class EmbeddedKafka implements AutoCloseable {
                     .setConfigProp("group.initial.rebalance.delay.ms", 0)
                     .setConfigProp("auto.create.topics.enable", false)
                     .setConfigProp("num.partitions", 1)
+                    .setDeleteOnClose(false)
                     .build();
             formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new EmbeddedKafka(cluster, brokers);
+            return new EmbeddedKafka(cluster, brokers, base);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting Kafka", e);
@@ -104,12 +113,22 @@ public final class EmbeddedKafka implements AutoCloseable {
         return Admin.create(props);
     }
 
+    private static void deleteRecursively(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            // a leftover temp directory is not worth failing a shutdown for
+        }
+    }
+
     @Override
     public void close() {
         try {
             cluster.close();
         } catch (Exception e) {
             throw new IllegalStateException("Kafka cluster did not stop cleanly", e);
+        } finally {
+            deleteRecursively(baseDirectory);
         }
     }
 }
