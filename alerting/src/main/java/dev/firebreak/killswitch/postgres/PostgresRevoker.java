@@ -48,9 +48,10 @@ public final class PostgresRevoker implements Revoker {
     /** Body of the server-side function; compared with the installed one so restarts replace nothing. */
     static final String FUNCTION_BODY = """
 
-            -- firebreak kill switch, version 1: lock a role out and end its sessions in one round trip.
+            -- firebreak kill switch, version 2: lock a role out and end its sessions in one round trip.
             DECLARE
                 target record;
+                sessions integer[];
                 victim int;
                 refusal text;
             BEGIN
@@ -63,10 +64,14 @@ public final class PostgresRevoker implements Revoker {
                     RETURN;
                 END IF;
                 was_login := target.rolcanlogin;
-                -- Pids from the event are terminated only if they are this role's sessions (the loops
-                -- below select by role); any other pid is reported and left alone.
+                -- One look at the sessions: every pg_stat_activity scan builds a snapshot of all
+                -- backends, and this call is the revocation's critical path.
+                SELECT coalesce(array_agg(a.pid ORDER BY a.pid), '{}') INTO sessions FROM pg_stat_activity a
+                    WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid();
+                -- Pids from the event are terminated only if they are this role's sessions; any other
+                -- pid is reported and left alone.
                 SELECT coalesce(array_agg(p ORDER BY p), '{}') INTO ignored FROM unnest(extra_pids) p
-                    WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.pid = p AND a.usesysid = target.oid);
+                    WHERE p <> ALL (sessions);
                 refusal := CASE
                     WHEN target.rolsuper THEN 'role is a superuser'
                     WHEN role_name = session_user THEN 'role is the kill switch''s own role'
@@ -76,8 +81,7 @@ public final class PostgresRevoker implements Revoker {
                     status := 'DRY_RUN';
                     detail := coalesce('would refuse: ' || refusal, (CASE WHEN target.rolcanlogin
                         THEN 'would set NOLOGIN' ELSE 'role is already NOLOGIN' END) || ', would terminate sessions '
-                        || (SELECT coalesce(array_agg(a.pid ORDER BY a.pid), '{}') FROM pg_stat_activity a
-                            WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid())::text);
+                        || sessions::text);
                     RETURN;
                 END IF;
                 IF refusal IS NOT NULL THEN
@@ -87,8 +91,7 @@ public final class PostgresRevoker implements Revoker {
                 END IF;
                 -- Sessions first: an open transaction of the role may hold the role's own pg_authid row
                 -- (ALTER ROLE ... PASSWORD), and the ALTER below would wait for it.
-                FOR victim IN SELECT a.pid FROM pg_stat_activity a
-                        WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid() ORDER BY a.pid LOOP
+                FOREACH victim IN ARRAY sessions LOOP
                     IF pg_terminate_backend(victim) THEN
                         terminated := terminated || victim;
                     END IF;
@@ -96,16 +99,8 @@ public final class PostgresRevoker implements Revoker {
                 IF target.rolcanlogin THEN
                     EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
                 END IF;
-                -- Logins that slipped in meanwhile. pg_stat_activity is snapshotted once per
-                -- transaction, so drop the snapshot to see them.
-                PERFORM pg_stat_clear_snapshot();
-                FOR victim IN SELECT a.pid FROM pg_stat_activity a
-                        WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid() AND a.pid <> ALL (terminated)
-                        ORDER BY a.pid LOOP
-                    IF pg_terminate_backend(victim) THEN
-                        terminated := terminated || victim;
-                    END IF;
-                END LOOP;
+                -- Logins that slipped in between the scan and the commit are found and terminated by
+                -- the caller's confirmation loop, which polls with fresh snapshots.
                 status := CASE WHEN target.rolcanlogin OR cardinality(terminated) > 0 THEN 'REVOKED' ELSE 'ALREADY_REVOKED' END;
                 detail := '';
             END

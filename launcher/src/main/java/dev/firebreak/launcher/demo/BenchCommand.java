@@ -26,8 +26,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--bursts", defaultValue = "40", description = "Bursts to run (default ${DEFAULT-VALUE}).")
     int bursts;
 
-    @Option(names = "--warmup", defaultValue = "3", description = "Bursts run first and not counted (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "100", description = "Bursts run first and not counted, so the JIT "
+            + "has compiled the hot paths as in a long-running service (default ${DEFAULT-VALUE}).")
     int warmup;
+
+    @Option(names = "--warmup-rate", defaultValue = "200", description = "DROP TABLE statements per second in warm-up bursts (default ${DEFAULT-VALUE}).")
+    double warmupRate;
 
     @Option(names = "--tables", defaultValue = "8", description = "Tables each rogue owns (default ${DEFAULT-VALUE}).")
     int tables;
@@ -66,10 +70,11 @@ public final class BenchCommand implements Callable<Integer> {
                 RogueAgent.Mode m = modes.get(i % modes.size());
                 String role = String.format(Locale.ROOT, "bench_%03d", i);
                 RogueAgent agent = scenario.prepare(role, role, tables, 10);
-                DemoReport report = scenario.run(agent, role, role, m, tables, rate);
                 if (i < warmup) {
+                    scenario.run(agent, role, role, m, tables, warmupRate);
                     continue;
                 }
+                DemoReport report = scenario.run(agent, role, role, m, tables, rate);
                 if (!report.revoked() || report.statementToRevokedMs() == null) {
                     missed++;
                 } else {
@@ -94,9 +99,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     private void printSummary(List<Double> latencies, int missed) {
         List<Double> sorted = latencies.stream().sorted().toList();
-        System.out.printf(Locale.ROOT, "%nstatement-to-revoked latency over %d bursts (%d missed; %d warm-up bursts "
-                        + "excluded; %d tables per rogue at %.1f/s; mode %s; %d broker(s))%n",
-                sorted.size(), missed, warmup, tables, rate, mode, stackOptions.brokers);
+        System.out.printf(Locale.ROOT, "%nstatement-to-revoked latency over %d bursts (%d missed; after %d warm-up bursts "
+                        + "at %.0f/s; %d tables per rogue at %.1f/s; mode %s; %d broker(s); settings overridden: %s)%n",
+                sorted.size(), missed, warmup, warmupRate, tables, rate, mode, stackOptions.brokers, stackOptions.overrides);
         if (sorted.isEmpty()) {
             return;
         }
