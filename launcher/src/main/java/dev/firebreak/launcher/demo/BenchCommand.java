@@ -90,8 +90,8 @@ public final class BenchCommand implements Callable<Integer> {
                                 report.hops().captureMs(), report.hops().detectAndDeliverMs(), report.hops().revokeMs()));
             }
             printSummary(latencies, missed);
-            printHop("capture (statement to event acknowledged by Kafka)", hops.stream().map(DemoReport.Hops::captureMs).toList());
-            printHop("detect + deliver (event to kill switch start)", hops.stream().map(DemoReport.Hops::detectAndDeliverMs).toList());
+            printHop("capture (statement to event read and normalised by ingest)", hops.stream().map(DemoReport.Hops::captureMs).toList());
+            printHop("deliver + detect (2 Kafka hops, Streams) to kill switch", hops.stream().map(DemoReport.Hops::detectAndDeliverMs).toList());
             printHop("revoke (NOLOGIN, terminate, confirm gone)", hops.stream().map(DemoReport.Hops::revokeMs).toList());
             return missed == 0 ? 0 : 1;
         }

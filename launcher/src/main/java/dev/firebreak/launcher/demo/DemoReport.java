@@ -11,9 +11,9 @@ public record DemoReport(String mode, String role, int tablesTotal, int tablesDr
                          boolean revoked, Double statementToRevokedMs, String reconnect, Hops hops) {
 
     /**
-     * Where the statement-to-revoked time went, in ms: statement to Kafka-acknowledged capture,
-     * capture to the kill switch picking the command up (detection and two Kafka hops), and the
-     * kill switch's own work until the sessions were confirmed gone.
+     * Where the statement-to-revoked time went, in ms: statement to its message read and normalised
+     * by ingest; from there to the kill switch picking the command up (produce and ack, detection,
+     * and the Kafka hops in between); the kill switch's own work until the sessions were gone.
      */
     public record Hops(double captureMs, double detectAndDeliverMs, double revokeMs) {
     }
