@@ -19,6 +19,8 @@ import java.util.Set;
 public final class AuditMessageNormalizer {
     /** Versions of the message body this normaliser understands. */
     static final Set<Integer> SUPPORTED_VERSIONS = Set.of(1);
+    /** Trigger kinds whose events remove something. */
+    static final Set<String> DESTRUCTIVE_KINDS = Set.of("sql_drop");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String cluster;
@@ -67,6 +69,7 @@ public final class AuditMessageNormalizer {
                 .setObjects(objects(body))
                 .setRowCount(null)
                 .setLsn(lsn)
+                .setDestructive(DESTRUCTIVE_KINDS.contains(requiredText(body, "kind")))
                 .setAttributes(attributes(body))
                 .build();
     }

@@ -38,6 +38,7 @@ class AuditMessageNormalizerTest {
         assertThat(e.getObjects().get(1).getOriginal()).isFalse();
         assertThat(e.getAttributes()).containsEntry("trigger", "sql_drop").containsEntry("role_setting", "owner");
         assertThat(e.getLsn()).isEqualTo(0x16B3A40L);
+        assertThat(e.getDestructive()).isTrue();
     }
 
     @Test
@@ -48,6 +49,7 @@ class AuditMessageNormalizerTest {
         assertThat(e.getAction()).isEqualTo("GRANT");
         assertThat(e.getObjects().get(0).getIdentity()).isEmpty();
         assertThat(e.getObjects().get(0).getObjectType()).isEqualTo("schema");
+        assertThat(e.getDestructive()).isTrue(); // the fixture's kind is still sql_drop
     }
 
     @Test
