@@ -42,7 +42,13 @@ public final class EmbeddedPostgres17 implements AutoCloseable {
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("max_connections", "200")
-                    .setServerConfig("password_encryption", "scram-sha-256");
+                    .setServerConfig("password_encryption", "scram-sha-256")
+                    // the second capture path reads DDL on databases, roles and tablespaces from here
+                    .setServerConfig("logging_collector", "on")
+                    .setServerConfig("log_destination", "jsonlog")
+                    .setServerConfig("log_statement", "ddl")
+                    .setServerConfig("log_directory", "log")
+                    .setServerConfig("log_filename", "postgresql-%Y%m%d-%H%M%S.log");
             extra.forEach(builder::setServerConfig);
             EmbeddedPostgres server = builder.start();
             EmbeddedPostgres17 pg = new EmbeddedPostgres17(server, dir);

@@ -1,6 +1,7 @@
 package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionService;
+import dev.firebreak.ingest.pglog.ServerLogCapture;
 import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.killswitch.KillSwitchService;
 import dev.firebreak.schema.registry.SchemaRegistries;
@@ -17,11 +18,14 @@ public final class Pipeline implements AutoCloseable {
     private final KillSwitchService killSwitch;
     private final DetectionService detection;
     private final PostgresCapture capture;
+    private final ServerLogCapture serverLog;
 
-    private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture) {
+    private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture,
+                     ServerLogCapture serverLog) {
         this.killSwitch = killSwitch;
         this.detection = detection;
         this.capture = capture;
+        this.serverLog = serverLog;
     }
 
     /** Starts every stage and returns once each is ready. */
@@ -44,7 +48,17 @@ public final class Pipeline implements AutoCloseable {
             }
             progress.accept("capture streaming from slot " + settings.ingest().slotName()
                     + " (Debezium pgoutput, poll.interval.ms=" + settings.ingest().pollIntervalMs() + ")");
-            return new Pipeline(killSwitch, detection, capture);
+            ServerLogCapture serverLog = null;
+            try {
+                serverLog = settings.serverLogCapture().map(c -> new ServerLogCapture(c, meters).start()).orElse(null);
+            } catch (RuntimeException e) {
+                capture.close();
+                throw e;
+            }
+            if (serverLog != null) {
+                progress.accept("following the server log for DROP DATABASE, roles and tablespaces");
+            }
+            return new Pipeline(killSwitch, detection, capture, serverLog);
         } catch (RuntimeException e) {
             if (detection != null) {
                 detection.close();
@@ -74,6 +88,9 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (serverLog != null) {
+            serverLog.close();
+        }
         capture.close();
         detection.close();
         killSwitch.close();

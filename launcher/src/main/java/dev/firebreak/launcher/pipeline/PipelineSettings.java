@@ -2,6 +2,7 @@ package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.launcher.stack.LocalStack;
 import dev.firebreak.stack.EmbeddedPostgres17;
@@ -11,16 +12,24 @@ import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The three services' settings, each parsed and validated by its own module from one flat map of
  * {@code firebreak.<service>.*} keys, the same way a production properties file is read.
  */
-public record PipelineSettings(IngestConfig ingest, DetectionConfig detection, KillSwitchConfig killSwitch) {
+public record PipelineSettings(IngestConfig ingest, ServerLogConfig serverLog, DetectionConfig detection,
+                               KillSwitchConfig killSwitch) {
 
     /** Parses every service's settings from {@code flat}; a bad key fails here, at start-up. */
     public static PipelineSettings fromMap(Map<String, String> flat) {
-        return new PipelineSettings(IngestConfig.fromMap(flat), DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat));
+        return new PipelineSettings(IngestConfig.fromMap(flat), ServerLogConfig.fromMap(flat),
+                DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat));
+    }
+
+    /** Whether the server-log capture path is on (it needs the data directory on this host). */
+    public Optional<ServerLogConfig> serverLogCapture() {
+        return Optional.ofNullable(serverLog);
     }
 
     /** Settings for the embedded stack: the operator superuser and Firebreak's role are protected. */
@@ -43,6 +52,8 @@ public record PipelineSettings(IngestConfig ingest, DetectionConfig detection, K
         m.put(IngestConfig.PREFIX + "kafka.bootstrap.servers", kafka);
         m.put(IngestConfig.PREFIX + "schema.registry.url", registry);
         m.put(IngestConfig.PREFIX + "offsets.replication.factor", Short.toString(stack.kafka().replicationFactor()));
+        m.put(ServerLogConfig.PREFIX + "enabled", "true");
+        m.put(ServerLogConfig.PREFIX + "data.directory", pg.dataDirectory().toString());
         m.put(DetectionConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(DetectionConfig.SCHEMA_REGISTRY_URL, registry);
         m.put(DetectionConfig.STATE_DIR, tempDir("firebreak-streams"));

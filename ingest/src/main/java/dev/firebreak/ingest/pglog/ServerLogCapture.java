@@ -1,0 +1,236 @@
+package dev.firebreak.ingest.pglog;
+
+import dev.firebreak.ingest.kafka.AuditSink;
+import dev.firebreak.ingest.postgres.MalformedMessageException;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.DeadLetter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Second capture path: follows PostgreSQL's {@code jsonlog} file for the commands event triggers
+ * never see ({@code DROP DATABASE}, roles, tablespaces). Reads whole lines only, produces their
+ * events, and moves its read position on only after Kafka acknowledged them.
+ */
+public final class ServerLogCapture implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerLogCapture.class);
+    private static final String SOURCE_NAME = "postgres-server-log";
+
+    private final ServerLogConfig config;
+    private final AuditSink sink;
+    private final ServerLogNormalizer normalizer;
+    private final Counter captured;
+    private final Counter deadLettered;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private Path file;
+    private long position;
+
+    public ServerLogCapture(ServerLogConfig config, MeterRegistry meters) {
+        this.config = config;
+        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), Map.of());
+        this.normalizer = new ServerLogNormalizer(config.cluster(), config.statementMaxChars());
+        this.captured = Counter.builder("firebreak.ingest.events").tag("source", SOURCE_NAME).register(meters);
+        this.deadLettered = Counter.builder("firebreak.ingest.dead.letters").tag("source", SOURCE_NAME).register(meters);
+        this.thread = new Thread(this::loop, "firebreak-pglog-" + config.cluster());
+    }
+
+    /** Finds the current log, restores or initialises the position, and starts following. */
+    public ServerLogCapture start() {
+        file = currentLogFile().orElseThrow(() -> new IllegalStateException("no jsonlog file listed in "
+                + config.dataDirectory().resolve("current_logfiles") + ": the server needs logging_collector=on, "
+                + "log_destination including jsonlog, and log_statement='ddl'"));
+        position = restoredPosition(file).orElseGet(() -> size(file));
+        LOG.info("following {} from byte {}", file, position);
+        thread.start();
+        return this;
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                if (!poll()) {
+                    Thread.sleep(config.pollInterval().toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | IOException e) {
+                LOG.error("server log capture failed reading {}; retrying", file, e);
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    /** Reads what is new; true when something was read. Follows a rotation after the old file is done. */
+    boolean poll() throws IOException, InterruptedException {
+        long size = size(file);
+        if (size > position) {
+            readFrom(size);
+            return true;
+        }
+        Optional<Path> current = currentLogFile();
+        if (current.isPresent() && !current.get().equals(file)) {
+            LOG.info("log rotated from {} to {}", file, current.get());
+            file = current.get();
+            position = 0;
+            return true;
+        }
+        return false;
+    }
+
+    private void readFrom(long size) throws IOException, InterruptedException {
+        byte[] chunk;
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            in.seek(position);
+            chunk = new byte[(int) Math.min(size - position, 4 << 20)];
+            in.readFully(chunk);
+        }
+        int end = lastNewline(chunk);
+        if (end < 0) {
+            return; // a line is still being written
+        }
+        String text = new String(chunk, 0, end + 1, StandardCharsets.UTF_8);
+        List<Future<RecordMetadata>> acks = new ArrayList<>();
+        long lineStart = position;
+        for (String line : text.split("\n")) {
+            route(line, lineStart, acks);
+            lineStart += line.getBytes(StandardCharsets.UTF_8).length + 1;
+        }
+        awaitAcks(acks);
+        position += end + 1;
+        persistPosition();
+    }
+
+    private void route(String line, long offset, List<Future<RecordMetadata>> acks) {
+        if (line.isBlank()) {
+            return;
+        }
+        try {
+            for (AuditEvent event : normalizer.normalize(line, nowMicros())) {
+                acks.add(sink.send(event));
+                captured.increment();
+            }
+        } catch (MalformedMessageException e) {
+            deadLettered.increment();
+            LOG.warn("log line at {}:{} sent to the DLQ: {}", file.getFileName(), offset, e.getMessage());
+            acks.add(sink.sendDeadLetter(SOURCE_NAME, DeadLetter.newBuilder()
+                    .setSource(SOURCE_NAME)
+                    .setReason(e.getMessage())
+                    .setOrigin(file + "@" + offset)
+                    .setPayload(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)))
+                    .setCapturedTimeUs(nowMicros())
+                    .build()));
+        }
+    }
+
+    private static void awaitAcks(List<Future<RecordMetadata>> acks) throws InterruptedException {
+        for (Future<RecordMetadata> ack : acks) {
+            try {
+                ack.get();
+            } catch (ExecutionException e) {
+                // position not advanced: the same lines are read again on the next poll
+                throw new IllegalStateException("Kafka did not acknowledge a server-log event", e.getCause());
+            }
+        }
+    }
+
+    private Optional<Path> currentLogFile() {
+        Path list = config.dataDirectory().resolve("current_logfiles");
+        try {
+            for (String line : Files.readAllLines(list, StandardCharsets.UTF_8)) {
+                if (line.startsWith("jsonlog ")) {
+                    Path path = Path.of(line.substring("jsonlog ".length()).strip());
+                    return Optional.of(path.isAbsolute() ? path : config.dataDirectory().resolve(path));
+                }
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private Optional<Long> restoredPosition(Path current) {
+        if (config.positionFile() == null || !Files.exists(config.positionFile())) {
+            return Optional.empty();
+        }
+        try {
+            String[] saved = Files.readString(config.positionFile(), StandardCharsets.UTF_8).strip().split("\t");
+            if (saved.length == 2 && Path.of(saved[0]).equals(current)) {
+                return Optional.of(Long.parseLong(saved[1]));
+            }
+            LOG.warn("saved position {} is for another log file; starting at the end of {}", config.positionFile(), current);
+            return Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            throw new IllegalStateException("unreadable position file " + config.positionFile() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void persistPosition() throws IOException {
+        if (config.positionFile() != null) {
+            Path tmp = config.positionFile().resolveSibling(config.positionFile().getFileName() + ".tmp");
+            Files.writeString(tmp, file + "\t" + position, StandardCharsets.UTF_8);
+            Files.move(tmp, config.positionFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private static long size(Path path) {
+        try {
+            return Files.size(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the size of " + path, e);
+        }
+    }
+
+    private static int lastNewline(byte[] chunk) {
+        for (int i = chunk.length - 1; i >= 0; i--) {
+            if (chunk[i] == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        sink.close();
+    }
+}
