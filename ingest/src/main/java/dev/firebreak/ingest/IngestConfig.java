@@ -1,6 +1,8 @@
 package dev.firebreak.ingest;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -12,6 +14,12 @@ import java.util.regex.Pattern;
  * @param pollIntervalMs   Debezium's wait when the replication stream is idle (its default of 500 ms
  *                         alone would exceed the latency budget)
  * @param offsetFlushIntervalMs how often Debezium offsets (and so the slot's confirmed LSN) are committed
+ * @param dmlEnabled       ({@code dml.enabled}, default true) whether tables carry the statement-level
+ *                         DELETE/UPDATE/TRUNCATE triggers; false removes the ones installed earlier
+ * @param dmlExcludeSchemas ({@code dml.exclude.schemas}, comma-separated) schemas whose tables get no
+ *                         DML triggers, spelled as the catalog stores them
+ * @param dmlExcludeTables ({@code dml.exclude.tables}, comma-separated {@code schema.table}) tables
+ *                         that get no DML triggers
  */
 public record IngestConfig(
         String cluster,
@@ -30,6 +38,9 @@ public record IngestConfig(
         int offsetsReplicationFactor,
         long pollIntervalMs,
         long offsetFlushIntervalMs,
+        boolean dmlEnabled,
+        List<String> dmlExcludeSchemas,
+        List<String> dmlExcludeTables,
         Map<String, String> debezium,
         Map<String, String> producer) {
 
@@ -38,6 +49,9 @@ public record IngestConfig(
     public static final String PRODUCER_PREFIX = PREFIX + "kafka.producer.";
     public static final String DEFAULT_MESSAGE_PREFIX = "firebreak.audit.v1";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+    // Catalog names as stored (case-sensitive); names containing dots, commas or spaces cannot be listed.
+    private static final Pattern SCHEMA_NAME = Pattern.compile("[^.,\\s]{1,63}");
+    private static final Pattern TABLE_NAME = Pattern.compile("[^.,\\s]{1,63}\\.[^.,\\s]{1,63}");
 
     public IngestConfig {
         require(NAME.matcher(cluster).matches(), "cluster", cluster, "a name matching " + NAME);
@@ -49,6 +63,10 @@ public record IngestConfig(
         require(offsetFlushIntervalMs >= 0, "offset.flush.interval.ms", offsetFlushIntervalMs, ">= 0");
         require(offsetsReplicationFactor >= 1, "offsets.replication.factor", offsetsReplicationFactor, ">= 1");
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "kafka.bootstrap.servers", bootstrapServers, "host:port[,host:port]");
+        dmlExcludeSchemas = List.copyOf(dmlExcludeSchemas);
+        dmlExcludeTables = List.copyOf(dmlExcludeTables);
+        dmlExcludeSchemas.forEach(s -> require(SCHEMA_NAME.matcher(s).matches(), "dml.exclude.schemas", s, "schema names, comma-separated"));
+        dmlExcludeTables.forEach(t -> require(TABLE_NAME.matcher(t).matches(), "dml.exclude.tables", t, "schema.table names, comma-separated"));
         debezium = Map.copyOf(debezium);
         producer = Map.copyOf(producer);
     }
@@ -58,7 +76,7 @@ public record IngestConfig(
                                   String bootstrapServers, String registryUrl, int offsetsReplicationFactor) {
         return new IngestConfig(cluster, host, port, database, user, password, "firebreak_" + cluster.replace('-', '_'),
                 "firebreak_audit", DEFAULT_MESSAGE_PREFIX, 2048, true, bootstrapServers, registryUrl,
-                offsetsReplicationFactor, 1, 1000, Map.of(), Map.of());
+                offsetsReplicationFactor, 1, 1000, true, List.of(), List.of(), Map.of(), Map.of());
     }
 
     /** Reads {@code firebreak.ingest.*} keys; anything missing takes its default. */
@@ -81,6 +99,9 @@ public record IngestConfig(
                 intOf(map, "offsets.replication.factor", "3"),
                 intOf(map, "poll.interval.ms", "1"),
                 intOf(map, "offset.flush.interval.ms", "1000"),
+                boolOf(map, "dml.enabled", "true"),
+                listOf(map, "dml.exclude.schemas"),
+                listOf(map, "dml.exclude.tables"),
                 withPrefix(map, DEBEZIUM_PREFIX),
                 withPrefix(map, PRODUCER_PREFIX));
     }
@@ -89,7 +110,8 @@ public record IngestConfig(
     public String toString() {
         return "IngestConfig[cluster=" + cluster + ", pg=" + pgUser + "@" + pgHost + ":" + pgPort + "/" + pgDatabase
                 + ", slot=" + slotName + ", publication=" + publication + ", kafka=" + bootstrapServers
-                + ", registry=" + registryUrl + ", pollIntervalMs=" + pollIntervalMs + "]";
+                + ", registry=" + registryUrl + ", pollIntervalMs=" + pollIntervalMs + ", dml=" + dmlEnabled
+                + (dmlEnabled ? " excluding schemas " + dmlExcludeSchemas + " tables " + dmlExcludeTables : "") + "]";
     }
 
     private static String get(Map<String, String> map, String key, String fallback) {
@@ -109,6 +131,14 @@ public record IngestConfig(
         String value = get(map, key, fallback).trim();
         require(value.equals("true") || value.equals("false"), key, value, "true, false");
         return Boolean.parseBoolean(value);
+    }
+
+    private static List<String> listOf(Map<String, String> map, String key) {
+        return Arrays.stream(get(map, key, "").split(","))
+                .map(String::trim)
+                .filter(s -> !s.isEmpty())
+                .distinct()
+                .toList();
     }
 
     private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {

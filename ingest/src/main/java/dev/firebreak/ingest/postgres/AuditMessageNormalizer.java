@@ -15,12 +15,18 @@ import java.util.Set;
 /**
  * Turns the JSON body of a Firebreak logical decoding message (written by {@code firebreak.emit})
  * into an {@link AuditEvent}. Pure: no I/O, so every malformed shape is unit-testable.
+ *
+ * <p>Kinds: {@code ddl_command_end} and {@code sql_drop} from the event triggers, {@code dml}
+ * (statement-level DELETE/UPDATE with the number of rows in {@code rows}) and {@code truncate}
+ * from the table triggers. The kind is kept as attribute {@code trigger}.
  */
 public final class AuditMessageNormalizer {
     /** Versions of the message body this normaliser understands. */
     static final Set<Integer> SUPPORTED_VERSIONS = Set.of(1);
-    /** Trigger kinds whose events remove something. */
-    static final Set<String> DESTRUCTIVE_KINDS = Set.of("sql_drop");
+    /** Trigger kinds whose events always remove something. */
+    static final Set<String> DESTRUCTIVE_KINDS = Set.of("sql_drop", "truncate");
+    /** Statement-level DELETE/UPDATE: destructive when they touched rows (the count is in {@code rows}). */
+    static final String DML_KIND = "dml";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String cluster;
@@ -45,7 +51,12 @@ public final class AuditMessageNormalizer {
         if (!SUPPORTED_VERSIONS.contains(version)) {
             throw new MalformedMessageException("unsupported message version " + version + " (supported: " + SUPPORTED_VERSIONS + ")");
         }
+        String kind = requiredText(body, "kind");
         String sessionUser = requiredText(body, "session_user");
+        Long rows = optionalLong(body, "rows");
+        if (rows != null && rows < 0) {
+            throw new MalformedMessageException("field 'rows' must not be negative, was " + rows);
+        }
         String statement = optionalText(body, "statement");
         Long statementLength = optionalLong(body, "statement_length");
         Long pid = optionalLong(body, "backend_pid");
@@ -67,11 +78,17 @@ public final class AuditMessageNormalizer {
                 .setStatement(statement)
                 .setStatementTruncated(statement != null && statementLength != null && statementLength > statement.length())
                 .setObjects(objects(body))
-                .setRowCount(null)
+                .setRowCount(rows)
                 .setLsn(lsn)
-                .setDestructive(DESTRUCTIVE_KINDS.contains(requiredText(body, "kind")))
+                .setDestructive(isDestructive(kind, rows))
                 .setAttributes(attributes(body))
                 .build();
+    }
+
+    // A DELETE or UPDATE that touched rows destroyed what was there; how many rows make an
+    // incident is for the detection rules to judge from row_count.
+    private static boolean isDestructive(String kind, Long rows) {
+        return DESTRUCTIVE_KINDS.contains(kind) || (DML_KIND.equals(kind) && rows != null && rows > 0);
     }
 
     private static Map<String, String> attributes(JsonNode body) throws MalformedMessageException {

@@ -1,6 +1,11 @@
 package dev.firebreak.ingest.postgres;
 
 import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.ingest.agent.AgentActionConfig;
+import dev.firebreak.ingest.agent.AgentActionTableInstaller;
+import dev.firebreak.ingest.agent.AgentActionTableRouter;
+import dev.firebreak.ingest.agent.AuditEventSink;
+import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.ingest.kafka.AuditSink;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
@@ -40,25 +45,54 @@ import org.slf4j.LoggerFactory;
  * embedded engine (pgoutput), normalises them and produces them to Kafka. A batch's offsets are
  * marked processed only after Kafka acknowledged every record of it, and offsets live in a Kafka
  * topic, so a restart replays from the last acknowledged position and never skips.
+ *
+ * <p>With agent action capture enabled, the same engine also reads row changes of
+ * {@code firebreak.agent_actions} and hands them to {@link AgentActionTableRouter}. Snapshot reads
+ * and tombstones are dropped: they are not actions happening now and must never count toward a burst.
  */
 public final class PostgresCapture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PostgresCapture.class);
     private static final String SOURCE_NAME = "postgres-event-trigger";
+    /** Prefix of the transactional heartbeat messages ingest writes itself; never audit events. */
+    static final String HEARTBEAT_PREFIX = "firebreak.heartbeat.v1";
+    private static final String HEARTBEAT_SQL = "SELECT pg_catalog.pg_logical_emit_message(true, '" + HEARTBEAT_PREFIX + "', ?)";
 
     private final IngestConfig config;
     private final AuditSink sink;
     private final AuditMessageNormalizer normalizer;
+    private final AgentActionConfig agentActions;
+    private final AgentActionTableRouter agentRows;
     private final ExecutorService executor;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicReference<String> lastHeartbeat = new AtomicReference<>();
     private final Counter captured;
     private final Counter deadLettered;
     private final Timer captureLag;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
 
+    /** Captures the event-trigger messages only, as before agent actions existed. */
     public PostgresCapture(IngestConfig config, MeterRegistry meters) {
+        this(config, AgentActionConfig.disabled(), null, meters);
+    }
+
+    /**
+     * Captures the event-trigger messages and, when {@code agentActions.tableEnabled()}, the agent
+     * action table too.
+     *
+     * @param classifier judges agent actions; required when the table is captured
+     */
+    public PostgresCapture(IngestConfig config, AgentActionConfig agentActions, ActionClassifier classifier,
+                           MeterRegistry meters) {
+        if (agentActions.tableEnabled() && classifier == null) {
+            throw new IllegalArgumentException("capturing the agent action table needs an ActionClassifier");
+        }
         this.config = config;
+        this.agentActions = agentActions;
         this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producer());
         this.normalizer = new AuditMessageNormalizer(config.cluster());
+        this.agentRows = agentActions.tableEnabled()
+                ? new AgentActionTableRouter(config.cluster(), agentActions, classifier, AuditEventSink.of(sink), meters)
+                : null;
         this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "firebreak-ingest-" + config.cluster()));
         this.captured = Counter.builder("firebreak.ingest.events").tag("source", SOURCE_NAME)
                 .description("Audit events produced to Kafka").register(meters);
@@ -73,12 +107,14 @@ public final class PostgresCapture implements AutoCloseable {
     public void start(Duration readyTimeout) {
         if (config.installTriggers()) {
             try (Connection c = connect()) {
-                new TriggerInstaller(config.messagePrefix(), config.publication(), config.statementMaxChars()).install(c);
+                TriggerInstaller.forConfig(config).install(c);
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot install Firebreak's capture objects into " + config.pgDatabase()
                         + ": " + e.getMessage(), e);
             }
         }
+        installAgentActionTable();
+        forgetStoredOffset();
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(engineProperties())
                 .notifying(this::handleBatch)
@@ -95,9 +131,23 @@ public final class PostgresCapture implements AutoCloseable {
         awaitStreaming(readyTimeout);
     }
 
+    // After the capture objects (the publication must exist), before the slot streams: rows
+    // inserted from here on are published.
+    private void installAgentActionTable() {
+        if (!agentActions.tableEnabled() || !agentActions.tableInstall()) {
+            return;
+        }
+        try (Connection c = connect()) {
+            new AgentActionTableInstaller(config.publication()).install(c);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot install the agent action table into " + config.pgDatabase()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
     Properties engineProperties() {
         Properties p = new Properties();
-        p.setProperty("name", "firebreak-ingest-" + config.cluster());
+        p.setProperty("name", engineName());
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("database.hostname", config.pgHost());
         p.setProperty("database.port", Integer.toString(config.pgPort()));
@@ -106,13 +156,24 @@ public final class PostgresCapture implements AutoCloseable {
         if (config.pgPassword() != null) {
             p.setProperty("database.password", config.pgPassword());
         }
-        p.setProperty("topic.prefix", "firebreak_" + config.cluster().replace('-', '_'));
+        p.setProperty("topic.prefix", topicPrefix());
         p.setProperty("plugin.name", "pgoutput");
         p.setProperty("slot.name", config.slotName());
         p.setProperty("publication.name", config.publication());
         p.setProperty("publication.autocreate.mode", "disabled");
         p.setProperty("snapshot.mode", "no_data");
-        p.setProperty("message.prefix.include.list", java.util.regex.Pattern.quote(config.messagePrefix()));
+        p.setProperty("message.prefix.include.list", java.util.regex.Pattern.quote(config.messagePrefix()) + ","
+                + java.util.regex.Pattern.quote(HEARTBEAT_PREFIX));
+        // A transactional message now and then puts a COMMIT into the stream; after a restart
+        // Debezium looks for one to find where to resume, and non-transactional audit messages
+        // alone never provide it.
+        p.setProperty("heartbeat.interval.ms", "10000");
+        p.setProperty("heartbeat.action.query", HEARTBEAT_SQL.replace("?", "'periodic'"));
+        if (agentActions.tableEnabled()) {
+            p.setProperty("table.include.list", AgentActionTableRouter.INCLUDE_LIST_ENTRY);
+            // Debezium skips TRUNCATE by default; erasing the agent action log must not go unseen.
+            p.setProperty("skipped.operations", "none");
+        }
         p.setProperty("poll.interval.ms", Long.toString(config.pollIntervalMs()));
         p.setProperty("max.batch.size", "2048");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
@@ -131,9 +192,9 @@ public final class PostgresCapture implements AutoCloseable {
         List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
         List<AuditEvent> sent = new ArrayList<>(records.size());
         for (RecordChangeEvent<SourceRecord> change : records) {
-            SourceRecord record = change.record();
-            if (record.value() instanceof Struct value && value.schema().field("message") != null) {
-                acks.add(route(value, sent));
+            Future<RecordMetadata> ack = dispatch(change.record(), sent);
+            if (ack != null) {
+                acks.add(ack);
             }
         }
         awaitAcks(acks);
@@ -148,11 +209,33 @@ public final class PostgresCapture implements AutoCloseable {
         committer.markBatchFinished();
     }
 
+    /**
+     * Produces what one record stands for and returns the acknowledgement to wait for, or null when
+     * it stands for nothing: tombstones (null value), snapshot reads, heartbeats and tables nobody routes.
+     */
+    private Future<RecordMetadata> dispatch(SourceRecord record, List<AuditEvent> sent) {
+        if (!(record.value() instanceof Struct value)) {
+            return null;
+        }
+        if (value.schema().field("message") != null) {
+            return route(value, sent);
+        }
+        if (agentRows != null && value.schema().field("op") != null && AgentActionTableRouter.isActionTable(value)
+                && !AgentActionTableRouter.isSnapshotRead(value)) {
+            return agentRows.route(value);
+        }
+        return null;
+    }
+
     private Future<RecordMetadata> route(Struct value, List<AuditEvent> sent) {
         Struct message = value.getStruct("message");
         Struct source = value.getStruct("source");
         long lsn = source.getInt64("lsn");
         byte[] content = bytes(message.get("content"));
+        if (HEARTBEAT_PREFIX.equals(message.getString("prefix"))) {
+            lastHeartbeat.set(content == null ? "" : new String(content, java.nio.charset.StandardCharsets.UTF_8));
+            return null;
+        }
         try {
             AuditEvent event = normalizer.normalize(content, lsn, nowMicros());
             sent.add(event);
@@ -193,30 +276,89 @@ public final class PostgresCapture implements AutoCloseable {
         }
     }
 
+    /**
+     * Hands the resume position to the replication slot. Debezium resumes from a stored offset by
+     * searching the stream for the next COMMIT and restarting at that transaction, which silently
+     * skips every non-transactional audit message in between (a kill mid-burst lost 40 of them in
+     * IngestRestartIT). The slot's confirmed position is safe instead: Debezium advances it only
+     * after offsets were stored, which happens only after Kafka acknowledged the events. So the
+     * stored offset is cleared (a tombstone) and the engine streams from the slot; events after
+     * the confirmed position are replayed with their LSN-based ids, none are skipped.
+     */
+    private void forgetStoredOffset() {
+        String key = "[\"" + engineName() + "\",{\"server\":\"" + topicPrefix() + "\"}]";
+        java.util.Map<String, Object> props = new java.util.HashMap<>();
+        props.put("bootstrap.servers", config.bootstrapServers());
+        props.put("acks", "all");
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", config.bootstrapServers()))) {
+            if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(Topics.INGEST_OFFSETS)) {
+                return; // first start: nothing stored yet
+            }
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(props,
+                    new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                    new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.INGEST_OFFSETS,
+                        key.getBytes(java.nio.charset.StandardCharsets.UTF_8), null)).get(30, TimeUnit.SECONDS);
+            }
+            LOG.info("resuming {} from the confirmed position of replication slot {}", config.pgDatabase(), config.slotName());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while preparing the resume position", e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot clear the stored offset in " + Topics.INGEST_OFFSETS + ": " + e, e);
+        }
+    }
+
+    private String engineName() {
+        return "firebreak-ingest-" + config.cluster();
+    }
+
+    private String topicPrefix() {
+        return "firebreak_" + config.cluster().replace('-', '_');
+    }
+
+    /**
+     * Waits until the engine delivers a heartbeat written after start-up: only then is it really
+     * streaming. Polling the slot's "active" flag is not enough: after a crash the flag can still
+     * belong to the dead process's walsender, and a restarted engine searching for its resume
+     * position delivers nothing until a COMMIT comes by, which each heartbeat provides.
+     */
     private void awaitStreaming(Duration timeout) {
+        String nonce = java.util.UUID.randomUUID().toString();
         long deadline = System.nanoTime() + timeout.toNanos();
-        try (Connection c = connect();
-             PreparedStatement st = c.prepareStatement("SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
-            st.setString(1, config.slotName());
+        try (Connection c = connect(); PreparedStatement st = c.prepareStatement(HEARTBEAT_SQL)) {
+            st.setString(1, nonce);
             while (System.nanoTime() < deadline) {
                 if (failure.get() != null) {
                     throw new IllegalStateException("capture engine failed to start: " + failure.get().getMessage(), failure.get());
                 }
-                try (ResultSet rs = st.executeQuery()) {
-                    if (rs.next() && rs.getBoolean(1)) {
+                st.execute();
+                long wait = System.nanoTime() + 250_000_000L;
+                while (System.nanoTime() < wait) {
+                    if (nonce.equals(lastHeartbeat.get())) {
                         LOG.info("capturing {} from slot {}", config.pgDatabase(), config.slotName());
                         return;
                     }
+                    Thread.sleep(5);
                 }
-                Thread.sleep(50);
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot check replication slot " + config.slotName() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot write a heartbeat into " + config.pgDatabase() + " as "
+                    + config.pgUser() + " (it needs EXECUTE on pg_logical_emit_message): " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for the capture to stream", e);
         }
-        throw new IllegalStateException("replication slot " + config.slotName() + " not streaming after " + timeout);
+        throw new IllegalStateException("capture from slot " + config.slotName() + " delivered no heartbeat within " + timeout);
+    }
+
+    /**
+     * The Kafka sink this capture produces through, so the agent action endpoint can share its
+     * producer ({@code AuditEventSink.of(capture.sink())}). Closed by {@link #close()}: close the
+     * endpoint first.
+     */
+    public AuditSink sink() {
+        return sink;
     }
 
     /** The failure that stopped the engine, if any. */

@@ -1,14 +1,17 @@
 package dev.firebreak.ingest.postgres;
 
+import dev.firebreak.ingest.IngestConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -17,24 +20,70 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Installs Firebreak's capture objects (schema {@code firebreak}, the emit function, the event
- * triggers, the publication) into a watched database. Scripts are versioned; each runs once, in
- * its own transaction, and is written so that running it again changes nothing.
+ * triggers, the statement-level DML triggers, the publication) into a watched database, and can
+ * remove them all again. Scripts are versioned; each runs once, in its own transaction, and is
+ * written so that running it again changes nothing.
+ *
+ * <p>Which tables carry the DML triggers is configuration ({@link DmlScope}): every install
+ * writes it into the database, where the {@code ddl_command_end} trigger reads it for tables
+ * created later, and then adds or removes triggers table by table until the database matches it.
  */
 public final class TriggerInstaller {
     /** The scripts in order; the version is the number after V. */
-    static final List<String> SCRIPTS = List.of("V1__audit_capture.sql");
+    static final List<String> SCRIPTS = List.of("V1__audit_capture.sql", "V2__dml_capture.sql");
+    static final String UNINSTALL_SCRIPT = "uninstall.sql";
     private static final Logger LOG = LoggerFactory.getLogger(TriggerInstaller.class);
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /**
+     * Adding or removing a trigger takes a SHARE ROW EXCLUSIVE lock; behind a long transaction on a
+     * busy table the installer gives up on that table (the next install retries) instead of queueing
+     * every writer of the table behind itself.
+     */
+    private static final String LOCK_TIMEOUT = "2s";
 
     private final Map<String, String> placeholders;
+    private final DmlScope dml;
+
+    /**
+     * Which tables carry the statement-level DELETE/UPDATE/TRUNCATE triggers.
+     *
+     * @param enabled         false: no table does, and triggers installed earlier are removed
+     * @param excludedSchemas schemas whose tables get none, as the catalog spells them
+     * @param excludedTables  tables that get none, as {@code schema.table}
+     */
+    public record DmlScope(boolean enabled, List<String> excludedSchemas, List<String> excludedTables) {
+        /** Every table of every non-system schema: the default. */
+        public static final DmlScope ALL_TABLES = new DmlScope(true, List.of(), List.of());
+
+        public DmlScope {
+            excludedSchemas = List.copyOf(excludedSchemas);
+            excludedTables = List.copyOf(excludedTables);
+            for (String table : excludedTables) {
+                int dot = table.indexOf('.');
+                if (dot <= 0 || dot == table.length() - 1 || table.indexOf('.', dot + 1) >= 0) {
+                    throw new IllegalArgumentException("excluded table '" + table + "' must be schema.table");
+                }
+            }
+        }
+    }
+
+    /** What one reconciliation of the DML triggers did. */
+    public record WatchSummary(int watched, int unwatched, int failed) {
+    }
+
+    /** Installs with DML capture on every table ({@link DmlScope#ALL_TABLES}). */
+    public TriggerInstaller(String messagePrefix, String publication, int statementMaxChars) {
+        this(messagePrefix, publication, statementMaxChars, DmlScope.ALL_TABLES);
+    }
 
     /**
      * @param messagePrefix prefix of every logical decoding message Firebreak emits
      * @param publication   name of the (initially empty) pgoutput publication
      * @param statementMaxChars statements longer than this are truncated in events
+     * @param dml           which tables carry the statement-level DML triggers
      */
-    public TriggerInstaller(String messagePrefix, String publication, int statementMaxChars) {
+    public TriggerInstaller(String messagePrefix, String publication, int statementMaxChars, DmlScope dml) {
         if (!PREFIX.matcher(messagePrefix).matches()) {
             throw new IllegalArgumentException("message prefix '" + messagePrefix + "' must match " + PREFIX);
         }
@@ -48,12 +97,22 @@ public final class TriggerInstaller {
                 "message_prefix", messagePrefix,
                 "publication", publication,
                 "statement_max_chars", Integer.toString(statementMaxChars));
+        this.dml = dml;
     }
 
-    /** Brings the database to the newest version; returns the versions applied now. */
+    /** An installer with every setting, DML scope included, taken from the ingest configuration. */
+    public static TriggerInstaller forConfig(IngestConfig config) {
+        return new TriggerInstaller(config.messagePrefix(), config.publication(), config.statementMaxChars(),
+                new DmlScope(config.dmlEnabled(), config.dmlExcludeSchemas(), config.dmlExcludeTables()));
+    }
+
+    /**
+     * Brings the database to the newest version, writes the DML scope into it and puts the DML
+     * triggers where the scope wants them (removing them elsewhere); returns the versions applied now.
+     */
     public List<Integer> install(Connection connection) throws SQLException {
         int installed = installedVersion(connection);
-        List<Integer> applied = new java.util.ArrayList<>();
+        List<Integer> applied = new ArrayList<>();
         for (String script : SCRIPTS) {
             int version = versionOf(script);
             if (version > installed) {
@@ -62,7 +121,63 @@ public final class TriggerInstaller {
             }
         }
         LOG.info("Firebreak capture schema at version {} (applied now: {})", Math.max(installed, latestVersion()), applied);
+        if (mayManageDmlScope(connection)) {
+            writeDmlScope(connection);
+            watchTables(connection);
+        } else {
+            // A runtime role that did not install Firebreak: the stored scope and the triggers stay as
+            // the installing role left them, and new tables are still watched by the event trigger.
+            LOG.warn("role {} may not change Firebreak's DML scope; DML triggers left as installed",
+                    connection.getMetaData().getUserName());
+        }
         return applied;
+    }
+
+    /**
+     * Adds the DML triggers to every table the stored scope wants and removes them from every other
+     * one, one short transaction per table. A table that cannot be changed now (lock timeout, no
+     * privilege) is logged and left for the next run.
+     */
+    public WatchSummary watchTables(Connection connection) throws SQLException {
+        List<PlannedChange> plan = plan(connection);
+        boolean quiet = canSilenceEventTriggers(connection);
+        int watched = 0;
+        int unwatched = 0;
+        int failed = 0;
+        for (PlannedChange change : plan) {
+            try {
+                inTransaction(connection, c -> applyChange(c, change, quiet));
+                if (change.watch()) {
+                    watched++;
+                } else {
+                    unwatched++;
+                    LOG.info("DML capture removed from {}", change.table());
+                }
+            } catch (SQLException e) {
+                failed++;
+                LOG.warn("DML capture not {} on {}: {}", change.watch() ? "installed" : "removed", change.table(), e.getMessage());
+            }
+        }
+        WatchSummary summary = new WatchSummary(watched, unwatched, failed);
+        LOG.info("DML capture {}: {} tables newly watched, {} unwatched, {} failed",
+                dml.enabled() ? "enabled" : "disabled", watched, unwatched, failed);
+        return summary;
+    }
+
+    /**
+     * Removes everything {@link #install} created: the DML triggers on every table, the event
+     * triggers, the publication and schema {@code firebreak} with its functions and tables. EXECUTE
+     * on {@code pg_logical_emit_message} goes back to PUBLIC when the server granted it initially.
+     * The replication slot stays: it belongs to the capture engine. One transaction; a later
+     * {@link #install} starts from scratch.
+     */
+    public void uninstall(Connection connection) throws SQLException {
+        inTransaction(connection, c -> {
+            try (Statement st = c.createStatement()) {
+                st.execute(render(load(UNINSTALL_SCRIPT)));
+            }
+        });
+        LOG.info("Firebreak capture objects removed (publication {})", placeholders.get("publication"));
     }
 
     /** The highest version installed, 0 when none. */
@@ -86,15 +201,105 @@ public final class TriggerInstaller {
 
     private void apply(Connection connection, String script) throws SQLException {
         String sql = render(load(script));
-        boolean autoCommit = connection.getAutoCommit();
-        connection.setAutoCommit(false);
-        try (Statement st = connection.createStatement()) {
-            st.execute(sql);
-            connection.commit();
+        try {
+            inTransaction(connection, c -> {
+                try (Statement st = c.createStatement()) {
+                    st.execute(sql);
+                }
+            });
             LOG.info("applied {}", script);
         } catch (SQLException e) {
-            connection.rollback();
             throw new SQLException("installing " + script + " failed: " + e.getMessage(), e.getSQLState(), e);
+        }
+    }
+
+    /** Replaces the stored scope with this installer's: the configuration is the only source. */
+    private void writeDmlScope(Connection connection) throws SQLException {
+        inTransaction(connection, c -> {
+            try (PreparedStatement setting = c.prepareStatement(
+                    "INSERT INTO firebreak.setting (name, value) VALUES ('dml.enabled', ?) "
+                            + "ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+                 Statement clear = c.createStatement();
+                 PreparedStatement exclude = c.prepareStatement(
+                         "INSERT INTO firebreak.watch_exclusion (schema_name, table_name) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+                setting.setString(1, Boolean.toString(dml.enabled()));
+                setting.executeUpdate();
+                clear.executeUpdate("DELETE FROM firebreak.watch_exclusion");
+                for (String schema : dml.excludedSchemas()) {
+                    addExclusion(exclude, schema, null);
+                }
+                for (String table : dml.excludedTables()) {
+                    int dot = table.indexOf('.');
+                    addExclusion(exclude, table.substring(0, dot), table.substring(dot + 1));
+                }
+                exclude.executeBatch();
+            }
+        });
+    }
+
+    private static void addExclusion(PreparedStatement exclude, String schema, String table) throws SQLException {
+        exclude.setString(1, schema);
+        exclude.setString(2, table);
+        exclude.addBatch();
+    }
+
+    private static List<PlannedChange> plan(Connection connection) throws SQLException {
+        List<PlannedChange> plan = new ArrayList<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT rel::oid, rel::text, watch FROM firebreak.watch_plan()")) {
+            while (rs.next()) {
+                plan.add(new PlannedChange(rs.getLong(1), rs.getString(2), rs.getBoolean(3)));
+            }
+        }
+        return plan;
+    }
+
+    private static void applyChange(Connection connection, PlannedChange change, boolean quiet) throws SQLException {
+        try (Statement st = connection.createStatement()) {
+            st.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
+            if (quiet) {
+                // Event triggers do not fire in replica mode: the installer's own CREATE/DROP TRIGGER
+                // would otherwise reach the audit stream as DROP TRIGGER events counted as drops.
+                // SET LOCAL: only this transaction; everyone else's DDL is still captured.
+                st.execute("SET LOCAL session_replication_role = replica");
+            }
+        }
+        String function = change.watch() ? "watch_table" : "unwatch_table";
+        try (PreparedStatement st = connection.prepareStatement("SELECT firebreak." + function + "(?::oid::regclass)")) {
+            st.setLong(1, change.oid());
+            st.execute();
+        }
+    }
+
+    private static boolean mayManageDmlScope(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT has_table_privilege('firebreak.setting', 'INSERT') "
+                     + "AND has_table_privilege('firebreak.setting', 'UPDATE') "
+                     + "AND has_table_privilege('firebreak.watch_exclusion', 'INSERT') "
+                     + "AND has_table_privilege('firebreak.watch_exclusion', 'DELETE')")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    // Only superusers (or roles granted SET on it) may change session_replication_role.
+    private static boolean canSilenceEventTriggers(Connection connection) throws SQLException {
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT has_parameter_privilege('session_replication_role', 'SET')")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
+    }
+
+    private static void inTransaction(Connection connection, SqlWork work) throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try {
+            work.run(connection);
+            connection.commit();
+        } catch (SQLException | RuntimeException e) {
+            connection.rollback();
+            throw e;
         } finally {
             connection.setAutoCommit(autoCommit);
         }
@@ -121,5 +326,14 @@ public final class TriggerInstaller {
 
     private static int versionOf(String script) {
         return Integer.parseInt(script.substring(1, script.indexOf("__")));
+    }
+
+    /** One table whose DML triggers must be added ({@code watch}) or removed. */
+    private record PlannedChange(long oid, String table, boolean watch) {
+    }
+
+    @FunctionalInterface
+    private interface SqlWork {
+        void run(Connection connection) throws SQLException;
     }
 }

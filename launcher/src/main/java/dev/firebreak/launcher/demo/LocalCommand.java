@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
 import dev.firebreak.launcher.pipeline.Pipeline;
+import dev.firebreak.launcher.pipeline.PipelineSettings;
 import dev.firebreak.launcher.stack.LocalStack;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import java.util.LinkedHashMap;
@@ -28,15 +29,16 @@ public final class LocalCommand implements Callable<Integer> {
         Lifecycle lifecycle = new Lifecycle();
         LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
         MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
-        lifecycle.own(Pipeline.start(stackOptions.settings(stack),
-                metrics.registry(), m -> timeline.event("pipeline", m)));
-        System.out.println("FIREBREAK_READY " + readyJson(stack, metrics));
+        PipelineSettings settings = stackOptions.settings(stack);
+        Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> timeline.event("pipeline", m)));
+        System.out.println("FIREBREAK_READY " + readyJson(stack, metrics, pipeline, settings));
         System.out.flush();
         new CountDownLatch(1).await(); // until Ctrl-C: the lifecycle's shutdown hook stops everything
         return 0;
     }
 
-    static String readyJson(LocalStack stack, MetricsServer metrics) throws Exception {
+    static String readyJson(LocalStack stack, MetricsServer metrics, Pipeline pipeline, PipelineSettings settings)
+            throws Exception {
         Map<String, Object> ready = new LinkedHashMap<>();
         ready.put("postgres_host", stack.postgres().host());
         ready.put("postgres_port", stack.postgres().port());
@@ -46,6 +48,10 @@ public final class LocalCommand implements Callable<Integer> {
         ready.put("kafka_bootstrap", stack.kafka().bootstrapServers());
         ready.put("registry_url", stack.registryUrl());
         ready.put("metrics_url", metrics.url());
+        pipeline.agentActionsUrl().ifPresent(url -> {
+            ready.put("agent_actions_url", url);
+            ready.put("agent_actions_token", settings.agentActions().httpTokens().get(0));
+        });
         return new ObjectMapper().writeValueAsString(ready);
     }
 }

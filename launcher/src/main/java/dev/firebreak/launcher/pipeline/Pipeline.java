@@ -1,6 +1,10 @@
 package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionService;
+import dev.firebreak.ingest.agent.AgentActionEndpoint;
+import dev.firebreak.ingest.agent.AuditEventSink;
+import dev.firebreak.ingest.classify.ActionClassifier;
+import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.pglog.ServerLogCapture;
 import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.killswitch.KillSwitchService;
@@ -19,13 +23,21 @@ public final class Pipeline implements AutoCloseable {
     private final DetectionService detection;
     private final PostgresCapture capture;
     private final ServerLogCapture serverLog;
+    private final AgentActionEndpoint agentEndpoint;
 
     private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture,
-                     ServerLogCapture serverLog) {
+                     ServerLogCapture serverLog, AgentActionEndpoint agentEndpoint) {
         this.killSwitch = killSwitch;
         this.detection = detection;
         this.capture = capture;
         this.serverLog = serverLog;
+        this.agentEndpoint = agentEndpoint;
+    }
+
+    /** Base URL of the agent action endpoint ({@code POST <url>/v1/actions}), when it is on. */
+    public java.util.Optional<String> agentActionsUrl() {
+        return java.util.Optional.ofNullable(agentEndpoint)
+                .map(e -> "http://127.0.0.1:" + e.port() + AgentActionEndpoint.ACTIONS_PATH);
     }
 
     /** Starts every stage and returns once each is ready. */
@@ -39,7 +51,8 @@ public final class Pipeline implements AutoCloseable {
             detection.start();
             awaitRunning(detection, Duration.ofSeconds(60));
             progress.accept("detection running: " + settings.detection().rules());
-            PostgresCapture capture = new PostgresCapture(settings.ingest(), meters);
+            ActionClassifier classifier = RulesActionClassifier.defaults();
+            PostgresCapture capture = new PostgresCapture(settings.ingest(), settings.agentActions(), classifier, meters);
             try {
                 capture.start(Duration.ofSeconds(60));
             } catch (RuntimeException e) {
@@ -49,16 +62,27 @@ public final class Pipeline implements AutoCloseable {
             progress.accept("capture streaming from slot " + settings.ingest().slotName()
                     + " (Debezium pgoutput, poll.interval.ms=" + settings.ingest().pollIntervalMs() + ")");
             ServerLogCapture serverLog = null;
+            AgentActionEndpoint endpoint = null;
             try {
                 serverLog = settings.serverLogCapture().map(c -> new ServerLogCapture(c, meters).start()).orElse(null);
+                if (settings.agentActions().httpEnabled()) {
+                    endpoint = new AgentActionEndpoint(settings.agentActions(), settings.ingest().cluster(), classifier,
+                            AuditEventSink.of(capture.sink()), meters).start();
+                }
             } catch (RuntimeException e) {
+                if (serverLog != null) {
+                    serverLog.close();
+                }
                 capture.close();
                 throw e;
             }
             if (serverLog != null) {
                 progress.accept("following the server log for DROP DATABASE, roles and tablespaces");
             }
-            return new Pipeline(killSwitch, detection, capture, serverLog);
+            if (endpoint != null) {
+                progress.accept("agent actions accepted at http://127.0.0.1:" + endpoint.port() + AgentActionEndpoint.ACTIONS_PATH);
+            }
+            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint);
         } catch (RuntimeException e) {
             if (detection != null) {
                 detection.close();
@@ -88,6 +112,9 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (agentEndpoint != null) {
+            agentEndpoint.close(); // shares the capture's producer
+        }
         if (serverLog != null) {
             serverLog.close();
         }

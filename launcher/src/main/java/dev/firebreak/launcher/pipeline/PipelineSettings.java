@@ -2,6 +2,7 @@ package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.ingest.agent.AgentActionConfig;
 import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.launcher.stack.LocalStack;
@@ -18,12 +19,12 @@ import java.util.Optional;
  * The three services' settings, each parsed and validated by its own module from one flat map of
  * {@code firebreak.<service>.*} keys, the same way a production properties file is read.
  */
-public record PipelineSettings(IngestConfig ingest, ServerLogConfig serverLog, DetectionConfig detection,
-                               KillSwitchConfig killSwitch) {
+public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActions, ServerLogConfig serverLog,
+                               DetectionConfig detection, KillSwitchConfig killSwitch) {
 
     /** Parses every service's settings from {@code flat}; a bad key fails here, at start-up. */
     public static PipelineSettings fromMap(Map<String, String> flat) {
-        return new PipelineSettings(IngestConfig.fromMap(flat), ServerLogConfig.fromMap(flat),
+        return new PipelineSettings(IngestConfig.fromMap(flat), AgentActionConfig.fromMap(flat), ServerLogConfig.fromMap(flat),
                 DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat));
     }
 
@@ -53,6 +54,10 @@ public record PipelineSettings(IngestConfig ingest, ServerLogConfig serverLog, D
         m.put(IngestConfig.PREFIX + "schema.registry.url", registry);
         m.put(IngestConfig.PREFIX + "offsets.replication.factor", Short.toString(stack.kafka().replicationFactor()));
         m.put(ServerLogConfig.PREFIX + "enabled", "true");
+        // agents post their actions here; a fresh token per run, printed by 'local'
+        m.put(AgentActionConfig.PREFIX + "http.enabled", "true");
+        m.put(AgentActionConfig.PREFIX + "http.port", "0");
+        m.put(AgentActionConfig.PREFIX + "http.tokens", java.util.UUID.randomUUID().toString().replace("-", ""));
         m.put(ServerLogConfig.PREFIX + "data.directory", pg.dataDirectory().toString());
         m.put(DetectionConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(DetectionConfig.SCHEMA_REGISTRY_URL, registry);

@@ -1,0 +1,340 @@
+package dev.firebreak.ingest.agent;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.firebreak.ingest.classify.ActionClassifier;
+import dev.firebreak.schema.AuditEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest service's HTTP endpoint for agent action records (JDK {@link HttpServer}).
+ *
+ * <p>{@code POST /v1/actions} takes one JSON record or a JSON array of them (see
+ * {@link AgentActionParser} for the fields) and answers:
+ * <ul>
+ *   <li>202 {@code {"accepted": n, "event_ids": [...]}} once Kafka acknowledged every event: a 202
+ *       is as durable as a committed Debezium offset;</li>
+ *   <li>400 malformed JSON, an empty batch or a non-object record; 422 a record with a bad field,
+ *       naming the field and the array index (a batch is validated all-or-nothing: nothing of it
+ *       is produced);</li>
+ *   <li>401 without a valid {@code Authorization: Bearer} token ({@code WWW-Authenticate} says why),
+ *       405 for other methods, 413 for a body over the byte limit (refused from
+ *       {@code Content-Length} or while reading, never buffered beyond the limit) or a batch over
+ *       the record limit, 415 unless {@code Content-Type: application/json};</li>
+ *   <li>503 when Kafka did not acknowledge in time; the client retries, and deterministic event ids
+ *       let consumers recognise the events that did get through.</li>
+ * </ul>
+ * {@code GET /health} answers 200 without authentication. Tokens are never logged.
+ */
+public final class AgentActionEndpoint implements AutoCloseable {
+    public static final String ACTIONS_PATH = "/v1/actions";
+    public static final String HEALTH_PATH = "/health";
+    private static final Logger LOG = LoggerFactory.getLogger(AgentActionEndpoint.class);
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    private static final String REALM = "Bearer realm=\"firebreak\"";
+
+    private final AgentActionConfig config;
+    private final AgentActionParser parser;
+    private final AgentActionNormalizer normalizer;
+    private final AuditEventSink sink;
+    private final BearerTokens tokens;
+    private final MeterRegistry meters;
+    private final Counter accepted;
+    private HttpServer server;
+    private ExecutorService executor;
+
+    /**
+     * @param config     limits, bind address, port and tokens ({@code httpEnabled} is the caller's business)
+     * @param cluster    logical name of the watched system, recorded in every event
+     * @param classifier judges whether an action is destructive
+     * @param sink       where events go; its acknowledgements gate the 202
+     */
+    public AgentActionEndpoint(AgentActionConfig config, String cluster, ActionClassifier classifier,
+                               AuditEventSink sink, MeterRegistry meters) {
+        if (config.httpTokens().isEmpty()) {
+            throw new IllegalArgumentException("the agent action endpoint needs at least one bearer token");
+        }
+        this.config = config;
+        this.parser = new AgentActionParser(config.inputMaxChars());
+        this.normalizer = new AgentActionNormalizer(cluster, classifier, config.statementMaxChars());
+        this.sink = sink;
+        this.tokens = new BearerTokens(config.httpTokens());
+        this.meters = meters;
+        this.accepted = Counter.builder("firebreak.ingest.agent.actions.accepted").tag("path", "http")
+                .description("Agent actions normalised and produced to Kafka").register(meters);
+    }
+
+    /** Binds and starts serving. */
+    public AgentActionEndpoint start() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(config.httpBindAddress(), config.httpPort()), 64);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot bind the agent action endpoint to " + config.httpBindAddress() + ":"
+                    + config.httpPort(), e);
+        }
+        AtomicInteger threads = new AtomicInteger();
+        executor = Executors.newFixedThreadPool(config.httpThreads(),
+                r -> new Thread(r, "firebreak-agent-http-" + threads.incrementAndGet()));
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+        LOG.info("agent action endpoint listening on http://{}:{}{}", config.httpBindAddress(), port(), ACTIONS_PATH);
+        return this;
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    private void handle(HttpExchange exchange) {
+        try {
+            String path = exchange.getRequestURI().getPath();
+            if (ACTIONS_PATH.equals(path)) {
+                respond(exchange, 202, acceptActions(exchange));
+            } else if (HEALTH_PATH.equals(path)) {
+                health(exchange);
+            } else {
+                throw new Rejection(404, "not_found", "no such resource: " + AgentActionParser.quote(path));
+            }
+        } catch (Rejection r) {
+            reject(exchange, r);
+        } catch (IOException e) {
+            LOG.info("agent action request from {} failed: {}", exchange.getRemoteAddress(), e.toString());
+        } catch (RuntimeException e) {
+            LOG.error("agent action request from {} failed", exchange.getRemoteAddress(), e);
+            reject(exchange, new Rejection(500, "internal_error", "internal error; see the ingest log"));
+        } finally {
+            exchange.close();
+        }
+    }
+
+    private void health(HttpExchange exchange) throws IOException, Rejection {
+        String method = exchange.getRequestMethod();
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            throw new Rejection(405, "method_not_allowed", "use GET").header("Allow", "GET, HEAD");
+        }
+        respond(exchange, 200, JSON.createObjectNode().put("status", "UP"));
+    }
+
+    /** The whole POST path; any refusal is a {@link Rejection} thrown before anything is produced. */
+    private ObjectNode acceptActions(HttpExchange exchange) throws IOException, Rejection {
+        Instant receivedAt = Instant.now();
+        checkMethod(exchange);
+        checkToken(exchange);
+        checkContentType(exchange);
+        List<JsonNode> records = records(parse(RequestBodies.read(exchange, config.httpMaxBodyBytes())));
+        List<AuditEvent> events = normalise(records, receivedAt);
+        produce(events);
+        accepted.increment(events.size());
+        ObjectNode response = JSON.createObjectNode().put("accepted", events.size());
+        ArrayNode ids = response.putArray("event_ids");
+        events.forEach(e -> ids.add(e.getEventId()));
+        LOG.debug("accepted {} agent actions from {}", events.size(), exchange.getRemoteAddress());
+        return response;
+    }
+
+    private static void checkMethod(HttpExchange exchange) throws Rejection {
+        if (!exchange.getRequestMethod().equals("POST")) {
+            throw new Rejection(405, "method_not_allowed", "use POST").header("Allow", "POST");
+        }
+    }
+
+    private void checkToken(HttpExchange exchange) throws Rejection {
+        switch (tokens.check(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            case ACCEPTED -> { }
+            case MISSING -> throw new Rejection(401, "unauthenticated", "an Authorization: Bearer token is required")
+                    .header("WWW-Authenticate", REALM);
+            case INVALID -> throw new Rejection(401, "invalid_token", "the bearer token is not valid")
+                    .header("WWW-Authenticate", REALM + ", error=\"invalid_token\"");
+        }
+    }
+
+    private static void checkContentType(HttpExchange exchange) throws Rejection {
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        String[] parts = type == null ? new String[] {""} : type.split(";");
+        boolean json = parts[0].trim().equalsIgnoreCase("application/json");
+        for (int i = 1; i < parts.length && json; i++) {
+            String param = parts[i].trim().toLowerCase(Locale.ROOT).replace("\"", "");
+            json = !param.startsWith("charset=") || param.equals("charset=utf-8");
+        }
+        if (!json) {
+            throw new Rejection(415, "unsupported_media_type", "Content-Type must be application/json (UTF-8), was "
+                    + (type == null ? "absent" : AgentActionParser.quote(type))).header("Accept-Post", "application/json");
+        }
+    }
+
+    private static JsonNode parse(byte[] body) throws Rejection {
+        try {
+            JsonNode root = JSON.readTree(body);
+            if (root == null || root.isMissingNode()) {
+                throw new Rejection(400, "malformed_json", "the body is empty; send a JSON object or array");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            var at = e.getLocation();
+            throw new Rejection(400, "malformed_json", "malformed JSON" + (at == null ? "" : " at line " + at.getLineNr()
+                    + ", column " + at.getColumnNr()) + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new Rejection(400, "malformed_json", "unreadable body: " + e.getMessage());
+        }
+    }
+
+    private List<JsonNode> records(JsonNode root) throws Rejection {
+        if (root.isObject()) {
+            return List.of(root);
+        }
+        if (!root.isArray()) {
+            throw new Rejection(400, "malformed_json", "the body must be a JSON object or an array of objects, was "
+                    + root.getNodeType());
+        }
+        if (root.isEmpty()) {
+            throw new Rejection(400, "empty_batch", "the batch is empty");
+        }
+        if (root.size() > config.httpMaxBatchRecords()) {
+            throw new Rejection(413, "too_many_records", "the batch has " + root.size() + " records, more than the limit of "
+                    + config.httpMaxBatchRecords());
+        }
+        List<JsonNode> records = new ArrayList<>(root.size());
+        root.forEach(records::add);
+        return records;
+    }
+
+    /** Validates every record before normalising any: a batch is accepted or refused as a whole. */
+    private List<AuditEvent> normalise(List<JsonNode> records, Instant receivedAt) throws Rejection {
+        List<AgentAction> actions = new ArrayList<>(records.size());
+        for (int i = 0; i < records.size(); i++) {
+            try {
+                actions.add(parser.fromJson(records.get(i), receivedAt));
+            } catch (MalformedActionException e) {
+                String where = records.size() > 1 || !records.get(i).isObject() ? "record " + i + ": " : "";
+                throw new Rejection(422, "invalid_record", where + e.getMessage()).at(i, e.field());
+            }
+        }
+        long capturedUs = AgentActionNormalizer.micros(Instant.now());
+        return actions.stream().map(a -> normalizer.fromHttp(a, capturedUs)).toList();
+    }
+
+    private void produce(List<AuditEvent> events) throws Rejection {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.httpAckTimeoutMs());
+        try {
+            List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
+            for (AuditEvent event : events) {
+                acks.add(sink.send(event));
+            }
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+            LOG.warn("Kafka did not acknowledge {} agent action events: {}", events.size(), cause.toString());
+            throw new Rejection(503, "kafka_unavailable", "the events were not acknowledged by Kafka; retry (event ids "
+                    + "are deterministic, duplicates are recognisable)").header("Retry-After", "1");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Rejection(503, "shutting_down", "the endpoint is shutting down; retry").header("Retry-After", "1");
+        }
+    }
+
+    private void reject(HttpExchange exchange, Rejection rejection) {
+        Counter.builder("firebreak.ingest.agent.actions.rejected").tag("path", "http").tag("reason", rejection.reason)
+                .description("Agent action requests (HTTP) or rows (table) refused, by reason").register(meters).increment();
+        LOG.info("refused agent action request from {}: {} {}", exchange.getRemoteAddress(), rejection.status,
+                rejection.getMessage());
+        rejection.headers.forEach(h -> exchange.getResponseHeaders().add(h[0], h[1]));
+        ObjectNode body = JSON.createObjectNode().put("error", rejection.reason).put("message", rejection.getMessage());
+        if (rejection.field != null) {
+            body.put("field", rejection.field).put("index", rejection.index);
+        }
+        try {
+            respond(exchange, rejection.status, body);
+        } catch (IOException e) {
+            LOG.debug("could not send the refusal to {}: {}", exchange.getRemoteAddress(), e.toString());
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        byte[] bytes = JSON.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+        if (!head) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(1);
+        }
+        if (executor != null) {
+            executor.shutdown();
+            try {
+                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                    executor.shutdownNow();
+                }
+            } catch (InterruptedException e) {
+                executor.shutdownNow();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A refusal: status, a stable machine-readable reason (also the metric tag) and a message for humans. */
+    static final class Rejection extends Exception {
+        private static final long serialVersionUID = 1L;
+        final int status;
+        final String reason;
+        final transient List<String[]> headers = new ArrayList<>();
+        String field;
+        int index;
+
+        Rejection(int status, String reason, String message) {
+            super(message, null, false, false);
+            this.status = status;
+            this.reason = reason;
+        }
+
+        Rejection header(String name, String value) {
+            headers.add(new String[] {name, value});
+            return this;
+        }
+
+        Rejection at(int index, String field) {
+            this.index = index;
+            this.field = field;
+            return this;
+        }
+    }
+}

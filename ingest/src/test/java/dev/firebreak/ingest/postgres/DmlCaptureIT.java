@@ -1,0 +1,486 @@
+package dev.firebreak.ingest.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.ingest.postgres.TriggerInstaller.DmlScope;
+import dev.firebreak.ingest.postgres.TriggerInstaller.WatchSummary;
+import dev.firebreak.schema.AffectedObject;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.schema.serde.RegistryAvroDeserializer;
+import dev.firebreak.stack.EmbeddedKafka;
+import dev.firebreak.stack.EmbeddedPostgres17;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.assertj.core.groups.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Statement-level DML capture (V2) on a real PostgreSQL 17 and a real KRaft Kafka: row counts
+ * before commit, TRUNCATE, tables created later, exclusions, attribution and uninstall. The audit
+ * topic has one partition, so a later event proves that nothing matching came before it.
+ */
+class DmlCaptureIT {
+    private static final String REGISTRY = "mem://dml-capture-it";
+    private static final String CLUSTER = "it";
+    private static EmbeddedPostgres17 pg;
+    private static EmbeddedKafka kafka;
+    private static PostgresCapture capture;
+
+    @BeforeAll
+    static void start() {
+        pg = EmbeddedPostgres17.start(Map.of());
+        kafka = EmbeddedKafka.start(1);
+        kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
+        capture = new PostgresCapture(IngestConfig.of(CLUSTER, pg.host(), pg.port(), EmbeddedPostgres17.DATABASE,
+                EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD, kafka.bootstrapServers(), REGISTRY, 1),
+                new SimpleMeterRegistry());
+        capture.start(Duration.ofSeconds(60));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (capture != null) {
+            capture.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void deleteRowCountArrivesBeforeCommit() throws Exception {
+        String role = newRoleWithTable(500);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(role, "pw")) {
+            agent.setAutoCommit(false);
+            try (Statement st = agent.createStatement()) {
+                st.execute("SET application_name = 'cleanup-bot'");
+                assertThat(st.executeUpdate("DELETE FROM " + role + ".t")).isEqualTo(500);
+                // still inside the transaction: the event must be there already
+                AuditEvent delete = pollUntil(consumer, e -> isDml(e, role, "DELETE"));
+                assertThat(rowsVisibleToOthers(role + ".t")).as("nothing committed yet").isEqualTo(500);
+                assertThat(delete.getRowCount()).isEqualTo(500L);
+                assertThat(delete.getDestructive()).isTrue();
+                assertThat(delete.getPrincipal()).isEqualTo(principal(role));
+                assertThat(delete.getSessionUser()).isEqualTo(role);
+                assertThat(delete.getEffectiveUser()).isEqualTo(role);
+                assertThat(delete.getApplicationName()).isEqualTo("cleanup-bot");
+                assertThat(delete.getBackendPid()).isPositive();
+                assertThat(delete.getTxid()).isNotNull();
+                assertThat(delete.getStatement()).isEqualTo("DELETE FROM " + role + ".t");
+                assertThat(delete.getAttributes()).containsEntry("trigger", "dml");
+                assertThat(delete.getObjects()).extracting(AffectedObject::getObjectType, AffectedObject::getIdentity)
+                        .containsExactly(Tuple.tuple("table", role + ".t"));
+            }
+            agent.rollback();
+        }
+    }
+
+    @Test
+    void updateRowCountArrivesBeforeCommit() throws Exception {
+        String role = newRoleWithTable(500);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(role, "pw")) {
+            agent.setAutoCommit(false);
+            try (Statement st = agent.createStatement()) {
+                st.executeUpdate("UPDATE " + role + ".t SET v = 'overwritten'");
+                AuditEvent update = pollUntil(consumer, e -> isDml(e, role, "UPDATE"));
+                assertThat(rowsVisibleToOthers(role + ".t WHERE v = 'overwritten'")).isZero();
+                assertThat(update.getRowCount()).isEqualTo(500L);
+                assertThat(update.getDestructive()).isTrue();
+            }
+            agent.rollback();
+        }
+    }
+
+    @Test
+    void statementsThatTouchNoRowAreNotReported() throws Exception {
+        String role = newRoleWithTable(10);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            st.executeUpdate("DELETE FROM " + role + ".t WHERE id < 0");
+            st.executeUpdate("UPDATE " + role + ".t SET v = 'x' WHERE id < 0");
+            st.executeUpdate("DELETE FROM " + role + ".t WHERE id = 1");
+            List<AuditEvent> events = pollThrough(consumer, e -> isDml(e, role, "DELETE") && e.getRowCount() == 1);
+            assertThat(events).filteredOn(e -> principal(role).equals(e.getPrincipal()))
+                    .extracting(AuditEvent::getStatement)
+                    .containsExactly("DELETE FROM " + role + ".t WHERE id = 1");
+        }
+    }
+
+    @Test
+    void multiTableTruncateReportsEveryTable() throws Exception {
+        String role = newRoleWithTable(5);
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE TABLE " + role + ".u (id int)");
+            st.execute("ALTER TABLE " + role + ".u OWNER TO " + role);
+        }
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            st.execute("TRUNCATE " + role + ".t, " + role + ".u");
+            List<AuditEvent> truncates = pollUntil(consumer, 2, e -> isTruncate(e, role));
+            assertThat(truncates).flatExtracting(AuditEvent::getObjects).extracting(AffectedObject::getIdentity)
+                    .containsExactlyInAnyOrder(role + ".t", role + ".u");
+            assertThat(truncates).allSatisfy(e -> {
+                assertThat(e.getAction()).isEqualTo("TRUNCATE");
+                assertThat(e.getDestructive()).isTrue();
+                assertThat(e.getRowCount()).isNull();
+                assertThat(e.getStatement()).isEqualTo("TRUNCATE " + role + ".t, " + role + ".u");
+                assertThat(e.getAttributes()).containsEntry("trigger", "truncate");
+            });
+            assertThat(truncates).extracting(AuditEvent::getTxid).containsOnly(truncates.get(0).getTxid());
+        }
+    }
+
+    @Test
+    void tablesCreatedAfterInstallAreWatchedWithoutTriggerNoise() throws Exception {
+        String role = newRoleWithTable(0);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            st.execute("CREATE TABLE " + role + ".created_later (id int)");
+            st.execute("CREATE TABLE " + role + ".created_as AS SELECT g AS id FROM generate_series(1, 7) g");
+            st.execute("INSERT INTO " + role + ".created_later SELECT generate_series(1, 42)");
+            st.execute("DELETE FROM " + role + ".created_later");
+            st.execute("DELETE FROM " + role + ".created_as");
+            List<AuditEvent> events = pollThrough(consumer, e -> isDml(e, role, "DELETE")
+                    && e.getObjects().get(0).getIdentity().equals(role + ".created_as"));
+            List<AuditEvent> mine = events.stream().filter(e -> principal(role).equals(e.getPrincipal())).toList();
+            assertThat(mine).extracting(AuditEvent::getAction, AuditEvent::getRowCount).containsExactly(
+                    Tuple.tuple("CREATE TABLE", null),
+                    Tuple.tuple("CREATE TABLE AS", null),
+                    Tuple.tuple("DELETE", 42L),
+                    Tuple.tuple("DELETE", 7L));
+        }
+        assertThat(auditTriggers(role + ".created_later")).isEqualTo(3);
+    }
+
+    @Test
+    void excludedSchemasAndTablesGetNoTriggersAndNoEvents() throws Exception {
+        String role = newRoleWithTable(3);
+        String excludedSchema = role + "_x";
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE SCHEMA " + excludedSchema + " AUTHORIZATION " + role);
+            st.execute("CREATE TABLE " + excludedSchema + ".before_install (id int)");
+            st.execute("CREATE TABLE " + role + ".skipped (id int)");
+            st.execute("ALTER TABLE " + excludedSchema + ".before_install OWNER TO " + role);
+            st.execute("ALTER TABLE " + role + ".skipped OWNER TO " + role);
+        }
+        assertThat(auditTriggers(role + ".skipped")).isEqualTo(3);
+        DmlScope scope = new DmlScope(true, List.of(excludedSchema), List.of(role + ".skipped"));
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection admin = pg.superuserConnection()) {
+            try {
+                installer(scope).install(admin);
+                assertThat(auditTriggers(excludedSchema + ".before_install")).isZero();
+                assertThat(auditTriggers(role + ".skipped")).isZero();
+                assertThat(auditTriggers(role + ".t")).isEqualTo(3);
+                try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+                    st.execute("CREATE TABLE " + excludedSchema + ".after_install (id int)");
+                    assertThat(auditTriggers(excludedSchema + ".after_install")).isZero();
+                    for (String table : List.of(excludedSchema + ".before_install", excludedSchema + ".after_install",
+                            role + ".skipped")) {
+                        st.execute("INSERT INTO " + table + " VALUES (1)");
+                        st.execute("DELETE FROM " + table);
+                        st.execute("TRUNCATE " + table);
+                    }
+                    st.execute("DELETE FROM " + role + ".t WHERE id = 1");
+                }
+                List<AuditEvent> events = pollThrough(consumer, e -> isDml(e, role, "DELETE"));
+                assertThat(events).filteredOn(e -> e.getAttributes().get("trigger").matches("dml|truncate"))
+                        .filteredOn(e -> e.getPrincipal().equals(principal(role)))
+                        .extracting(e -> e.getObjects().get(0).getIdentity())
+                        .containsExactly(role + ".t");
+                // the installer's own trigger removals are not reported as drops
+                assertThat(events).noneMatch(e -> e.getAction().equals("DROP TRIGGER")
+                        && e.getObjects().stream().anyMatch(o -> o.getIdentity().contains(role)));
+            } finally {
+                installer(DmlScope.ALL_TABLES).install(admin);
+            }
+        }
+        assertThat(auditTriggers(role + ".skipped")).as("watched again once no longer excluded").isEqualTo(3);
+    }
+
+    @Test
+    void setRoleKeepsTheLoginAsPrincipalAndTheRoleAsEffectiveUser() throws Exception {
+        String login = newRoleWithTable(0);
+        String owner = newRoleWithTable(20);
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("GRANT " + owner + " TO " + login);
+        }
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(login, "pw"); Statement st = agent.createStatement()) {
+            st.execute("SET ROLE " + owner);
+            st.execute("DELETE FROM " + owner + ".t WHERE id <= 5");
+            AuditEvent delete = pollUntil(consumer, e -> isDml(e, login, "DELETE"));
+            assertThat(delete.getSessionUser()).isEqualTo(login);
+            assertThat(delete.getEffectiveUser()).isEqualTo(owner);
+            assertThat(delete.getAttributes()).containsEntry("role_setting", owner);
+            assertThat(delete.getRowCount()).isEqualTo(5L);
+        }
+    }
+
+    @Test
+    void securityDefinerFunctionIsAttributedToItsCaller() throws Exception {
+        String caller = newRoleWithTable(0);
+        String definer = newRoleWithTable(30);
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE FUNCTION " + definer + ".purge() RETURNS void LANGUAGE sql SECURITY DEFINER "
+                    + "SET search_path = pg_catalog AS 'DELETE FROM " + definer + ".t'");
+            st.execute("ALTER FUNCTION " + definer + ".purge() OWNER TO " + definer);
+            st.execute("GRANT USAGE ON SCHEMA " + definer + " TO " + caller);
+        }
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(caller, "pw"); Statement st = agent.createStatement()) {
+            st.execute("SELECT " + definer + ".purge()");
+            AuditEvent delete = pollUntil(consumer, e -> isDml(e, caller, "DELETE"));
+            assertThat(delete.getPrincipal()).isEqualTo(principal(caller));
+            assertThat(delete.getSessionUser()).isEqualTo(caller);
+            assertThat(delete.getEffectiveUser()).isEqualTo(definer);
+            assertThat(delete.getRowCount()).isEqualTo(30L);
+            assertThat(delete.getStatement()).isEqualTo("SELECT " + definer + ".purge()");
+        }
+    }
+
+    @Test
+    void lookalikeTriggerIsReportedAndTheInstallerRestoresTheRealOne() throws Exception {
+        String role = newRoleWithTable(10);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            // same name and function, but never fires: must not pass as one of Firebreak's own
+            st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_delete AFTER DELETE ON " + role + ".t "
+                    + "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION firebreak.on_delete()");
+            AuditEvent tamper = pollUntil(consumer, e -> principal(role).equals(e.getPrincipal())
+                    && e.getAction().equals("CREATE TRIGGER"));
+            assertThat(tamper.getObjects()).extracting(AffectedObject::getIdentity)
+                    .containsExactly("firebreak_audit_delete on " + role + ".t");
+            try (Connection admin = pg.superuserConnection()) {
+                assertThat(installer(DmlScope.ALL_TABLES).watchTables(admin).watched()).isPositive();
+            }
+            assertThat(auditTriggers(role + ".t")).isEqualTo(3);
+            st.execute("DELETE FROM " + role + ".t WHERE id <= 4");
+            assertThat(pollUntil(consumer, e -> isDml(e, role, "DELETE")).getRowCount()).isEqualTo(4L);
+        }
+    }
+
+    @Test
+    void alterGrantAndRevokeAreReportedWithTheirTags() throws Exception {
+        String role = newRoleWithTable(1);
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+             Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            st.execute("ALTER TABLE " + role + ".t ADD COLUMN extra int");
+            st.execute("GRANT SELECT ON " + role + ".t TO PUBLIC");
+            st.execute("REVOKE SELECT ON " + role + ".t FROM PUBLIC");
+            List<AuditEvent> ddl = pollUntil(consumer, 3, e -> principal(role).equals(e.getPrincipal())
+                    && "ddl_command_end".equals(e.getAttributes().get("trigger")));
+            assertThat(ddl).extracting(AuditEvent::getAction).containsExactly("ALTER TABLE", "GRANT", "REVOKE");
+            assertThat(ddl.get(0).getObjects()).extracting(AffectedObject::getObjectType, AffectedObject::getIdentity)
+                    .contains(Tuple.tuple("table", role + ".t"));
+            assertThat(ddl.get(1).getObjects()).extracting(o -> o.getObjectType().toLowerCase()).containsExactly("table");
+            assertThat(ddl).noneMatch(AuditEvent::getDestructive);
+        }
+    }
+
+    @Test
+    void reinstallingChangesNothing() throws Exception {
+        try (Connection admin = pg.superuserConnection()) {
+            TriggerInstaller installer = installer(DmlScope.ALL_TABLES);
+            assertThat(installer.install(admin)).isEmpty();
+            assertThat(installer.watchTables(admin)).isEqualTo(new WatchSummary(0, 0, 0));
+            assertThat(TriggerInstaller.installedVersion(admin)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aRoleThatMayNotChangeTheScopeLeavesItAlone() throws Exception {
+        String runtime = newRoleWithTable(1);
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            // enough to read the installed version, not to change the scope
+            st.execute("GRANT SELECT ON firebreak.schema_version TO " + runtime);
+        }
+        try (Connection c = pg.connect(runtime, "pw")) {
+            assertThat(installer(new DmlScope(false, List.of(), List.of())).install(c)).isEmpty();
+        }
+        assertThat(auditTriggers(runtime + ".t")).isEqualTo(3);
+    }
+
+    @Test
+    void disablingDmlCaptureRemovesEveryTriggerAndAddsNoneToNewTables() throws Exception {
+        try (Connection db = freshDatabase("dml_off")) {
+            try (Statement st = db.createStatement()) {
+                st.execute("CREATE TABLE before_install (id int)");
+            }
+            installer(new DmlScope(false, List.of(), List.of())).install(db);
+            try (Statement st = db.createStatement()) {
+                st.execute("CREATE TABLE after_install (id int)");
+            }
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isZero();
+            installer(DmlScope.ALL_TABLES).install(db);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(6);
+            installer(new DmlScope(false, List.of(), List.of())).install(db);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isZero();
+        }
+    }
+
+    @Test
+    void uninstallRemovesEverythingAndInstallingAgainWorks() throws Exception {
+        try (Connection db = freshDatabase("uninstall_it")) {
+            TriggerInstaller installer = installer(DmlScope.ALL_TABLES);
+            assertThat(installer.install(db)).containsExactly(1, 2);
+            try (Statement st = db.createStatement()) {
+                st.execute("CREATE SCHEMA app");
+                st.execute("CREATE TABLE app.orders (id int)");
+                st.execute("CREATE TABLE app.parts (id int, k int) PARTITION BY RANGE (k)");
+                st.execute("CREATE TABLE app.parts_1 PARTITION OF app.parts FOR VALUES FROM (0) TO (10)");
+            }
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(9);
+
+            installer.uninstall(db);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_%'")).isZero();
+            assertThat(countIn(db, "SELECT count(*) FROM pg_event_trigger")).isZero();
+            assertThat(countIn(db, "SELECT count(*) FROM pg_namespace WHERE nspname = 'firebreak'")).isZero();
+            assertThat(countIn(db, "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    + "WHERE n.nspname = 'firebreak'")).isZero();
+            assertThat(countIn(db, "SELECT count(*) FROM pg_publication WHERE pubname = 'firebreak_audit'")).isZero();
+            assertThat(countIn(db, "SELECT count(*) FROM pg_proc WHERE proname = 'pg_logical_emit_message' "
+                    + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("stock privilege restored").isEqualTo(2);
+            assertThat(TriggerInstaller.installedVersion(db)).isZero();
+
+            assertThat(installer.install(db)).containsExactly(1, 2);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(9);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'firebreak_%'")).isEqualTo(2);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_proc WHERE proname = 'pg_logical_emit_message' "
+                    + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("revoked again").isZero();
+        }
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private static TriggerInstaller installer(DmlScope scope) {
+        return new TriggerInstaller(IngestConfig.DEFAULT_MESSAGE_PREFIX, "firebreak_audit", 2048, scope);
+    }
+
+    /** A login role (password pw) owning schema {@code <role>} with table {@code t(id, v)} of {@code rows} rows. */
+    private static String newRoleWithTable(int rows) throws SQLException {
+        String role = "r_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+            st.execute("CREATE SCHEMA " + role + " AUTHORIZATION " + role);
+            st.execute("CREATE TABLE " + role + ".t (id int PRIMARY KEY, v text)");
+            st.execute("INSERT INTO " + role + ".t SELECT g, 'v' || g FROM generate_series(1, " + rows + ") g");
+            st.execute("ALTER TABLE " + role + ".t OWNER TO " + role);
+        }
+        return role;
+    }
+
+    private static String principal(String role) {
+        return AuditMessageNormalizer.principalOf(CLUSTER, role);
+    }
+
+    private static boolean isDml(AuditEvent e, String role, String action) {
+        return principal(role).equals(e.getPrincipal()) && action.equals(e.getAction())
+                && "dml".equals(e.getAttributes().get("trigger"));
+    }
+
+    private static boolean isTruncate(AuditEvent e, String role) {
+        return principal(role).equals(e.getPrincipal()) && "truncate".equals(e.getAttributes().get("trigger"));
+    }
+
+    private static long rowsVisibleToOthers(String tableAndFilter) throws SQLException {
+        try (Connection admin = pg.superuserConnection()) {
+            return countIn(admin, "SELECT count(*) FROM " + tableAndFilter);
+        }
+    }
+
+    private static long auditTriggers(String table) throws SQLException {
+        try (Connection admin = pg.superuserConnection()) {
+            return countIn(admin, "SELECT count(*) FROM pg_trigger WHERE tgrelid = '" + table + "'::regclass "
+                    + "AND firebreak.is_own_trigger(oid)");
+        }
+    }
+
+    private static long countIn(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** A new, empty database on the same server; the capture does not read it. */
+    private static Connection freshDatabase(String name) throws SQLException {
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + name);
+            st.execute("CREATE DATABASE " + name);
+        }
+        Properties props = new Properties();
+        props.setProperty("user", EmbeddedPostgres17.SUPERUSER);
+        props.setProperty("password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        return DriverManager.getConnection(pg.jdbcUrl(name), props);
+    }
+
+    private static KafkaConsumer<String, AuditEvent> consumer() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "dml-it-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        KafkaConsumer<String, AuditEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new RegistryAvroDeserializer<>(AuditEvent.class, SchemaRegistries.forUrl(REGISTRY)));
+        consumer.subscribe(List.of(Topics.AUDIT_EVENTS));
+        return consumer;
+    }
+
+    private static AuditEvent pollUntil(KafkaConsumer<String, AuditEvent> consumer, Predicate<AuditEvent> match) {
+        return pollUntil(consumer, 1, match).get(0);
+    }
+
+    private static List<AuditEvent> pollUntil(KafkaConsumer<String, AuditEvent> consumer, int count,
+                                              Predicate<AuditEvent> match) {
+        List<AuditEvent> found = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (found.size() < count && System.nanoTime() < deadline) {
+            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
+                if (match.test(r.value())) {
+                    found.add(r.value());
+                }
+            });
+        }
+        assertThat(found).as("matching records within 30 s").hasSizeGreaterThanOrEqualTo(count);
+        return found;
+    }
+
+    /** Every event up to and including the first that matches {@code last}. */
+    private static List<AuditEvent> pollThrough(KafkaConsumer<String, AuditEvent> consumer, Predicate<AuditEvent> last) {
+        List<AuditEvent> seen = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (var record : consumer.poll(Duration.ofMillis(100))) {
+                seen.add(record.value());
+                if (last.test(record.value())) {
+                    return seen;
+                }
+            }
+        }
+        throw new AssertionError("no matching record within 30 s; saw " + seen.size());
+    }
+}

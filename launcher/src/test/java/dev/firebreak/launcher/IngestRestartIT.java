@@ -1,0 +1,150 @@
+package dev.firebreak.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.firebreak.launcher.pipeline.PipelineSettings;
+import dev.firebreak.launcher.stack.LocalStack;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.schema.serde.RegistryAvroDeserializer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ingest service, as its own process, is killed with SIGKILL in the middle of a stream of DDL
+ * and restarted: every statement still arrives, and a replayed one carries the same event id.
+ */
+class IngestRestartIT {
+    private static final int STATEMENTS = 240;
+    private static LocalStack stack;
+    private static Path config;
+
+    @BeforeAll
+    static void start() throws Exception {
+        stack = LocalStack.start(1, m -> { });
+        Properties props = new Properties();
+        props.putAll(PipelineSettings.stackMap(stack, "restart", List.of()));
+        props.put("firebreak.ingest.pglog.enabled", "false");
+        config = Files.createTempFile("firebreak-ingest", ".properties");
+        try (Writer out = Files.newBufferedWriter(config, StandardCharsets.UTF_8)) {
+            props.store(out, "ingest restart test");
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void killedIngestLosesNoEventAndReplaysAreRecognisable() throws Exception {
+        Process ingest = startIngest();
+        Set<String> expected = new HashSet<>();
+        try (Connection c = stack.postgres().superuserConnection(); Statement st = c.createStatement()) {
+            for (int i = 0; i < STATEMENTS; i++) {
+                String sql = "CREATE TABLE restart_" + i + " (id int)";
+                st.execute(sql);
+                expected.add(sql);
+                if (i == STATEMENTS / 3) {
+                    ingest.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL mid-stream
+                }
+                if (i == STATEMENTS / 2) {
+                    ingest = startIngest();
+                }
+                Thread.sleep(2);
+            }
+        }
+        try {
+            Map<String, Set<String>> idsByStatement = consumeUntil(expected, Duration.ofSeconds(60));
+            assertThat(idsByStatement.keySet()).containsAll(expected);
+            // a statement delivered twice (replayed after the kill) has one and the same event id
+            idsByStatement.forEach((sql, ids) -> assertThat(ids).as(sql).hasSize(1));
+        } finally {
+            ingest.destroy();
+            ingest.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Process startIngest() throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        for (int attempt = 1; ; attempt++) {
+            Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                    FirebreakCli.class.getName(), "service", "ingest", "--config", config.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = out.readLine()) != null) {
+                if (line.startsWith("FIREBREAK_SERVICE_READY")) {
+                    drain(out); // the child logs to stdout under the test logback config; a full pipe would block it
+                    return process;
+                }
+            }
+            // the old walsender may still hold the slot for a moment after the kill
+            if (attempt == 3) {
+                throw new IllegalStateException("ingest did not start, exit " + process.waitFor());
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    private static void drain(BufferedReader out) {
+        Thread drainer = new Thread(() -> {
+            try {
+                while (out.readLine() != null) {
+                    // discard
+                }
+            } catch (java.io.IOException e) {
+                // process gone
+            }
+        }, "ingest-stdout-drain");
+        drainer.setDaemon(true);
+        drainer.start();
+    }
+
+    private static Map<String, Set<String>> consumeUntil(Set<String> expected, Duration timeout) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "restart-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        Map<String, Set<String>> ids = new HashMap<>();
+        try (KafkaConsumer<String, AuditEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                new RegistryAvroDeserializer<>(AuditEvent.class, SchemaRegistries.forUrl(stack.registryUrl())))) {
+            consumer.subscribe(List.of(Topics.AUDIT_EVENTS));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!ids.keySet().containsAll(expected) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> {
+                    AuditEvent e = r.value();
+                    if (e.getStatement() != null && expected.contains(e.getStatement())) {
+                        ids.computeIfAbsent(e.getStatement(), k -> new HashSet<>()).add(e.getEventId());
+                    }
+                });
+            }
+        }
+        return ids;
+    }
+}
