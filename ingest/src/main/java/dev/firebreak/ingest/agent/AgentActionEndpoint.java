@@ -270,6 +270,11 @@ public final class AgentActionEndpoint implements AutoCloseable {
         LOG.info("refused agent action request from {}: {} {}", exchange.getRemoteAddress(), rejection.status,
                 rejection.getMessage());
         rejection.headers.forEach(h -> exchange.getResponseHeaders().add(h[0], h[1]));
+        // A refusal may leave the request body unread: read what is left (bounded, twice the limit, so
+        // a flood is cut off) so the client is not reset mid-upload and sees the answer; and never
+        // reuse the connection.
+        discardBody(exchange);
+        exchange.getResponseHeaders().set("Connection", "close");
         ObjectNode body = JSON.createObjectNode().put("error", rejection.reason).put("message", rejection.getMessage());
         if (rejection.field != null) {
             body.put("field", rejection.field).put("index", rejection.index);
@@ -278,6 +283,19 @@ public final class AgentActionEndpoint implements AutoCloseable {
             respond(exchange, rejection.status, body);
         } catch (IOException e) {
             LOG.debug("could not send the refusal to {}: {}", exchange.getRemoteAddress(), e.toString());
+        }
+    }
+
+    private void discardBody(HttpExchange exchange) {
+        try (var in = exchange.getRequestBody()) {
+            byte[] buffer = new byte[8192];
+            long left = 2L * config.httpMaxBodyBytes();
+            int n;
+            while (left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            LOG.debug("could not read the rest of a refused request from {}: {}", exchange.getRemoteAddress(), e.toString());
         }
     }
 
