@@ -1,5 +1,7 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.schema.Micros;
+
 import dev.firebreak.killswitch.postgres.PostgresRevoker;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;

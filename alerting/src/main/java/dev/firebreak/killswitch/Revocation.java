@@ -1,5 +1,7 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.schema.Micros;
+
 import dev.firebreak.schema.RevocationOutcome;
 import java.util.List;
 import java.util.Objects;

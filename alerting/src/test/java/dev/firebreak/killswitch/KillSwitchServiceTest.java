@@ -1,5 +1,7 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.schema.Micros;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.schema.Alert;

@@ -1,7 +1,7 @@
 package dev.firebreak.killswitch.postgres;
 
 import dev.firebreak.killswitch.KillSwitchConfig;
-import dev.firebreak.killswitch.Micros;
+import dev.firebreak.schema.Micros;
 import dev.firebreak.killswitch.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.Revoker;

@@ -1,5 +1,7 @@
 package dev.firebreak.killswitch.postgres;
 
+import dev.firebreak.schema.Micros;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -240,7 +242,7 @@ class PostgresRevokerTest {
             try (Statement st = b.createStatement()) {
                 st.execute("SELECT 1");
             }
-            long started = dev.firebreak.killswitch.Micros.now();
+            long started = dev.firebreak.schema.Micros.now();
             Revocation r = revoker.revoke(Principal.postgres("test", role), List.of(pid(b)), false);
             assertThat(r.outcome()).isEqualTo(RevocationOutcome.REVOKED);
             assertThat(r.terminatedPids()).hasSize(2);

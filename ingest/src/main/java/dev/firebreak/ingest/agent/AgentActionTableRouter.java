@@ -1,5 +1,7 @@
 package dev.firebreak.ingest.agent;
 
+import dev.firebreak.schema.Micros;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firebreak.ingest.classify.ActionClassifier;
@@ -10,7 +12,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -120,7 +121,7 @@ public final class AgentActionTableRouter {
         Map<String, Object> row = rowOf(after);
         AuditEvent event;
         try {
-            event = normalizer.fromTable(parser.fromRow(row), database, lsn, nowMicros());
+            event = normalizer.fromTable(parser.fromRow(row), database, lsn, Micros.now());
         } catch (MalformedActionException e) {
             return deadLetter("malformed " + SCHEMA + "." + TABLE + " row " + row.get("id") + ": " + e.getMessage(),
                     row, lsn, "malformed");
@@ -136,7 +137,7 @@ public final class AgentActionTableRouter {
         AuditEvent event;
         try {
             event = normalizer.tampered(parser.fromRow(row), operation, database, lsn,
-                    Math.multiplyExact(commitMillis, 1000L), nowMicros());
+                    Math.multiplyExact(commitMillis, 1000L), Micros.now());
         } catch (MalformedActionException e) {
             return deadLetter(operation + " of " + SCHEMA + "." + TABLE + " row " + row.get("id")
                     + ", whose old image is malformed: " + e.getMessage(), row, lsn, "malformed");
@@ -173,7 +174,7 @@ public final class AgentActionTableRouter {
                 .setReason(reason)
                 .setOrigin("cluster=" + cluster + " table=" + SCHEMA + "." + TABLE + " lsn=" + Long.toUnsignedString(lsn, 16))
                 .setPayload(ByteBuffer.wrap(payload))
-                .setCapturedTimeUs(nowMicros())
+                .setCapturedTimeUs(Micros.now())
                 .build());
     }
 
@@ -207,9 +208,5 @@ public final class AgentActionTableRouter {
 
     private static Struct firstNonNull(Struct a, Struct b) {
         return a != null ? a : b;
-    }
-
-    private static long nowMicros() {
-        return AgentActionNormalizer.micros(Instant.now());
     }
 }

@@ -1,5 +1,7 @@
 package dev.firebreak.ingest.pglog;
 
+import dev.firebreak.schema.Micros;
+
 import dev.firebreak.ingest.kafka.AuditSink;
 import dev.firebreak.ingest.postgres.MalformedMessageException;
 import dev.firebreak.schema.AuditEvent;
@@ -13,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +125,7 @@ public final class ServerLogCapture implements AutoCloseable {
             return;
         }
         try {
-            for (AuditEvent event : normalizer.normalize(line, nowMicros())) {
+            for (AuditEvent event : normalizer.normalize(line, Micros.now())) {
                 acks.add(sink.send(event));
                 captured.increment();
             }
@@ -136,7 +137,7 @@ public final class ServerLogCapture implements AutoCloseable {
                     .setReason(e.getMessage())
                     .setOrigin(file + "@" + offset)
                     .setPayload(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)))
-                    .setCapturedTimeUs(nowMicros())
+                    .setCapturedTimeUs(Micros.now())
                     .build()));
         }
     }
@@ -209,10 +210,6 @@ public final class ServerLogCapture implements AutoCloseable {
         return -1;
     }
 
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
-    }
 
     private static void sleepQuietly(long millis) {
         try {

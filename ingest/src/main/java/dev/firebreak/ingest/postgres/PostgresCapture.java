@@ -1,5 +1,7 @@
 package dev.firebreak.ingest.postgres;
 
+import dev.firebreak.schema.Micros;
+
 import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.agent.AgentActionConfig;
 import dev.firebreak.ingest.agent.AgentActionTableInstaller;
@@ -24,7 +26,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -198,7 +199,7 @@ public final class PostgresCapture implements AutoCloseable {
             }
         }
         awaitAcks(acks);
-        long nowUs = nowMicros();
+        long nowUs = Micros.now();
         for (AuditEvent event : sent) {
             captureLag.record(Math.max(0, nowUs - event.getEventTimeUs()), TimeUnit.MICROSECONDS);
         }
@@ -237,7 +238,7 @@ public final class PostgresCapture implements AutoCloseable {
             return null;
         }
         try {
-            AuditEvent event = normalizer.normalize(content, lsn, nowMicros());
+            AuditEvent event = normalizer.normalize(content, lsn, Micros.now());
             sent.add(event);
             return sink.send(event);
         } catch (MalformedMessageException e) {
@@ -248,7 +249,7 @@ public final class PostgresCapture implements AutoCloseable {
                     .setReason(e.getMessage())
                     .setOrigin("cluster=" + config.cluster() + " lsn=" + Long.toUnsignedString(lsn, 16))
                     .setPayload(ByteBuffer.wrap(content == null ? new byte[0] : content))
-                    .setCapturedTimeUs(nowMicros())
+                    .setCapturedTimeUs(Micros.now())
                     .build());
         }
     }
@@ -376,10 +377,6 @@ public final class PostgresCapture implements AutoCloseable {
                 "jdbc:postgresql://" + config.pgHost() + ":" + config.pgPort() + "/" + config.pgDatabase(), props);
     }
 
-    private static long nowMicros() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
-    }
 
     @Override
     public void close() {

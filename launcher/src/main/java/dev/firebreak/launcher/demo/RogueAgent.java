@@ -1,5 +1,7 @@
 package dev.firebreak.launcher.demo;
 
+import dev.firebreak.schema.Micros;
+
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -117,12 +119,12 @@ public final class RogueAgent {
     }
 
     private Drop drop(Connection c, String table) {
-        long started = nowMicros();
+        long started = Micros.now();
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE " + table);
-            return new Drop(table, started, nowMicros(), true, null);
+            return new Drop(table, started, Micros.now(), true, null);
         } catch (SQLException e) {
-            return new Drop(table, started, nowMicros(), false, firstLine(e.getMessage()));
+            return new Drop(table, started, Micros.now(), false, firstLine(e.getMessage()));
         }
     }
 
@@ -166,8 +168,4 @@ public final class RogueAgent {
         }
     }
 
-    static long nowMicros() {
-        java.time.Instant now = java.time.Instant.now();
-        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1_000;
-    }
 }
