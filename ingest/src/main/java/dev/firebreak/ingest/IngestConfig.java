@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  *                         DELETE/UPDATE/TRUNCATE triggers; false removes the ones installed earlier
  * @param dmlExcludeSchemas ({@code dml.exclude.schemas}, comma-separated) schemas whose tables get no
  *                         DML triggers, spelled as the catalog stores them
+ * @param rowImageTables   ({@code cdc.tables}, comma-separated {@code schema.table}) tables whose row
+ *                         changes, with full before images, go to their own topic for restores
  * @param dmlExcludeTables ({@code dml.exclude.tables}, comma-separated {@code schema.table}) tables
  *                         that get no DML triggers
  */
@@ -41,6 +43,7 @@ public record IngestConfig(
         boolean dmlEnabled,
         List<String> dmlExcludeSchemas,
         List<String> dmlExcludeTables,
+        List<String> rowImageTables,
         Map<String, String> debezium,
         Map<String, String> producer) {
 
@@ -52,6 +55,8 @@ public record IngestConfig(
     // Catalog names as stored (case-sensitive); names containing dots, commas or spaces cannot be listed.
     private static final Pattern SCHEMA_NAME = Pattern.compile("[^.,\\s]{1,63}");
     private static final Pattern TABLE_NAME = Pattern.compile("[^.,\\s]{1,63}\\.[^.,\\s]{1,63}");
+    // Row-image tables name their own Kafka topic, so only names that are legal in a topic name.
+    private static final Pattern CDC_TABLE_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}\\.[a-z_][a-z0-9_]{0,62}");
 
     public IngestConfig {
         require(NAME.matcher(cluster).matches(), "cluster", cluster, "a name matching " + NAME);
@@ -67,6 +72,9 @@ public record IngestConfig(
         dmlExcludeTables = List.copyOf(dmlExcludeTables);
         dmlExcludeSchemas.forEach(s -> require(SCHEMA_NAME.matcher(s).matches(), "dml.exclude.schemas", s, "schema names, comma-separated"));
         dmlExcludeTables.forEach(t -> require(TABLE_NAME.matcher(t).matches(), "dml.exclude.tables", t, "schema.table names, comma-separated"));
+        rowImageTables = List.copyOf(rowImageTables);
+        rowImageTables.forEach(t -> require(CDC_TABLE_NAME.matcher(t).matches(), "cdc.tables", t,
+                "lower-case schema.table names (letters, digits, _), comma-separated"));
         debezium = Map.copyOf(debezium);
         producer = Map.copyOf(producer);
     }
@@ -76,7 +84,7 @@ public record IngestConfig(
                                   String bootstrapServers, String registryUrl, int offsetsReplicationFactor) {
         return new IngestConfig(cluster, host, port, database, user, password, "firebreak_" + cluster.replace('-', '_'),
                 "firebreak_audit", DEFAULT_MESSAGE_PREFIX, 2048, true, bootstrapServers, registryUrl,
-                offsetsReplicationFactor, 1, 1000, true, List.of(), List.of(), Map.of(), Map.of());
+                offsetsReplicationFactor, 1, 1000, true, List.of(), List.of(), List.of(), Map.of(), Map.of());
     }
 
     /** Reads {@code firebreak.ingest.*} keys; anything missing takes its default. */
@@ -102,6 +110,7 @@ public record IngestConfig(
                 boolOf(map, "dml.enabled", "true"),
                 listOf(map, "dml.exclude.schemas"),
                 listOf(map, "dml.exclude.tables"),
+                listOf(map, "cdc.tables"),
                 withPrefix(map, DEBEZIUM_PREFIX),
                 withPrefix(map, PRODUCER_PREFIX));
     }
@@ -111,7 +120,8 @@ public record IngestConfig(
         return "IngestConfig[cluster=" + cluster + ", pg=" + pgUser + "@" + pgHost + ":" + pgPort + "/" + pgDatabase
                 + ", slot=" + slotName + ", publication=" + publication + ", kafka=" + bootstrapServers
                 + ", registry=" + registryUrl + ", pollIntervalMs=" + pollIntervalMs + ", dml=" + dmlEnabled
-                + (dmlEnabled ? " excluding schemas " + dmlExcludeSchemas + " tables " + dmlExcludeTables : "") + "]";
+                + (dmlEnabled ? " excluding schemas " + dmlExcludeSchemas + " tables " + dmlExcludeTables : "")
+                + ", rowImages=" + rowImageTables + "]";
     }
 
     private static String get(Map<String, String> map, String key, String fallback) {

@@ -22,6 +22,15 @@ public final class Topics {
     /** Debezium offsets of the ingest engine (compacted). */
     public static final String INGEST_OFFSETS = "firebreak.ingest.offsets.v1";
 
+    /**
+     * The row-image topic of one table: {@code firebreak.cdc.<cluster>.<schema>.<table>.v1}. Only
+     * lower-case identifiers are accepted for such tables (see ingest's {@code cdc.tables}), so the
+     * name is always a legal topic name.
+     */
+    public static String rowImages(String cluster, String schema, String table) {
+        return "firebreak.cdc." + cluster + "." + schema + "." + table + ".v1";
+    }
+
     /** The topics the pipeline creates at start-up (internal Streams topics excluded). */
     public static final List<String> PIPELINE_TOPICS =
             List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS);

@@ -54,6 +54,7 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
                 .setTriggerEventId(trigger.eventId())
                 .setTriggerEventTimeUs(trigger.timeUs())
                 .setRecoveryLsn(recoveryLsn())
+                .setRecoveryTimeUs(recoveryPoint().timeUs())
                 .setSampleStatements(sampleStatements())
                 .setBackendPids(backendPids())
                 .setCreatedTimeUs(createdUs)
@@ -79,7 +80,13 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
 
     // The smallest WAL position, not the first by event time: that is where a restore must start.
     private Long recoveryLsn() {
-        return window.stream().map(TrackedEvent::lsn).filter(Objects::nonNull).min(Long::compare).orElse(null);
+        return recoveryPoint().lsn();
+    }
+
+    /** The counted event with the smallest WAL position; the first by time when none has one. */
+    private TrackedEvent recoveryPoint() {
+        return window.stream().filter(e -> e.lsn() != null).min(java.util.Comparator.comparingLong(TrackedEvent::lsn))
+                .orElse(window.get(0));
     }
 
     private List<String> sampleStatements() {

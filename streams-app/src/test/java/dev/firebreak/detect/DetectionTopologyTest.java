@@ -91,6 +91,7 @@ class DetectionTopologyTest {
         assertThat(alert.getTriggerEventId()).isEqualTo("e3");
         assertThat(alert.getTriggerEventTimeUs()).isEqualTo(at(0.9));
         assertThat(alert.getRecoveryLsn()).isEqualTo(lsnAt(0.1));
+        assertThat(alert.getRecoveryTimeUs()).isEqualTo(at(0.1));
         assertThat(alert.getSampleStatements()).containsExactly(
                 "DROP TABLE public.orders", "DROP TABLE public.customers", "DROP TABLE public.invoices");
         assertThat(alert.getBackendPids()).containsExactly(101, 102);
@@ -273,6 +274,7 @@ class DetectionTopologyTest {
         assertThat(alert.getFirstEventId()).isEqualTo("e3");
         assertThat(alert.getTriggerEventId()).isEqualTo("e3");
         assertThat(alert.getRecoveryLsn()).as("smallest WAL position in the window").isEqualTo(lsnAt(0.8));
+        assertThat(alert.getRecoveryTimeUs()).isEqualTo(at(0.8));
         assertThat(commands.readValue().getCommandId()).isEqualTo("pg-drop-table-burst/pg:prod/alice/e3");
     }
 

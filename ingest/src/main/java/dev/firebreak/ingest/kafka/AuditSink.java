@@ -2,6 +2,7 @@ package dev.firebreak.ingest.kafka;
 
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
+import dev.firebreak.schema.RowChange;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
@@ -25,6 +26,7 @@ public final class AuditSink implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final RegistryAvroSerializer<AuditEvent> events;
     private final RegistryAvroSerializer<DeadLetter> deadLetters;
+    private final RegistryAvroSerializer<RowChange> rowChanges;
 
     /**
      * @param overrides producer settings that win over Firebreak's defaults
@@ -42,6 +44,7 @@ public final class AuditSink implements AutoCloseable {
         var registry = SchemaRegistries.forUrl(registryUrl);
         this.events = new RegistryAvroSerializer<>(AuditEvent.class, registry, false);
         this.deadLetters = new RegistryAvroSerializer<>(DeadLetter.class, registry, false);
+        this.rowChanges = new RegistryAvroSerializer<>(RowChange.class, registry, false);
         // Fetch topic metadata now: the first send would otherwise wait for it mid-burst.
         producer.partitionsFor(Topics.AUDIT_EVENTS);
         producer.partitionsFor(Topics.AUDIT_DLQ);
@@ -55,6 +58,11 @@ public final class AuditSink implements AutoCloseable {
     public Future<RecordMetadata> sendDeadLetter(String key, DeadLetter letter) {
         return producer.send(new ProducerRecord<>(Topics.AUDIT_DLQ, key,
                 deadLetters.serialize(Topics.AUDIT_DLQ, letter)));
+    }
+
+    /** A row image to its table's own topic, keyed by the row's primary key. */
+    public Future<RecordMetadata> sendRowChange(String topic, String key, RowChange change) {
+        return producer.send(new ProducerRecord<>(topic, key, rowChanges.serialize(topic, change)));
     }
 
     @Override

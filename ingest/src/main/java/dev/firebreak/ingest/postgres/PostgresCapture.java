@@ -63,6 +63,7 @@ public final class PostgresCapture implements AutoCloseable {
     private final AuditMessageNormalizer normalizer;
     private final AgentActionConfig agentActions;
     private final AgentActionTableRouter agentRows;
+    private final RowImages rowImages;
     private final ExecutorService executor;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicReference<String> lastHeartbeat = new AtomicReference<>();
@@ -94,6 +95,7 @@ public final class PostgresCapture implements AutoCloseable {
         this.agentRows = agentActions.tableEnabled()
                 ? new AgentActionTableRouter(config.cluster(), agentActions, classifier, AuditEventSink.of(sink), meters)
                 : null;
+        this.rowImages = new RowImages(config.cluster(), config.rowImageTables(), sink);
         this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "firebreak-ingest-" + config.cluster()));
         this.captured = Counter.builder("firebreak.ingest.events").tag("source", SOURCE_NAME)
                 .description("Audit events produced to Kafka").register(meters);
@@ -115,6 +117,7 @@ public final class PostgresCapture implements AutoCloseable {
             }
         }
         installAgentActionTable();
+        installRowImages();
         forgetStoredOffset();
         engine = DebeziumEngine.create(ChangeEventFormat.of(io.debezium.embedded.Connect.class))
                 .using(engineProperties())
@@ -170,9 +173,14 @@ public final class PostgresCapture implements AutoCloseable {
         // alone never provide it.
         p.setProperty("heartbeat.interval.ms", "10000");
         p.setProperty("heartbeat.action.query", HEARTBEAT_SQL.replace("?", "'periodic'"));
+        List<String> tables = new ArrayList<>(rowImages.includeListEntries());
         if (agentActions.tableEnabled()) {
-            p.setProperty("table.include.list", AgentActionTableRouter.INCLUDE_LIST_ENTRY);
-            // Debezium skips TRUNCATE by default; erasing the agent action log must not go unseen.
+            tables.add(AgentActionTableRouter.INCLUDE_LIST_ENTRY);
+        }
+        if (!tables.isEmpty()) {
+            p.setProperty("table.include.list", String.join(",", tables));
+            // Debezium skips TRUNCATE by default; erasing the agent action log or a table kept for
+            // restores must not go unseen.
             p.setProperty("skipped.operations", "none");
         }
         p.setProperty("poll.interval.ms", Long.toString(config.pollIntervalMs()));
@@ -220,6 +228,9 @@ public final class PostgresCapture implements AutoCloseable {
         }
         if (value.schema().field("message") != null) {
             return route(value, sent);
+        }
+        if (rowImages.enabled() && rowImages.handles(value)) {
+            return rowImages.route(record, value);
         }
         if (agentRows != null && value.schema().field("op") != null && AgentActionTableRouter.isActionTable(value)
                 && !AgentActionTableRouter.isSnapshotRead(value)) {
@@ -274,6 +285,36 @@ public final class PostgresCapture implements AutoCloseable {
                 // Not acknowledged: fail the batch so its offsets are never committed; a restart replays it.
                 throw new IllegalStateException("Kafka did not acknowledge a captured event: " + e.getCause(), e.getCause());
             }
+        }
+    }
+
+    private void installRowImages() {
+        if (!rowImages.enabled()) {
+            return;
+        }
+        try (Connection c = connect()) {
+            rowImages.install(c, config.publication());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare the row-image tables " + config.rowImageTables() + ": "
+                    + e.getMessage(), e);
+        }
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", config.bootstrapServers()))) {
+            var topics = rowImages.topics().stream().map(t -> new org.apache.kafka.clients.admin.NewTopic(t,
+                    java.util.Optional.of(1), java.util.Optional.of((short) config.offsetsReplicationFactor()))).toList();
+            for (var result : admin.createTopics(topics).values().entrySet()) {
+                try {
+                    result.getValue().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                        throw new IllegalStateException("cannot create row-image topic " + result.getKey() + ": " + e.getCause(), e);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating row-image topics", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("row-image topics not created within 30 s", e);
         }
     }
 
