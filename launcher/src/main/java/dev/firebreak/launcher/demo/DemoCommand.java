@@ -1,5 +1,7 @@
 package dev.firebreak.launcher.demo;
 
+import dev.firebreak.launcher.StackOptions;
+
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
 import dev.firebreak.launcher.pipeline.Pipeline;
@@ -34,14 +36,14 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Timeline timeline = new Timeline(System.out, false);
         try (Lifecycle lifecycle = new Lifecycle()) {
-            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
-            MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
+            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> timeline.event("stack", m)));
+            MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
             lifecycle.own(Pipeline.start(stackOptions.settings(stack), metrics.registry(), m -> timeline.event("pipeline", m)));
             timeline.event("metrics", metrics.url());
             OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(),
                     alert -> timeline.event("ALERT", Narration.alert(alert)),
                     result -> timeline.event("KILL SWITCH", Narration.result(result))));
-            BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster, timeline);
+            BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster(), timeline);
             RogueAgent first = scenario.prepare("rogue_autocommit", "shop", tables, rows);
             RogueAgent second = scenario.prepare("rogue_transaction", "billing", tables, rows);
             timeline.line("");

@@ -1,5 +1,7 @@
 package dev.firebreak.launcher.demo;
 
+import dev.firebreak.launcher.StackOptions;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
@@ -27,8 +29,8 @@ public final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Timeline timeline = new Timeline(System.err, false);
         Lifecycle lifecycle = new Lifecycle();
-        LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
-        MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
+        LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> timeline.event("stack", m)));
+        MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
         PipelineSettings settings = stackOptions.settings(stack);
         Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> timeline.event("pipeline", m)));
         System.out.println("FIREBREAK_READY " + readyJson(stack, metrics, pipeline, settings));

@@ -1,8 +1,13 @@
-package dev.firebreak.launcher.demo;
+package dev.firebreak.launcher;
 
+import dev.firebreak.launcher.pipeline.PipelineSettings;
+import dev.firebreak.launcher.stack.LocalStack;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import picocli.CommandLine.Option;
 
-/** Options shared by the commands that start the embedded stack. */
+/** Options shared by every command that starts the embedded stack (a picocli mixin). */
 public final class StackOptions {
     @Option(names = "--brokers", defaultValue = "1", description = "Kafka brokers in the embedded cluster: 1 or 3 (default ${DEFAULT-VALUE}).")
     int brokers;
@@ -12,15 +17,32 @@ public final class StackOptions {
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
             description = "Override a pipeline setting, e.g. --set firebreak.ingest.poll.interval.ms=5 (repeatable).")
-    java.util.Map<String, String> overrides = new java.util.HashMap<>();
+    Map<String, String> overrides = new TreeMap<>();
 
     @Option(names = "--metrics-port", defaultValue = "0", description = "Port of the Prometheus endpoint on 127.0.0.1; 0 picks a free one.")
     int metricsPort;
 
+    public int brokers() {
+        return brokers;
+    }
+
+    public String cluster() {
+        return cluster;
+    }
+
+    /** The {@code --set} overrides, in key order. */
+    public Map<String, String> overrides() {
+        return Map.copyOf(overrides);
+    }
+
+    public int metricsPort() {
+        return metricsPort;
+    }
+
     /** The pipeline's settings for {@code stack}, with the {@code --set} overrides applied and validated. */
-    dev.firebreak.launcher.pipeline.PipelineSettings settings(dev.firebreak.launcher.stack.LocalStack stack) {
-        java.util.Map<String, String> flat = dev.firebreak.launcher.pipeline.PipelineSettings.stackMap(stack, cluster, java.util.List.of());
+    public PipelineSettings settings(LocalStack stack) {
+        Map<String, String> flat = PipelineSettings.stackMap(stack, cluster, List.of());
         flat.putAll(overrides);
-        return dev.firebreak.launcher.pipeline.PipelineSettings.fromMap(flat);
+        return PipelineSettings.fromMap(flat);
     }
 }

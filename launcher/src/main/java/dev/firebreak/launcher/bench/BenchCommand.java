@@ -1,6 +1,13 @@
-package dev.firebreak.launcher.demo;
+package dev.firebreak.launcher.bench;
+
+import dev.firebreak.launcher.StackOptions;
 
 import dev.firebreak.launcher.Lifecycle;
+import dev.firebreak.launcher.demo.BurstScenario;
+import dev.firebreak.launcher.demo.DemoReport;
+import dev.firebreak.launcher.demo.OutcomeWatcher;
+import dev.firebreak.launcher.demo.RogueAgent;
+import dev.firebreak.launcher.demo.Timeline;
 import dev.firebreak.launcher.metrics.MetricsServer;
 import dev.firebreak.launcher.pipeline.Pipeline;
 import dev.firebreak.launcher.stack.LocalStack;
@@ -56,13 +63,13 @@ public final class BenchCommand implements Callable<Integer> {
         };
         Timeline timeline = new Timeline(System.out, !verbose);
         try (Lifecycle lifecycle = new Lifecycle()) {
-            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers, m -> timeline.event("stack", m)));
-            MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort));
+            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> timeline.event("stack", m)));
+            MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
             lifecycle.own(Pipeline.start(stackOptions.settings(stack),
                     metrics.registry(), m -> timeline.event("pipeline", m)));
             OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.kafka().bootstrapServers(),
                     stack.registryUrl(), a -> { }, r -> { }));
-            BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster, timeline);
+            BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster(), timeline);
             List<Double> latencies = new ArrayList<>();
             List<DemoReport.Hops> hops = new ArrayList<>();
             int missed = 0;
@@ -98,29 +105,22 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     private void printSummary(List<Double> latencies, int missed) {
-        List<Double> sorted = latencies.stream().sorted().toList();
         System.out.printf(Locale.ROOT, "%nstatement-to-revoked latency over %d bursts (%d missed; after %d warm-up bursts "
                         + "at %.0f/s; %d tables per rogue at %.1f/s; mode %s; %d broker(s); settings overridden: %s)%n",
-                sorted.size(), missed, warmup, warmupRate, tables, rate, mode, stackOptions.brokers, stackOptions.overrides);
-        if (sorted.isEmpty()) {
+                latencies.size(), missed, warmup, warmupRate, tables, rate, mode, stackOptions.brokers(), stackOptions.overrides());
+        Percentiles p = Percentiles.of(latencies);
+        if (p == null) {
             return;
         }
         System.out.printf(Locale.ROOT, "  min %.2f ms  p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms  mean %.2f ms%n",
-                sorted.get(0), percentile(sorted, 50), percentile(sorted, 90), percentile(sorted, 99),
-                sorted.get(sorted.size() - 1), sorted.stream().mapToDouble(Double::doubleValue).average().orElse(0));
+                latencies.stream().mapToDouble(Double::doubleValue).min().orElse(0), p.p50(), p.p90(), p.p99(), p.max(),
+                latencies.stream().mapToDouble(Double::doubleValue).average().orElse(0));
     }
 
     private static void printHop(String name, List<Double> values) {
-        if (values.isEmpty()) {
-            return;
+        Percentiles p = Percentiles.of(values);
+        if (p != null) {
+            System.out.printf(Locale.ROOT, "  %-52s p50 %7.2f ms  p99 %7.2f ms%n", name, p.p50(), p.p99());
         }
-        List<Double> sorted = values.stream().sorted().toList();
-        System.out.printf(Locale.ROOT, "  %-52s p50 %7.2f ms  p99 %7.2f ms%n", name, percentile(sorted, 50), percentile(sorted, 99));
-    }
-
-    /** Nearest-rank percentile of a sorted list. */
-    static double percentile(List<Double> sorted, double p) {
-        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 }
