@@ -8,8 +8,6 @@ import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +22,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -62,7 +59,7 @@ class IngestRestartIT {
 
     @Test
     void killedIngestLosesNoEventAndReplaysAreRecognisable() throws Exception {
-        Process ingest = startIngest();
+        ServiceProcess ingest = ServiceProcess.start("ingest", config);
         Set<String> expected = new HashSet<>();
         try (Connection c = stack.postgres().superuserConnection(); Statement st = c.createStatement()) {
             for (int i = 0; i < STATEMENTS; i++) {
@@ -70,10 +67,10 @@ class IngestRestartIT {
                 st.execute(sql);
                 expected.add(sql);
                 if (i == STATEMENTS / 3) {
-                    ingest.destroyForcibly().waitFor(10, TimeUnit.SECONDS); // SIGKILL mid-stream
+                    ingest.kill(); // SIGKILL mid-stream
                 }
                 if (i == STATEMENTS / 2) {
-                    ingest = startIngest();
+                    ingest = ServiceProcess.start("ingest", config);
                 }
                 Thread.sleep(2);
             }
@@ -84,46 +81,8 @@ class IngestRestartIT {
             // a statement delivered twice (replayed after the kill) has one and the same event id
             idsByStatement.forEach((sql, ids) -> assertThat(ids).as(sql).hasSize(1));
         } finally {
-            ingest.destroy();
-            ingest.waitFor(30, TimeUnit.SECONDS);
+            ingest.close();
         }
-    }
-
-    private static Process startIngest() throws Exception {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        for (int attempt = 1; ; attempt++) {
-            Process process = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                    FirebreakCli.class.getName(), "service", "ingest", "--config", config.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            while ((line = out.readLine()) != null) {
-                if (line.startsWith("FIREBREAK_SERVICE_READY")) {
-                    drain(out); // the child logs to stdout under the test logback config; a full pipe would block it
-                    return process;
-                }
-            }
-            // the old walsender may still hold the slot for a moment after the kill
-            if (attempt == 3) {
-                throw new IllegalStateException("ingest did not start, exit " + process.waitFor());
-            }
-            Thread.sleep(1000);
-        }
-    }
-
-    private static void drain(BufferedReader out) {
-        Thread drainer = new Thread(() -> {
-            try {
-                while (out.readLine() != null) {
-                    // discard
-                }
-            } catch (java.io.IOException e) {
-                // process gone
-            }
-        }, "ingest-stdout-drain");
-        drainer.setDaemon(true);
-        drainer.start();
     }
 
     private static Map<String, Set<String>> consumeUntil(Set<String> expected, Duration timeout) {

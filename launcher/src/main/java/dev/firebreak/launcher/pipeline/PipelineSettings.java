@@ -69,6 +69,10 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(KillSwitchConfig.PROTECTED_ROLES, String.join(",", protectedRoles));
         m.put(KillSwitchConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(KillSwitchConfig.SCHEMA_REGISTRY_URL, registry);
+        // A crashed detection or kill switch holds its partitions until its session times out; the
+        // consumer default (45 s) would leave a replacement blind that long.
+        m.put("kafka.consumer.session.timeout.ms", "6000");
+        m.put("kafka.consumer.heartbeat.interval.ms", "1500");
         if (stack.kafka().replicationFactor() > 1) {
             m.put("kafka.replication.factor", Short.toString(stack.kafka().replicationFactor()));
         }
