@@ -1,5 +1,7 @@
 package dev.firebreak.ingest.agent;
 
+import dev.firebreak.ingest.TopicReader;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -93,10 +95,10 @@ class AgentActionCaptureIT {
     @Test
     void insertedActionsArriveWithAgentAndTokenPrincipals() throws Exception {
         String agent = "cursor-" + UUID.randomUUID();
-        try (KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS)) {
+        try (KafkaConsumer<String, AuditEvent> events = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS)) {
             long curl = insert(agent, "run-1", "token:railway/abc123", "bash", RAILWAY_CURL, "production");
             long select = insert(agent, "run-1", "pg:it/app_ro", "psql", "SELECT count(*) FROM orders", null);
-            List<AuditEvent> got = pollUntil(events, 2, e -> e.getPrincipal().equals("agent:" + agent));
+            List<AuditEvent> got = TopicReader.pollUntil(events, 2, e -> e.getPrincipal().equals("agent:" + agent));
             AuditEvent deletion = byId(got, "pg:it/agent_actions/" + curl);
             assertThat(deletion.getSource()).isEqualTo(AuditSource.AGENT_ACTION_TABLE);
             assertThat(deletion.getLinkedPrincipals()).containsExactly("token:railway/abc123");
@@ -118,18 +120,18 @@ class AgentActionCaptureIT {
     void aMalformedRowGoesToTheDeadLetterTopicAndCaptureGoesOn() throws Exception {
         String marker = UUID.randomUUID().toString();
         String good = "agent-" + marker;
-        try (KafkaConsumer<String, DeadLetter> dlq = consumer(DeadLetter.class, Topics.AUDIT_DLQ);
-             KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS)) {
+        try (KafkaConsumer<String, DeadLetter> dlq = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, DeadLetter.class, Topics.AUDIT_DLQ);
+             KafkaConsumer<String, AuditEvent> events = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS)) {
             long bad = insert("agent with spaces " + marker, null, null, "bash", "ls", null);
             insert(good, null, null, "quantum-eraser", "zap", null);
-            DeadLetter letter = pollUntil(dlq, 1, d -> payload(d).contains(marker)).get(0);
+            DeadLetter letter = TopicReader.pollUntil(dlq, 1, d -> payload(d).contains(marker)).get(0);
             assertThat(letter.getSource()).isEqualTo(AgentActionTableRouter.SOURCE_NAME);
             assertThat(letter.getReason()).contains("row " + bad).contains("field 'agent_id'");
             assertThat(letter.getOrigin()).contains("lsn=");
             JsonNode row = JSON.readTree(payload(letter));
             assertThat(row.get("id").asLong()).isEqualTo(bad);
             assertThat(row.get("tool").asText()).isEqualTo("bash");
-            AuditEvent after = pollUntil(events, 1, e -> e.getPrincipal().equals("agent:" + good)).get(0);
+            AuditEvent after = TopicReader.pollUntil(events, 1, e -> e.getPrincipal().equals("agent:" + good)).get(0);
             assertThat(after.getAttributes()).as("unknown tools are kept").containsEntry("kind", "OTHER");
         }
     }
@@ -137,12 +139,12 @@ class AgentActionCaptureIT {
     @Test
     void changingTheLogIsReportedAsTampering() throws Exception {
         String agent = "sneaky-" + UUID.randomUUID();
-        try (KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+        try (KafkaConsumer<String, AuditEvent> events = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
             long id = insert(agent, "run-9", "token:railway/abc123", "bash", "rm -rf /var/lib/postgresql", "production");
             st.executeUpdate("UPDATE firebreak.agent_actions SET input = 'ls' WHERE id = " + id);
             st.executeUpdate("DELETE FROM firebreak.agent_actions WHERE id = " + id);
-            List<AuditEvent> got = pollUntil(events, 3, e -> e.getPrincipal().equals("agent:" + agent));
+            List<AuditEvent> got = TopicReader.pollUntil(events, 3, e -> e.getPrincipal().equals("agent:" + agent));
             List<AuditEvent> tampered = got.stream()
                     .filter(e -> e.getAction().equals(AgentActionNormalizer.TAMPERED_ACTION)).toList();
             assertThat(tampered).hasSize(2).allSatisfy(e -> {
@@ -160,10 +162,10 @@ class AgentActionCaptureIT {
 
     @Test
     void truncatingTheLogIsDeadLettered() throws Exception {
-        try (KafkaConsumer<String, DeadLetter> dlq = consumer(DeadLetter.class, Topics.AUDIT_DLQ);
+        try (KafkaConsumer<String, DeadLetter> dlq = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, DeadLetter.class, Topics.AUDIT_DLQ);
              Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
             st.execute("TRUNCATE firebreak.agent_actions");
-            assertThat(pollUntil(dlq, 1, d -> d.getReason().contains("TRUNCATE")).get(0).getSource())
+            assertThat(TopicReader.pollUntil(dlq, 1, d -> d.getReason().contains("TRUNCATE")).get(0).getSource())
                     .isEqualTo(AgentActionTableRouter.SOURCE_NAME);
         }
     }
@@ -171,11 +173,11 @@ class AgentActionCaptureIT {
     @Test
     void eventTriggerMessagesStillFlowBesideTheTable() throws Exception {
         String table = "t_" + UUID.randomUUID().toString().replace("-", "");
-        try (KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+        try (KafkaConsumer<String, AuditEvent> events = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
             st.execute("CREATE TABLE " + table + " (id int)");
             st.execute("DROP TABLE " + table);
-            AuditEvent drop = pollUntil(events, 1, e -> e.getSource() == AuditSource.POSTGRES_EVENT_TRIGGER
+            AuditEvent drop = TopicReader.pollUntil(events, 1, e -> e.getSource() == AuditSource.POSTGRES_EVENT_TRIGGER
                     && e.getAction().equals("DROP TABLE") && e.getStatement().contains(table)).get(0);
             assertThat(drop.getPrincipal()).isEqualTo("pg:it/postgres");
         }
@@ -231,11 +233,11 @@ class AgentActionCaptureIT {
                         "action_id", "step-3", "http", Map.of("method", "POST",
                                 "url", "https://backboard.railway.app/graphql/v2",
                                 "body", Map.of("query", "mutation { volumeDelete(volumeId: \"3d2c42fb-0000\") }")))));
-        try (KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS)) {
+        try (KafkaConsumer<String, AuditEvent> events = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS)) {
             HttpResponse<String> r = post(batch, TOKEN, "application/json");
             assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
             JsonNode ids = JSON.readTree(r.body()).get("event_ids");
-            List<AuditEvent> got = pollUntil(events, 3, e -> e.getPrincipal().equals("agent:" + agent));
+            List<AuditEvent> got = TopicReader.pollUntil(events, 3, e -> e.getPrincipal().equals("agent:" + agent));
             assertThat(got).extracting(AuditEvent::getEventId)
                     .containsExactlyInAnyOrder(ids.get(0).asText(), ids.get(1).asText(), ids.get(2).asText());
             assertThat(got).allSatisfy(e -> assertThat(e.getSource()).isEqualTo(AuditSource.AGENT_ACTION_HTTP));
@@ -269,8 +271,8 @@ class AgentActionCaptureIT {
         // Nothing of the refused requests reached Kafka: a later accepted one is the only event of this agent.
         String marker = "{\"agent_id\": \"" + agent + "\", \"tool\": \"bash\", \"input\": \"accepted\"}";
         assertThat(post(marker, TOKEN, "application/json").statusCode()).isEqualTo(202);
-        try (KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS)) {
-            List<AuditEvent> got = pollUntil(events, 1, e -> e.getPrincipal().equals("agent:" + agent));
+        try (KafkaConsumer<String, AuditEvent> events = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS)) {
+            List<AuditEvent> got = TopicReader.pollUntil(events, 1, e -> e.getPrincipal().equals("agent:" + agent));
             drain(events, got, e -> e.getPrincipal().equals("agent:" + agent));
             assertThat(got).extracting(AuditEvent::getStatement).containsExactly("accepted");
         }
@@ -311,32 +313,6 @@ class AgentActionCaptureIT {
 
     private static String payload(DeadLetter letter) {
         return new String(letter.getPayload().array(), StandardCharsets.UTF_8);
-    }
-
-    private static <T extends org.apache.avro.specific.SpecificRecord> KafkaConsumer<String, T> consumer(
-            Class<T> type, String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "agent-it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        KafkaConsumer<String, T> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new RegistryAvroDeserializer<>(type, SchemaRegistries.forUrl(REGISTRY)));
-        consumer.subscribe(List.of(topic));
-        return consumer;
-    }
-
-    private static <T> List<T> pollUntil(KafkaConsumer<String, T> consumer, int count, Predicate<T> match) {
-        List<T> found = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (found.size() < count && System.nanoTime() < deadline) {
-            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                if (match.test(r.value())) {
-                    found.add(r.value());
-                }
-            });
-        }
-        assertThat(found).as("matching records within 30 s").hasSizeGreaterThanOrEqualTo(count);
-        return found;
     }
 
     /** Keeps polling briefly so that records that should not exist would show up. */

@@ -1,5 +1,7 @@
 package dev.firebreak.ingest.postgres;
 
+import dev.firebreak.ingest.TopicReader;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.ingest.IngestConfig;
@@ -72,7 +74,7 @@ class DmlCaptureIT {
     @Test
     void deleteRowCountArrivesBeforeCommit() throws Exception {
         String role = newRoleWithTable(500);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw")) {
             agent.setAutoCommit(false);
             try (Statement st = agent.createStatement()) {
@@ -101,7 +103,7 @@ class DmlCaptureIT {
     @Test
     void updateRowCountArrivesBeforeCommit() throws Exception {
         String role = newRoleWithTable(500);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw")) {
             agent.setAutoCommit(false);
             try (Statement st = agent.createStatement()) {
@@ -118,7 +120,7 @@ class DmlCaptureIT {
     @Test
     void statementsThatTouchNoRowAreNotReported() throws Exception {
         String role = newRoleWithTable(10);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             st.executeUpdate("DELETE FROM " + role + ".t WHERE id < 0");
             st.executeUpdate("UPDATE " + role + ".t SET v = 'x' WHERE id < 0");
@@ -137,10 +139,10 @@ class DmlCaptureIT {
             st.execute("CREATE TABLE " + role + ".u (id int)");
             st.execute("ALTER TABLE " + role + ".u OWNER TO " + role);
         }
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             st.execute("TRUNCATE " + role + ".t, " + role + ".u");
-            List<AuditEvent> truncates = pollUntil(consumer, 2, e -> isTruncate(e, role));
+            List<AuditEvent> truncates = TopicReader.pollUntil(consumer, 2, e -> isTruncate(e, role));
             assertThat(truncates).flatExtracting(AuditEvent::getObjects).extracting(AffectedObject::getIdentity)
                     .containsExactlyInAnyOrder(role + ".t", role + ".u");
             assertThat(truncates).allSatisfy(e -> {
@@ -157,7 +159,7 @@ class DmlCaptureIT {
     @Test
     void tablesCreatedAfterInstallAreWatchedWithoutTriggerNoise() throws Exception {
         String role = newRoleWithTable(0);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             st.execute("CREATE TABLE " + role + ".created_later (id int)");
             st.execute("CREATE TABLE " + role + ".created_as AS SELECT g AS id FROM generate_series(1, 7) g");
@@ -189,7 +191,7 @@ class DmlCaptureIT {
         }
         assertThat(auditTriggers(role + ".skipped")).isEqualTo(3);
         DmlScope scope = new DmlScope(true, List.of(excludedSchema), List.of(role + ".skipped"));
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection admin = pg.superuserConnection()) {
             try {
                 installer(scope).install(admin);
@@ -229,7 +231,7 @@ class DmlCaptureIT {
         try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
             st.execute("GRANT " + owner + " TO " + login);
         }
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(login, "pw"); Statement st = agent.createStatement()) {
             st.execute("SET ROLE " + owner);
             st.execute("DELETE FROM " + owner + ".t WHERE id <= 5");
@@ -251,7 +253,7 @@ class DmlCaptureIT {
             st.execute("ALTER FUNCTION " + definer + ".purge() OWNER TO " + definer);
             st.execute("GRANT USAGE ON SCHEMA " + definer + " TO " + caller);
         }
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(caller, "pw"); Statement st = agent.createStatement()) {
             st.execute("SELECT " + definer + ".purge()");
             AuditEvent delete = pollUntil(consumer, e -> isDml(e, caller, "DELETE"));
@@ -266,7 +268,7 @@ class DmlCaptureIT {
     @Test
     void lookalikeTriggerIsReportedAndTheInstallerRestoresTheRealOne() throws Exception {
         String role = newRoleWithTable(10);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             // same name and function, but never fires: must not pass as one of Firebreak's own
             st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_delete AFTER DELETE ON " + role + ".t "
@@ -287,12 +289,12 @@ class DmlCaptureIT {
     @Test
     void alterGrantAndRevokeAreReportedWithTheirTags() throws Exception {
         String role = newRoleWithTable(1);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer();
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             st.execute("ALTER TABLE " + role + ".t ADD COLUMN extra int");
             st.execute("GRANT SELECT ON " + role + ".t TO PUBLIC");
             st.execute("REVOKE SELECT ON " + role + ".t FROM PUBLIC");
-            List<AuditEvent> ddl = pollUntil(consumer, 3, e -> principal(role).equals(e.getPrincipal())
+            List<AuditEvent> ddl = TopicReader.pollUntil(consumer, 3, e -> principal(role).equals(e.getPrincipal())
                     && "ddl_command_end".equals(e.getAttributes().get("trigger")));
             assertThat(ddl).extracting(AuditEvent::getAction).containsExactly("ALTER TABLE", "GRANT", "REVOKE");
             assertThat(ddl.get(0).getObjects()).extracting(AffectedObject::getObjectType, AffectedObject::getIdentity)
@@ -439,34 +441,8 @@ class DmlCaptureIT {
         return DriverManager.getConnection(pg.jdbcUrl(name), props);
     }
 
-    private static KafkaConsumer<String, AuditEvent> consumer() {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "dml-it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        KafkaConsumer<String, AuditEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new RegistryAvroDeserializer<>(AuditEvent.class, SchemaRegistries.forUrl(REGISTRY)));
-        consumer.subscribe(List.of(Topics.AUDIT_EVENTS));
-        return consumer;
-    }
-
     private static AuditEvent pollUntil(KafkaConsumer<String, AuditEvent> consumer, Predicate<AuditEvent> match) {
-        return pollUntil(consumer, 1, match).get(0);
-    }
-
-    private static List<AuditEvent> pollUntil(KafkaConsumer<String, AuditEvent> consumer, int count,
-                                              Predicate<AuditEvent> match) {
-        List<AuditEvent> found = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (found.size() < count && System.nanoTime() < deadline) {
-            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                if (match.test(r.value())) {
-                    found.add(r.value());
-                }
-            });
-        }
-        assertThat(found).as("matching records within 30 s").hasSizeGreaterThanOrEqualTo(count);
-        return found;
+        return TopicReader.pollUntil(consumer, 1, match).get(0);
     }
 
     /** Every event up to and including the first that matches {@code last}. */

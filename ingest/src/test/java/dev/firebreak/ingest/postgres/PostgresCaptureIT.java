@@ -1,5 +1,7 @@
 package dev.firebreak.ingest.postgres;
 
+import dev.firebreak.ingest.TopicReader;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -66,14 +68,14 @@ class PostgresCaptureIT {
     void dropsAreCapturedWithWhoDidItBeforeCommit() throws Exception {
         String role = "agent_" + UUID.randomUUID().toString().substring(0, 8);
         createRoleOwningTables(role, "s_" + role, 3);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw")) {
             agent.setAutoCommit(false);
             try (Statement st = agent.createStatement()) {
                 st.execute("SET application_name = 'rogue-agent'");
                 st.execute("DROP TABLE s_" + role + ".t0");
                 // the transaction stays open: the event must arrive anyway
-                List<AuditEvent> events = pollUntil(consumer, 1, e -> e.getPrincipal().equals("pg:it/" + role)
+                List<AuditEvent> events = TopicReader.pollUntil(consumer, 1, e -> e.getPrincipal().equals("pg:it/" + role)
                         && e.getAttributes().get("trigger").equals("sql_drop"));
                 AuditEvent drop = events.get(0);
                 assertThat(drop.getAction()).isEqualTo("DROP TABLE");
@@ -98,10 +100,10 @@ class PostgresCaptureIT {
     void dropSchemaCascadeListsEveryTable() throws Exception {
         String role = "agent_" + UUID.randomUUID().toString().substring(0, 8);
         createRoleOwningTables(role, "s_" + role, 25);
-        try (KafkaConsumer<String, AuditEvent> consumer = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             st.execute("DROP SCHEMA s_" + role + " CASCADE");
-            AuditEvent drop = pollUntil(consumer, 1, e -> e.getPrincipal().equals("pg:it/" + role)
+            AuditEvent drop = TopicReader.pollUntil(consumer, 1, e -> e.getPrincipal().equals("pg:it/" + role)
                     && e.getAction().equals("DROP SCHEMA") && e.getAttributes().get("trigger").equals("sql_drop")).get(0);
             assertThat(drop.getObjects().stream().filter(o -> o.getObjectType().equals("table")).count()).isEqualTo(25);
             assertThat(drop.getObjects()).anyMatch(o -> o.getObjectType().equals("schema") && o.getOriginal());
@@ -139,17 +141,17 @@ class PostgresCaptureIT {
     @Test
     void unparseableMessageGoesToTheDeadLetterTopicAndCaptureGoesOn() throws Exception {
         String marker = "not json " + UUID.randomUUID();
-        try (KafkaConsumer<String, DeadLetter> dlq = consumer(DeadLetter.class, Topics.AUDIT_DLQ);
-             KafkaConsumer<String, AuditEvent> events = consumer(AuditEvent.class, Topics.AUDIT_EVENTS);
+        try (KafkaConsumer<String, DeadLetter> dlq = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, DeadLetter.class, Topics.AUDIT_DLQ);
+             KafkaConsumer<String, AuditEvent> events = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
             st.execute("SELECT pg_logical_emit_message(false, 'firebreak.audit.v1', '" + marker + "', true)");
-            DeadLetter letter = pollUntil(dlq, 1,
+            DeadLetter letter = TopicReader.pollUntil(dlq, 1,
                     d -> new String(d.getPayload().array(), StandardCharsets.UTF_8).equals(marker)).get(0);
             assertThat(letter.getReason()).contains("not JSON");
             assertThat(letter.getOrigin()).contains("lsn=");
             st.execute("CREATE TABLE after_dlq (id int)");
             st.execute("GRANT SELECT ON after_dlq TO PUBLIC");
-            List<AuditEvent> after = pollUntil(events, 2, e -> e.getStatement() != null
+            List<AuditEvent> after = TopicReader.pollUntil(events, 2, e -> e.getStatement() != null
                     && e.getStatement().contains("after_dlq"));
             assertThat(after).extracting(AuditEvent::getAction).contains("CREATE TABLE", "GRANT");
             assertThat(after.stream().filter(e -> e.getAction().equals("GRANT")).findFirst().orElseThrow()
@@ -166,31 +168,5 @@ class PostgresCaptureIT {
                 st.execute("ALTER TABLE " + schema + ".t" + i + " OWNER TO " + role);
             }
         }
-    }
-
-    private static <T extends org.apache.avro.specific.SpecificRecord> KafkaConsumer<String, T> consumer(
-            Class<T> type, String topic) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        KafkaConsumer<String, T> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new RegistryAvroDeserializer<>(type, SchemaRegistries.forUrl(REGISTRY)));
-        consumer.subscribe(List.of(topic));
-        return consumer;
-    }
-
-    private static <T> List<T> pollUntil(KafkaConsumer<String, T> consumer, int count, java.util.function.Predicate<T> match) {
-        List<T> found = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (found.size() < count && System.nanoTime() < deadline) {
-            consumer.poll(Duration.ofMillis(100)).forEach(r -> {
-                if (match.test(r.value())) {
-                    found.add(r.value());
-                }
-            });
-        }
-        assertThat(found).as("matching records within 30 s").hasSizeGreaterThanOrEqualTo(count);
-        return found;
     }
 }
