@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param principal who dropped the objects
  * @param window    the counted events, ordered by event time
  * @param trigger   the event that crossed the threshold (one of {@code window})
- * @param observed  matching objects in the window
+ * @param observed  the rule's measure over the window (events, objects, rows or distinct objects)
  */
 record Burst(String episodeId, String principal, List<TrackedEvent> window, TrackedEvent trigger, long observed) {
     static final int MAX_SAMPLE_STATEMENTS = 5;
@@ -24,7 +24,7 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
         window = List.copyOf(window);
     }
 
-    static String episodeId(DropBurstRule rule, String principal, TrackedEvent first) {
+    static String episodeId(DetectionRule rule, String principal, TrackedEvent first) {
         return rule.id() + "/" + principal + "/" + first.eventId();
     }
 
@@ -37,7 +37,7 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
     }
 
     /** The alert; {@code createdUs} comes from the trigger event because the topology reads no clock. */
-    Alert toAlert(DropBurstRule rule, long createdUs) {
+    Alert toAlert(DetectionRule rule, long createdUs) {
         return Alert.newBuilder()
                 .setAlertId(episodeId)
                 .setKind(AlertKind.RULE_TRIGGERED)
@@ -45,7 +45,7 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
                 .setRuleId(rule.id())
                 .setPrincipal(principal)
                 .setSummary(summary(rule))
-                .setResponse(rule.response())
+                .setResponse(rule.effectiveResponse())
                 .setWindowStartUs(startUs())
                 .setWindowEndUs(endUs())
                 .setObserved(observed)
@@ -62,7 +62,7 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
     }
 
     /** The revoke command; its id equals the alert's so the kill switch can link the two. */
-    RevokeCommand toRevokeCommand(DropBurstRule rule, long issuedUs) {
+    RevokeCommand toRevokeCommand(DetectionRule rule, long issuedUs) {
         return RevokeCommand.newBuilder()
                 .setCommandId(episodeId)
                 .setRuleId(rule.id())
@@ -98,9 +98,33 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
         return window.stream().map(TrackedEvent::backendPid).filter(Objects::nonNull).distinct().toList();
     }
 
-    private String summary(DropBurstRule rule) {
-        return String.format(Locale.ROOT, "%s dropped %d %s objects within %.3f s (rule %s: %d within %s)",
-                principal, observed, String.join("/", rule.objectTypes().stream().sorted().toList()),
-                (endUs() - startUs()) / 1e6, rule.id(), rule.threshold(), rule.window());
+    /**
+     * E.g. {@code pg:prod/alice: 3 table objects within 0.800 s (rule pg-drop-table-burst: 3 within PT1S)};
+     * a shadow rule's summary starts with {@code [shadow]} and says what it would have done.
+     */
+    String summary(DetectionRule rule) {
+        StringBuilder s = new StringBuilder();
+        if (rule.shadow()) {
+            s.append(rule.response() == dev.firebreak.schema.Response.REVOKE
+                    ? "[shadow] would revoke: " : "[shadow] would alert: ");
+        }
+        s.append(String.format(Locale.ROOT, "%s: %d %s within %.3f s (rule %s: %d within %s)",
+                principal, observed, unit(rule), (endUs() - startUs()) / 1e6, rule.id(), rule.threshold(),
+                rule.window()));
+        if (rule.triage() != null && !rule.triage().isBlank()) {
+            s.append(". Triage: ").append(rule.triage().strip());
+        }
+        return s.toString();
+    }
+
+    private static String unit(DetectionRule rule) {
+        String types = rule.objectTypes().isEmpty() ? ""
+                : String.join("/", rule.objectTypes().stream().sorted().toList()) + " ";
+        return switch (rule.measure()) {
+            case EVENTS -> "events";
+            case ROWS -> "rows";
+            case OBJECTS -> types + "objects";
+            case DISTINCT_OBJECTS -> "distinct " + types + "objects";
+        };
     }
 }

@@ -1,19 +1,12 @@
 package dev.firebreak.detect;
 
-import dev.firebreak.schema.Response;
-import dev.firebreak.schema.Severity;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.Arrays;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -29,26 +22,21 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * @param bootstrapServers  Kafka bootstrap servers
  * @param schemaRegistryUrl http(s):// URL of a Confluent-compatible registry, or mem://scope
  * @param stateDir          where the local state stores live
- * @param rules             the rules to run, ids unique
+ * @param rules             the rules to run, ids unique, each with the exceptions that apply to it
  * @param kafka             further Kafka Streams properties; they override the defaults set here
  */
 public record DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl,
-                              Path stateDir, List<DropBurstRule> rules, Map<String, String> kafka) {
+                              Path stateDir, List<DetectionRule> rules, Map<String, String> kafka) {
     public static final String PREFIX = "firebreak.detection.";
     public static final String APPLICATION_ID = PREFIX + "application.id";
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = PREFIX + "schema.registry.url";
     public static final String STATE_DIR = PREFIX + "state.dir";
-    public static final String RULE_PREFIX = PREFIX + "rule.";
-    public static final String RULE_ID = RULE_PREFIX + "id";
-    public static final String RULE_OBJECT_TYPES = RULE_PREFIX + "object.types";
-    public static final String RULE_THRESHOLD = RULE_PREFIX + "threshold";
-    public static final String RULE_WINDOW = RULE_PREFIX + "window";
-    public static final String RULE_EPISODE_QUIET = RULE_PREFIX + "episode.quiet";
-    public static final String RULE_GRACE = RULE_PREFIX + "grace";
-    public static final String RULE_SEVERITY = RULE_PREFIX + "severity";
-    public static final String RULE_RESPONSE = RULE_PREFIX + "response";
-    public static final String RULE_MAX_TRACKED_EVENTS = RULE_PREFIX + "max.tracked.events";
+    /**
+     * A rules file, or a directory of {@code *.yaml} rule files (format: {@link RulesLoader}); unset
+     * means the bundled rules ({@code rules/} of the repository, inside the jar).
+     */
+    public static final String RULES_PATH = PREFIX + "rules.path";
     /** Keys with this prefix pass, without it, to Kafka Streams. */
     public static final String KAFKA_PREFIX = "kafka.";
 
@@ -57,14 +45,11 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final Path DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "firebreak-detection");
 
     private static final Set<String> KEYS = Set.of(APPLICATION_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, STATE_DIR,
-            RULE_ID, RULE_OBJECT_TYPES, RULE_THRESHOLD, RULE_WINDOW, RULE_EPISODE_QUIET, RULE_GRACE, RULE_SEVERITY,
-            RULE_RESPONSE, RULE_MAX_TRACKED_EVENTS);
+            RULES_PATH);
     // Owned by the typed keys above; a pass-through copy would silently disagree with them.
     private static final Map<String, String> RESERVED = Map.of(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
             StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR);
     private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
-    private static final String DURATION_FORMS = "a duration such as 500ms, 1s, 2m, 1h or PT1S";
 
     public DetectionConfig {
         if (applicationId == null || !APPLICATION_ID_PATTERN.matcher(applicationId).matches()) {
@@ -92,10 +77,11 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     }
 
     /**
-     * Reads {@code firebreak.detection.*} keys (one drop-burst rule under {@code firebreak.detection.rule.*},
-     * defaults from {@link DropBurstRule#defaults()}) and {@code kafka.*} pass-through keys. Other keys
-     * are ignored, so the whole process configuration may be passed in; unknown
-     * {@code firebreak.detection.*} keys fail, since they are typos.
+     * Reads {@code firebreak.detection.*} keys, the rules from {@link #RULES_PATH} (or the bundled
+     * rules), and {@code kafka.*} pass-through keys. Other keys are ignored, so the whole process
+     * configuration may be passed in; unknown {@code firebreak.detection.*} keys fail, since they are
+     * typos. Invalid rule files fail with a {@link RulesFileException} naming file, line and reason;
+     * exceptions that expired before now are logged and ignored.
      */
     public static DetectionConfig fromMap(Map<String, String> config) {
         Map<String, String> values = new HashMap<>();
@@ -116,7 +102,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         return new DetectionConfig(values.getOrDefault(APPLICATION_ID, DEFAULT_APPLICATION_ID),
                 values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
                 values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
-                List.of(rule(values)), kafka);
+                rules(values.get(RULES_PATH)), kafka);
     }
 
     /**
@@ -145,64 +131,11 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         return props;
     }
 
-    private static DropBurstRule rule(Map<String, String> values) {
-        DropBurstRule d = DropBurstRule.defaults();
-        String id = values.getOrDefault(RULE_ID, d.id());
-        Set<String> objectTypes = parse(values, RULE_OBJECT_TYPES, d.objectTypes(), DetectionConfig::objectTypes,
-                "a comma-separated list of object types, e.g. table,view");
-        int threshold = parse(values, RULE_THRESHOLD, d.threshold(), Integer::parseInt, "an integer");
-        Duration window = parse(values, RULE_WINDOW, d.window(), DetectionConfig::duration, DURATION_FORMS);
-        Duration quiet = parse(values, RULE_EPISODE_QUIET, d.episodeQuiet(), DetectionConfig::duration, DURATION_FORMS);
-        Duration grace = parse(values, RULE_GRACE, d.grace(), DetectionConfig::duration, DURATION_FORMS);
-        Severity severity = parse(values, RULE_SEVERITY, d.severity(),
-                v -> Severity.valueOf(v.toUpperCase(Locale.ROOT)), names(Severity.values()));
-        Response response = parse(values, RULE_RESPONSE, d.response(),
-                v -> Response.valueOf(v.toUpperCase(Locale.ROOT)), names(Response.values()));
-        int maxTracked = parse(values, RULE_MAX_TRACKED_EVENTS, d.maxTrackedEvents(), Integer::parseInt, "an integer");
-        try {
-            return new DropBurstRule(id, objectTypes, threshold, window, quiet, grace, severity, response, maxTracked);
-        } catch (IllegalArgumentException e) {
-            // DropBurstRule's messages start with the key's suffix, e.g. "threshold=0 is invalid".
-            throw new IllegalArgumentException(RULE_PREFIX + e.getMessage(), e);
-        }
-    }
-
-    private static <T> T parse(Map<String, String> values, String key, T fallback, Function<String, T> parser,
-                               String allowed) {
-        String value = values.get(key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return parser.apply(value);
-        } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
-            throw invalid(key, value, allowed);
-        }
-    }
-
-    private static Duration duration(String value) {
-        if (value.toUpperCase(Locale.ROOT).startsWith("P")) {
-            return Duration.parse(value);
-        }
-        Matcher m = DURATION.matcher(value);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(value);
-        }
-        long amount = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(amount);
-            case "s" -> Duration.ofSeconds(amount);
-            case "m" -> Duration.ofMinutes(amount);
-            default -> Duration.ofHours(amount);
-        };
-    }
-
-    private static Set<String> objectTypes(String value) {
-        return Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).collect(Collectors.toSet());
-    }
-
-    private static String names(Enum<?>[] values) {
-        return Arrays.stream(values).map(Enum::name).collect(Collectors.joining(", "));
+    private static List<DetectionRule> rules(String path) {
+        RulesLoader.RuleSet set = path == null
+                ? RulesLoader.loadBundled(Instant.now())
+                : RulesLoader.load(Path.of(path), Instant.now());
+        return set.rules();
     }
 
     private static IllegalArgumentException invalid(String key, Object value, String allowed) {

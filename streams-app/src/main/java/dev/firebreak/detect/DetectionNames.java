@@ -19,18 +19,20 @@ public final class DetectionNames {
     /** Stage named in the {@code source} field of the dead letters this application writes. */
     public static final String DEAD_LETTER_STAGE = "streams-app/" + AUDIT_EVENTS_PARSER;
 
+    // Every rule's processor and store keep the prefix of the first rule (drop bursts): renaming it
+    // would orphan the state of running deployments.
     private static final String DROP_BURST_DETECTOR = "drop-burst-detector";
     private static final String DROP_BURST_STATE = "drop-burst-state";
 
     private DetectionNames() {
     }
 
-    /** The processor that runs one drop-burst rule, e.g. {@code drop-burst-detector-pg-drop-table-burst}. */
+    /** The processor that runs one rule, e.g. {@code drop-burst-detector-pg-drop-table-burst}. */
     public static String dropBurstDetector(String ruleId) {
         return DROP_BURST_DETECTOR + "-" + ruleId;
     }
 
-    /** The per-principal store of one drop-burst rule, e.g. {@code drop-burst-state-pg-drop-table-burst}. */
+    /** The per-principal store of one rule, e.g. {@code drop-burst-state-pg-drop-table-burst}. */
     public static String dropBurstState(String ruleId) {
         return DROP_BURST_STATE + "-" + ruleId;
     }

@@ -32,8 +32,12 @@ public final class DetectionTopology {
     private DetectionTopology() {
     }
 
-    /** The topology running {@code rules} side by side, each with its own store. */
-    public static Topology build(List<DropBurstRule> rules, DetectionSerdes serdes) {
+    /**
+     * The topology running {@code rules} side by side, each with its own store. Every event goes to
+     * the rules in list order, within one thread: the first rule's command is produced before the
+     * next rule looks at the event, so the rule the latency budget is for comes first.
+     */
+    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes) {
         List<String> detectors = detectorNames(rules);
         Topology topology = new Topology();
         // A group starting for the first time must not skip events produced while it was joining.
@@ -44,9 +48,9 @@ public final class DetectionTopology {
                 DetectionNames.AUDIT_EVENTS_SOURCE);
         topology.addSink(DetectionNames.AUDIT_DLQ_SINK, Topics.AUDIT_DLQ, new StringSerializer(),
                 serdes.deadLetters().serializer(), DetectionNames.AUDIT_EVENTS_PARSER);
-        for (DropBurstRule rule : rules) {
+        for (DetectionRule rule : rules) {
             String detector = DetectionNames.dropBurstDetector(rule.id());
-            topology.addProcessor(detector, () -> new DropBurstProcessor(rule), DetectionNames.AUDIT_EVENTS_PARSER);
+            topology.addProcessor(detector, () -> new RuleProcessor(rule), DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(store(rule), detector);
         }
         String[] parents = detectors.toArray(String[]::new);
@@ -57,12 +61,12 @@ public final class DetectionTopology {
         return topology;
     }
 
-    private static List<String> detectorNames(List<DropBurstRule> rules) {
+    private static List<String> detectorNames(List<DetectionRule> rules) {
         if (rules == null || rules.isEmpty()) {
             throw new IllegalArgumentException("at least one rule is required");
         }
         Set<String> ids = new HashSet<>();
-        for (DropBurstRule rule : rules) {
+        for (DetectionRule rule : rules) {
             if (!ids.add(rule.id())) {
                 throw new IllegalArgumentException("rule id " + rule.id() + " is used twice; rule ids must be unique");
             }
@@ -74,7 +78,7 @@ public final class DetectionTopology {
     // again. Held in memory: the state per principal is a window's worth of events and idle principals
     // are purged, while RocksDB would add JNI calls per event and a memtable flush on every commit
     // to the path that decides a revocation.
-    private static StoreBuilder<KeyValueStore<String, DropBurstState>> store(DropBurstRule rule) {
+    private static StoreBuilder<KeyValueStore<String, DropBurstState>> store(DetectionRule rule) {
         return Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(DetectionNames.dropBurstState(rule.id())),
                         Serdes.String(), new DropBurstStateSerde())

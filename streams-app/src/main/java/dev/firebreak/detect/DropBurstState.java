@@ -3,7 +3,8 @@ package dev.firebreak.detect;
 import java.util.List;
 
 /**
- * What one drop-burst rule remembers about one principal.
+ * What one rule remembers about one principal. (Named after the first rule; the name is part of the
+ * store's changelog topic, see {@link DetectionNames}.)
  *
  * @param latestUs  latest event time seen for the principal (epoch µs), {@link Long#MIN_VALUE} if none
  * @param events    counted events not yet part of an episode, ordered by event time
@@ -28,12 +29,21 @@ record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId
      * One counted event: what an alert needs to report about it, without the whole audit event.
      *
      * @param timeUs     event time, epoch µs
-     * @param objects    matching objects the event dropped
+     * @param amount     what the event adds to the rule's measure (events, objects or rows)
      * @param eventId    the audit event's id
      * @param lsn        WAL position, or null
      * @param statement  statement text, or null
      * @param backendPid database backend pid, or null
+     * @param identities identities of the counted objects, kept only by distinct-object rules
      */
-    record TrackedEvent(long timeUs, int objects, String eventId, Long lsn, String statement, Integer backendPid) {
+    record TrackedEvent(long timeUs, long amount, String eventId, Long lsn, String statement, Integer backendPid,
+                        List<String> identities) {
+        TrackedEvent {
+            identities = List.copyOf(identities == null ? List.of() : identities);
+        }
+
+        TrackedEvent(long timeUs, long amount, String eventId, Long lsn, String statement, Integer backendPid) {
+            this(timeUs, amount, eventId, lsn, statement, backendPid, List.of());
+        }
     }
 }

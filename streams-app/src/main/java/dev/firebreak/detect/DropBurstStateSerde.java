@@ -21,7 +21,9 @@ import org.apache.kafka.common.serialization.Serializer;
  * the schema registry: restoring state must not depend on a network service.
  */
 final class DropBurstStateSerde implements Serde<DropBurstState> {
-    static final byte VERSION = 1;
+    /** Version 2 adds long amounts and object identities; version 1 (int object counts) is still read. */
+    static final byte VERSION = 2;
+    private static final byte VERSION_1 = 1;
 
     @Override
     public Serializer<DropBurstState> serializer() {
@@ -42,7 +44,7 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
             out.writeInt(state.events().size());
             for (TrackedEvent e : state.events()) {
                 out.writeLong(e.timeUs());
-                out.writeInt(e.objects());
+                out.writeLong(e.amount());
                 writeString(out, e.eventId());
                 out.writeBoolean(e.lsn() != null);
                 if (e.lsn() != null) {
@@ -52,6 +54,10 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
                 out.writeBoolean(e.backendPid() != null);
                 if (e.backendPid() != null) {
                     out.writeInt(e.backendPid());
+                }
+                out.writeInt(e.identities().size());
+                for (String identity : e.identities()) {
+                    writeString(out, identity);
                 }
             }
         } catch (IOException e) {
@@ -63,18 +69,29 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
     static DropBurstState read(String topic, byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_1) {
                 throw new SerializationException("drop-burst state from " + topic + " has version " + version
-                        + "; this build reads version " + VERSION);
+                        + "; this build reads versions " + VERSION_1 + " and " + VERSION);
             }
             long latestUs = in.readLong();
             String episodeId = readNullableString(in);
             int size = in.readInt();
             List<TrackedEvent> events = new ArrayList<>(size);
             for (int i = 0; i < size; i++) {
-                events.add(new TrackedEvent(in.readLong(), in.readInt(), readString(in),
-                        in.readBoolean() ? in.readLong() : null, readNullableString(in),
-                        in.readBoolean() ? in.readInt() : null));
+                long timeUs = in.readLong();
+                long amount = version == VERSION_1 ? in.readInt() : in.readLong();
+                String eventId = readString(in);
+                Long lsn = in.readBoolean() ? in.readLong() : null;
+                String statement = readNullableString(in);
+                Integer pid = in.readBoolean() ? in.readInt() : null;
+                List<String> identities = new ArrayList<>();
+                if (version != VERSION_1) {
+                    int count = in.readInt();
+                    for (int j = 0; j < count; j++) {
+                        identities.add(readString(in));
+                    }
+                }
+                events.add(new TrackedEvent(timeUs, amount, eventId, lsn, statement, pid, identities));
             }
             return new DropBurstState(latestUs, events, episodeId);
         } catch (IOException e) {

@@ -7,12 +7,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DetectionConfigTest {
     private static final Map<String, String> MINIMAL = Map.of(
@@ -23,8 +28,29 @@ class DetectionConfigTest {
         DetectionConfig config = DetectionConfig.fromMap(MINIMAL);
         assertThat(config.applicationId()).isEqualTo("firebreak-detection");
         assertThat(config.stateDir()).isEqualTo(DetectionConfig.DEFAULT_STATE_DIR);
-        assertThat(config.rules()).containsExactly(DropBurstRule.defaults());
+        assertThat(config.rules()).extracting(DetectionRule::id).containsExactly("pg-drop-table-burst",
+                "pg-drop-table-slow-burn", "pg-drop-database", "pg-mass-row-change", "pg-truncate-burst",
+                "pg-grant-to-public", "pg-superuser-granted", "agent-destructive-action", "agent-destructive-burst");
         assertThat(config.kafka()).isEmpty();
+    }
+
+    /** The bundled drop-table rule is exactly the rule that ran before rules were data. */
+    @Test
+    void bundledDropTableRuleIsTheDefaultRule() {
+        DetectionRule bundled = DetectionConfig.fromMap(MINIMAL).rules().get(0);
+        DetectionRule d = DetectionRule.defaults();
+        assertThat(bundled.id()).isEqualTo(d.id());
+        assertThat(bundled.match()).isEqualTo(d.match());
+        assertThat(bundled.measure()).isEqualTo(d.measure());
+        assertThat(bundled.threshold()).isEqualTo(d.threshold());
+        assertThat(bundled.window()).isEqualTo(d.window());
+        assertThat(bundled.episodeQuiet()).isEqualTo(d.episodeQuiet());
+        assertThat(bundled.grace()).isEqualTo(d.grace());
+        assertThat(bundled.severity()).isEqualTo(d.severity());
+        assertThat(bundled.response()).isEqualTo(d.response());
+        assertThat(bundled.shadow()).isFalse();
+        assertThat(bundled.maxTrackedEvents()).isEqualTo(d.maxTrackedEvents());
+        assertThat(bundled.exceptions()).isEmpty();
     }
 
     @Test
@@ -45,19 +71,25 @@ class DetectionConfigTest {
     }
 
     @Test
-    void readsEveryRuleKeyAndPassesKafkaKeysThrough() {
+    void readsTheRulesPathAndPassesKafkaKeysThrough(@TempDir Path dir) throws IOException {
+        Path rules = Files.writeString(dir.resolve("only.yaml"), """
+                rules:
+                  - id: pg-drop-burst
+                    description: tables or views dropped
+                    match: {action_regex: "DROP .*", object_type: [table, view]}
+                    measure: objects
+                    threshold: 5
+                    window: 500ms
+                    episode_quiet: PT1M
+                    grace: 0s
+                    severity: high
+                    response: alert
+                    max_tracked_events: 500
+                """);
         Map<String, String> map = new HashMap<>(MINIMAL);
         map.put("firebreak.detection.application.id", "detect-eu");
         map.put("firebreak.detection.state.dir", "/var/lib/firebreak");
-        map.put("firebreak.detection.rule.id", "pg-drop-burst");
-        map.put("firebreak.detection.rule.object.types", "table, view");
-        map.put("firebreak.detection.rule.threshold", "5");
-        map.put("firebreak.detection.rule.window", "500ms");
-        map.put("firebreak.detection.rule.episode.quiet", "PT1M");
-        map.put("firebreak.detection.rule.grace", "0s");
-        map.put("firebreak.detection.rule.severity", "high");
-        map.put("firebreak.detection.rule.response", "alert_only");
-        map.put("firebreak.detection.rule.max.tracked.events", "500");
+        map.put("firebreak.detection.rules.path", rules.toString());
         map.put("kafka.num.stream.threads", "2");
         map.put("kafka.commit.interval.ms", "50");
         map.put("unrelated.key", "ignored");
@@ -65,10 +97,35 @@ class DetectionConfigTest {
         DetectionConfig config = DetectionConfig.fromMap(map);
         assertThat(config.applicationId()).isEqualTo("detect-eu");
         assertThat(config.stateDir()).isEqualTo(Path.of("/var/lib/firebreak"));
-        assertThat(config.rules()).containsExactly(new DropBurstRule("pg-drop-burst", java.util.Set.of("table", "view"),
-                5, Duration.ofMillis(500), Duration.ofMinutes(1), Duration.ZERO, Severity.HIGH, Response.ALERT_ONLY, 500));
+        assertThat(config.rules()).containsExactly(new DetectionRule("pg-drop-burst", "tables or views dropped", null,
+                RuleMatch.builder().actionRegex("DROP .*").objectTypes(Set.of("table", "view")).build(),
+                DetectionRule.Measure.OBJECTS, 5, Duration.ofMillis(500), Duration.ofMinutes(1), Duration.ZERO,
+                Severity.HIGH, Response.ALERT_ONLY, false, List.of(), DetectionRule.Maturity.STABLE, 500, List.of()));
         assertThat(config.toStreamsProperties()).containsEntry("num.stream.threads", "2")
                 .containsEntry("commit.interval.ms", "50");
+
+        map.put("firebreak.detection.rules.path", dir.toString());
+        assertThat(DetectionConfig.fromMap(map).rules()).extracting(DetectionRule::id).containsExactly("pg-drop-burst");
+    }
+
+    @Test
+    void badRulesFailWithFileLineAndReason(@TempDir Path dir) throws IOException {
+        Path rules = Files.writeString(dir.resolve("bad.yaml"), """
+                rules:
+                  - id: r
+                    description: d
+                    match: {action: [TRUNCATE]}
+                    threshold: 0
+                    window: 1s
+                    severity: high
+                    response: alert
+                """);
+        assertThatThrownBy(() -> DetectionConfig.fromMap(with("firebreak.detection.rules.path", rules.toString())))
+                .isInstanceOf(RulesFileException.class)
+                .hasMessageContaining(rules + ":5: rule 'r': threshold=0 is invalid; allowed: an integer >= 1");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(with("firebreak.detection.rules.path", dir + "/missing")))
+                .isInstanceOf(RulesFileException.class)
+                .hasMessageContaining(dir + "/missing: no such rule file or directory");
     }
 
     @Test
@@ -77,27 +134,18 @@ class DetectionConfigTest {
                 "firebreak.detection.schema.registry.url is required; allowed: http://..., https://..., mem://<scope>");
         assertFails(with(SCHEMA_REGISTRY_URL, "ftp://registry"),
                 "firebreak.detection.schema.registry.url=ftp://registry is invalid; allowed: http://..., https://..., mem://<scope>");
-        assertFails(with("firebreak.detection.rule.threshold", "three"),
-                "firebreak.detection.rule.threshold=three is invalid; allowed: an integer");
-        assertFails(with("firebreak.detection.rule.threshold", "0"),
-                "firebreak.detection.rule.threshold=0 is invalid; allowed: an integer >= 1");
-        assertFails(with("firebreak.detection.rule.severity", "loud"),
-                "firebreak.detection.rule.severity=loud is invalid; allowed: INFO, WARNING, HIGH, CRITICAL");
-        assertFails(with("firebreak.detection.rule.response", "kill"),
-                "firebreak.detection.rule.response=kill is invalid; allowed: ALERT_ONLY, REVOKE");
-        assertFails(with("firebreak.detection.rule.window", "1 fortnight"),
-                "firebreak.detection.rule.window=1 fortnight is invalid; allowed: a duration such as 500ms, 1s, 2m, 1h or PT1S");
-        assertFails(with("firebreak.detection.rule.episode.quiet", "100ms"),
-                "firebreak.detection.rule.episode.quiet=PT0.1S is invalid; allowed: a duration from PT1S to PT24H");
         assertFails(with("firebreak.detection.application.id", "my app"),
                 "firebreak.detection.application.id=my app is invalid; allowed: 1 to 200 of A-Z a-z 0-9 . _ -");
     }
 
     @Test
     void unknownDetectionKeysAndReservedKafkaKeysFail() {
-        assertThatThrownBy(() -> DetectionConfig.fromMap(with("firebreak.detection.rule.treshold", "3")))
-                .hasMessageStartingWith("unknown key firebreak.detection.rule.treshold; allowed: ")
-                .hasMessageContaining("firebreak.detection.rule.threshold");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(with("firebreak.detection.rules.pth", "/etc/rules")))
+                .hasMessageStartingWith("unknown key firebreak.detection.rules.pth; allowed: ")
+                .hasMessageContaining("firebreak.detection.rules.path");
+        // The single-rule keys are gone: rules are YAML now. A leftover key fails instead of being ignored.
+        assertThatThrownBy(() -> DetectionConfig.fromMap(with("firebreak.detection.rule.threshold", "3")))
+                .hasMessageStartingWith("unknown key firebreak.detection.rule.threshold; allowed: ");
         assertFails(with("kafka.application.id", "other"),
                 "kafka.application.id is not allowed; set firebreak.detection.application.id instead");
     }

@@ -44,8 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 class DetectionTopologyTest {
     private static final String ALICE = "pg:prod/alice";
     private static final String BOB = "pg:prod/bob";
-    private static final DropBurstRule TABLES = DropBurstRule.defaults();
-    private static final DropBurstRule INDEXES = new DropBurstRule("pg-drop-index-burst", Set.of("index"), 10,
+    private static final DetectionRule TABLES = DetectionRule.defaults();
+    private static final DetectionRule INDEXES = TestRules.drops("pg-drop-index-burst", Set.of("index"), 10,
             Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(2), Severity.HIGH, Response.ALERT_ONLY,
             10_000);
 
@@ -290,7 +290,7 @@ class DetectionTopologyTest {
 
     @Test
     void alertOnlyRuleEmitsNoCommand() {
-        start(new DropBurstRule("pg-drop-table-watch", Set.of("table"), 3, Duration.ofSeconds(1),
+        start(TestRules.drops("pg-drop-table-watch", Set.of("table"), 3, Duration.ofSeconds(1),
                 Duration.ofSeconds(30), Duration.ofSeconds(2), Severity.WARNING, Response.ALERT_ONLY, 10_000));
         burst(ALICE, "e", 0.0);
 
@@ -411,7 +411,7 @@ class DetectionTopologyTest {
                 "drop-burst-state-pg-drop-table-burst", "drop-burst-state-pg-drop-index-burst");
     }
 
-    private void start(DropBurstRule... rules) {
+    private void start(DetectionRule... rules) {
         String registry = registry();
         DetectionSerdes serdes = DetectionSerdes.forRegistry(registry);
         DetectionConfig config = DetectionConfig.fromMap(Map.of(

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.kafka.common.errors.SerializationException;
@@ -20,6 +24,45 @@ class DropBurstStateSerdeTest {
                 "pg-drop-table-burst/pg:prod/alice/e1");
         assertThat(roundTrip(state)).isEqualTo(state);
         assertThat(roundTrip(DropBurstState.EMPTY)).isEqualTo(DropBurstState.EMPTY);
+    }
+
+    @Test
+    void roundTripsIdentitiesAndLargeAmounts() {
+        DropBurstState state = new DropBurstState(5, List.of(
+                new TrackedEvent(5, 5_000_000_000L, "e1", 7L, "DELETE FROM big", 1, List.of("table:public.a", "table:public.b"))),
+                null);
+        assertThat(roundTrip(state)).isEqualTo(state);
+    }
+
+    /** What a deployment before rules-as-data left in the changelog still restores. */
+    @Test
+    void readsVersionOne() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeByte(1);
+            out.writeLong(900L);
+            out.writeBoolean(true);
+            writeString(out, "pg-drop-table-burst/pg:prod/alice/e1");
+            out.writeInt(1);
+            out.writeLong(100L);
+            out.writeInt(200);
+            writeString(out, "e1");
+            out.writeBoolean(true);
+            out.writeLong(42L);
+            out.writeBoolean(true);
+            writeString(out, "DROP SCHEMA shop CASCADE");
+            out.writeBoolean(true);
+            out.writeInt(4242);
+        }
+        assertThat(serde.deserializer().deserialize("changelog", bytes.toByteArray())).isEqualTo(new DropBurstState(900L,
+                List.of(new TrackedEvent(100L, 200, "e1", 42L, "DROP SCHEMA shop CASCADE", 4242)),
+                "pg-drop-table-burst/pg:prod/alice/e1"));
+    }
+
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
     }
 
     @Test

@@ -50,7 +50,8 @@ public final class Pipeline implements AutoCloseable {
             detection = new DetectionService(settings.detection(), meters);
             detection.start();
             awaitRunning(detection, Duration.ofSeconds(60));
-            progress.accept("detection running: " + settings.detection().rules());
+            progress.accept("detection running " + settings.detection().rules().size() + " rules: "
+                    + settings.detection().rules().stream().map(Pipeline::describe).collect(java.util.stream.Collectors.joining(", ")));
             ActionClassifier classifier = RulesActionClassifier.defaults();
             PostgresCapture capture = new PostgresCapture(settings.ingest(), settings.agentActions(), classifier, meters);
             try {
@@ -90,6 +91,10 @@ public final class Pipeline implements AutoCloseable {
             killSwitch.close();
             throw e;
         }
+    }
+
+    private static String describe(dev.firebreak.detect.DetectionRule rule) {
+        return rule.id() + (rule.shadow() ? " (shadow)" : rule.response() == dev.firebreak.schema.Response.REVOKE ? " (revoke)" : " (alert)");
     }
 
     private static void awaitRunning(DetectionService detection, Duration timeout) {

@@ -1,23 +1,24 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.detect.DetectionRule.Measure;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
-import dev.firebreak.schema.AffectedObject;
-import dev.firebreak.schema.AuditEvent;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The decision of one drop-burst rule as a pure function of the principal's state and the next
- * event, so the processor around it only moves data in and out of the store.
+ * The decision of one rule as a pure function of the principal's state and the next event, so the
+ * processor around it only moves data in and out of the store.
  */
-final class DropBurstDetector {
-    private final DropBurstRule rule;
+final class RuleDetector {
+    private final DetectionRule rule;
     private final long windowUs;
     private final long graceUs;
     private final long quietUs;
 
-    DropBurstDetector(DropBurstRule rule) {
+    RuleDetector(DetectionRule rule) {
         this.rule = rule;
         this.windowUs = TimeUnit.MICROSECONDS.convert(rule.window());
         this.graceUs = TimeUnit.MICROSECONDS.convert(rule.grace());
@@ -27,24 +28,6 @@ final class DropBurstDetector {
     /** How long a principal's state matters after its latest event; idle state older than this can go. */
     long retentionUs() {
         return Math.max(windowUs + graceUs, quietUs);
-    }
-
-    /**
-     * Objects of the rule's types the event dropped, CASCADE victims included. Only DROP commands
-     * (DROP TABLE, DROP SCHEMA, DROP OWNED...) drop: the objects of CREATE or ALTER events were
-     * made or changed, and counting them would revoke whoever runs a migration.
-     */
-    int matchingObjects(AuditEvent event) {
-        if (!event.getAction().regionMatches(true, 0, "DROP ", 0, 5)) {
-            return 0;
-        }
-        int count = 0;
-        for (AffectedObject object : event.getObjects()) {
-            if (rule.counts(object.getObjectType())) {
-                count++;
-            }
-        }
-        return count;
     }
 
     /** The next state after {@code event}, and the burst if this event crossed the threshold. */
@@ -96,7 +79,7 @@ final class DropBurstDetector {
      * start covers all windows containing t; two pointers keep it linear.
      */
     private Burst burstContaining(List<TrackedEvent> events, TrackedEvent event, String principal) {
-        long sum = 0;
+        Window window = rule.measure() == Measure.DISTINCT_OBJECTS ? new DistinctWindow() : new SumWindow();
         int end = 0;
         for (int start = 0; start < events.size(); start++) {
             TrackedEvent first = events.get(start);
@@ -104,15 +87,64 @@ final class DropBurstDetector {
                 return null;
             }
             while (end < events.size() && events.get(end).timeUs() <= first.timeUs() + windowUs) {
-                sum += events.get(end++).objects();
+                window.add(events.get(end++));
             }
-            if (first.timeUs() >= event.timeUs() - windowUs && sum >= rule.threshold()) {
+            if (first.timeUs() >= event.timeUs() - windowUs && window.value() >= rule.threshold()) {
                 return new Burst(Burst.episodeId(rule, principal, first), principal,
-                        events.subList(start, end), event, sum);
+                        events.subList(start, end), event, window.value());
             }
-            sum -= first.objects();
+            window.remove(first);
         }
         return null;
+    }
+
+    /** The measure over the events between two pointers. */
+    private interface Window {
+        void add(TrackedEvent e);
+
+        void remove(TrackedEvent e);
+
+        long value();
+    }
+
+    /** Events, objects or rows: a running sum. */
+    private static final class SumWindow implements Window {
+        private long sum;
+
+        @Override
+        public void add(TrackedEvent e) {
+            sum += e.amount();
+        }
+
+        @Override
+        public void remove(TrackedEvent e) {
+            sum -= e.amount();
+        }
+
+        @Override
+        public long value() {
+            return sum;
+        }
+    }
+
+    /** Distinct objects: how often each identity occurs in the window. */
+    private static final class DistinctWindow implements Window {
+        private final Map<String, Integer> counts = new HashMap<>();
+
+        @Override
+        public void add(TrackedEvent e) {
+            e.identities().forEach(id -> counts.merge(id, 1, Integer::sum));
+        }
+
+        @Override
+        public void remove(TrackedEvent e) {
+            e.identities().forEach(id -> counts.computeIfPresent(id, (k, n) -> n == 1 ? null : n - 1));
+        }
+
+        @Override
+        public long value() {
+            return counts.size();
+        }
     }
 
     /** What an event did to the state. */

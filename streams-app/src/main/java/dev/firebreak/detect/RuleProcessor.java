@@ -1,6 +1,6 @@
 package dev.firebreak.detect;
 
-import dev.firebreak.detect.DropBurstDetector.Step;
+import dev.firebreak.detect.RuleDetector.Step;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Response;
@@ -19,23 +19,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one {@link DropBurstRule} per principal: keeps the principal's state in the rule's store and
- * emits the alert and the revoke command on the event that crosses the threshold.
+ * Runs one {@link DetectionRule} per principal: keeps the principal's state in the rule's store and
+ * emits the alert and the revoke command on the event that crosses the threshold. Events covered
+ * by an active exception are not counted; a shadow rule alerts (marked) and never revokes.
  */
-final class DropBurstProcessor implements Processor<String, AuditEvent, String, SpecificRecord> {
-    private static final Logger LOG = LoggerFactory.getLogger(DropBurstProcessor.class);
+final class RuleProcessor implements Processor<String, AuditEvent, String, SpecificRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(RuleProcessor.class);
     /** Stream time between sweeps for principals that went quiet. */
     static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
     private static final long MICROS_PER_MILLI = 1_000;
 
-    private final DropBurstRule rule;
-    private final DropBurstDetector detector;
+    private final DetectionRule rule;
+    private final RuleDetector detector;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, DropBurstState> store;
 
-    DropBurstProcessor(DropBurstRule rule) {
+    RuleProcessor(DetectionRule rule) {
         this.rule = rule;
-        this.detector = new DropBurstDetector(rule);
+        this.detector = new RuleDetector(rule);
     }
 
     @Override
@@ -48,12 +49,18 @@ final class DropBurstProcessor implements Processor<String, AuditEvent, String, 
     @Override
     public void process(Record<String, AuditEvent> record) {
         AuditEvent event = record.value();
-        int objects = detector.matchingObjects(event);
-        if (objects == 0) {
+        long amount = rule.weight(event);
+        if (amount == 0) {
             return;
         }
         String principal = record.key() != null ? record.key() : event.getPrincipal();
-        Step step = detector.observe(store.get(principal), tracked(event, objects, record.timestamp()), principal);
+        long timeUs = AuditEventTimestampExtractor.eventTimeUs(event, record.timestamp());
+        if (!rule.exceptions().isEmpty() && rule.excepted(event, principal, timeUs)) {
+            LOG.debug("rule {}: event {} of {} is covered by an exception; not counted", rule.id(),
+                    event.getEventId(), principal);
+            return;
+        }
+        Step step = detector.observe(store.get(principal), tracked(event, amount, timeUs), principal);
         switch (step.outcome()) {
             case LATE -> LOG.warn("rule {}: event {} of {} is later than the grace of {}; not counted",
                     rule.id(), event.getEventId(), principal, rule.grace());
@@ -66,17 +73,18 @@ final class DropBurstProcessor implements Processor<String, AuditEvent, String, 
         }
     }
 
-    private static TrackedEvent tracked(AuditEvent event, int objects, long timestampMs) {
-        return new TrackedEvent(AuditEventTimestampExtractor.eventTimeUs(event, timestampMs), objects,
-                event.getEventId(), event.getLsn(), event.getStatement(), event.getBackendPid());
+    private TrackedEvent tracked(AuditEvent event, long amount, long timeUs) {
+        return new TrackedEvent(timeUs, amount, event.getEventId(), event.getLsn(), event.getStatement(),
+                event.getBackendPid(), rule.identities(event));
     }
 
     // The command goes first: it is what the latency budget is for.
     private void emit(Burst burst, AuditEvent trigger, long timestampMs) {
         long createdUs = trigger.getCapturedTimeUs() > 0 ? trigger.getCapturedTimeUs() : timestampMs * MICROS_PER_MILLI;
-        LOG.warn("rule {} tripped by {}: {} objects from {} to {} µs, episode {}, response {}", rule.id(),
-                burst.principal(), burst.observed(), burst.startUs(), burst.endUs(), burst.episodeId(), rule.response());
-        if (rule.response() == Response.REVOKE) {
+        LOG.warn("rule {} tripped by {}: {} {} from {} to {} µs, episode {}, response {}{}", rule.id(),
+                burst.principal(), burst.observed(), rule.measure(), burst.startUs(), burst.endUs(), burst.episodeId(),
+                rule.response(), rule.shadow() ? " (shadow: alert only)" : "");
+        if (rule.effectiveResponse() == Response.REVOKE) {
             context.forward(new Record<>(burst.principal(), burst.toRevokeCommand(rule, createdUs), timestampMs),
                     DetectionNames.REVOKE_COMMANDS_SINK);
         }

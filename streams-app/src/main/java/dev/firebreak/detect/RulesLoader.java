@@ -1,0 +1,788 @@
+package dev.firebreak.detect;
+
+import dev.firebreak.detect.DetectionRule.Maturity;
+import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.schema.AuditSource;
+import dev.firebreak.schema.Response;
+import dev.firebreak.schema.Severity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Reads detection rules from YAML files and validates them strictly. Every problem is collected
+ * and reported as {@code file:line: reason}; one bad rule fails the whole load, so a bad rule set
+ * fails start-up instead of running half its rules. The format is documented in the bundled
+ * {@code rules/firebreak.yaml}:
+ *
+ * <ul>
+ *   <li>{@code version: 1} (optional);</li>
+ *   <li>{@code lists}: named value lists; an item {@code $name} in any list (of a rule, macro or
+ *       list) stands for that list's values;</li>
+ *   <li>{@code macros}: named match fragments; a match's {@code macros: [name, ...]} requires each
+ *       to match as well;</li>
+ *   <li>{@code rules}: the rules, ids unique over every file;</li>
+ *   <li>{@code exceptions}: allow-list entries; those expired at load are reported and ignored.</li>
+ * </ul>
+ *
+ * Names of lists and macros are shared by every file of a directory, which are read in name order.
+ */
+public final class RulesLoader {
+    /** The classpath folder of the bundled rules (the repository's {@code rules/} folder). */
+    public static final String BUNDLED_FOLDER = "/dev/firebreak/detect/rules/";
+    /** The bundled files, in load order. */
+    public static final List<String> BUNDLED_FILES = List.of("firebreak.yaml", "exceptions.yaml");
+
+    private static final Logger LOG = LoggerFactory.getLogger(RulesLoader.class);
+    private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "exceptions");
+    private static final Set<String> RULE_KEYS = Set.of("id", "description", "triage", "match", "measure",
+            "threshold", "window", "episode_quiet", "grace", "severity", "response", "shadow", "tags", "maturity",
+            "max_tracked_events");
+    private static final Set<String> MATCH_KEYS = Set.of("source", "action", "action_regex", "object_type",
+            "destructive", "classification", "statement_regex", "target_environment", "attributes", "macros");
+    private static final Set<String> EXCEPTION_KEYS = Set.of("rule", "principal", "application_name", "from",
+            "until", "reason", "expires");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
+
+    private final Instant now;
+    private final List<String> problems = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+    private final Map<String, Located> lists = new LinkedHashMap<>();
+    private final Map<String, Located> macros = new LinkedHashMap<>();
+    private final Map<String, List<String>> resolvedLists = new HashMap<>();
+    private final Map<String, RuleMatch> resolvedMacros = new HashMap<>();
+
+    /** A node and the file it came from. */
+    private record Located(String file, Node node) {
+    }
+
+    /**
+     * The loaded rules, each carrying the exceptions that apply to it.
+     *
+     * @param rules    in definition order
+     * @param warnings what did not fail the load but should be known (expired exceptions)
+     * @param sources  the files read
+     */
+    public record RuleSet(List<DetectionRule> rules, List<String> warnings, List<String> sources) {
+        public RuleSet {
+            rules = List.copyOf(rules);
+            warnings = List.copyOf(warnings);
+            sources = List.copyOf(sources);
+        }
+    }
+
+    private RulesLoader(Instant now) {
+        this.now = now;
+    }
+
+    /** The bundled rules; {@code now} decides which exceptions have expired. */
+    public static RuleSet loadBundled(Instant now) {
+        Map<String, String> texts = new LinkedHashMap<>();
+        for (String file : BUNDLED_FILES) {
+            String resource = BUNDLED_FOLDER + file;
+            try (InputStream in = RulesLoader.class.getResourceAsStream(resource)) {
+                if (in == null) {
+                    throw new IllegalStateException("bundled rules " + resource + " missing from the classpath");
+                }
+                texts.put("classpath:" + resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read bundled rules " + resource, e);
+            }
+        }
+        return load(texts, now);
+    }
+
+    /** The rules of one file, or of every {@code *.yaml} / {@code *.yml} file of a directory (by name). */
+    public static RuleSet load(Path path, Instant now) {
+        List<Path> files;
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> entries = Files.list(path)) {
+                files = entries.filter(p -> Files.isRegularFile(p)
+                                && (p.getFileName().toString().endsWith(".yaml") || p.getFileName().toString().endsWith(".yml")))
+                        .sorted().toList();
+            } catch (IOException e) {
+                throw new RulesFileException(List.of(path + ": cannot list rule files: " + e.getMessage()));
+            }
+            if (files.isEmpty()) {
+                throw new RulesFileException(List.of(path + ": no *.yaml rule files in this directory"));
+            }
+        } else if (Files.isRegularFile(path)) {
+            files = List.of(path);
+        } else {
+            throw new RulesFileException(List.of(path + ": no such rule file or directory"));
+        }
+        Map<String, String> texts = new LinkedHashMap<>();
+        for (Path file : files) {
+            try {
+                texts.put(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new RulesFileException(List.of(file + ": cannot read: " + e.getMessage()));
+            }
+        }
+        return load(texts, now);
+    }
+
+    /** Rules from texts keyed by the name to report them under, read in the map's order. */
+    public static RuleSet load(Map<String, String> texts, Instant now) {
+        return new RulesLoader(now).loadAll(texts);
+    }
+
+    private RuleSet loadAll(Map<String, String> texts) {
+        Map<String, MappingNode> roots = new LinkedHashMap<>();
+        texts.forEach((file, text) -> {
+            MappingNode root = parse(file, text);
+            if (root != null) {
+                roots.put(file, root);
+            }
+        });
+        // Lists and macros first, from every file: a rule may use a name defined in another file.
+        roots.forEach((file, root) -> {
+            Map<String, Node> top = mapping(file, root, TOP_KEYS, "");
+            Node version = top.get("version");
+            if (version != null && !"1".equals(scalar(file, version, "version"))) {
+                fail(file, version, "version must be 1");
+            }
+            named(file, top.get("lists"), "lists", lists);
+            named(file, top.get("macros"), "macros", macros);
+        });
+        lists.keySet().forEach(name -> list(name, new LinkedHashSet<>()));
+        macros.keySet().forEach(name -> macro(name, new LinkedHashSet<>()));
+        List<DetectionRule> rules = new ArrayList<>();
+        Map<String, String> ruleSources = new HashMap<>();
+        roots.forEach((file, root) -> {
+            Node node = child(root, "rules");
+            for (Node r : sequence(file, node, "rules")) {
+                DetectionRule rule = rule(file, r, ruleSources);
+                if (rule != null) {
+                    rules.add(rule);
+                }
+            }
+        });
+        List<RuleException> exceptions = new ArrayList<>();
+        roots.forEach((file, root) -> {
+            for (Node e : sequence(file, child(root, "exceptions"), "exceptions")) {
+                RuleException exception = exception(file, e, ruleSources);
+                if (exception != null) {
+                    exceptions.add(exception);
+                }
+            }
+        });
+        if (rules.isEmpty() && problems.isEmpty()) {
+            problems.add(String.join(", ", texts.keySet()) + ": no rules defined; at least one rule is required");
+        }
+        if (!problems.isEmpty()) {
+            throw new RulesFileException(problems);
+        }
+        List<DetectionRule> withExceptions = rules.stream().map(rule -> rule.withExceptions(
+                exceptions.stream().filter(e -> e.appliesTo(rule.id())).toList())).toList();
+        warnings.forEach(LOG::warn);
+        LOG.info("loaded {} detection rules from {}: {}", withExceptions.size(), String.join(", ", texts.keySet()),
+                withExceptions.stream().map(r -> r.id() + (r.shadow() ? " (shadow)" : "")
+                        + (r.exceptions().isEmpty() ? "" : " (" + r.exceptions().size() + " exceptions)"))
+                        .collect(Collectors.joining(", ")));
+        return new RuleSet(withExceptions, warnings, List.copyOf(texts.keySet()));
+    }
+
+    // ------------------------------------------------------------------ rules
+
+    private DetectionRule rule(String file, Node node, Map<String, String> ruleSources) {
+        int before = problems.size();
+        Map<String, Node> r = mapping(file, node, RULE_KEYS, "");
+        if (r == null) {
+            return null;
+        }
+        String id = required(file, node, r, "id");
+        String where = id == null ? "rule: " : "rule '" + id + "': ";
+        if (id != null) {
+            String first = ruleSources.putIfAbsent(id, location(file, node));
+            if (first != null) {
+                fail(file, r.get("id"), where + "duplicate id (first defined at " + first + ")");
+            }
+        }
+        String description = required(file, node, r, "description");
+        String triage = optionalText(file, r, "triage");
+        Node matchNode = r.get("match");
+        RuleMatch match = null;
+        if (matchNode == null) {
+            fail(file, node, where + "match is required");
+        } else {
+            match = match(file, matchNode, where + "match.");
+        }
+        Measure measure = enumValue(file, r, "measure", Measure.class, Measure.EVENTS, where);
+        Long threshold = longValue(file, r, "threshold", null, where);
+        if (threshold == null && !r.containsKey("threshold")) {
+            fail(file, node, where + "threshold is required");
+        }
+        Duration window = duration(file, r, "window", null, where);
+        if (window == null && !r.containsKey("window")) {
+            fail(file, node, where + "window is required");
+        }
+        Duration defaultQuiet = window != null && window.compareTo(DetectionRule.DEFAULT_EPISODE_QUIET) > 0
+                ? window : DetectionRule.DEFAULT_EPISODE_QUIET;
+        Duration quiet = duration(file, r, "episode_quiet", defaultQuiet, where);
+        Duration grace = duration(file, r, "grace", DetectionRule.DEFAULT_GRACE, where);
+        Severity severity = enumValue(file, r, "severity", Severity.class, null, where);
+        if (severity == null && !r.containsKey("severity")) {
+            fail(file, node, where + "severity is required; allowed: info, warning, high, critical");
+        }
+        Response response = responseValue(file, r, where);
+        if (response == null && !r.containsKey("response")) {
+            fail(file, node, where + "response is required; allowed: alert, revoke");
+        }
+        boolean shadow = Boolean.TRUE.equals(booleanValue(file, r, "shadow", where));
+        List<String> tags = strings(file, r.get("tags"), where + "tags");
+        Maturity maturity = enumValue(file, r, "maturity", Maturity.class, Maturity.STABLE, where);
+        Long maxTracked = longValue(file, r, "max_tracked_events", (long) DetectionRule.DEFAULT_MAX_TRACKED_EVENTS, where);
+        if (problems.size() > before || match == null || threshold == null || window == null || severity == null
+                || response == null || maxTracked == null || quiet == null || grace == null) {
+            return null;
+        }
+        if (maxTracked > Integer.MAX_VALUE) {
+            fail(file, r.get("max_tracked_events"), where + "max_tracked_events is too large");
+            return null;
+        }
+        try {
+            return new DetectionRule(id, description, triage, match, measure, threshold, window, quiet, grace,
+                    severity, response, shadow, tags, maturity, maxTracked.intValue(), List.of());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            // DetectionRule's messages start with the field, e.g. "threshold=0 is invalid"; point at it.
+            String field = e.getMessage() == null ? "" : e.getMessage().split("[= ]", 2)[0];
+            Node at = r.getOrDefault(field, node);
+            fail(file, at, where + e.getMessage());
+            return null;
+        }
+    }
+
+    private RuleMatch match(String file, Node node, String where) {
+        Map<String, Node> m = mapping(file, node, MATCH_KEYS, where);
+        if (m == null) {
+            return null;
+        }
+        RuleMatch.Builder b = RuleMatch.builder();
+        Set<AuditSource> sources = new LinkedHashSet<>();
+        for (String s : strings(file, m.get("source"), where + "source")) {
+            try {
+                sources.add(AuditSource.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                fail(file, m.get("source"), where + "source '" + s + "' is unknown; allowed: "
+                        + Arrays.stream(AuditSource.values()).map(Enum::name).collect(Collectors.joining(", ")));
+            }
+        }
+        b.sources(sources);
+        b.actions(new LinkedHashSet<>(strings(file, m.get("action"), where + "action")));
+        b.actionRegex(regex(file, m.get("action_regex"), where + "action_regex"));
+        b.objectTypes(new LinkedHashSet<>(strings(file, m.get("object_type"), where + "object_type")));
+        b.destructive(booleanValue(file, m, "destructive", where));
+        b.classifications(new LinkedHashSet<>(strings(file, m.get("classification"), where + "classification")));
+        b.statementRegex(regex(file, m.get("statement_regex"), where + "statement_regex"));
+        if (m.containsKey("target_environment")) {
+            b.attribute("target_environment", new LinkedHashSet<>(
+                    strings(file, m.get("target_environment"), where + "target_environment")));
+        }
+        Node attributes = m.get("attributes");
+        if (attributes != null) {
+            if (attributes instanceof MappingNode map) {
+                for (NodeTuple t : map.getValue()) {
+                    String name = scalar(file, t.getKeyNode(), where + "attributes key");
+                    if (name != null) {
+                        b.attribute(name, new LinkedHashSet<>(strings(file, t.getValueNode(), where + "attributes." + name)));
+                    }
+                }
+                duplicateKeys(file, map, where + "attributes.");
+            } else {
+                fail(file, attributes, where + "attributes must be a mapping from attribute name to values");
+            }
+        }
+        for (String name : names(file, m.get("macros"), where + "macros")) {
+            RuleMatch macro = resolvedMacros.get(name);
+            if (macro == null) {
+                if (!macros.containsKey(name)) {
+                    fail(file, m.get("macros"), where + "macros: unknown macro '" + name + "'"
+                            + known(macros.keySet()));
+                }
+                continue;
+            }
+            b.and(macro);
+        }
+        try {
+            return b.build();
+        } catch (PatternSyntaxException e) {
+            return null; // already reported by regex()
+        }
+    }
+
+    // ------------------------------------------------------------------ lists and macros
+
+    private void named(String file, Node node, String section, Map<String, Located> into) {
+        if (node == null) {
+            return;
+        }
+        if (!(node instanceof MappingNode map)) {
+            fail(file, node, section + " must be a mapping from name to definition");
+            return;
+        }
+        for (NodeTuple t : map.getValue()) {
+            String name = scalar(file, t.getKeyNode(), section + " name");
+            if (name == null) {
+                continue;
+            }
+            if (!NAME.matcher(name).matches()) {
+                fail(file, t.getKeyNode(), section + "." + name + ": name must be 1 to 100 of A-Z a-z 0-9 _ . -");
+            }
+            Located before = into.putIfAbsent(name, new Located(file, t.getValueNode()));
+            if (before != null) {
+                fail(file, t.getKeyNode(), section + "." + name + ": defined twice (first at "
+                        + location(before.file(), before.node()) + ")");
+            }
+        }
+    }
+
+    private List<String> list(String name, Set<String> visiting) {
+        List<String> done = resolvedLists.get(name);
+        if (done != null) {
+            return done;
+        }
+        Located def = lists.get(name);
+        if (!visiting.add(name)) {
+            fail(def.file(), def.node(), "lists." + name + ": refers to itself through " + String.join(" -> ", visiting) + " -> " + name);
+            return List.of();
+        }
+        List<String> values = new ArrayList<>();
+        if (!(def.node() instanceof SequenceNode seq)) {
+            fail(def.file(), def.node(), "lists." + name + " must be a list of values");
+        } else {
+            for (Node item : seq.getValue()) {
+                String v = scalar(def.file(), item, "lists." + name);
+                if (v == null) {
+                    continue;
+                }
+                if (v.startsWith("$")) {
+                    String ref = v.substring(1);
+                    if (!lists.containsKey(ref)) {
+                        fail(def.file(), item, "lists." + name + ": unknown list '" + ref + "'" + known(lists.keySet()));
+                    } else {
+                        values.addAll(list(ref, visiting));
+                    }
+                } else {
+                    values.add(v);
+                }
+            }
+        }
+        visiting.remove(name);
+        resolvedLists.put(name, List.copyOf(values));
+        return values;
+    }
+
+    private RuleMatch macro(String name, Set<String> visiting) {
+        RuleMatch done = resolvedMacros.get(name);
+        if (done != null) {
+            return done;
+        }
+        Located def = macros.get(name);
+        if (!visiting.add(name)) {
+            fail(def.file(), def.node(), "macros." + name + ": refers to itself through " + String.join(" -> ", visiting) + " -> " + name);
+            return null;
+        }
+        // Nested macros first, so match() finds them resolved.
+        Node refs = def.node() instanceof MappingNode map ? child(map, "macros") : null;
+        for (String ref : refs == null ? List.<String>of() : names(def.file(), refs, "macros." + name + ".macros")) {
+            if (macros.containsKey(ref)) {
+                macro(ref, visiting);
+            }
+        }
+        RuleMatch match = match(def.file(), def.node(), "macros." + name + ".");
+        visiting.remove(name);
+        if (match != null) {
+            resolvedMacros.put(name, match);
+        }
+        return match;
+    }
+
+    // ------------------------------------------------------------------ exceptions
+
+    private RuleException exception(String file, Node node, Map<String, String> ruleSources) {
+        int before = problems.size();
+        Map<String, Node> e = mapping(file, node, EXCEPTION_KEYS, "exception: ");
+        if (e == null) {
+            return null;
+        }
+        String rule = required(file, node, e, "rule");
+        String where = "exception for rule '" + rule + "': ";
+        if (rule != null && !RuleException.ANY_RULE.equals(rule) && !ruleSources.containsKey(rule)) {
+            fail(file, e.get("rule"), where + "unknown rule '" + rule + "'; allowed: a rule id or *");
+        }
+        String principal = required(file, node, e, "principal");
+        String application = optionalText(file, e, "application_name");
+        Instant from = instant(file, e, "from", where);
+        Instant until = instant(file, e, "until", where);
+        String reason = required(file, node, e, "reason");
+        Instant expires = instant(file, e, "expires", where);
+        if (expires == null && !e.containsKey("expires")) {
+            fail(file, node, where + "expires is required; allowed: an ISO instant such as 2026-12-31T00:00:00Z");
+        }
+        if (problems.size() > before || expires == null) {
+            return null;
+        }
+        RuleException exception;
+        try {
+            exception = new RuleException(rule, principal, application, from, until, reason, expires,
+                    location(file, node));
+        } catch (IllegalArgumentException | NullPointerException ex) {
+            String field = ex.getMessage() == null ? "" : ex.getMessage().split("[= ]", 2)[0];
+            fail(file, e.getOrDefault(field, node), where + ex.getMessage());
+            return null;
+        }
+        if (exception.expiredAt(now)) {
+            warnings.add(location(file, node) + ": exception for rule '" + rule + "' and principal '" + principal
+                    + "' expired at " + expires + "; ignored (reason was: " + reason + ")");
+            return null;
+        }
+        return exception;
+    }
+
+    // ------------------------------------------------------------------ YAML helpers
+
+    private MappingNode parse(String file, String text) {
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(false);
+        options.setMaxAliasesForCollections(50);
+        try {
+            Node root = new Yaml(new SafeConstructor(options)).compose(new StringReader(text));
+            if (root == null) {
+                return null; // an empty file defines nothing
+            }
+            if (!(root instanceof MappingNode map)) {
+                fail(file, root, "expected a mapping with " + String.join(", ", new TreeSet<>(TOP_KEYS)));
+                return null;
+            }
+            return map;
+        } catch (MarkedYAMLException e) {
+            int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
+            problems.add(file + ":" + line + ": not valid YAML: " + e.getProblem());
+            return null;
+        } catch (YAMLException e) {
+            problems.add(file + ": not valid YAML: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The keys of a mapping; unknown and repeated keys are problems. Null (and a problem) if not a mapping. */
+    private Map<String, Node> mapping(String file, Node node, Set<String> allowed, String where) {
+        if (!(node instanceof MappingNode map)) {
+            fail(file, node, where + "expected a mapping with keys " + String.join(", ", new TreeSet<>(allowed)));
+            return null;
+        }
+        Map<String, Node> out = new LinkedHashMap<>();
+        for (NodeTuple t : map.getValue()) {
+            String key = scalar(file, t.getKeyNode(), where + "key");
+            if (key == null) {
+                continue;
+            }
+            if (!allowed.contains(key)) {
+                fail(file, t.getKeyNode(), where + "unknown key '" + key + "'; allowed: "
+                        + String.join(", ", new TreeSet<>(allowed)));
+            } else if (out.put(key, t.getValueNode()) != null) {
+                fail(file, t.getKeyNode(), where + "key '" + key + "' is repeated");
+            }
+        }
+        return out;
+    }
+
+    private void duplicateKeys(String file, MappingNode map, String where) {
+        Set<String> seen = new LinkedHashSet<>();
+        for (NodeTuple t : map.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode s && !seen.add(s.getValue())) {
+                fail(file, s, where + "key '" + s.getValue() + "' is repeated");
+            }
+        }
+    }
+
+    private static Node child(MappingNode map, String key) {
+        for (NodeTuple t : map.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode s && s.getValue().equals(key)) {
+                return t.getValueNode();
+            }
+        }
+        return null;
+    }
+
+    private List<Node> sequence(String file, Node node, String where) {
+        if (node == null || isNull(node)) {
+            return List.of();
+        }
+        if (!(node instanceof SequenceNode seq)) {
+            fail(file, node, where + " must be a list");
+            return List.of();
+        }
+        return seq.getValue();
+    }
+
+    private String scalar(String file, Node node, String where) {
+        if (!(node instanceof ScalarNode s) || isNull(node)) {
+            fail(file, node, where + " must be a single value");
+            return null;
+        }
+        return s.getValue();
+    }
+
+    private static boolean isNull(Node node) {
+        return Tag.NULL.equals(node.getTag());
+    }
+
+    /** A list of values, each {@code $name} replaced by that list's values; a single value is a list of one. */
+    private List<String> strings(String file, Node node, String where) {
+        List<String> out = new ArrayList<>();
+        if (node == null || isNull(node)) {
+            return out;
+        }
+        List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
+        for (Node item : items) {
+            String v = scalar(file, item, where);
+            if (v == null) {
+                continue;
+            }
+            if (v.startsWith("$")) {
+                String ref = v.substring(1);
+                List<String> values = resolvedLists.get(ref);
+                if (values == null) {
+                    if (!lists.containsKey(ref)) {
+                        fail(file, item, where + ": unknown list '" + ref + "'" + known(lists.keySet()));
+                    }
+                } else {
+                    out.addAll(values);
+                }
+            } else if (v.isBlank()) {
+                fail(file, item, where + ": values must not be empty");
+            } else {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    /** Macro names: no list expansion, which would mix two namespaces. */
+    private List<String> names(String file, Node node, String where) {
+        List<String> out = new ArrayList<>();
+        if (node == null || isNull(node)) {
+            return out;
+        }
+        List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
+        for (Node item : items) {
+            String v = scalar(file, item, where);
+            if (v != null) {
+                out.add(v);
+            }
+        }
+        return out;
+    }
+
+    private String required(String file, Node parent, Map<String, Node> map, String key) {
+        Node node = map.get(key);
+        if (node == null) {
+            fail(file, parent, key + " is required");
+            return null;
+        }
+        String value = scalar(file, node, key);
+        if (value != null && value.isBlank()) {
+            fail(file, node, key + " must not be empty");
+            return null;
+        }
+        return value == null ? null : value.strip();
+    }
+
+    private String optionalText(String file, Map<String, Node> map, String key) {
+        Node node = map.get(key);
+        return node == null || isNull(node) ? null : scalar(file, node, key);
+    }
+
+    private String regex(String file, Node node, String where) {
+        if (node == null) {
+            return null;
+        }
+        String value = scalar(file, node, where);
+        if (value == null) {
+            return null;
+        }
+        try {
+            Pattern.compile(value);
+            return value;
+        } catch (PatternSyntaxException e) {
+            fail(file, node, where + " is not a valid regular expression: " + e.getDescription() + " near index "
+                    + e.getIndex());
+            return null;
+        }
+    }
+
+    private <E extends Enum<E>> E enumValue(String file, Map<String, Node> map, String key, Class<E> type,
+                                            E fallback, String where) {
+        Node node = map.get(key);
+        if (node == null) {
+            return fallback;
+        }
+        String value = scalar(file, node, where + key);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            fail(file, node, where + key + "=" + value + " is invalid; allowed: " + Arrays.stream(type.getEnumConstants())
+                    .map(c -> c.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")));
+            return null;
+        }
+    }
+
+    private Response responseValue(String file, Map<String, Node> map, String where) {
+        Node node = map.get("response");
+        if (node == null) {
+            return null;
+        }
+        String value = scalar(file, node, where + "response");
+        if (value == null) {
+            return null;
+        }
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "alert", "alert_only" -> Response.ALERT_ONLY;
+            case "revoke" -> Response.REVOKE;
+            default -> {
+                fail(file, node, where + "response=" + value + " is invalid; allowed: alert, revoke");
+                yield null;
+            }
+        };
+    }
+
+    private Boolean booleanValue(String file, Map<String, Node> map, String key, String where) {
+        Node node = map.get(key);
+        if (node == null) {
+            return null;
+        }
+        String value = scalar(file, node, where + key);
+        if (value == null) {
+            return null;
+        }
+        return switch (value.trim()) {
+            case "true" -> Boolean.TRUE;
+            case "false" -> Boolean.FALSE;
+            default -> {
+                fail(file, node, where + key + "=" + value + " is invalid; allowed: true, false");
+                yield null;
+            }
+        };
+    }
+
+    private Long longValue(String file, Map<String, Node> map, String key, Long fallback, String where) {
+        Node node = map.get(key);
+        if (node == null) {
+            return fallback;
+        }
+        String value = scalar(file, node, where + key);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Long.parseLong(value.trim().replace("_", ""));
+        } catch (NumberFormatException e) {
+            fail(file, node, where + key + "=" + value + " is invalid; allowed: an integer");
+            return null;
+        }
+    }
+
+    private Duration duration(String file, Map<String, Node> map, String key, Duration fallback, String where) {
+        Node node = map.get(key);
+        if (node == null) {
+            return fallback;
+        }
+        String value = scalar(file, node, where + key);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return parseDuration(value.trim());
+        } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
+            fail(file, node, where + key + "=" + value + " is invalid; allowed: a duration such as 500ms, 1s, 2m, 1h or PT1S");
+            return null;
+        }
+    }
+
+    private Instant instant(String file, Map<String, Node> map, String key, String where) {
+        Node node = map.get(key);
+        if (node == null) {
+            return null;
+        }
+        String value = scalar(file, node, where + key);
+        if (value == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            fail(file, node, where + key + "=" + value + " is invalid; allowed: an ISO instant such as 2026-12-31T00:00:00Z");
+            return null;
+        }
+    }
+
+    /** {@code 500ms}, {@code 1s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT1S}). */
+    static Duration parseDuration(String value) {
+        if (value.toUpperCase(Locale.ROOT).startsWith("P")) {
+            return Duration.parse(value);
+        }
+        java.util.regex.Matcher m = DURATION.matcher(value);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(value);
+        }
+        long amount = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(amount);
+            case "s" -> Duration.ofSeconds(amount);
+            case "m" -> Duration.ofMinutes(amount);
+            default -> Duration.ofHours(amount);
+        };
+    }
+
+    private static String known(Set<String> names) {
+        return names.isEmpty() ? " (none defined)" : " (defined: " + String.join(", ", new TreeSet<>(names)) + ")";
+    }
+
+    private static String location(String file, Node node) {
+        return file + ":" + (node.getStartMark().getLine() + 1);
+    }
+
+    private void fail(String file, Node node, String reason) {
+        problems.add((node == null ? file : location(file, node)) + ": " + reason);
+    }
+}
