@@ -19,6 +19,8 @@ public final class Topics {
     public static final String KILLSWITCH_COMMANDS = "firebreak.killswitch.commands.v1";
     /** One result per command and target, keyed by target. */
     public static final String KILLSWITCH_RESULTS = "firebreak.killswitch.results.v1";
+    /** Credential to owner links (compacted, keyed by the credential's principal; a tombstone unlinks). */
+    public static final String PRINCIPAL_LINKS = "firebreak.principals.links.v1";
     /** Debezium offsets of the ingest engine (compacted). */
     public static final String INGEST_OFFSETS = "firebreak.ingest.offsets.v1";
 
@@ -41,7 +43,11 @@ public final class Topics {
             AUDIT_DLQ, DeadLetter.getClassSchema(),
             ALERTS, Alert.getClassSchema(),
             KILLSWITCH_COMMANDS, RevokeCommand.getClassSchema(),
-            KILLSWITCH_RESULTS, RevocationResult.getClassSchema());
+            KILLSWITCH_RESULTS, RevocationResult.getClassSchema(),
+            PRINCIPAL_LINKS, PrincipalLink.getClassSchema());
+
+    /** Topics that keep the latest value per key, created with {@code cleanup.policy=compact}. */
+    public static final List<String> COMPACTED_TOPICS = List.of(PRINCIPAL_LINKS);
 
     private Topics() {
     }

@@ -37,13 +37,14 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
     }
 
     /** The alert; {@code createdUs} comes from the trigger event because the topology reads no clock. */
-    Alert toAlert(DetectionRule rule, long createdUs) {
+    Alert toAlert(DetectionRule rule, long createdUs, String owner) {
         return Alert.newBuilder()
                 .setAlertId(episodeId)
                 .setKind(AlertKind.RULE_TRIGGERED)
                 .setSeverity(rule.severity())
                 .setRuleId(rule.id())
                 .setPrincipal(principal)
+                .setOwner(owner)
                 .setSummary(summary(rule))
                 .setResponse(rule.effectiveResponse())
                 .setWindowStartUs(startUs())
@@ -62,12 +63,12 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
     }
 
     /** The revoke command; its id equals the alert's so the kill switch can link the two. */
-    RevokeCommand toRevokeCommand(DetectionRule rule, long issuedUs) {
+    RevokeCommand toRevokeCommand(DetectionRule rule, long issuedUs, List<String> targets) {
         return RevokeCommand.newBuilder()
                 .setCommandId(episodeId)
                 .setRuleId(rule.id())
                 .setPrincipal(principal)
-                .setTargets(List.of(principal))
+                .setTargets(targets)
                 .setBackendPids(backendPids())
                 .setWindowStartUs(startUs())
                 .setWindowEndUs(endUs())

@@ -36,4 +36,11 @@ public final class DetectionNames {
     public static String dropBurstState(String ruleId) {
         return DROP_BURST_STATE + "-" + ruleId;
     }
+
+    /** Source of the credential to owner links, feeding the global store below. */
+    public static final String PRINCIPAL_LINKS_SOURCE = "principal-links-source";
+    /** Keeps the global links store a copy of the links topic. */
+    public static final String PRINCIPAL_LINKS_UPDATER = "principal-links-updater";
+    /** Global store: credential principal to its {@code PrincipalLink}; every rule reads it. */
+    public static final String PRINCIPAL_LINKS_STORE = "principal-links";
 }

@@ -3,6 +3,7 @@ package dev.firebreak.detect;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
+import dev.firebreak.schema.PrincipalLink;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.serde.RegistryAvroSerde;
 import java.util.Objects;
@@ -16,15 +17,18 @@ import org.apache.kafka.common.serialization.Serde;
  * @param alerts         {@code firebreak.alerts.v1}
  * @param revokeCommands {@code firebreak.killswitch.commands.v1}
  * @param deadLetters    {@code firebreak.audit.dlq.v1}
+ * @param principalLinks {@code firebreak.principals.links.v1}
  */
 public record DetectionSerdes(Serde<AuditEvent> auditEvents, Serde<Alert> alerts,
-                              Serde<RevokeCommand> revokeCommands, Serde<DeadLetter> deadLetters) {
+                              Serde<RevokeCommand> revokeCommands, Serde<DeadLetter> deadLetters,
+                              Serde<PrincipalLink> principalLinks) {
 
     public DetectionSerdes {
         Objects.requireNonNull(auditEvents, "auditEvents");
         Objects.requireNonNull(alerts, "alerts");
         Objects.requireNonNull(revokeCommands, "revokeCommands");
         Objects.requireNonNull(deadLetters, "deadLetters");
+        Objects.requireNonNull(principalLinks, "principalLinks");
     }
 
     /** Confluent-wire-format Avro serdes on the registry at {@code url} (http(s)://... or mem://scope). */
@@ -32,6 +36,7 @@ public record DetectionSerdes(Serde<AuditEvent> auditEvents, Serde<Alert> alerts
         return new DetectionSerdes(RegistryAvroSerde.forValue(AuditEvent.class, url),
                 RegistryAvroSerde.forValue(Alert.class, url),
                 RegistryAvroSerde.forValue(RevokeCommand.class, url),
-                RegistryAvroSerde.forValue(DeadLetter.class, url));
+                RegistryAvroSerde.forValue(DeadLetter.class, url),
+                RegistryAvroSerde.forValue(PrincipalLink.class, url));
     }
 }

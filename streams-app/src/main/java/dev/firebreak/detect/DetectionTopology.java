@@ -53,6 +53,11 @@ public final class DetectionTopology {
             topology.addProcessor(detector, () -> new RuleProcessor(rule), DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(store(rule), detector);
         }
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(DetectionNames.PRINCIPAL_LINKS_STORE),
+                        Serdes.String(), serdes.principalLinks()).withLoggingDisabled(),
+                DetectionNames.PRINCIPAL_LINKS_SOURCE, new StringDeserializer(), serdes.principalLinks().deserializer(),
+                Topics.PRINCIPAL_LINKS, DetectionNames.PRINCIPAL_LINKS_UPDATER, PrincipalLinks.Updater::new);
         String[] parents = detectors.toArray(String[]::new);
         topology.addSink(DetectionNames.ALERTS_SINK, Topics.ALERTS, new StringSerializer(),
                 serdes.alerts().serializer(), parents);

@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.detect.RuleDetector.Outcome;
 import dev.firebreak.detect.RuleDetector.Step;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import dev.firebreak.schema.AuditEvent;
@@ -33,6 +34,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     private final RuleDetector detector;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, DropBurstState> store;
+    private PrincipalLinks links;
 
     RuleProcessor(DetectionRule rule) {
         this.rule = rule;
@@ -43,6 +45,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.store = context.getStateStore(DetectionNames.dropBurstState(rule.id()));
+        this.links = new PrincipalLinks(context.getStateStore(DetectionNames.PRINCIPAL_LINKS_STORE));
         context.schedule(PURGE_INTERVAL, PunctuationType.STREAM_TIME, this::purgeIdle);
     }
 
@@ -60,17 +63,33 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
                     event.getEventId(), principal);
             return;
         }
-        Step step = detector.observe(store.get(principal), tracked(event, amount, timeUs), principal);
+        TrackedEvent tracked = tracked(event, amount, timeUs);
+        // Windows count per credential and, when it is linked, per owner too: switching credentials
+        // mid-burst does not reset the owner's count.
+        String owner = links.ownerOf(principal);
+        Step own = observe(principal, tracked, event);
+        Step owners = owner == null || owner.equals(principal) ? null : observe(owner, tracked, event);
+        // Both windows crossing on one event is one burst: the owner's, whose command covers every
+        // linked credential anyway.
+        if (owners != null && owners.outcome() == Outcome.TRIGGERED) {
+            emit(owners.burst(), event, record.timestamp(), owner);
+        } else if (own.outcome() == Outcome.TRIGGERED) {
+            emit(own.burst(), event, record.timestamp(), owner);
+        }
+    }
+
+    private Step observe(String key, TrackedEvent tracked, AuditEvent event) {
+        Step step = detector.observe(store.get(key), tracked, key);
         switch (step.outcome()) {
             case LATE -> LOG.warn("rule {}: event {} of {} is later than the grace of {}; not counted",
-                    rule.id(), event.getEventId(), principal, rule.grace());
-            case DUPLICATE -> LOG.debug("rule {}: event {} of {} already counted", rule.id(), event.getEventId(), principal);
-            case TRIGGERED -> emit(step.burst(), event, record.timestamp());
+                    rule.id(), event.getEventId(), key, rule.grace());
+            case DUPLICATE -> LOG.debug("rule {}: event {} of {} already counted", rule.id(), event.getEventId(), key);
             default -> { }
         }
         if (step.changed()) {
-            store.put(principal, step.state());
+            store.put(key, step.state());
         }
+        return step;
     }
 
     private TrackedEvent tracked(AuditEvent event, long amount, long timeUs) {
@@ -79,16 +98,17 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     }
 
     // The command goes first: it is what the latency budget is for.
-    private void emit(Burst burst, AuditEvent trigger, long timestampMs) {
+    private void emit(Burst burst, AuditEvent trigger, long timestampMs, String owner) {
         long createdUs = trigger.getCapturedTimeUs() > 0 ? trigger.getCapturedTimeUs() : timestampMs * MICROS_PER_MILLI;
         LOG.warn("rule {} tripped by {}: {} {} from {} to {} µs, episode {}, response {}{}", rule.id(),
                 burst.principal(), burst.observed(), rule.measure(), burst.startUs(), burst.endUs(), burst.episodeId(),
                 rule.response(), rule.shadow() ? " (shadow: alert only)" : "");
         if (rule.effectiveResponse() == Response.REVOKE) {
-            context.forward(new Record<>(burst.principal(), burst.toRevokeCommand(rule, createdUs), timestampMs),
+            context.forward(new Record<>(burst.principal(),
+                            burst.toRevokeCommand(rule, createdUs, links.revocationTargets(burst.principal())), timestampMs),
                     DetectionNames.REVOKE_COMMANDS_SINK);
         }
-        context.forward(new Record<>(burst.principal(), burst.toAlert(rule, createdUs), timestampMs),
+        context.forward(new Record<>(burst.principal(), burst.toAlert(rule, createdUs, owner), timestampMs),
                 DetectionNames.ALERTS_SINK);
     }
 

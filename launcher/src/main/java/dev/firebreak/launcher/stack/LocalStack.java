@@ -34,6 +34,7 @@ public final class LocalStack implements AutoCloseable {
             kafka = EmbeddedKafka.start(brokers);
             progress.accept("Kafka (KRaft, " + brokers + " broker" + (brokers > 1 ? "s" : "") + ") at " + kafka.bootstrapServers());
             kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of("min.insync.replicas", "1"));
+            kafka.createTopics(Topics.COMPACTED_TOPICS, Map.of("min.insync.replicas", "1", "cleanup.policy", "compact"));
             postgres = EmbeddedPostgres17.start(Map.of());
             progress.accept("PostgreSQL 17 at " + postgres.host() + ":" + postgres.port()
                     + " (wal_level=logical, fsync=on, synchronous_commit=on)");
