@@ -26,7 +26,7 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * @param kafka             further Kafka Streams properties; they override the defaults set here
  */
 public record DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl,
-                              Path stateDir, List<DetectionRule> rules, Map<String, String> kafka) {
+                              Path stateDir, List<DetectionRule> rules, boolean baselines, Map<String, String> kafka) {
     public static final String PREFIX = "firebreak.detection.";
     public static final String APPLICATION_ID = PREFIX + "application.id";
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
@@ -37,6 +37,8 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * means the bundled rules ({@code rules/} of the repository, inside the jar).
      */
     public static final String RULES_PATH = PREFIX + "rules.path";
+    /** Per-principal baselines (first destructive action, rate far above normal): alerts only; default true. */
+    public static final String BASELINES = PREFIX + "baselines.enabled";
     /** Keys with this prefix pass, without it, to Kafka Streams. */
     public static final String KAFKA_PREFIX = "kafka.";
 
@@ -45,7 +47,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final Path DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "firebreak-detection");
 
     private static final Set<String> KEYS = Set.of(APPLICATION_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, STATE_DIR,
-            RULES_PATH);
+            RULES_PATH, BASELINES);
     // Owned by the typed keys above; a pass-through copy would silently disagree with them.
     private static final Map<String, String> RESERVED = Map.of(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
             StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR);
@@ -102,7 +104,15 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         return new DetectionConfig(values.getOrDefault(APPLICATION_ID, DEFAULT_APPLICATION_ID),
                 values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
                 values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
-                rules(values.get(RULES_PATH)), kafka);
+                rules(values.get(RULES_PATH)), baselines(values.getOrDefault(BASELINES, "true")), kafka);
+    }
+
+    private static boolean baselines(String value) {
+        String v = value.trim();
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException("invalid " + BASELINES + "=" + value + "; allowed: true, false");
+        }
+        return Boolean.parseBoolean(v);
     }
 
     /**

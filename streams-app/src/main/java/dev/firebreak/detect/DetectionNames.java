@@ -43,4 +43,8 @@ public final class DetectionNames {
     public static final String PRINCIPAL_LINKS_UPDATER = "principal-links-updater";
     /** Global store: credential principal to its {@code PrincipalLink}; every rule reads it. */
     public static final String PRINCIPAL_LINKS_STORE = "principal-links";
+    /** Learns each principal's normal rate of destructive actions; alerts only. */
+    public static final String BASELINE_DETECTOR = "baseline-detector";
+    /** Per principal baseline state (changelogged). */
+    public static final String BASELINE_STATE = "baseline-state";
 }

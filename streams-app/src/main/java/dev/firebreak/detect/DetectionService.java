@@ -23,7 +23,8 @@ public final class DetectionService implements AutoCloseable {
 
     /** Builds the topology and the Kafka Streams client; nothing connects until {@link #start()}. */
     public DetectionService(DetectionConfig config, MeterRegistry meterRegistry) {
-        Topology topology = DetectionTopology.build(config.rules(), DetectionSerdes.forRegistry(config.schemaRegistryUrl()));
+        Topology topology = DetectionTopology.build(config.rules(), DetectionSerdes.forRegistry(config.schemaRegistryUrl()),
+                config.baselines() ? Baseline.BaselineSettings.DEFAULTS : null);
         LOG.info("detection topology for {}:\n{}", config.applicationId(), topology.describe());
         this.streams = new KafkaStreams(topology, config.toStreamsProperties());
         streams.setStateListener((to, from) -> LOG.info("detection {} -> {}", from, to));

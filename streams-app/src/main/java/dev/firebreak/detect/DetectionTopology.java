@@ -38,13 +38,26 @@ public final class DetectionTopology {
      * next rule looks at the event, so the rule the latency budget is for comes first.
      */
     public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes) {
+        return build(rules, serdes, null);
+    }
+
+    /**
+     * As {@link #build(List, DetectionSerdes)}, plus per-principal baselines when {@code baseline}
+     * is not null: alerts for a first destructive action and for a rate far above the principal's
+     * own normal. They never revoke.
+     */
+    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline) {
         List<String> detectors = detectorNames(rules);
         Topology topology = new Topology();
         // A group starting for the first time must not skip events produced while it was joining.
         topology.addSource(AutoOffsetReset.earliest(), DetectionNames.AUDIT_EVENTS_SOURCE,
                 new AuditEventTimestampExtractor(), new StringDeserializer(),
                 AuditInput.deserializer(serdes.auditEvents().deserializer()), Topics.AUDIT_EVENTS);
-        topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(detectors),
+        List<String> consumers = new java.util.ArrayList<>(detectors);
+        if (baseline != null) {
+            consumers.add(DetectionNames.BASELINE_DETECTOR); // last: never ahead of a rule that revokes
+        }
+        topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(consumers),
                 DetectionNames.AUDIT_EVENTS_SOURCE);
         topology.addSink(DetectionNames.AUDIT_DLQ_SINK, Topics.AUDIT_DLQ, new StringSerializer(),
                 serdes.deadLetters().serializer(), DetectionNames.AUDIT_EVENTS_PARSER);
@@ -53,14 +66,21 @@ public final class DetectionTopology {
             topology.addProcessor(detector, () -> new RuleProcessor(rule), DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(store(rule), detector);
         }
+        if (baseline != null) {
+            topology.addProcessor(DetectionNames.BASELINE_DETECTOR, () -> new BaselineProcessor(baseline),
+                    DetectionNames.AUDIT_EVENTS_PARSER);
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DetectionNames.BASELINE_STATE),
+                    Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()), DetectionNames.BASELINE_DETECTOR);
+        }
         topology.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(DetectionNames.PRINCIPAL_LINKS_STORE),
                         Serdes.String(), serdes.principalLinks()).withLoggingDisabled(),
                 DetectionNames.PRINCIPAL_LINKS_SOURCE, new StringDeserializer(), serdes.principalLinks().deserializer(),
                 Topics.PRINCIPAL_LINKS, DetectionNames.PRINCIPAL_LINKS_UPDATER, PrincipalLinks.Updater::new);
         String[] parents = detectors.toArray(String[]::new);
+        String[] alertParents = consumers.toArray(String[]::new);
         topology.addSink(DetectionNames.ALERTS_SINK, Topics.ALERTS, new StringSerializer(),
-                serdes.alerts().serializer(), parents);
+                serdes.alerts().serializer(), alertParents);
         topology.addSink(DetectionNames.REVOKE_COMMANDS_SINK, Topics.KILLSWITCH_COMMANDS, new StringSerializer(),
                 serdes.revokeCommands().serializer(), parents);
         return topology;

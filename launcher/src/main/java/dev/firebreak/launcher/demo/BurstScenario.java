@@ -57,8 +57,10 @@ public final class BurstScenario {
                 || r.getOutcome() == RevocationOutcome.ALREADY_REVOKED).orElse(false) && lockedOut(role);
         Double latency = result.filter(r -> r.getOutcome() == RevocationOutcome.REVOKED)
                 .map(r -> (r.getCompletedTimeUs() - r.getTriggerEventTimeUs()) / 1000.0).orElse(null);
+        // the alert of the burst that revoked: same id as the command (baselines alert on their own)
         DemoReport.Hops hops = result.flatMap(r -> watcher.alertsFor(principal).stream()
-                        .filter(a -> a.getKind() == AlertKind.RULE_TRIGGERED).findFirst()
+                        .filter(a -> a.getKind() == AlertKind.RULE_TRIGGERED && a.getAlertId().equals(r.getCommandId()))
+                        .findFirst()
                         .map(a -> new DemoReport.Hops(
                                 (a.getCreatedTimeUs() - a.getTriggerEventTimeUs()) / 1000.0,
                                 (r.getStartedTimeUs() - a.getCreatedTimeUs()) / 1000.0,

@@ -1,0 +1,87 @@
+package dev.firebreak.detect;
+
+import dev.firebreak.detect.Baseline.BaselineSettings;
+import dev.firebreak.detect.Baseline.Finding;
+import dev.firebreak.schema.Alert;
+import dev.firebreak.schema.AlertKind;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.Response;
+import dev.firebreak.schema.Severity;
+import java.util.List;
+import java.util.Locale;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Per principal, learns its normal rate of destructive actions and alerts (never revokes) when it
+ * destroys something for the first time or suddenly far above its own history. Runs after the
+ * rules, so it adds nothing to the path of a revocation.
+ */
+final class BaselineProcessor implements Processor<String, AuditEvent, String, SpecificRecord> {
+    static final String FIRST_DESTRUCTIVE_RULE = "baseline-first-destructive";
+    static final String ABOVE_BASELINE_RULE = "baseline-above-normal";
+
+    private final BaselineSettings settings;
+    private ProcessorContext<String, SpecificRecord> context;
+    private KeyValueStore<String, byte[]> store;
+
+    BaselineProcessor(BaselineSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.store = context.getStateStore(DetectionNames.BASELINE_STATE);
+    }
+
+    @Override
+    public void process(Record<String, AuditEvent> record) {
+        AuditEvent event = record.value();
+        if (!event.getDestructive()) {
+            return;
+        }
+        String principal = record.key() != null ? record.key() : event.getPrincipal();
+        long timeUs = AuditEventTimestampExtractor.eventTimeUs(event, record.timestamp());
+        byte[] stored = store.get(principal);
+        Baseline.Step step = (stored == null ? Baseline.NEW : Baseline.fromBytes(stored)).observe(timeUs, settings);
+        store.put(principal, step.next().toBytes());
+        if (step.finding() != Finding.NONE) {
+            context.forward(new Record<>(principal, alert(principal, event, step, timeUs), record.timestamp()),
+                    DetectionNames.ALERTS_SINK);
+        }
+    }
+
+    private Alert alert(String principal, AuditEvent event, Baseline.Step step, long timeUs) {
+        boolean first = step.finding() == Finding.FIRST_DESTRUCTIVE;
+        Baseline b = step.next();
+        String summary = first
+                ? principal + " performed a destructive action for the first time: " + event.getAction()
+                : String.format(Locale.ROOT, "%s made %d destructive actions in one %s bucket, normal is %.1f",
+                        principal, b.bucketCount(), settings.bucket(), b.averagePerBucket());
+        return Alert.newBuilder()
+                .setAlertId((first ? FIRST_DESTRUCTIVE_RULE : ABOVE_BASELINE_RULE) + "/" + principal + "/" + event.getEventId())
+                .setKind(AlertKind.RULE_TRIGGERED)
+                .setSeverity(first ? Severity.WARNING : Severity.HIGH)
+                .setRuleId(first ? FIRST_DESTRUCTIVE_RULE : ABOVE_BASELINE_RULE)
+                .setPrincipal(principal)
+                .setSummary(summary)
+                .setResponse(Response.ALERT_ONLY)
+                .setWindowStartUs(first ? timeUs : b.bucketStartUs())
+                .setWindowEndUs(timeUs)
+                .setObserved(first ? 1 : b.bucketCount())
+                .setThreshold(first ? 1 : (long) Math.max(settings.minimum(), Math.floor(settings.factor() * b.averagePerBucket()) + 1))
+                .setFirstEventId(event.getEventId())
+                .setTriggerEventId(event.getEventId())
+                .setTriggerEventTimeUs(timeUs)
+                .setRecoveryLsn(event.getLsn())
+                .setRecoveryTimeUs(timeUs)
+                .setSampleStatements(event.getStatement() == null ? List.of() : List.of(event.getStatement()))
+                .setBackendPids(event.getBackendPid() == null ? List.of() : List.of(event.getBackendPid()))
+                .setCreatedTimeUs(event.getCapturedTimeUs())
+                .build();
+    }
+}
