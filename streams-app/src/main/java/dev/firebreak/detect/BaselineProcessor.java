@@ -25,11 +25,18 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
     static final String ABOVE_BASELINE_RULE = "baseline-above-normal";
 
     private final BaselineSettings settings;
+    private final List<RuleException> exceptions;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, byte[]> store;
 
-    BaselineProcessor(BaselineSettings settings) {
+    /**
+     * @param exceptions the loaded exceptions; those for rule {@code *} or a baseline rule id also
+     *                   silence baselines, so an allow-listed migration pages nobody
+     */
+    BaselineProcessor(BaselineSettings settings, List<RuleException> exceptions) {
         this.settings = settings;
+        this.exceptions = exceptions.stream()
+                .filter(e -> e.appliesTo(FIRST_DESTRUCTIVE_RULE) || e.appliesTo(ABOVE_BASELINE_RULE)).distinct().toList();
     }
 
     @Override
@@ -46,6 +53,9 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
         }
         String principal = record.key() != null ? record.key() : event.getPrincipal();
         long timeUs = AuditEventTimestampExtractor.eventTimeUs(event, record.timestamp());
+        if (excepted(event, principal, timeUs)) {
+            return;
+        }
         byte[] stored = store.get(principal);
         Baseline.Step step = (stored == null ? Baseline.NEW : Baseline.fromBytes(stored)).observe(timeUs, settings);
         store.put(principal, step.next().toBytes());
@@ -53,6 +63,16 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
             context.forward(new Record<>(principal, alert(principal, event, step, timeUs), record.timestamp()),
                     DetectionNames.ALERTS_SINK);
         }
+    }
+
+    private boolean excepted(AuditEvent event, String principal, long timeUs) {
+        for (RuleException exception : exceptions) {
+            if (exception.covers(FIRST_DESTRUCTIVE_RULE, principal, event.getApplicationName(), timeUs)
+                    || exception.covers(ABOVE_BASELINE_RULE, principal, event.getApplicationName(), timeUs)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Alert alert(String principal, AuditEvent event, Baseline.Step step, long timeUs) {

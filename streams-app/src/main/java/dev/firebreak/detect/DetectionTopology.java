@@ -67,7 +67,8 @@ public final class DetectionTopology {
             topology.addStateStore(store(rule), detector);
         }
         if (baseline != null) {
-            topology.addProcessor(DetectionNames.BASELINE_DETECTOR, () -> new BaselineProcessor(baseline),
+            List<RuleException> exceptions = rules.stream().flatMap(r -> r.exceptions().stream()).distinct().toList();
+            topology.addProcessor(DetectionNames.BASELINE_DETECTOR, () -> new BaselineProcessor(baseline, exceptions),
                     DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DetectionNames.BASELINE_STATE),
                     Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()), DetectionNames.BASELINE_DETECTOR);

@@ -125,6 +125,29 @@ class BaselineTest {
         assertThat(commands.isEmpty()).as("baselines never revoke").isTrue();
     }
 
+    @Test
+    void anExceptionForAllRulesSilencesBaselinesToo() {
+        String registry = "mem://baseline-test-" + UUID.randomUUID();
+        DetectionSerdes serdes = DetectionSerdes.forRegistry(registry);
+        DetectionConfig config = DetectionConfig.fromMap(Map.of(DetectionConfig.BOOTSTRAP_SERVERS, "unused:9092",
+                DetectionConfig.SCHEMA_REGISTRY_URL, registry, DetectionConfig.STATE_DIR, stateDir.toString()));
+        Instant start = Instant.ofEpochSecond(T0 / 1_000_000);
+        RuleException migration = new RuleException(RuleException.ANY_RULE, "pg:prod/migrator", null,
+                start.minusSeconds(60), start.plusSeconds(3600), "schema migration 42", start.plusSeconds(86_400), "test");
+        driver = new TopologyTestDriver(DetectionTopology.build(
+                List.of(DetectionRule.defaults().withExceptions(List.of(migration))), serdes, SETTINGS),
+                config.toStreamsProperties());
+        audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
+        alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), serdes.alerts().deserializer());
+        for (int i = 0; i < 30; i++) {
+            send(delete("pg:prod/migrator", "m" + i, T0 + i * 100_000L, true));
+        }
+        assertThat(alerts.isEmpty()).as("no first-destructive, no above-normal alert inside the window").isTrue();
+        send(delete("pg:prod/migrator", "late", T0 + 7200 * 1_000_000L, true));
+        assertThat(alerts.readValue().getRuleId()).as("after the window the baseline speaks again")
+                .isEqualTo(BaselineProcessor.FIRST_DESTRUCTIVE_RULE);
+    }
+
     private static Baseline learn(int minutes, int perMinute) {
         Baseline b = Baseline.NEW;
         for (int m = 0; m < minutes; m++) {
