@@ -26,7 +26,8 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * @param kafka             further Kafka Streams properties; they override the defaults set here
  */
 public record DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl,
-                              Path stateDir, List<DetectionRule> rules, boolean baselines, Map<String, String> kafka) {
+                              Path stateDir, List<DetectionRule> rules, Path rulesPath, boolean baselines,
+                              Map<String, String> kafka) {
     public static final String PREFIX = "firebreak.detection.";
     public static final String APPLICATION_ID = PREFIX + "application.id";
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
@@ -104,7 +105,8 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         return new DetectionConfig(values.getOrDefault(APPLICATION_ID, DEFAULT_APPLICATION_ID),
                 values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
                 values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
-                rules(values.get(RULES_PATH)), baselines(values.getOrDefault(BASELINES, "true")), kafka);
+                rules(values.get(RULES_PATH)), values.containsKey(RULES_PATH) ? Path.of(values.get(RULES_PATH)) : null,
+                baselines(values.getOrDefault(BASELINES, "true")), kafka);
     }
 
     private static boolean baselines(String value) {

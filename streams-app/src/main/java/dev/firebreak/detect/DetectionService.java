@@ -3,6 +3,7 @@ package dev.firebreak.detect;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -16,31 +17,87 @@ import org.slf4j.LoggerFactory;
 public final class DetectionService implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight records and state to be flushed. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    /** How often the rule files are checked for edits. */
+    static final Duration RELOAD_INTERVAL = Duration.ofSeconds(2);
     private static final Logger LOG = LoggerFactory.getLogger(DetectionService.class);
 
-    private final KafkaStreams streams;
-    private final KafkaStreamsMetrics metrics;
+    private final DetectionConfig config;
+    private final MeterRegistry meterRegistry;
+    private volatile KafkaStreams streams;
+    private volatile KafkaStreamsMetrics metrics;
+    private volatile List<DetectionRule> rules;
+    private RulesWatcher watcher;
 
     /** Builds the topology and the Kafka Streams client; nothing connects until {@link #start()}. */
     public DetectionService(DetectionConfig config, MeterRegistry meterRegistry) {
-        Topology topology = DetectionTopology.build(config.rules(), DetectionSerdes.forRegistry(config.schemaRegistryUrl()),
+        this.config = config;
+        this.meterRegistry = meterRegistry;
+        this.rules = config.rules();
+        this.streams = streamsFor(rules);
+    }
+
+    private KafkaStreams streamsFor(List<DetectionRule> ruleSet) {
+        Topology topology = DetectionTopology.build(ruleSet, DetectionSerdes.forRegistry(config.schemaRegistryUrl()),
                 config.baselines() ? Baseline.BaselineSettings.DEFAULTS : null);
         LOG.info("detection topology for {}:\n{}", config.applicationId(), topology.describe());
-        this.streams = new KafkaStreams(topology, config.toStreamsProperties());
-        streams.setStateListener((to, from) -> LOG.info("detection {} -> {}", from, to));
+        KafkaStreams built = new KafkaStreams(topology, config.toStreamsProperties());
+        built.setStateListener((to, from) -> LOG.info("detection {} -> {}", from, to));
         // A dead stream thread would silently stop detection for its partitions; a fresh thread
         // resumes from the last commit and the deterministic ids absorb the replay.
-        streams.setUncaughtExceptionHandler(e -> {
+        built.setUncaughtExceptionHandler(e -> {
             LOG.error("detection stream thread failed; replacing it", e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        this.metrics = new KafkaStreamsMetrics(streams);
+        metrics = new KafkaStreamsMetrics(built);
         metrics.bindTo(meterRegistry);
+        return built;
     }
 
-    /** Starts consuming; returns at once, see {@link #state()}. */
-    public void start() {
+    /**
+     * Starts consuming; returns at once, see {@link #state()}. With a rules path configured, edits
+     * to the rule files are picked up while running.
+     */
+    public synchronized void start() {
         streams.start();
+        if (config.rulesPath() != null) {
+            watcher = new RulesWatcher(config.rulesPath(), RELOAD_INTERVAL, new RulesWatcher.Listener() {
+                @Override
+                public void onRules(List<DetectionRule> reloaded) {
+                    replace(reloaded);
+                }
+
+                @Override
+                public void onInvalid(RulesFileException problem) {
+                    LOG.error("edited rules at {} are invalid; the {} rules in force stay in force:\n{}",
+                            config.rulesPath(), rules.size(), problem.getMessage());
+                }
+            }).start();
+        }
+    }
+
+    /**
+     * Swaps in a new rule set: the client restarts with the new topology under the same application
+     * id, so offsets and the changelogs of kept rules carry over; events wait in Kafka meanwhile.
+     * A removed or renamed rule is reported, since its open episodes end with it.
+     */
+    synchronized void replace(List<DetectionRule> reloaded) {
+        RulesWatcher.Diff diff = RulesWatcher.Diff.between(rules, reloaded);
+        if (diff.isEmpty()) {
+            return;
+        }
+        LOG.warn("rules reloaded from {}: added {}, changed {}, removed {}{}", config.rulesPath(), diff.added(),
+                diff.changed(), diff.removed(), diff.removed().isEmpty() ? ""
+                        : " (a removed or renamed rule's open episodes and window state are dropped)");
+        metrics.close();
+        streams.close(DEFAULT_CLOSE_TIMEOUT);
+        rules = List.copyOf(reloaded);
+        streams = streamsFor(rules);
+        streams.start();
+    }
+
+    /** The rules in force. */
+    public List<DetectionRule> rules() {
+        return rules;
     }
 
     /** The Kafka Streams state: CREATED, REBALANCING, RUNNING, ... */
@@ -49,7 +106,10 @@ public final class DetectionService implements AutoCloseable {
     }
 
     /** Stops within {@code timeout}; false if it could not finish in time. */
-    public boolean close(Duration timeout) {
+    public synchronized boolean close(Duration timeout) {
+        if (watcher != null) {
+            watcher.close();
+        }
         metrics.close();
         boolean closed = streams.close(timeout);
         if (!closed) {

@@ -359,7 +359,7 @@ class RuleTopologyTest {
         String registry = "mem://rule-topology-test-" + UUID.randomUUID();
         DetectionSerdes serdes = DetectionSerdes.forRegistry(registry);
         DetectionConfig config = new DetectionConfig("firebreak-detection", "unused:9092", registry, stateDir, rules,
-                false, Map.of());
+                null, false, Map.of());
         driver = new TopologyTestDriver(DetectionTopology.build(rules, serdes), config.toStreamsProperties());
         audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), serdes.alerts().deserializer());
