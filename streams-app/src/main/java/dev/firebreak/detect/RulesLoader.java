@@ -687,42 +687,32 @@ public final class RulesLoader {
     }
 
     private Boolean booleanValue(String file, Map<String, Node> map, String key, String where) {
-        Node node = map.get(key);
-        if (node == null) {
-            return null;
-        }
-        String value = scalar(file, node, where + key);
-        if (value == null) {
-            return null;
-        }
-        return switch (value.trim()) {
+        return parsed(file, map, key, null, where, "true, false", v -> switch (v) {
             case "true" -> Boolean.TRUE;
             case "false" -> Boolean.FALSE;
-            default -> {
-                fail(file, node, where + key + "=" + value + " is invalid; allowed: true, false");
-                yield null;
-            }
-        };
+            default -> throw new IllegalArgumentException(v);
+        });
     }
 
     private Long longValue(String file, Map<String, Node> map, String key, Long fallback, String where) {
-        Node node = map.get(key);
-        if (node == null) {
-            return fallback;
-        }
-        String value = scalar(file, node, where + key);
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Long.parseLong(value.trim().replace("_", ""));
-        } catch (NumberFormatException e) {
-            fail(file, node, where + key + "=" + value + " is invalid; allowed: an integer");
-            return null;
-        }
+        return parsed(file, map, key, fallback, where, "an integer", v -> Long.parseLong(v.replace("_", "")));
     }
 
     private Duration duration(String file, Map<String, Node> map, String key, Duration fallback, String where) {
+        return parsed(file, map, key, fallback, where, "a duration such as 500ms, 1s, 2m, 1h or PT1S",
+                RulesLoader::parseDuration);
+    }
+
+    private Instant instant(String file, Map<String, Node> map, String key, String where) {
+        return parsed(file, map, key, null, where, "an ISO instant such as 2026-12-31T00:00:00Z", Instant::parse);
+    }
+
+    /**
+     * The scalar under {@code key} parsed, {@code fallback} when absent, or null after reporting
+     * the file, line and allowed values when it does not parse.
+     */
+    private <T> T parsed(String file, Map<String, Node> map, String key, T fallback, String where, String allowed,
+                         java.util.function.Function<String, T> parser) {
         Node node = map.get(key);
         if (node == null) {
             return fallback;
@@ -732,26 +722,9 @@ public final class RulesLoader {
             return null;
         }
         try {
-            return parseDuration(value.trim());
+            return parser.apply(value.trim());
         } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
-            fail(file, node, where + key + "=" + value + " is invalid; allowed: a duration such as 500ms, 1s, 2m, 1h or PT1S");
-            return null;
-        }
-    }
-
-    private Instant instant(String file, Map<String, Node> map, String key, String where) {
-        Node node = map.get(key);
-        if (node == null) {
-            return null;
-        }
-        String value = scalar(file, node, where + key);
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(value.trim());
-        } catch (DateTimeParseException e) {
-            fail(file, node, where + key + "=" + value + " is invalid; allowed: an ISO instant such as 2026-12-31T00:00:00Z");
+            fail(file, node, where + key + "=" + value + " is invalid; allowed: " + allowed);
             return null;
         }
     }
