@@ -52,9 +52,10 @@ BEGIN
 END;
 $fn$;
 
+-- One function for the DELETE and UPDATE triggers: both carry the old rows, tg_op says which.
 -- Statements that touched no row are not reported: they destroy nothing and would only add
 -- one WAL flush and one event per statement.
-CREATE OR REPLACE FUNCTION firebreak.on_delete()
+CREATE OR REPLACE FUNCTION firebreak.on_row_change()
 RETURNS trigger
 LANGUAGE plpgsql
 SECURITY INVOKER
@@ -65,24 +66,7 @@ DECLARE
 BEGIN
     SELECT count(*) INTO n FROM old_rows;
     IF n > 0 THEN
-        PERFORM firebreak.emit_statement('dml', 'DELETE', tg_table_schema, tg_table_name, n);
-    END IF;
-    RETURN NULL;
-END;
-$fn$;
-
-CREATE OR REPLACE FUNCTION firebreak.on_update()
-RETURNS trigger
-LANGUAGE plpgsql
-SECURITY INVOKER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-DECLARE
-    n bigint;
-BEGIN
-    SELECT count(*) INTO n FROM old_rows;
-    IF n > 0 THEN
-        PERFORM firebreak.emit_statement('dml', 'UPDATE', tg_table_schema, tg_table_name, n);
+        PERFORM firebreak.emit_statement('dml', tg_op, tg_table_schema, tg_table_name, n);
     END IF;
     RETURN NULL;
 END;
@@ -110,8 +94,8 @@ LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    VALUES ('firebreak_audit_delete'::name, 'DELETE', 'firebreak.on_delete()'::regprocedure, 8::smallint, 'old_rows'::name),
-           ('firebreak_audit_update'::name, 'UPDATE', 'firebreak.on_update()'::regprocedure, 16::smallint, 'old_rows'::name),
+    VALUES ('firebreak_audit_delete'::name, 'DELETE', 'firebreak.on_row_change()'::regprocedure, 8::smallint, 'old_rows'::name),
+           ('firebreak_audit_update'::name, 'UPDATE', 'firebreak.on_row_change()'::regprocedure, 16::smallint, 'old_rows'::name),
            ('firebreak_audit_truncate'::name, 'TRUNCATE', 'firebreak.on_truncate()'::regprocedure, 32::smallint, NULL::name)
 $fn$;
 

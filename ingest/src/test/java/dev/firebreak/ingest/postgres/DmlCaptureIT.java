@@ -268,7 +268,7 @@ class DmlCaptureIT {
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             // same name and function, but never fires: must not pass as one of Firebreak's own
             st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_delete AFTER DELETE ON " + role + ".t "
-                    + "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION firebreak.on_delete()");
+                    + "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION firebreak.on_row_change()");
             AuditEvent tamper = pollUntil(consumer, e -> principal(role).equals(e.getPrincipal())
                     && e.getAction().equals("CREATE TRIGGER"));
             assertThat(tamper.getObjects()).extracting(AffectedObject::getIdentity)
