@@ -1,24 +1,34 @@
 package dev.firebreak.killswitch;
 
-import dev.firebreak.schema.Micros;
-
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
+import dev.firebreak.schema.Micros;
+import dev.firebreak.schema.Response;
+import dev.firebreak.schema.RevocationAction;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.RevokeCommand;
-import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,79 +36,268 @@ import org.slf4j.LoggerFactory;
  * Executes one {@link RevokeCommand}: every target goes to the {@link Revoker} that handles it, and
  * each outcome becomes a {@link RevocationResult}, a WARN log line, metrics and, when the kill switch
  * refused or failed, a CRITICAL {@link Alert}. Transport-free: {@link KillSwitchService} feeds it from
- * Kafka and publishes what it returns.
+ * Kafka and publishes what it returns; {@link #reinstate} does the same for an operator's undo.
  *
- * <p>Metrics: counter {@value #REVOCATIONS} (tag {@code outcome}); timers {@value #REVOKE_DURATION}
- * (start of the revocation to confirmed, tag {@code outcome}), and for REVOKED targets
+ * <p>Speed: each revoker has its own lane (a thread), so the targets of one command, a role, a token
+ * and a Kafka principal, are revoked in parallel, while one revoker is never called concurrently.
+ * The command's deadline bounds the whole command: a target not confirmed by then is FAILED.
+ * A retryable failure (target unreachable) is retried with doubling backoff until the attempts or
+ * the deadline run out, and is never reported as done.
+ *
+ * <p>Metrics (tags {@code kind}: postgres, kafka, webhook, none; {@code action}: revoke, reinstate;
+ * {@code outcome}): counter {@value #REVOCATIONS}; counter {@value #RETRIES}; timers
+ * {@value #REVOKE_DURATION} (start of the target's revocation to confirmed), and for REVOKED targets
  * {@value #COMMAND_TO_CONFIRMED} (command issued to confirmed) and {@value #TRIGGER_TO_CONFIRMED}
  * (the triggering event to confirmed: the pipeline's end-to-end latency).
  */
-public final class KillSwitch {
+public final class KillSwitch implements AutoCloseable {
     public static final String REVOCATIONS = "firebreak.killswitch.revocations";
+    public static final String RETRIES = "firebreak.killswitch.retries";
     public static final String REVOKE_DURATION = "firebreak.killswitch.revoke.duration";
     public static final String COMMAND_TO_CONFIRMED = "firebreak.killswitch.command.to.confirmed";
     public static final String TRIGGER_TO_CONFIRMED = "firebreak.killswitch.trigger.to.confirmed";
+    /** Kind label of targets no revoker handles. */
+    public static final String NO_KIND = "none";
 
     private static final Logger log = LoggerFactory.getLogger(KillSwitch.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
+
+    /**
+     * How commands are executed.
+     *
+     * @param forceDryRun     treat every command as a dry run
+     * @param commandDeadline time budget of a command without its own deadline, from when execution starts
+     * @param maxCommandAge   commands issued longer ago are not executed (FAILED, alert): a first deployment
+     *                        replaying an old topic must not lock out principals for last month's bursts;
+     *                        zero disables the check
+     * @param maxAttempts     attempts per target for retryable failures (1 = no retry)
+     * @param retryBackoff    wait before the first retry; doubles per retry, capped at 1 s
+     */
+    public record Settings(boolean forceDryRun, Duration commandDeadline, Duration maxCommandAge, int maxAttempts,
+                           Duration retryBackoff) {
+        public Settings {
+            Objects.requireNonNull(commandDeadline, "commandDeadline");
+            Objects.requireNonNull(maxCommandAge, "maxCommandAge");
+            Objects.requireNonNull(retryBackoff, "retryBackoff");
+            if (maxAttempts < 1) {
+                throw new IllegalArgumentException("maxAttempts must be >= 1");
+            }
+        }
+
+        /** Defaults: 5 s deadline, 10 min max age, 5 attempts from 50 ms backoff. */
+        public static Settings defaults(boolean forceDryRun) {
+            return new Settings(forceDryRun, Duration.ofSeconds(5), Duration.ofMinutes(10), 5, Duration.ofMillis(50));
+        }
+    }
 
     private final List<Revoker> revokers;
-    private final boolean forceDryRun;
+    private final Map<Revoker, ExecutorService> lanes = new IdentityHashMap<>();
+    private final Settings settings;
     private final MeterRegistry meters;
 
     /**
-     * @param revokers    consulted in order; the first that handles a target revokes it
-     * @param forceDryRun treat every command as a dry run
-     * @param meters      where the metrics go
+     * @param revokers consulted in order; the first that handles a target revokes it. Not closed here.
+     * @param settings deadline, age limit, retries, dry run
+     * @param meters   where the metrics go
      */
-    public KillSwitch(List<Revoker> revokers, boolean forceDryRun, MeterRegistry meters) {
+    public KillSwitch(List<Revoker> revokers, Settings settings, MeterRegistry meters) {
         this.revokers = List.copyOf(revokers);
-        this.forceDryRun = forceDryRun;
+        this.settings = Objects.requireNonNull(settings, "settings");
         this.meters = Objects.requireNonNull(meters, "meters");
+        for (Revoker revoker : this.revokers) {
+            lanes.put(revoker, Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "firebreak-revoker-" + revoker.kind());
+                t.setDaemon(true);
+                return t;
+            }));
+        }
+    }
+
+    /** With {@link Settings#defaults}. */
+    public KillSwitch(List<Revoker> revokers, boolean forceDryRun, MeterRegistry meters) {
+        this(revokers, Settings.defaults(forceDryRun), meters);
     }
 
     /** The result for one target, and the alert that must accompany it, if any. */
     public record Outcome(RevocationResult result, Optional<Alert> alert) {
     }
 
-    /** Revokes every target of the command (each once, in order) and reports each. Never throws for a target. */
+    /** What an operator asks to restore for one target: the revocation's recorded previous state. */
+    public record ReinstateTarget(String target, String ruleId, String previousState) {
+    }
+
+    /** Revokes every target of the command (each once, in parallel across kinds) and reports each. Never throws for a target. */
     public List<Outcome> execute(RevokeCommand command) {
-        boolean dryRun = forceDryRun || command.getDryRun();
+        long startUs = Micros.now();
+        long startNanos = System.nanoTime();
+        boolean dryRun = settings.forceDryRun() || command.getDryRun();
         // A command without targets is malformed; report it against its principal rather than drop it.
         List<String> targets = command.getTargets().isEmpty()
                 ? List.of(command.getPrincipal()) : List.copyOf(new LinkedHashSet<>(command.getTargets()));
-        List<Outcome> outcomes = new ArrayList<>(targets.size());
+        long deadlineNanos = deadlineNanos(command, startUs, startNanos);
+        String refusal = refusal(command, startUs, deadlineNanos);
+        List<Pending> pending = new ArrayList<>(targets.size());
         for (String target : targets) {
-            long started = Micros.now();
-            Revocation revocation = command.getTargets().isEmpty()
-                    ? Revocation.failed("command has no targets")
-                    : revoke(target, command.getBackendPids(), dryRun);
-            outcomes.add(report(command, target, started, revocation));
+            if (refusal != null) {
+                pending.add(Pending.done(target, startUs, Revocation.failed(refusal)));
+            } else {
+                RevokeRequest request = new RevokeRequest(command.getCommandId(), command.getBackendPids(), dryRun, deadlineNanos);
+                pending.add(submit(target, startUs, deadlineNanos, r -> r.revoke(Principal.parse(target), request)));
+            }
+        }
+        List<Outcome> outcomes = new ArrayList<>(pending.size());
+        for (Pending p : pending) {
+            outcomes.add(report(command, p, await(p, deadlineNanos)));
         }
         return outcomes;
     }
 
-    private Revocation revoke(String target, List<Integer> pids, boolean dryRun) {
+    /**
+     * Restores the recorded previous state of each target on behalf of an operator. Results carry
+     * action REINSTATE, the operator and the reason; failures are reported, never retried silently
+     * past the deadline.
+     */
+    public List<RevocationResult> reinstate(String reinstateId, String principal, List<ReinstateTarget> targets,
+                                            String operator, String reason, boolean dryRun, Duration timeout) {
+        long startUs = Micros.now();
+        long deadlineNanos = System.nanoTime() + timeout.toNanos();
+        List<Pending> pending = new ArrayList<>();
+        for (ReinstateTarget t : targets) {
+            ReinstateRequest request = new ReinstateRequest(reinstateId, t.previousState(), operator, reason,
+                    dryRun || settings.forceDryRun(), deadlineNanos);
+            pending.add(submit(t.target(), startUs, deadlineNanos, r -> r.reinstate(Principal.parse(t.target()), request)));
+        }
+        List<RevocationResult> results = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            Pending p = pending.get(i);
+            Revocation revocation = await(p, deadlineNanos);
+            long completed = Math.max(p.startedUs, revocation.completedTimeUs());
+            RevocationResult result = RevocationResult.newBuilder()
+                    .setCommandId(reinstateId).setRuleId(targets.get(i).ruleId()).setPrincipal(principal)
+                    .setTarget(p.target).setOutcome(revocation.outcome()).setDetail(revocation.detail())
+                    .setWindowStartUs(0).setWindowEndUs(0).setTriggerEventTimeUs(0)
+                    .setStartedTimeUs(p.startedUs).setCompletedTimeUs(completed)
+                    .setAction(RevocationAction.REINSTATE).setKind(p.kind).setAttempts(p.attempts())
+                    .setOperator(operator).setReason(reason)
+                    .build();
+            log.warn("kill switch reinstate {}: principal={} target={} operator={} reason={} detail={}",
+                    revocation.outcome(), Printable.of(principal), Printable.of(p.target), Printable.of(operator),
+                    Printable.of(reason), Printable.of(revocation.detail()));
+            Counter.builder(REVOCATIONS).description("Kill switch outcomes per target")
+                    .tag("kind", p.kind).tag("action", "reinstate").tag("outcome", revocation.outcome().name())
+                    .register(meters).increment();
+            results.add(result);
+        }
+        return results;
+    }
+
+    private long deadlineNanos(RevokeCommand command, long startUs, long startNanos) {
+        long budgetNanos = settings.commandDeadline().toNanos();
+        if (command.getDeadlineTimeUs() > 0) {
+            budgetNanos = (command.getDeadlineTimeUs() - startUs) * 1_000L;
+        }
+        return startNanos + budgetNanos;
+    }
+
+    /** Why the whole command is not executed, or null. */
+    private String refusal(RevokeCommand command, long startUs, long deadlineNanos) {
+        if (command.getTargets().isEmpty()) {
+            return "command has no targets";
+        }
+        long maxAgeUs = settings.maxCommandAge().toNanos() / 1_000L;
+        if (maxAgeUs > 0 && command.getIssuedTimeUs() > 0 && startUs - command.getIssuedTimeUs() > maxAgeUs) {
+            return "command issued at " + Micros.format(command.getIssuedTimeUs()) + " is older than the maximum age of "
+                    + settings.maxCommandAge() + "; not executed (check whether the principal still needs revoking)";
+        }
+        if (deadlineNanos - System.nanoTime() <= 0) {
+            return "command deadline " + Micros.format(command.getDeadlineTimeUs()) + " passed before execution; not executed";
+        }
+        return null;
+    }
+
+    /** Hands the target to its revoker's lane; unparseable or unhandled targets fail at once. */
+    private Pending submit(String target, long startUs, long deadlineNanos, Function<Revoker, Revocation> call) {
         Principal principal;
         try {
             principal = Principal.parse(target);
         } catch (IllegalArgumentException e) {
-            return Revocation.failed("malformed target: " + e.getMessage());
+            return Pending.done(target, startUs, Revocation.failed("malformed target: " + e.getMessage()));
         }
-        Optional<Revoker> revoker = revokers.stream().filter(r -> r.handles(principal)).findFirst();
-        if (revoker.isEmpty()) {
-            return Revocation.failed("no revoker for " + target + " (this kill switch handles "
-                    + revokers.stream().map(Revoker::describe).toList() + ")");
+        Optional<Revoker> found = revokers.stream().filter(r -> r.handles(principal)).findFirst();
+        if (found.isEmpty()) {
+            return Pending.done(target, startUs, Revocation.failed("no revoker for " + target + " (this kill switch handles "
+                    + revokers.stream().map(Revoker::describe).toList() + ")"));
         }
+        Revoker revoker = found.get();
+        Pending pending = new Pending(target, revoker.kind(), startUs);
+        pending.future = CompletableFuture.supplyAsync(() -> withRetries(revoker, target, pending, deadlineNanos, call),
+                lanes.get(revoker));
+        return pending;
+    }
+
+    private Revocation withRetries(Revoker revoker, String target, Pending pending, long deadlineNanos,
+                                   Function<Revoker, Revocation> call) {
+        long backoffNanos = settings.retryBackoff().toNanos();
+        while (true) {
+            pending.attempts++;
+            Revocation revocation = callSafely(revoker, target, call);
+            if (!revocation.retryable() || pending.attempts >= settings.maxAttempts()) {
+                return attemptsNoted(revocation, pending.attempts);
+            }
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= backoffNanos) {
+                return attemptsNoted(revocation, pending.attempts);
+            }
+            log.warn("kill switch attempt {} on {} failed, retrying in {} ms: {}", pending.attempts, Printable.of(target),
+                    backoffNanos / 1_000_000, Printable.of(revocation.detail()));
+            Counter.builder(RETRIES).description("Revocation attempts retried after a retryable failure")
+                    .tag("kind", revoker.kind()).register(meters).increment();
+            LockSupport.parkNanos(backoffNanos);
+            backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF.toNanos());
+        }
+    }
+
+    private static Revocation attemptsNoted(Revocation revocation, int attempts) {
+        if (attempts <= 1 || revocation.outcome() != RevocationOutcome.FAILED) {
+            return revocation;
+        }
+        return new Revocation(revocation.outcome(), revocation.detail() + " (after " + attempts + " attempts)",
+                revocation.terminatedPids(), revocation.completedTimeUs(), revocation.previousState(), false);
+    }
+
+    private static Revocation callSafely(Revoker revoker, String target, Function<Revoker, Revocation> call) {
         try {
-            return revoker.get().revoke(principal, pids, dryRun);
+            return Objects.requireNonNull(call.apply(revoker), "revoker returned null");
         } catch (RuntimeException e) {
             // A revoker bug must still end in a loud FAILED, never in silence or a claim of success.
-            log.error("revoker {} threw while revoking {}", revoker.get().describe(), Printable.of(target), e);
+            log.error("revoker {} threw while acting on {}", revoker.describe(), Printable.of(target), e);
             return Revocation.failed("revoker error: " + e);
         }
     }
 
-    private Outcome report(RevokeCommand command, String target, long started, Revocation revocation) {
+    private Revocation await(Pending pending, long deadlineNanos) {
+        if (pending.future == null) {
+            return pending.immediate;
+        }
+        // A little grace past the deadline: the revoker honours it itself and reports why it stopped.
+        long waitNanos = Math.max(deadlineNanos - System.nanoTime(), 0) + TimeUnit.MILLISECONDS.toNanos(100);
+        try {
+            return pending.future.get(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return Revocation.failed("not confirmed before the command deadline; the " + pending.kind
+                    + " revoker is still working on it, its late result is only logged");
+        } catch (ExecutionException e) {
+            return Revocation.failed("revoker error: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Revocation.failed("kill switch interrupted while waiting for the revoker");
+        }
+    }
+
+    private Outcome report(RevokeCommand command, Pending pending, Revocation revocation) {
+        String target = pending.target;
+        String kind = pending.kind;
+        long started = pending.startedUs;
         RevocationOutcome outcome = revocation.outcome();
         long completed = Math.max(started, revocation.completedTimeUs());
         RevocationResult result = RevocationResult.newBuilder()
@@ -114,13 +313,17 @@ public final class KillSwitch {
                 .setTriggerEventTimeUs(command.getTriggerEventTimeUs())
                 .setStartedTimeUs(started)
                 .setCompletedTimeUs(completed)
+                .setAction(RevocationAction.REVOKE)
+                .setKind(kind)
+                .setAttempts(pending.attempts())
+                .setPreviousState(revocation.previousState().isEmpty() ? null : revocation.previousState())
                 .build();
-        log.warn("kill switch {}: rule={} principal={} target={} window=[{}..{}] terminated={} took={}ms detail={}",
-                outcome, Printable.of(command.getRuleId()), Printable.of(command.getPrincipal()), Printable.of(target),
+        log.warn("kill switch {}: rule={} principal={} target={} kind={} window=[{}..{}] terminated={} took={}ms detail={}",
+                outcome, Printable.of(command.getRuleId()), Printable.of(command.getPrincipal()), Printable.of(target), kind,
                 Micros.format(command.getWindowStartUs()), Micros.format(command.getWindowEndUs()),
                 revocation.terminatedPids(), String.format(Locale.ROOT, "%.2f", (completed - started) / 1000.0),
                 Printable.of(revocation.detail()));
-        record(command, outcome, started, completed);
+        record(command, kind, outcome, started, completed);
         return new Outcome(result, alertFor(command, target, revocation));
     }
 
@@ -152,32 +355,74 @@ public final class KillSwitch {
                 .setTriggerEventTimeUs(command.getTriggerEventTimeUs())
                 .setBackendPids(command.getBackendPids())
                 .setCreatedTimeUs(Micros.now())
+                .setTriage(kind == AlertKind.REVOCATION_REFUSED
+                        ? "The target is protected (superuser, Firebreak's own credential or the configured list). "
+                          + "Decide by hand whether to stop it; if it should be lockable, remove it from the protected list."
+                        : "The credential may still work. Revoke it by hand at its source now, then find out why the "
+                          + "kill switch could not (target down, missing privilege: see the detail and the kill switch log).")
+                .setTags(List.of("killswitch"))
                 .build());
     }
 
-    private void record(RevokeCommand command, RevocationOutcome outcome, long started, long completed) {
+    private void record(RevokeCommand command, String kind, RevocationOutcome outcome, long started, long completed) {
         String tag = outcome.name();
-        Counter.builder(REVOCATIONS).description("Kill switch outcomes per target").tag("outcome", tag)
+        Counter.builder(REVOCATIONS).description("Kill switch outcomes per target")
+                .tag("kind", kind).tag("action", "revoke").tag("outcome", tag)
                 .register(meters).increment();
-        timer(REVOKE_DURATION, "Start of a revocation to its confirmation", tag).record(completed - started, TimeUnit.MICROSECONDS);
+        timer(REVOKE_DURATION, "Start of a revocation to its confirmation", kind, tag)
+                .record(completed - started, TimeUnit.MICROSECONDS);
         if (outcome == RevocationOutcome.REVOKED) {
             // Producer clocks may be skewed or absent (0); a negative latency is not a measurement.
             if (command.getIssuedTimeUs() > 0 && completed >= command.getIssuedTimeUs()) {
-                timer(COMMAND_TO_CONFIRMED, "Revoke command issued to sessions confirmed gone", null)
+                timer(COMMAND_TO_CONFIRMED, "Revoke command issued to target confirmed revoked", kind, null)
                         .record(completed - command.getIssuedTimeUs(), TimeUnit.MICROSECONDS);
             }
             if (command.getTriggerEventTimeUs() > 0 && completed >= command.getTriggerEventTimeUs()) {
-                timer(TRIGGER_TO_CONFIRMED, "Triggering event to sessions confirmed gone", null)
+                timer(TRIGGER_TO_CONFIRMED, "Triggering event to target confirmed revoked", kind, null)
                         .record(completed - command.getTriggerEventTimeUs(), TimeUnit.MICROSECONDS);
             }
         }
     }
 
-    private Timer timer(String name, String description, String outcome) {
-        Timer.Builder builder = Timer.builder(name).description(description).publishPercentileHistogram();
+    private Timer timer(String name, String description, String kind, String outcome) {
+        Timer.Builder builder = Timer.builder(name).description(description).publishPercentileHistogram()
+                .tag("kind", kind);
         if (outcome != null) {
             builder.tag("outcome", outcome);
         }
         return builder.register(meters);
+    }
+
+    /** Stops the lanes; revokers are closed by their owner. */
+    @Override
+    public void close() {
+        lanes.values().forEach(ExecutorService::shutdownNow);
+    }
+
+    /** A target on its way through a lane. */
+    private static final class Pending {
+        final String target;
+        final String kind;
+        final long startedUs;
+        volatile int attempts;
+        CompletableFuture<Revocation> future;
+        Revocation immediate;
+
+        Pending(String target, String kind, long startedUs) {
+            this.target = target;
+            this.kind = kind;
+            this.startedUs = startedUs;
+        }
+
+        static Pending done(String target, long startedUs, Revocation revocation) {
+            Pending p = new Pending(target, NO_KIND, startedUs);
+            p.immediate = revocation;
+            p.attempts = 1;
+            return p;
+        }
+
+        int attempts() {
+            return Math.max(attempts, 1);
+        }
     }
 }

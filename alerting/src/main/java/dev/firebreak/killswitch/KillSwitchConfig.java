@@ -25,8 +25,17 @@ import java.util.TreeSet;
  * @param bootstrapServers  Kafka bootstrap servers
  * @param schemaRegistryUrl {@code http(s)://...} or {@code mem://<scope>}
  * @param dryRun            treat every command as a dry run
+ * @param revokeConnect     also REVOKE the role's explicit CONNECT grants on every database (recorded and
+ *                          restored by reinstate); off by default because CONNECT granted to PUBLIC
+ *                          makes it no extra barrier and it needs the database owners' rights
+ * @param commandDeadline   time budget of a command that sets none itself
+ * @param maxCommandAge     older commands are not executed (and alert); zero disables the check
+ * @param retryMaxAttempts  attempts per target for retryable failures
+ * @param retryBackoff      first retry wait, doubling up to 1 s
  * @param consumerOverrides extra Kafka consumer settings ({@code kafka.consumer.*} with the prefix removed)
  * @param producerOverrides extra Kafka producer settings ({@code kafka.producer.*} with the prefix removed)
+ * @param targetBlocks      every key under {@link #TARGET_BLOCKS}, full key to value, for the revokers of
+ *                          the other target kinds to validate (see {@link Revokers})
  */
 public record KillSwitchConfig(
         String cluster,
@@ -40,8 +49,14 @@ public record KillSwitchConfig(
         String bootstrapServers,
         String schemaRegistryUrl,
         boolean dryRun,
+        boolean revokeConnect,
+        Duration commandDeadline,
+        Duration maxCommandAge,
+        int retryMaxAttempts,
+        Duration retryBackoff,
         Map<String, String> consumerOverrides,
-        Map<String, String> producerOverrides) {
+        Map<String, String> producerOverrides,
+        Map<String, String> targetBlocks) {
 
     public static final String PREFIX = "firebreak.killswitch.";
     public static final String CLUSTER = PREFIX + "pg.cluster";
@@ -55,6 +70,16 @@ public record KillSwitchConfig(
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = PREFIX + "schema.registry.url";
     public static final String DRY_RUN = PREFIX + "dry.run";
+    public static final String PG_REVOKE_CONNECT = PREFIX + "pg.revoke.connect";
+    public static final String COMMAND_DEADLINE_MS = PREFIX + "command.deadline.ms";
+    public static final String COMMAND_MAX_AGE_MS = PREFIX + "command.max.age.ms";
+    public static final String RETRY_MAX_ATTEMPTS = PREFIX + "retry.max.attempts";
+    public static final String RETRY_BACKOFF_MS = PREFIX + "retry.backoff.ms";
+    /**
+     * Config blocks of the other target kinds, validated by their revokers (see {@link Revokers}):
+     * {@code firebreak.killswitch.kafka.*}, {@code firebreak.killswitch.webhook.<issuer>.*}.
+     */
+    public static final List<String> TARGET_BLOCKS = List.of(PREFIX + "kafka.", PREFIX + "webhook.");
     /** Pass-through prefix for Kafka consumer settings, e.g. {@code kafka.consumer.fetch.max.wait.ms}. */
     public static final String CONSUMER_PREFIX = "kafka.consumer.";
     /** Pass-through prefix for Kafka producer settings, e.g. {@code kafka.producer.compression.type}. */
@@ -63,9 +88,14 @@ public record KillSwitchConfig(
     public static final String DEFAULT_GROUP_ID = "firebreak-killswitch";
     public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_SETTLE = Duration.ofMillis(25);
+    public static final Duration DEFAULT_COMMAND_DEADLINE = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_COMMAND_MAX_AGE = Duration.ofMinutes(10);
+    public static final int DEFAULT_RETRY_MAX_ATTEMPTS = 5;
+    public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(50);
 
     private static final Set<String> KEYS = Set.of(CLUSTER, PG_URL, PG_USER, PG_PASSWORD, PROTECTED_ROLES,
-            CONFIRM_TIMEOUT_MS, SETTLE_MS, GROUP_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, DRY_RUN);
+            CONFIRM_TIMEOUT_MS, SETTLE_MS, GROUP_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, DRY_RUN, PG_REVOKE_CONNECT,
+            COMMAND_DEADLINE_MS, COMMAND_MAX_AGE_MS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS);
     // Settings the kill switch's correctness depends on (manual commit after acked results, acks=all,
     // its own serdes); an override would silently break at-least-once, so it is rejected.
     private static final Set<String> FIXED_CONSUMER = Set.of("enable.auto.commit", "key.deserializer",
@@ -95,6 +125,18 @@ public record KillSwitchConfig(
         if (settle == null || settle.isNegative() || settle.toMillis() > 1_000) {
             errors.add(SETTLE_MS + " must be 0..1000 (milliseconds), was " + millis(settle));
         }
+        if (commandDeadline == null || commandDeadline.toMillis() < 1 || commandDeadline.toMillis() > 300_000) {
+            errors.add(COMMAND_DEADLINE_MS + " must be 1..300000 (milliseconds), was " + millis(commandDeadline));
+        }
+        if (maxCommandAge == null || maxCommandAge.isNegative()) {
+            errors.add(COMMAND_MAX_AGE_MS + " must be >= 0 (milliseconds; 0 disables the check), was " + millis(maxCommandAge));
+        }
+        if (retryMaxAttempts < 1 || retryMaxAttempts > 100) {
+            errors.add(RETRY_MAX_ATTEMPTS + " must be 1..100, was " + retryMaxAttempts);
+        }
+        if (retryBackoff == null || retryBackoff.toMillis() < 1 || retryBackoff.toMillis() > 10_000) {
+            errors.add(RETRY_BACKOFF_MS + " must be 1..10000 (milliseconds), was " + millis(retryBackoff));
+        }
         if (blank(groupId)) {
             errors.add(GROUP_ID + " must not be blank");
         }
@@ -105,6 +147,7 @@ public record KillSwitchConfig(
                 || schemaRegistryUrl.startsWith("https://") || schemaRegistryUrl.startsWith("mem://"))) {
             errors.add(SCHEMA_REGISTRY_URL + " is required: http://..., https://... or mem://<scope>");
         }
+        targetBlocks = Map.copyOf(targetBlocks == null ? Map.of() : targetBlocks);
         consumerOverrides = Map.copyOf(consumerOverrides == null ? Map.of() : consumerOverrides);
         producerOverrides = Map.copyOf(producerOverrides == null ? Map.of() : producerOverrides);
         consumerOverrides.keySet().stream().filter(FIXED_CONSUMER::contains).sorted().forEach(k -> errors.add(
@@ -123,7 +166,8 @@ public record KillSwitchConfig(
      */
     public static KillSwitchConfig fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
-                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k)).sorted().toList();
+                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k))
+                .filter(k -> TARGET_BLOCKS.stream().noneMatch(k::startsWith)).sorted().toList();
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
                     + "; allowed: " + new TreeSet<>(KEYS));
@@ -141,8 +185,14 @@ public record KillSwitchConfig(
                 map.get(BOOTSTRAP_SERVERS),
                 map.get(SCHEMA_REGISTRY_URL),
                 parseBoolean(map, DRY_RUN),
+                parseBoolean(map, PG_REVOKE_CONNECT),
+                Duration.ofMillis(parseLong(map, COMMAND_DEADLINE_MS, DEFAULT_COMMAND_DEADLINE.toMillis())),
+                Duration.ofMillis(parseLong(map, COMMAND_MAX_AGE_MS, DEFAULT_COMMAND_MAX_AGE.toMillis())),
+                (int) parseLong(map, RETRY_MAX_ATTEMPTS, DEFAULT_RETRY_MAX_ATTEMPTS),
+                Duration.ofMillis(parseLong(map, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF.toMillis())),
                 withPrefix(map, CONSUMER_PREFIX),
-                withPrefix(map, PRODUCER_PREFIX));
+                withPrefix(map, PRODUCER_PREFIX),
+                targetBlocks(map));
     }
 
     /** Everything except the password, which is masked; the JDBC URL's password parameter too. */
@@ -152,8 +202,15 @@ public record KillSwitchConfig(
                 + ", user=" + user + ", password=****, protectedRoles=" + protectedRoles
                 + ", confirmTimeout=" + confirmTimeout + ", settle=" + settle + ", groupId=" + groupId
                 + ", bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
-                + ", dryRun=" + dryRun + ", consumerOverrides=" + consumerOverrides
-                + ", producerOverrides=" + producerOverrides + "]";
+                + ", dryRun=" + dryRun + ", revokeConnect=" + revokeConnect + ", commandDeadline=" + commandDeadline
+                + ", maxCommandAge=" + maxCommandAge + ", retryMaxAttempts=" + retryMaxAttempts
+                + ", retryBackoff=" + retryBackoff + ", consumerOverrides=" + consumerOverrides
+                + ", producerOverrides=" + producerOverrides + ", targetBlocks=" + masked(targetBlocks) + "]";
+    }
+
+    /** How the kill switch executes commands. */
+    public KillSwitch.Settings execution() {
+        return new KillSwitch.Settings(dryRun, commandDeadline, maxCommandAge, retryMaxAttempts, retryBackoff);
     }
 
     private static long parseLong(Map<String, String> map, String key, long defaultValue) {
@@ -165,7 +222,7 @@ public record KillSwitchConfig(
             return Long.parseLong(value.strip());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("invalid kill switch configuration: " + key
-                    + " must be a whole number of milliseconds, was '" + value + "'");
+                    + " must be a whole number, was '" + value + "'");
         }
     }
 
@@ -176,6 +233,23 @@ public record KillSwitchConfig(
         }
         throw new IllegalArgumentException("invalid kill switch configuration: " + key
                 + " must be true or false, was '" + value + "'");
+    }
+
+    private static Map<String, String> targetBlocks(Map<String, String> map) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        map.forEach((k, v) -> {
+            if (TARGET_BLOCKS.stream().anyMatch(k::startsWith)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    /** Values of keys that may hold secrets (secret, password, jaas, token) are printed as ****. */
+    static Map<String, String> masked(Map<String, String> map) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        map.forEach((k, v) -> out.put(k, k.matches("(?i).*(secret|password|jaas|token|credential).*") ? "****" : v));
+        return out;
     }
 
     private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {

@@ -2,7 +2,6 @@ package dev.firebreak.killswitch;
 
 import dev.firebreak.schema.Micros;
 
-import dev.firebreak.killswitch.postgres.PostgresRevoker;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.Response;
@@ -58,6 +57,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KillSwitchService implements Runnable, AutoCloseable {
     public static final String UP = "firebreak.killswitch.up";
+    public static final String MISSING_PRIVILEGES = "firebreak.killswitch.missing.privileges";
 
     private static final Logger log = LoggerFactory.getLogger(KillSwitchService.class);
     private static final Duration POLL = Duration.ofMillis(100);
@@ -83,7 +83,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
      */
     public KillSwitchService(KillSwitchConfig config, List<Revoker> revokers, MeterRegistry meters) {
         this.revokers = List.copyOf(revokers);
-        this.killSwitch = new KillSwitch(revokers, config.dryRun(), meters);
+        this.killSwitch = new KillSwitch(revokers, config.execution(), meters);
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.schemaRegistryUrl());
         this.results = new RegistryAvroSerializer<>(RevocationResult.class, registry, false);
         this.alerts = new RegistryAvroSerializer<>(Alert.class, registry, false);
@@ -118,15 +118,20 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
 
         Gauge.builder(UP, this, s -> s.isRunning() ? 1 : 0).description("1 while the kill switch consumes commands")
                 .register(meters);
+        for (Revoker revoker : this.revokers) {
+            int missing = revoker.missingPrivileges().size();
+            Gauge.builder(MISSING_PRIVILEGES, () -> missing).tag("kind", revoker.kind())
+                    .description("Privileges a revoker lacks (see the start-up log for their names)").register(meters);
+        }
     }
 
-    /** Opens a {@link PostgresRevoker} for the configured cluster and starts the service on its own thread. */
+    /** Opens every configured revoker ({@link Revokers#open}) and starts the service on its own thread. */
     public static KillSwitchService start(KillSwitchConfig config, MeterRegistry meters) {
-        PostgresRevoker postgres = PostgresRevoker.open(config);
+        List<Revoker> revokers = Revokers.open(config);
         try {
-            return new KillSwitchService(config, List.of(postgres), meters).start();
+            return new KillSwitchService(config, revokers, meters).start();
         } catch (RuntimeException e) {
-            postgres.close();
+            revokers.forEach(Revoker::close);
             throw e;
         }
     }
@@ -284,6 +289,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             closeQuietly(consumer);
             closeQuietly(producer);
         }
+        killSwitch.close();
         revokers.forEach(KillSwitchService::closeQuietly);
     }
 

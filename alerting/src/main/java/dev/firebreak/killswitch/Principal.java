@@ -4,9 +4,9 @@ import java.util.Objects;
 
 /**
  * A namespaced identity as it travels on the topics: {@code pg:<cluster>/<role>},
- * {@code token:<issuer>/<id>}, {@code agent:<id>}.
+ * {@code token:<issuer>/<id>}, {@code kafka:<cluster>/<principal>}, {@code agent:<id>}.
  *
- * <p>The namespace ends at the first {@code ':'}. Namespaces with a scope ({@code pg}, {@code token})
+ * <p>The namespace ends at the first {@code ':'}. Namespaces with a scope ({@code pg}, {@code token}, {@code kafka})
  * split the rest on its FIRST {@code '/'}: the scope (cluster, issuer) never contains a slash, while
  * the name is taken verbatim and may contain anything, slashes, quotes, semicolons and spaces
  * included, because PostgreSQL role names can.
@@ -20,6 +20,8 @@ public record Principal(String namespace, String scope, String name) {
     public static final String POSTGRES = "pg";
     /** API tokens: {@code token:<issuer>/<id>}. */
     public static final String TOKEN = "token";
+    /** Kafka principals: {@code kafka:<cluster>/<principal>}, e.g. {@code kafka:main/User:agent-7}. */
+    public static final String KAFKA = "kafka";
     /** AI agents: {@code agent:<id>}. */
     public static final String AGENT = "agent";
 
@@ -72,7 +74,7 @@ public record Principal(String namespace, String scope, String name) {
     }
 
     private static boolean hasScope(String namespace) {
-        return POSTGRES.equals(namespace) || TOKEN.equals(namespace);
+        return POSTGRES.equals(namespace) || TOKEN.equals(namespace) || KAFKA.equals(namespace);
     }
 
     /** The text form; {@code parse(p.toString()).equals(p)}. */

@@ -68,7 +68,7 @@ class KillSwitchConfigTest {
 
     @Test
     void badValuesNameTheKeyAndWhatIsAllowed() {
-        assertRejected("firebreak.killswitch.pg.confirm.timeout.ms", "2s", "whole number of milliseconds");
+        assertRejected("firebreak.killswitch.pg.confirm.timeout.ms", "2s", "whole number");
         assertRejected("firebreak.killswitch.pg.confirm.timeout.ms", "0", "1..60000");
         assertRejected("firebreak.killswitch.pg.settle.ms", "5000", "0..1000");
         assertRejected("firebreak.killswitch.dry.run", "yes", "true or false");
@@ -102,7 +102,8 @@ class KillSwitchConfigTest {
     @Test
     void programmaticConstructionIsValidatedToo() {
         assertThatThrownBy(() -> new KillSwitchConfig("prod", "jdbc:postgresql://db/app", "fb", null, List.of(),
-                Duration.ofMinutes(5), Duration.ZERO, "g", "k:9092", "mem://x", false, Map.of(), Map.of()))
+                Duration.ofMinutes(5), Duration.ZERO, "g", "k:9092", "mem://x", false, false, Duration.ofSeconds(5),
+                Duration.ofMinutes(10), 5, Duration.ofMillis(50), Map.of(), Map.of(), Map.of()))
                 .hasMessageContaining("firebreak.killswitch.pg.confirm.timeout.ms");
     }
 }

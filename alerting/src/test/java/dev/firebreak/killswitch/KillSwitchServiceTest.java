@@ -92,7 +92,7 @@ class KillSwitchServiceTest {
 
     @Test
     void revokesPublishesResultsAlertsOnProtectedTargetsAndCommitsAfterwards() throws Exception {
-        double revokedBefore = meters.counter(KillSwitch.REVOCATIONS, "outcome", "REVOKED").count();
+        double revokedBefore = meters.counter(KillSwitch.REVOCATIONS, "kind", "postgres", "action", "revoke", "outcome", "REVOKED").count();
         try (Connection agent = pg.connect("agent_x", "pw")) {
             int pid = pid(agent);
             RevokeCommand command = command("cmd-x", "pg:test/agent_x", List.of("pg:test/agent_x", "pg:test/ops_admin"), pid);
@@ -121,7 +121,7 @@ class KillSwitchServiceTest {
             // The offset is committed once the outcome is acknowledged, so a restart does not replay it.
             long offset = offsetOf(command);
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> committedCommands() > offset);
-            assertThat(meters.counter(KillSwitch.REVOCATIONS, "outcome", "REVOKED").count()).isEqualTo(revokedBefore + 1);
+            assertThat(meters.counter(KillSwitch.REVOCATIONS, "kind", "postgres", "action", "revoke", "outcome", "REVOKED").count()).isEqualTo(revokedBefore + 1);
             assertThat(meters.get(KillSwitchService.UP).gauge().value()).isEqualTo(1);
         }
 

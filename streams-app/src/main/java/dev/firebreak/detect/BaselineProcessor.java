@@ -102,6 +102,12 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
                 .setSampleStatements(event.getStatement() == null ? List.of() : List.of(event.getStatement()))
                 .setBackendPids(event.getBackendPid() == null ? List.of() : List.of(event.getBackendPid()))
                 .setCreatedTimeUs(event.getCapturedTimeUs())
+                .setTriage(first
+                        ? "A principal that never destroyed anything just did. Check whether the action was planned "
+                          + "(a migration, a cleanup ticket) and who started it; if not, lock the principal by hand."
+                        : "The principal destroys far more than its own history says. Compare with its recent "
+                          + "deployments or jobs; look at the sample statements and the recovery point.")
+                .setTags(List.of("baseline"))
                 .build();
     }
 }

@@ -53,12 +53,14 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
                 .setThreshold(rule.threshold())
                 .setFirstEventId(window.get(0).eventId())
                 .setTriggerEventId(trigger.eventId())
-                .setTriggerEventTimeUs(trigger.timeUs())
                 .setRecoveryLsn(recoveryLsn())
                 .setRecoveryTimeUs(recoveryPoint().timeUs())
                 .setSampleStatements(sampleStatements())
                 .setBackendPids(backendPids())
                 .setCreatedTimeUs(createdUs)
+                .setTriggerEventTimeUs(trigger.timeUs())
+                .setTriage(rule.triage())
+                .setTags(rule.tags())
                 .build();
     }
 

@@ -5,6 +5,8 @@ import dev.firebreak.schema.Micros;
 import dev.firebreak.killswitch.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.Revoker;
+import dev.firebreak.killswitch.RevokeRequest;
+import dev.firebreak.killswitch.ReinstateRequest;
 import dev.firebreak.schema.RevocationOutcome;
 import java.sql.Array;
 import java.sql.Connection;
@@ -43,6 +45,8 @@ import org.slf4j.LoggerFactory;
  * database the first time (to create schema {@code firebreak}), or an operator installs the function.
  */
 public final class PostgresRevoker implements Revoker {
+    /** The {@link Revoker#kind()} of PostgreSQL roles. */
+    public static final String KIND = "postgres";
     private static final Logger log = LoggerFactory.getLogger(PostgresRevoker.class);
 
     /** Body of the server-side function; compared with the installed one so restarts replace nothing. */
@@ -185,7 +189,14 @@ public final class PostgresRevoker implements Revoker {
     }
 
     @Override
-    public synchronized Revocation revoke(Principal target, List<Integer> backendPids, boolean dryRun) {
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public synchronized Revocation revoke(Principal target, RevokeRequest request) {
+        List<Integer> backendPids = request.backendPids();
+        boolean dryRun = request.dryRun();
         if (!handles(target)) {
             return Revocation.failed("not a role of cluster " + cluster + ": " + target);
         }
@@ -297,6 +308,11 @@ public final class PostgresRevoker implements Revoker {
         }
         return new Revocation(RevocationOutcome.REVOKED, (progress.lockedByUs ? "role set NOLOGIN" : "role was already NOLOGIN")
                 + ", terminated " + terminated + ", no session left" + timing + ignoredNote, terminated, confirmedAtMicros);
+    }
+
+    @Override
+    public synchronized Revocation reinstate(Principal target, ReinstateRequest request) {
+        return Revocation.failed("reinstate not implemented yet");
     }
 
     private List<Integer> sessionsOf(String role) throws SQLException {

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.killswitch.Principal;
 import dev.firebreak.killswitch.Revocation;
+import dev.firebreak.killswitch.RevokeRequest;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import java.sql.Connection;
@@ -57,7 +58,12 @@ class PostgresRevokerTest {
 
     static KillSwitchConfig config(EmbeddedPostgres17 pg, List<String> protectedRoles) {
         return new KillSwitchConfig("test", pg.jdbcUrl(), KILL_SWITCH_ROLE, "ks-secret", protectedRoles,
-                Duration.ofSeconds(2), Duration.ofMillis(25), "g", "localhost:9", "mem://unused", false, Map.of(), Map.of());
+                Duration.ofSeconds(2), Duration.ofMillis(25), "g", "localhost:9", "mem://unused", false, false,
+                Duration.ofSeconds(5), Duration.ofMinutes(10), 5, Duration.ofMillis(50), Map.of(), Map.of(), Map.of());
+    }
+
+    static RevokeRequest request(List<Integer> pids, boolean dryRun) {
+        return RevokeRequest.of("test-command", pids, dryRun, Duration.ofSeconds(5));
     }
 
     @org.junit.jupiter.api.AfterEach
@@ -87,7 +93,7 @@ class PostgresRevokerTest {
         int idlePid = pid(idle);
         int txPid = pid(inTransaction);
 
-        Revocation revocation = revoker.revoke(Principal.postgres("test", HOSTILE), List.of(txPid), false);
+        Revocation revocation = revoker.revoke(Principal.postgres("test", HOSTILE), request(List.of(txPid), false));
 
         assertThat(revocation.outcome()).as(revocation.detail()).isEqualTo(RevocationOutcome.REVOKED);
         assertThat(revocation.terminatedPids()).containsExactlyInAnyOrder(idlePid, txPid);
@@ -99,7 +105,7 @@ class PostgresRevokerTest {
         assertThat(superuserQuery("SELECT to_regclass('hostile_data.orders') IS NOT NULL")).as("drop rolled back").isEqualTo("t");
         assertThatThrownBy(() -> session(HOSTILE)).isInstanceOf(SQLException.class).hasMessageContaining("not permitted to log in");
 
-        Revocation replay = revoker.revoke(Principal.postgres("test", HOSTILE), List.of(txPid), false);
+        Revocation replay = revoker.revoke(Principal.postgres("test", HOSTILE), request(List.of(txPid), false));
         assertThat(replay.outcome()).as(replay.detail()).isEqualTo(RevocationOutcome.ALREADY_REVOKED);
         assertThat(replay.terminatedPids()).isEmpty();
         assertThat(replay.detail()).contains("[" + txPid + "]").contains("left alone");
@@ -116,7 +122,7 @@ class PostgresRevokerTest {
             st.execute("ALTER ROLE CURRENT_USER PASSWORD 'changed'");
         }
         long start = System.nanoTime();
-        Revocation revocation = revoker.revoke(Principal.postgres("test", "self_locker"), List.of(), false);
+        Revocation revocation = revoker.revoke(Principal.postgres("test", "self_locker"), request(List.of(), false));
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertThat(revocation.outcome()).as(revocation.detail()).isEqualTo(RevocationOutcome.REVOKED);
         assertThat(tookMs).isLessThan(1_000);
@@ -128,7 +134,7 @@ class PostgresRevokerTest {
         superuser("CREATE ROLE root_two LOGIN SUPERUSER PASSWORD 'pw'");
         Connection session = session("root_two");
         for (String role : List.of("root_two", "postgres")) {
-            Revocation r = revoker.revoke(Principal.postgres("test", role), List.of(pid(session)), false);
+            Revocation r = revoker.revoke(Principal.postgres("test", role), request(List.of(pid(session)), false));
             assertThat(r.outcome()).isEqualTo(RevocationOutcome.REFUSED_PROTECTED);
             assertThat(r.detail()).contains("superuser");
             assertThat(canLogin(role)).isTrue();
@@ -140,13 +146,13 @@ class PostgresRevokerTest {
     void protectedListAndTheKillSwitchsOwnRoleAreRefusedAndUntouched() throws Exception {
         createLoginRole("ops_admin");
         Connection session = session("ops_admin");
-        Revocation listed = revoker.revoke(Principal.postgres("test", "ops_admin"), List.of(), false);
+        Revocation listed = revoker.revoke(Principal.postgres("test", "ops_admin"), request(List.of(), false));
         assertThat(listed.outcome()).isEqualTo(RevocationOutcome.REFUSED_PROTECTED);
         assertThat(listed.detail()).contains("protected list");
         assertThat(canLogin("ops_admin")).isTrue();
         assertThat(pid(session)).isPositive();
 
-        Revocation own = revoker.revoke(Principal.postgres("test", KILL_SWITCH_ROLE), List.of(), false);
+        Revocation own = revoker.revoke(Principal.postgres("test", KILL_SWITCH_ROLE), request(List.of(), false));
         assertThat(own.outcome()).isEqualTo(RevocationOutcome.REFUSED_PROTECTED);
         assertThat(own.detail()).contains("own role");
         assertThat(canLogin(KILL_SWITCH_ROLE)).isTrue();
@@ -156,14 +162,14 @@ class PostgresRevokerTest {
     void dryRunChangesNothing() throws Exception {
         createLoginRole("dry");
         Connection session = session("dry");
-        Revocation r = revoker.revoke(Principal.postgres("test", "dry"), List.of(), true);
+        Revocation r = revoker.revoke(Principal.postgres("test", "dry"), request(List.of(), true));
         assertThat(r.outcome()).isEqualTo(RevocationOutcome.DRY_RUN);
         assertThat(r.detail()).contains("would set NOLOGIN").contains(String.valueOf(pid(session)));
         assertThat(r.terminatedPids()).isEmpty();
         assertThat(canLogin("dry")).isTrue();
         assertThat(sessionsOf("dry")).containsExactly(pid(session));
 
-        assertThat(revoker.revoke(Principal.postgres("test", "postgres"), List.of(), true).detail()).contains("would refuse");
+        assertThat(revoker.revoke(Principal.postgres("test", "postgres"), request(List.of(), true)).detail()).contains("would refuse");
     }
 
     @Test
@@ -172,7 +178,7 @@ class PostgresRevokerTest {
         createLoginRole("bystander");
         Connection bystander = session("bystander");
         Connection culprit = session("culprit");
-        Revocation r = revoker.revoke(Principal.postgres("test", "culprit"), List.of(pid(bystander)), false);
+        Revocation r = revoker.revoke(Principal.postgres("test", "culprit"), request(List.of(pid(bystander)), false));
         assertThat(r.outcome()).isEqualTo(RevocationOutcome.REVOKED);
         assertThat(r.detail()).contains("left alone");
         assertThat(pid(bystander)).isPositive();
@@ -182,7 +188,7 @@ class PostgresRevokerTest {
 
     @Test
     void unknownRoleFailsLoudly() {
-        Revocation r = revoker.revoke(Principal.postgres("test", "ghost"), List.of(), false);
+        Revocation r = revoker.revoke(Principal.postgres("test", "ghost"), request(List.of(), false));
         assertThat(r.outcome()).isEqualTo(RevocationOutcome.FAILED);
         assertThat(r.detail()).contains("does not exist");
         assertThat(revoker.handles(Principal.postgres("other", "ghost"))).isFalse();
@@ -193,7 +199,7 @@ class PostgresRevokerTest {
         createLoginRole("after_reconnect");
         int before = revoker.backendPid();
         superuserQuery("SELECT pg_terminate_backend(" + before + ", 5000)");
-        Revocation r = revoker.revoke(Principal.postgres("test", "after_reconnect"), List.of(), false);
+        Revocation r = revoker.revoke(Principal.postgres("test", "after_reconnect"), request(List.of(), false));
         assertThat(r.outcome()).as(r.detail()).isEqualTo(RevocationOutcome.REVOKED);
         assertThat(revoker.backendPid()).isPositive().isNotEqualTo(before);
     }
@@ -216,7 +222,7 @@ class PostgresRevokerTest {
         threads.forEach(Thread::start);
         try {
             org.awaitility.Awaitility.await().until(() -> sessionsOf("storm").size() >= 4);
-            Revocation r = revoker.revoke(Principal.postgres("test", "storm"), List.of(), false);
+            Revocation r = revoker.revoke(Principal.postgres("test", "storm"), request(List.of(), false));
             assertThat(r.outcome()).as(r.detail()).isEqualTo(RevocationOutcome.REVOKED);
             assertThat(sessionsOf("storm")).isEmpty();
             Thread.sleep(200);
@@ -243,7 +249,7 @@ class PostgresRevokerTest {
                 st.execute("SELECT 1");
             }
             long started = dev.firebreak.schema.Micros.now();
-            Revocation r = revoker.revoke(Principal.postgres("test", role), List.of(pid(b)), false);
+            Revocation r = revoker.revoke(Principal.postgres("test", role), request(List.of(pid(b)), false));
             assertThat(r.outcome()).isEqualTo(RevocationOutcome.REVOKED);
             assertThat(r.terminatedPids()).hasSize(2);
             micros.add(r.completedTimeUs() - started);
