@@ -19,7 +19,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Properties;
 import java.util.Set;
@@ -52,14 +54,18 @@ public final class PostgresRevoker implements Revoker {
     /** Body of the server-side function; compared with the installed one so restarts replace nothing. */
     static final String FUNCTION_BODY = """
 
-            -- firebreak kill switch, version 2: lock a role out and end its sessions in one round trip.
+            -- firebreak kill switch, version 3: lock a role out and end its sessions in one round trip,
+            -- optionally revoke its explicit CONNECT grants, and say what the role was like before.
             DECLARE
                 target record;
                 sessions integer[];
                 victim int;
                 refusal text;
+                db text;
+                connect_grants text[];
             BEGIN
                 terminated := '{}';
+                revoked_connect := '{}';
                 SELECT r.oid, r.rolsuper, r.rolcanlogin INTO target FROM pg_roles r WHERE r.rolname = role_name;
                 IF NOT FOUND THEN
                     status := 'NOT_FOUND';
@@ -76,6 +82,12 @@ public final class PostgresRevoker implements Revoker {
                 -- pid is reported and left alone.
                 SELECT coalesce(array_agg(p ORDER BY p), '{}') INTO ignored FROM unnest(extra_pids) p
                     WHERE p <> ALL (sessions);
+                connect_grants := '{}';
+                IF revoke_connect THEN
+                    SELECT coalesce(array_agg(d.datname::text ORDER BY d.datname), '{}') INTO connect_grants
+                        FROM pg_database d, aclexplode(d.datacl) a
+                        WHERE a.grantee = target.oid AND a.privilege_type = 'CONNECT';
+                END IF;
                 refusal := CASE
                     WHEN target.rolsuper THEN 'role is a superuser'
                     WHEN role_name = session_user THEN 'role is the kill switch''s own role'
@@ -85,7 +97,8 @@ public final class PostgresRevoker implements Revoker {
                     status := 'DRY_RUN';
                     detail := coalesce('would refuse: ' || refusal, (CASE WHEN target.rolcanlogin
                         THEN 'would set NOLOGIN' ELSE 'role is already NOLOGIN' END) || ', would terminate sessions '
-                        || sessions::text);
+                        || sessions::text || CASE WHEN cardinality(connect_grants) > 0
+                        THEN ', would revoke CONNECT on ' || connect_grants::text ELSE '' END);
                     RETURN;
                 END IF;
                 IF refusal IS NOT NULL THEN
@@ -103,24 +116,100 @@ public final class PostgresRevoker implements Revoker {
                 IF target.rolcanlogin THEN
                     EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
                 END IF;
+                -- REVOKE by a non-owner only warns when it may not revoke; what is left is checked below.
+                FOREACH db IN ARRAY connect_grants LOOP
+                    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', db, role_name);
+                END LOOP;
+                SELECT coalesce(array_agg(d.datname::text ORDER BY d.datname), '{}') INTO connect_left
+                    FROM pg_database d, aclexplode(d.datacl) a
+                    WHERE revoke_connect AND a.grantee = target.oid AND a.privilege_type = 'CONNECT';
+                SELECT coalesce(array_agg(g ORDER BY g), '{}') INTO revoked_connect FROM unnest(connect_grants) g
+                    WHERE g <> ALL (connect_left);
+                previous_state := jsonb_build_object('login', target.rolcanlogin, 'connect', to_jsonb(revoked_connect))::text;
                 -- Logins that slipped in between the scan and the commit are found and terminated by
                 -- the caller's confirmation loop, which polls with fresh snapshots.
-                status := CASE WHEN target.rolcanlogin OR cardinality(terminated) > 0 THEN 'REVOKED' ELSE 'ALREADY_REVOKED' END;
+                status := CASE WHEN target.rolcanlogin OR cardinality(terminated) > 0 OR cardinality(revoked_connect) > 0
+                    THEN 'REVOKED' ELSE 'ALREADY_REVOKED' END;
                 detail := '';
             END
             """;
 
-    private static final String FUNCTION_SIGNATURE = "firebreak.killswitch_lock(text,integer[],text[],boolean)";
-    // SECURITY INVOKER (the default) on purpose: the function can do no more than the kill switch's role.
+    /** Puts back what {@link #FUNCTION_BODY} recorded in previous_state, and reports what it found. */
+    static final String RESTORE_BODY = """
+
+            -- firebreak kill switch restore, version 1.
+            DECLARE
+                target record;
+                db text;
+            BEGIN
+                SELECT r.oid, r.rolsuper, r.rolcanlogin INTO target FROM pg_roles r WHERE r.rolname = role_name;
+                IF NOT FOUND THEN
+                    status := 'NOT_FOUND';
+                    detail := 'role does not exist';
+                    RETURN;
+                END IF;
+                IF jsonb_typeof(previous -> 'login') IS DISTINCT FROM 'boolean'
+                        OR jsonb_typeof(coalesce(previous -> 'connect', '[]')) IS DISTINCT FROM 'array' THEN
+                    status := 'BAD_STATE';
+                    detail := 'previous state is not {"login": bool, "connect": [databases]}: ' || previous::text;
+                    RETURN;
+                END IF;
+                IF dry_run THEN
+                    status := 'DRY_RUN';
+                    detail := CASE WHEN (previous ->> 'login')::boolean AND NOT target.rolcanlogin THEN 'would set LOGIN'
+                        ELSE 'login stays ' || CASE WHEN target.rolcanlogin THEN 'LOGIN' ELSE 'NOLOGIN' END END
+                        || ', would grant CONNECT on ' || coalesce(previous -> 'connect', '[]')::text;
+                    RETURN;
+                END IF;
+                IF (previous ->> 'login')::boolean AND NOT target.rolcanlogin THEN
+                    EXECUTE format('ALTER ROLE %I LOGIN', role_name);
+                END IF;
+                FOR db IN SELECT jsonb_array_elements_text(coalesce(previous -> 'connect', '[]')) LOOP
+                    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', db, role_name);
+                END LOOP;
+                SELECT r.rolcanlogin INTO now_login FROM pg_roles r WHERE r.oid = target.oid;
+                status := 'REINSTATED';
+                detail := '';
+            END
+            """;
+
+    private static final String FUNCTION_SIGNATURE = "firebreak.killswitch_lock(text,integer[],text[],boolean,boolean)";
+    private static final String RESTORE_SIGNATURE = "firebreak.killswitch_restore(text,jsonb,boolean)";
+    // SECURITY INVOKER (the default) on purpose: the functions can do no more than the kill switch's role.
     private static final String CREATE_FUNCTION = """
             CREATE OR REPLACE FUNCTION firebreak.killswitch_lock(
-                role_name text, extra_pids integer[], protected_roles text[], dry_run boolean,
-                OUT status text, OUT was_login boolean, OUT terminated integer[], OUT ignored integer[], OUT detail text)
+                role_name text, extra_pids integer[], protected_roles text[], dry_run boolean, revoke_connect boolean,
+                OUT status text, OUT was_login boolean, OUT terminated integer[], OUT ignored integer[],
+                OUT revoked_connect text[], OUT connect_left text[], OUT previous_state text, OUT detail text)
             LANGUAGE plpgsql VOLATILE
             SET search_path = pg_catalog, pg_temp
             AS $firebreak$""" + FUNCTION_BODY + "$firebreak$";
-    private static final String LOCK =
-            "SELECT status, was_login, terminated, ignored, detail FROM firebreak.killswitch_lock(?, ?, ?, ?)";
+    private static final String CREATE_RESTORE = """
+            CREATE OR REPLACE FUNCTION firebreak.killswitch_restore(
+                role_name text, previous jsonb, dry_run boolean, OUT status text, OUT now_login boolean, OUT detail text)
+            LANGUAGE plpgsql VOLATILE
+            SET search_path = pg_catalog, pg_temp
+            AS $firebreak$""" + RESTORE_BODY + "$firebreak$";
+    private static final String LOCK = "SELECT status, was_login, terminated, ignored, detail, revoked_connect, connect_left,"
+            + " previous_state FROM firebreak.killswitch_lock(?, ?, ?, ?, ?)";
+    private static final String RESTORE = "SELECT status, now_login, detail FROM firebreak.killswitch_restore(?, ?::jsonb, ?)";
+    private static final String PRIVILEGES = """
+            WITH me AS (SELECT r.oid, r.rolsuper, r.rolcreaterole FROM pg_roles r WHERE r.rolname = current_user)
+            SELECT 'CREATEROLE' FROM me WHERE NOT me.rolsuper AND NOT me.rolcreaterole
+            UNION ALL
+            SELECT 'membership in pg_signal_backend (with INHERIT)' FROM me
+                WHERE NOT me.rolsuper AND NOT pg_has_role(me.oid, 'pg_signal_backend', 'USAGE')
+            UNION ALL
+            (SELECT 'ADMIN OPTION on role ' || quote_ident(r.rolname) FROM pg_roles r, me
+                WHERE NOT me.rolsuper AND r.rolcanlogin AND NOT r.rolsuper AND r.oid <> me.oid
+                  AND r.rolname <> ALL (?) AND NOT pg_has_role(me.oid, r.oid, 'MEMBER WITH ADMIN OPTION')
+                ORDER BY r.rolname)
+            UNION ALL
+            (SELECT 'membership in the owner of database ' || quote_ident(d.datname) || ' (for pg.revoke.connect)'
+                FROM pg_database d, me
+                WHERE ? AND NOT me.rolsuper AND d.datallowconn AND NOT pg_has_role(me.oid, d.datdba, 'USAGE')
+                ORDER BY d.datname)
+            """;
     private static final String SESSIONS = "SELECT pid FROM pg_stat_activity WHERE usename = ? AND pid <> pg_backend_pid()";
     // pg_terminate_backend sits in the select list, so it only runs for rows that passed the role filter.
     private static final String TERMINATE =
@@ -137,7 +226,20 @@ public final class PostgresRevoker implements Revoker {
     private final String[] protectedRoles;
     private final Duration confirmTimeout;
     private final Duration settle;
+    private final boolean revokeConnect;
+    /**
+     * Previous states recorded by attempts of a command that later lost the connection, keyed by
+     * command id and role: the retry finds the role already locked and must still report what it
+     * was before, or reinstate would restore the locked state.
+     */
+    private final Map<String, String> recordedStates = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 1_000;
+        }
+    };
     private Connection connection;
+    private PreparedStatement restore;
     private PreparedStatement lock;
     private PreparedStatement sessions;
     private PreparedStatement terminate;
@@ -150,6 +252,7 @@ public final class PostgresRevoker implements Revoker {
         this.protectedRoles = config.protectedRoles().toArray(String[]::new);
         this.confirmTimeout = config.confirmTimeout();
         this.settle = config.settle();
+        this.revokeConnect = config.revokeConnect();
     }
 
     /**
@@ -200,7 +303,8 @@ public final class PostgresRevoker implements Revoker {
         if (!handles(target)) {
             return Revocation.failed("not a role of cluster " + cluster + ": " + target);
         }
-        Progress progress = new Progress();
+        Progress progress = new Progress(request.commandId() + "\u0000" + target.name());
+        progress.previousState = recordedStates.get(progress.key);
         for (int attempt = 1; ; attempt++) {
             try {
                 if (connection == null || connection.isClosed()) {
@@ -208,19 +312,89 @@ public final class PostgresRevoker implements Revoker {
                 }
                 return attempt(target.name(), backendPids, dryRun, progress);
             } catch (SQLException e) {
-                if (attempt == 1 && connectionLost(e)) {
+                boolean lost = connectionLost(e);
+                if (attempt == 1 && lost) {
                     // Idempotent, so retrying is safe; what the first attempt already did is kept in progress.
                     log.warn("kill switch lost its connection to {} ({}, SQLSTATE {}); reconnecting once",
                             cluster, e.getMessage(), e.getSQLState());
                     closeConnection();
                     continue;
                 }
+                if (progress.previousState != null) {
+                    recordedStates.put(progress.key, progress.previousState);
+                }
                 String locked = progress.lockedByUs ? " (the role was set NOLOGIN before the error)" : "";
-                return new Revocation(RevocationOutcome.FAILED, "PostgreSQL error while revoking " + target + locked + ": "
-                        + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")",
-                        List.copyOf(progress.terminated), Micros.now());
+                String detail = "PostgreSQL error while revoking " + target + locked + ": "
+                        + e.getMessage() + " (SQLSTATE " + e.getSQLState() + ")";
+                // Unreachable cluster: the kill switch retries until the deadline; anything else will not improve.
+                return new Revocation(RevocationOutcome.FAILED, detail, List.copyOf(progress.terminated), Micros.now(),
+                        progress.previousState, lost);
             }
         }
+    }
+
+    @Override
+    public synchronized Revocation reinstate(Principal target, ReinstateRequest request) {
+        if (!handles(target)) {
+            return Revocation.failed("not a role of cluster " + cluster + ": " + target);
+        }
+        try {
+            if (connection == null || connection.isClosed()) {
+                connect();
+            }
+            restore.setString(1, target.name());
+            restore.setString(2, request.previousState());
+            restore.setBoolean(3, request.dryRun());
+            try (ResultSet rs = restore.executeQuery()) {
+                rs.next();
+                String status = rs.getString(1);
+                boolean nowLogin = rs.getBoolean(2);
+                String detail = rs.getString(3);
+                return switch (status) {
+                    case "NOT_FOUND" -> Revocation.failed("role does not exist in cluster " + cluster);
+                    case "BAD_STATE" -> Revocation.failed(detail);
+                    case "DRY_RUN" -> Revocation.of(RevocationOutcome.DRY_RUN, "dry run, nothing changed: " + detail);
+                    case "REINSTATED" -> Revocation.of(RevocationOutcome.REINSTATED, "restored " + request.previousState()
+                            + ": role is " + (nowLogin ? "LOGIN" : "NOLOGIN") + " again");
+                    default -> Revocation.failed("unexpected answer from firebreak.killswitch_restore: " + status);
+                };
+            }
+        } catch (SQLException e) {
+            boolean lost = connectionLost(e);
+            if (lost) {
+                closeConnection();
+            }
+            String detail = "PostgreSQL error while reinstating " + target + ": " + e.getMessage()
+                    + " (SQLSTATE " + e.getSQLState() + ")";
+            return lost ? Revocation.retryable(detail) : Revocation.failed(detail);
+        }
+    }
+
+    /**
+     * What the connected role lacks, by name: CREATEROLE, membership in pg_signal_backend, ADMIN OPTION
+     * on each login role it may have to lock (PostgreSQL 16+ lets CREATEROLE alter only roles it
+     * administers), and, with {@code pg.revoke.connect}, ownership rights on each database. A superuser
+     * lacks nothing, but is logged as a warning at start-up: least privilege is the installed role.
+     */
+    @Override
+    public synchronized List<String> missingPrivileges() {
+        return missingPrivileges(connection);
+    }
+
+    private List<String> missingPrivileges(Connection on) {
+        List<String> missing = new ArrayList<>();
+        try (PreparedStatement ps = on.prepareStatement(PRIVILEGES)) {
+            ps.setArray(1, on.createArrayOf("text", protectedRoles));
+            ps.setBoolean(2, revokeConnect);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    missing.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            missing.add("could not check privileges: " + e.getMessage());
+        }
+        return missing;
     }
 
     private Revocation attempt(String role, List<Integer> backendPids, boolean dryRun, Progress progress) throws SQLException {
@@ -231,6 +405,7 @@ public final class PostgresRevoker implements Revoker {
         lock.setArray(2, connection.createArrayOf("int4", backendPids.toArray()));
         lock.setArray(3, connection.createArrayOf("text", protectedRoles));
         lock.setBoolean(4, dryRun);
+        lock.setBoolean(5, revokeConnect);
         long callNanos = System.nanoTime();
         try (ResultSet rs = lock.executeQuery()) {
             rs.next();
@@ -239,6 +414,12 @@ public final class PostgresRevoker implements Revoker {
             progress.terminated.addAll(ints(rs.getArray(3)));
             ignored = ints(rs.getArray(4));
             detail = rs.getString(5);
+            progress.connectLeft = strings(rs.getArray(7));
+            String previous = rs.getString(8);
+            // The first attempt's record wins: a retry sees the role already locked.
+            if (progress.previousState == null && "REVOKED".equals(status)) {
+                progress.previousState = previous;
+            }
         }
         long lockedAtNanos = System.nanoTime();
         progress.lockCallNanos = lockedAtNanos - callNanos;
@@ -302,17 +483,24 @@ public final class PostgresRevoker implements Revoker {
         List<Integer> terminated = List.copyOf(progress.terminated);
         String timing = String.format(Locale.ROOT, " (lock call %.2f ms, gone %.2f ms later, %d polls)",
                 progress.lockCallNanos / 1e6, (confirmedAtNanos - lockedAtNanos) / 1e6, polls);
-        if (!progress.lockedByUs && terminated.isEmpty()) {
+        recordedStates.remove(progress.key);
+        if (!progress.connectLeft.isEmpty()) {
+            return new Revocation(RevocationOutcome.FAILED, "role locked and sessions gone, but CONNECT on "
+                    + progress.connectLeft + " could not be revoked: the kill switch role must be a member of those"
+                    + " databases' owners (or turn off pg.revoke.connect)" + timing, terminated, confirmedAtMicros,
+                    progress.previousState, false);
+        }
+        if (progress.previousState == null && !terminated.isEmpty()) {
+            // Late sessions of a role that was already locked: ending them is this command's change.
+            progress.previousState = "{\"login\": false, \"connect\": []}";
+        }
+        if (progress.previousState == null) {
             return new Revocation(RevocationOutcome.ALREADY_REVOKED,
                     "role was already NOLOGIN with no sessions, nothing to do" + ignoredNote, terminated, confirmedAtMicros);
         }
         return new Revocation(RevocationOutcome.REVOKED, (progress.lockedByUs ? "role set NOLOGIN" : "role was already NOLOGIN")
-                + ", terminated " + terminated + ", no session left" + timing + ignoredNote, terminated, confirmedAtMicros);
-    }
-
-    @Override
-    public synchronized Revocation reinstate(Principal target, ReinstateRequest request) {
-        return Revocation.failed("reinstate not implemented yet");
+                + ", terminated " + terminated + ", no session left" + timing + ignoredNote, terminated, confirmedAtMicros,
+                progress.previousState, false);
     }
 
     private List<Integer> sessionsOf(String role) throws SQLException {
@@ -354,8 +542,9 @@ public final class PostgresRevoker implements Revoker {
         connection = DriverManager.getConnection(jdbcUrl, props);
         try {
             connection.setAutoCommit(true);
-            install();
+            installOrExplain();
             lock = connection.prepareStatement(LOCK);
+            restore = connection.prepareStatement(RESTORE);
             sessions = connection.prepareStatement(SESSIONS);
             terminate = connection.prepareStatement(TERMINATE);
             // Warm-up: compiles the PL/pgSQL function in this backend and prepares every statement.
@@ -373,27 +562,55 @@ public final class PostgresRevoker implements Revoker {
         lock.setArray(2, connection.createArrayOf("int4", new Integer[0]));
         lock.setArray(3, connection.createArrayOf("text", protectedRoles));
         lock.setBoolean(4, true);
+        lock.setBoolean(5, revokeConnect);
         lock.executeQuery().close();
+        restore.setString(1, "");
+        restore.setString(2, "{}");
+        restore.setBoolean(3, true);
+        restore.executeQuery().close();
         sessionsOf("");
         terminateSessions("", List.of());
     }
 
+    /** Installs the functions; when that is refused, the error names every missing privilege. */
+    private void installOrExplain() throws SQLException {
+        try {
+            install();
+        } catch (SQLException e) {
+            List<String> missing = missingPrivileges(connection);
+            throw new SQLException(e.getMessage() + "; missing privileges of " + user + ": "
+                    + (missing.isEmpty() ? "none found by the check" : missing)
+                    + " (and USAGE, CREATE on schema firebreak; see the role installer)", e.getSQLState(), e);
+        }
+    }
+
     private void install() throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT p.prosrc FROM pg_proc p WHERE p.oid = to_regprocedure(?)")) {
-            ps.setString(1, FUNCTION_SIGNATURE);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next() && FUNCTION_BODY.equals(rs.getString(1))) {
-                    return;
-                }
-            }
+        boolean lockCurrent = installed(FUNCTION_SIGNATURE, FUNCTION_BODY);
+        boolean restoreCurrent = installed(RESTORE_SIGNATURE, RESTORE_BODY);
+        if (lockCurrent && restoreCurrent) {
+            return;
         }
         try (Statement st = connection.createStatement()) {
             // CREATE SCHEMA IF NOT EXISTS still demands CREATE on the database; skip it when the schema exists.
             st.execute("DO $$BEGIN IF to_regnamespace('firebreak') IS NULL THEN CREATE SCHEMA firebreak; END IF; END$$");
-            st.execute(CREATE_FUNCTION);
+            if (!lockCurrent) {
+                st.execute(CREATE_FUNCTION);
+            }
+            if (!restoreCurrent) {
+                st.execute(CREATE_RESTORE);
+            }
         }
-        log.info("kill switch installed {} on cluster {}", FUNCTION_SIGNATURE, cluster);
+        log.info("kill switch installed {} and {} on cluster {}", FUNCTION_SIGNATURE, RESTORE_SIGNATURE, cluster);
+    }
+
+    private boolean installed(String signature, String body) throws SQLException {
+        try (PreparedStatement ps = connection.prepareStatement(
+                "SELECT p.prosrc FROM pg_proc p WHERE p.oid = to_regprocedure(?)")) {
+            ps.setString(1, signature);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && body.equals(rs.getString(1));
+            }
+        }
     }
 
     private boolean connectionLost(SQLException e) {
@@ -404,6 +621,10 @@ public final class PostgresRevoker implements Revoker {
         } catch (SQLException ignored) {
             return true;
         }
+    }
+
+    private static List<String> strings(Array array) throws SQLException {
+        return array == null ? List.of() : Arrays.asList((String[]) array.getArray());
     }
 
     private static List<Integer> ints(Array array) throws SQLException {
@@ -428,8 +649,15 @@ public final class PostgresRevoker implements Revoker {
 
     /** What one revocation has done so far; survives a reconnect so the retry reports the truth. */
     private static final class Progress {
+        final String key;
         boolean lockedByUs;
+        String previousState;
+        List<String> connectLeft = List.of();
         long lockCallNanos;
         final Set<Integer> terminated = new LinkedHashSet<>();
+
+        Progress(String key) {
+            this.key = key;
+        }
     }
 }

@@ -9,6 +9,7 @@ import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.killswitch.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;
+import dev.firebreak.killswitch.ReinstateRequest;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import java.sql.Connection;
@@ -40,9 +41,10 @@ class PostgresRevokerTest {
     @BeforeAll
     static void startPostgres() throws SQLException {
         pg = EmbeddedPostgres17.start(Map.of());
-        superuser("CREATE ROLE " + KILL_SWITCH_ROLE + " LOGIN CREATEROLE PASSWORD 'ks-secret'",
-                "GRANT pg_signal_backend TO " + KILL_SWITCH_ROLE,
-                "GRANT CREATE ON DATABASE postgres TO " + KILL_SWITCH_ROLE);
+        // The kill switch runs as the role the installer makes: least privilege, as in production.
+        try (Connection admin = pg.superuserConnection()) {
+            KillSwitchRoleInstaller.install(admin, KILL_SWITCH_ROLE, "ks-secret", List.of(), List.of("ops_admin"));
+        }
         revoker = PostgresRevoker.open(config(pg, List.of("ops_admin")));
     }
 
@@ -56,9 +58,94 @@ class PostgresRevokerTest {
         }
     }
 
+    @Test
+    void aRevocationRecordsThePreviousStateAndReinstateRestoresExactlyIt() throws Exception {
+        createLoginRole("returning");
+        Connection session = session("returning");
+        Revocation revoked = revoker.revoke(Principal.postgres("test", "returning"), request(List.of(), false));
+        assertThat(revoked.outcome()).as(revoked.detail()).isEqualTo(RevocationOutcome.REVOKED);
+        assertThat(revoked.previousState()).isEqualTo("{\"login\": true, \"connect\": []}");
+        assertThat(canLogin("returning")).isFalse();
+        assertThatThrownBy(() -> pid(session)).isInstanceOf(SQLException.class);
+
+        ReinstateRequest dry = ReinstateRequest.of("r-0", revoked.previousState(), "alice", "false positive", true,
+                Duration.ofSeconds(5));
+        assertThat(revoker.reinstate(Principal.postgres("test", "returning"), dry).outcome()).isEqualTo(RevocationOutcome.DRY_RUN);
+        assertThat(canLogin("returning")).as("dry run changes nothing").isFalse();
+
+        Revocation back = revoker.reinstate(Principal.postgres("test", "returning"),
+                ReinstateRequest.of("r-1", revoked.previousState(), "alice", "false positive", false, Duration.ofSeconds(5)));
+        assertThat(back.outcome()).as(back.detail()).isEqualTo(RevocationOutcome.REINSTATED);
+        assertThat(canLogin("returning")).isTrue();
+        assertThat(pid(session("returning"))).isPositive();
+    }
+
+    @Test
+    void aRoleThatWasAlreadyNologinStaysNologinAfterReinstate() throws Exception {
+        createLoginRole("was_locked");
+        superuser("ALTER ROLE was_locked NOLOGIN");
+        Revocation first = revoker.revoke(Principal.postgres("test", "was_locked"), request(List.of(), false));
+        assertThat(first.outcome()).isEqualTo(RevocationOutcome.ALREADY_REVOKED);
+        assertThat(first.previousState()).as("nothing Firebreak changed, nothing to restore").isEmpty();
+        Revocation back = revoker.reinstate(Principal.postgres("test", "was_locked"), ReinstateRequest.of("r-2",
+                "{\"login\": false, \"connect\": []}", "alice", "check", false, Duration.ofSeconds(5)));
+        assertThat(back.outcome()).isEqualTo(RevocationOutcome.REINSTATED);
+        assertThat(canLogin("was_locked")).isFalse();
+    }
+
+    @Test
+    void revokeConnectRemovesExplicitGrantsAndReinstateGivesThemBack() throws Exception {
+        superuser("CREATE DATABASE ledger", "REVOKE CONNECT ON DATABASE ledger FROM PUBLIC");
+        createLoginRole("ledger_app");
+        superuser("GRANT CONNECT ON DATABASE ledger TO ledger_app");
+        // REVOKE CONNECT needs the database owner's rights; here the owner (a superuser) runs it.
+        try (PostgresRevoker owner = PostgresRevoker.open(config(pg, "postgres", "postgres", List.of(), true))) {
+            Revocation revoked = owner.revoke(Principal.postgres("test", "ledger_app"), request(List.of(), false));
+            assertThat(revoked.outcome()).as(revoked.detail()).isEqualTo(RevocationOutcome.REVOKED);
+            assertThat(revoked.previousState()).isEqualTo("{\"login\": true, \"connect\": [\"ledger\"]}");
+            assertThat(superuserQuery("SELECT has_database_privilege('ledger_app', 'ledger', 'CONNECT')")).isEqualTo("f");
+
+            Revocation back = owner.reinstate(Principal.postgres("test", "ledger_app"), ReinstateRequest.of("r-3",
+                    revoked.previousState(), "bob", "restored after review", false, Duration.ofSeconds(5)));
+            assertThat(back.outcome()).as(back.detail()).isEqualTo(RevocationOutcome.REINSTATED);
+            assertThat(superuserQuery("SELECT has_database_privilege('ledger_app', 'ledger', 'CONNECT')")).isEqualTo("t");
+            assertThat(canLogin("ledger_app")).isTrue();
+        }
+    }
+
+    @Test
+    void missingPrivilegesAreReportedByName() throws Exception {
+        assertThat(revoker.missingPrivileges()).as("the installed role lacks nothing for the roles it was given").isEmpty();
+        superuser("CREATE ROLE unmanaged LOGIN PASSWORD 'pw'");
+        assertThat(revoker.missingPrivileges()).contains("ADMIN OPTION on role unmanaged");
+        Revocation r = revoker.revoke(Principal.postgres("test", "unmanaged"), request(List.of(), false));
+        assertThat(r.outcome()).isEqualTo(RevocationOutcome.FAILED);
+        assertThat(canLogin("unmanaged")).isTrue();
+
+        // Re-running the installer makes new roles lockable.
+        try (Connection admin = pg.superuserConnection()) {
+            KillSwitchRoleInstaller.Report report = KillSwitchRoleInstaller.install(admin, KILL_SWITCH_ROLE, "",
+                    List.of("unmanaged", "nobody"), List.of("ops_admin"));
+            assertThat(report.lockable()).containsExactly("unmanaged");
+            assertThat(report.notFound()).containsExactly("nobody");
+        }
+        assertThat(revoker.missingPrivileges()).doesNotContain("ADMIN OPTION on role unmanaged");
+        assertThat(superuserQuery("SELECT rolsuper OR rolcreatedb OR rolbypassrls OR rolreplication FROM pg_roles"
+                + " WHERE rolname = '" + KILL_SWITCH_ROLE + "'")).isEqualTo("f");
+
+        superuser("CREATE ROLE bare_ks LOGIN PASSWORD 'pw'");
+        assertThatThrownBy(() -> PostgresRevoker.open(config(pg, "bare_ks", "pw", List.of(), false)))
+                .hasMessageContaining("CREATEROLE").hasMessageContaining("membership in pg_signal_backend");
+    }
+
     static KillSwitchConfig config(EmbeddedPostgres17 pg, List<String> protectedRoles) {
-        return new KillSwitchConfig("test", pg.jdbcUrl(), KILL_SWITCH_ROLE, "ks-secret", protectedRoles,
-                Duration.ofSeconds(2), Duration.ofMillis(25), "g", "localhost:9", "mem://unused", false, false,
+        return config(pg, KILL_SWITCH_ROLE, "ks-secret", protectedRoles, false);
+    }
+
+    static KillSwitchConfig config(EmbeddedPostgres17 pg, String user, String password, List<String> protectedRoles,
+                                   boolean revokeConnect) {
+        return new KillSwitchConfig("test", pg.jdbcUrl(), user, password, protectedRoles,
+                Duration.ofSeconds(2), Duration.ofMillis(25), "g", "localhost:9", "mem://unused", false, revokeConnect,
                 Duration.ofSeconds(5), Duration.ofMinutes(10), 5, Duration.ofMillis(50), Map.of(), Map.of(), Map.of());
     }
 
