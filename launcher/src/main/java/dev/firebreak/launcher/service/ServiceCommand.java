@@ -99,7 +99,8 @@ public final class ServiceCommand implements Callable<Integer> {
         };
     }
 
-    static Map<String, String> read(Path file) throws IOException {
+    /** Reads a properties file into trimmed key-value pairs. */
+    public static Map<String, String> read(Path file) throws IOException {
         Properties props = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             props.load(in);
