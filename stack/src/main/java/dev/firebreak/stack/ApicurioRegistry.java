@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Confluent-compatible API is {@link #confluentUrl()}. The child is destroyed on {@link #close()}
  * and, should this JVM exit without closing, by a shutdown hook.
  */
-public final class ApicurioRegistry implements AutoCloseable {
+public final class ApicurioRegistry implements RegistryService {
     /** Environment variable overriding where the unpacked Apicurio distribution lives. */
     public static final String HOME_ENV = "FIREBREAK_APICURIO_HOME";
     private static final Logger LOG = LoggerFactory.getLogger(ApicurioRegistry.class);
@@ -97,8 +97,14 @@ public final class ApicurioRegistry implements AutoCloseable {
     }
 
     /** Base URL of the Confluent Schema Registry API. */
+    @Override
     public String confluentUrl() {
         return "http://127.0.0.1:" + port + "/apis/ccompat/v7";
+    }
+
+    @Override
+    public String describe() {
+        return "Apicurio Registry (pid " + pid() + ") at " + confluentUrl();
     }
 
     public long pid() {

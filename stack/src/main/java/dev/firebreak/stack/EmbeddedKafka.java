@@ -15,7 +15,7 @@ import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 /** A real KRaft Kafka cluster inside this JVM (Kafka's own test kit), on loopback, free ports. */
-public final class EmbeddedKafka implements AutoCloseable {
+public final class EmbeddedKafka implements KafkaService {
     private final KafkaClusterTestKit cluster;
     private final int brokers;
     private final Path baseDirectory;
@@ -76,16 +76,19 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    @Override
     public String bootstrapServers() {
         return cluster.bootstrapServers();
     }
 
     /** Replication factor suitable for topics on this cluster. */
+    @Override
     public short replicationFactor() {
         return (short) Math.min(3, brokers);
     }
 
     /** Creates the topics that do not exist yet (single partition: ordering per principal is total). */
+    @Override
     public void createTopics(Collection<String> names, Map<String, String> configs) {
         try (Admin admin = admin()) {
             List<NewTopic> topics = names.stream()
@@ -107,6 +110,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** An admin client on this cluster; the caller closes it. */
+    @Override
     public Admin admin() {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());

@@ -13,11 +13,8 @@ import java.util.Map;
  * A real PostgreSQL 17 server from the zonky binaries, configured for logical decoding and with
  * durability back on (zonky turns fsync and synchronous_commit off, which would flatter latency).
  */
-public final class EmbeddedPostgres17 implements AutoCloseable {
+public final class EmbeddedPostgres17 implements PostgresService {
     /** The superuser zonky creates; the operator login of the local stack. */
-    public static final String SUPERUSER = "postgres";
-    public static final String SUPERUSER_PASSWORD = "postgres";
-    public static final String DATABASE = "postgres";
 
     private final EmbeddedPostgres server;
     private final Path dataDirectory;
@@ -65,10 +62,12 @@ public final class EmbeddedPostgres17 implements AutoCloseable {
         }
     }
 
+    @Override
     public String host() {
         return "127.0.0.1";
     }
 
+    @Override
     public int port() {
         return server.getPort();
     }
@@ -77,20 +76,29 @@ public final class EmbeddedPostgres17 implements AutoCloseable {
         return dataDirectory;
     }
 
+    @Override
+    public java.util.Optional<Path> localDataDirectory() {
+        return java.util.Optional.of(dataDirectory);
+    }
+
+    @Override
     public String jdbcUrl(String database) {
         return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
     }
 
+    @Override
     public String jdbcUrl() {
         return jdbcUrl(DATABASE);
     }
 
     /** A new connection as the superuser. */
+    @Override
     public Connection superuserConnection() throws SQLException {
         return connect(SUPERUSER, SUPERUSER_PASSWORD);
     }
 
     /** A new connection to the default database as {@code user}. */
+    @Override
     public Connection connect(String user, String password) throws SQLException {
         var props = new java.util.Properties();
         props.setProperty("user", user);

@@ -4,7 +4,7 @@ import static dev.firebreak.launcher.bench.CapturePath.marker;
 
 import dev.firebreak.launcher.bench.CapturePath.Probe;
 import dev.firebreak.schema.AuditSource;
-import dev.firebreak.stack.EmbeddedPostgres17;
+import dev.firebreak.stack.PostgresService;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -52,7 +52,7 @@ final class DatabasePaths implements AutoCloseable {
      * Creates the roles and tables for up to {@code maxSamples} samples per path and opens a
      * session per role. Setup statements are captured too; the warm-up samples absorb them.
      */
-    static DatabasePaths prepare(EmbeddedPostgres17 postgres, int ddlRoles, Duration dropSpacing, int maxSamples)
+    static DatabasePaths prepare(PostgresService postgres, int ddlRoles, Duration dropSpacing, int maxSamples)
             throws SQLException {
         List<String> ddlRoleNames = new ArrayList<>();
         for (int i = 0; i < ddlRoles; i++) {
@@ -78,7 +78,7 @@ final class DatabasePaths implements AutoCloseable {
         }
     }
 
-    private static void createRoles(EmbeddedPostgres17 postgres, List<String> ddlRoles) throws SQLException {
+    private static void createRoles(PostgresService postgres, List<String> ddlRoles) throws SQLException {
         List<String> sql = new ArrayList<>();
         for (String role : ddlRoles) {
             sql.add("CREATE ROLE " + role + " LOGIN PASSWORD '" + Session.PASSWORD + "'");

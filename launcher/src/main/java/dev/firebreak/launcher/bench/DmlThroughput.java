@@ -1,6 +1,6 @@
 package dev.firebreak.launcher.bench;
 
-import dev.firebreak.stack.EmbeddedPostgres17;
+import dev.firebreak.stack.PostgresService;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -16,11 +16,11 @@ import java.util.concurrent.atomic.LongAdder;
 final class DmlThroughput {
     static final String TABLE = "fbb_tput";
     private static final Duration IDLE = Duration.ofSeconds(15);
-    private final EmbeddedPostgres17 postgres;
+    private final PostgresService postgres;
     private final EventTap tap;
     private final Deadline deadline;
 
-    DmlThroughput(EmbeddedPostgres17 postgres, EventTap tap, Deadline deadline) {
+    DmlThroughput(PostgresService postgres, EventTap tap, Deadline deadline) {
         this.postgres = postgres;
         this.tap = tap;
         this.deadline = deadline;

@@ -1,6 +1,6 @@
 package dev.firebreak.launcher.bench;
 
-import dev.firebreak.stack.EmbeddedPostgres17;
+import dev.firebreak.stack.PostgresService;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -10,7 +10,7 @@ record Session(String role, Connection connection, Statement statement) implemen
     /** Password of every role the bench creates; they exist only in the bench's own throwaway cluster. */
     static final String PASSWORD = "fbb-bench-password";
 
-    static Session open(EmbeddedPostgres17 postgres, String role) throws SQLException {
+    static Session open(PostgresService postgres, String role) throws SQLException {
         Connection connection = postgres.connect(role, PASSWORD);
         try {
             return new Session(role, connection, connection.createStatement());

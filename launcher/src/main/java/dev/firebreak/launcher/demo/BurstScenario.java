@@ -4,6 +4,7 @@ import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.stack.EmbeddedPostgres17;
+import dev.firebreak.stack.PostgresService;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -17,12 +18,12 @@ import java.util.Optional;
  * pipeline took from the triggering statement to the role being locked out.
  */
 public final class BurstScenario {
-    private final EmbeddedPostgres17 postgres;
+    private final PostgresService postgres;
     private final OutcomeWatcher watcher;
     private final String cluster;
     private final Timeline timeline;
 
-    public BurstScenario(EmbeddedPostgres17 postgres, OutcomeWatcher watcher, String cluster, Timeline timeline) {
+    public BurstScenario(PostgresService postgres, OutcomeWatcher watcher, String cluster, Timeline timeline) {
         this.postgres = postgres;
         this.watcher = watcher;
         this.cluster = cluster;

@@ -6,7 +6,7 @@ import dev.firebreak.ingest.agent.AgentActionConfig;
 import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.launcher.stack.LocalStack;
-import dev.firebreak.stack.EmbeddedPostgres17;
+import dev.firebreak.stack.PostgresService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,32 +40,33 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
 
     /** The flat settings for the embedded stack, for callers that want to adjust some. */
     public static Map<String, String> stackMap(LocalStack stack, String cluster, List<String> protectedRoles) {
-        EmbeddedPostgres17 pg = stack.postgres();
+        PostgresService pg = stack.postgres();
         String kafka = stack.kafka().bootstrapServers();
         String registry = stack.registryUrl();
         Map<String, String> m = new HashMap<>();
         m.put(IngestConfig.PREFIX + "cluster", cluster);
         m.put(IngestConfig.PREFIX + "pg.host", pg.host());
         m.put(IngestConfig.PREFIX + "pg.port", Integer.toString(pg.port()));
-        m.put(IngestConfig.PREFIX + "pg.database", EmbeddedPostgres17.DATABASE);
-        m.put(IngestConfig.PREFIX + "pg.user", EmbeddedPostgres17.SUPERUSER);
-        m.put(IngestConfig.PREFIX + "pg.password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        m.put(IngestConfig.PREFIX + "pg.database", PostgresService.DATABASE);
+        m.put(IngestConfig.PREFIX + "pg.user", PostgresService.SUPERUSER);
+        m.put(IngestConfig.PREFIX + "pg.password", PostgresService.SUPERUSER_PASSWORD);
         m.put(IngestConfig.PREFIX + "kafka.bootstrap.servers", kafka);
         m.put(IngestConfig.PREFIX + "schema.registry.url", registry);
         m.put(IngestConfig.PREFIX + "offsets.replication.factor", Short.toString(stack.kafka().replicationFactor()));
-        m.put(ServerLogConfig.PREFIX + "enabled", "true");
+        // The server-log path reads the jsonlog file, so only when the data directory is on this host.
+        m.put(ServerLogConfig.PREFIX + "enabled", Boolean.toString(pg.localDataDirectory().isPresent()));
         // agents post their actions here; a fresh token per run, printed by 'local'
         m.put(AgentActionConfig.PREFIX + "http.enabled", "true");
         m.put(AgentActionConfig.PREFIX + "http.port", "0");
         m.put(AgentActionConfig.PREFIX + "http.tokens", java.util.UUID.randomUUID().toString().replace("-", ""));
-        m.put(ServerLogConfig.PREFIX + "data.directory", pg.dataDirectory().toString());
+        pg.localDataDirectory().ifPresent(dir -> m.put(ServerLogConfig.PREFIX + "data.directory", dir.toString()));
         m.put(DetectionConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(DetectionConfig.SCHEMA_REGISTRY_URL, registry);
         m.put(DetectionConfig.STATE_DIR, tempDir("firebreak-streams"));
         m.put(KillSwitchConfig.CLUSTER, cluster);
         m.put(KillSwitchConfig.PG_URL, pg.jdbcUrl());
-        m.put(KillSwitchConfig.PG_USER, EmbeddedPostgres17.SUPERUSER);
-        m.put(KillSwitchConfig.PG_PASSWORD, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        m.put(KillSwitchConfig.PG_USER, PostgresService.SUPERUSER);
+        m.put(KillSwitchConfig.PG_PASSWORD, PostgresService.SUPERUSER_PASSWORD);
         m.put(KillSwitchConfig.PROTECTED_ROLES, String.join(",", protectedRoles));
         m.put(KillSwitchConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(KillSwitchConfig.SCHEMA_REGISTRY_URL, registry);

@@ -1,24 +1,28 @@
 package dev.firebreak.launcher.stack;
 
 import dev.firebreak.schema.Topics;
-import dev.firebreak.stack.ApicurioRegistry;
-import dev.firebreak.stack.EmbeddedKafka;
-import dev.firebreak.stack.EmbeddedPostgres17;
+import dev.firebreak.stack.KafkaService;
+import dev.firebreak.stack.PostgresService;
+import dev.firebreak.stack.RegistryService;
+import dev.firebreak.stack.StackProvider;
+import dev.firebreak.stack.StackProviders;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * The infrastructure of {@code demo}, {@code local} and the end-to-end tests, all on loopback:
- * a KRaft Kafka cluster and PostgreSQL 17 in this JVM, Apicurio Registry as a child process.
+ * The infrastructure of {@code demo}, {@code local} and the end-to-end tests, all on loopback: by
+ * default a KRaft Kafka cluster and PostgreSQL 17 in this JVM, Apicurio Registry as a child process;
+ * with {@code -Dfirebreak.stack=testcontainers} (and Docker present) the same three in containers
+ * ({@link StackProviders}).
  */
 public final class LocalStack implements AutoCloseable {
-    private final EmbeddedKafka kafka;
-    private final EmbeddedPostgres17 postgres;
-    private final ApicurioRegistry registry;
+    private final KafkaService kafka;
+    private final PostgresService postgres;
+    private final RegistryService registry;
 
-    private LocalStack(EmbeddedKafka kafka, EmbeddedPostgres17 postgres, ApicurioRegistry registry) {
+    private LocalStack(KafkaService kafka, PostgresService postgres, RegistryService registry) {
         this.kafka = kafka;
         this.postgres = postgres;
         this.registry = registry;
@@ -26,23 +30,28 @@ public final class LocalStack implements AutoCloseable {
 
     /** Starts all three (the registry in parallel, it is the slowest) and creates the pipeline's topics. */
     public static LocalStack start(int brokers, Consumer<String> progress) {
-        CompletableFuture<ApicurioRegistry> registry =
-                CompletableFuture.supplyAsync(() -> ApicurioRegistry.start(Duration.ofSeconds(120)));
-        EmbeddedKafka kafka = null;
-        EmbeddedPostgres17 postgres = null;
+        return start(StackProviders.select(), brokers, progress);
+    }
+
+    /** Starts the stack from the given provider. */
+    public static LocalStack start(StackProvider provider, int brokers, Consumer<String> progress) {
+        CompletableFuture<RegistryService> registry =
+                CompletableFuture.supplyAsync(() -> provider.startRegistry(Duration.ofSeconds(120)));
+        KafkaService kafka = null;
+        PostgresService postgres = null;
         try {
-            kafka = EmbeddedKafka.start(brokers);
+            kafka = provider.startKafka(brokers);
             progress.accept("Kafka (KRaft, " + brokers + " broker" + (brokers > 1 ? "s" : "") + ") at " + kafka.bootstrapServers());
             kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of("min.insync.replicas", "1"));
             kafka.createTopics(Topics.COMPACTED_TOPICS, Map.of("min.insync.replicas", "1", "cleanup.policy", "compact"));
-            postgres = EmbeddedPostgres17.start(Map.of());
+            postgres = provider.startPostgres();
             progress.accept("PostgreSQL 17 at " + postgres.host() + ":" + postgres.port()
                     + " (wal_level=logical, fsync=on, synchronous_commit=on)");
-            ApicurioRegistry apicurio = registry.join();
-            progress.accept("Apicurio Registry (pid " + apicurio.pid() + ") at " + apicurio.confluentUrl());
-            return new LocalStack(kafka, postgres, apicurio);
+            RegistryService schemaRegistry = registry.join();
+            progress.accept(schemaRegistry.describe());
+            return new LocalStack(kafka, postgres, schemaRegistry);
         } catch (RuntimeException e) {
-            registry.thenAccept(ApicurioRegistry::close);
+            registry.thenAccept(RegistryService::close);
             if (postgres != null) {
                 postgres.close();
             }
@@ -53,11 +62,11 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    public EmbeddedKafka kafka() {
+    public KafkaService kafka() {
         return kafka;
     }
 
-    public EmbeddedPostgres17 postgres() {
+    public PostgresService postgres() {
         return postgres;
     }
 
