@@ -184,6 +184,7 @@ public final class KafkaAclRevoker implements Revoker {
         long started = System.nanoTime();
         String key = request.commandId() + '\u0000' + principal;
         Set<AclBinding> wanted = CreatedBindings.denyAll(principal);
+        AclOperation needed = AclOperation.DESCRIBE; // what the call in flight needs, for an authorization failure
         try {
             Set<AclBinding> missing = new HashSet<>(wanted);
             missing.removeAll(denials(principal, request.deadlineNanos()));
@@ -199,10 +200,12 @@ public final class KafkaAclRevoker implements Revoker {
             if (!missing.isEmpty()) {
                 created = union(created, missing);
                 pending.put(key, created); // before the call: a timed-out create may still have been applied
+                needed = AclOperation.ALTER;
                 KafkaFuture<Void> done = admin.createAcls(missing, new CreateAclsOptions().timeoutMs(timeoutMs(request.deadlineNanos()))).all();
                 done.get(timeoutMs(request.deadlineNanos()), TimeUnit.MILLISECONDS);
             }
             long createdAt = System.nanoTime();
+            needed = AclOperation.DESCRIBE;
             int polls = confirmPresent(principal, wanted, request.deadlineNanos());
             pending.remove(key);
             return Revocation.revoked(String.format(Locale.ROOT, "created deny bindings %s, all %d confirmed by describeAcls"
@@ -214,7 +217,7 @@ public final class KafkaAclRevoker implements Revoker {
             Thread.currentThread().interrupt();
             return Revocation.failed("interrupted while revoking " + target);
         } catch (ExecutionException | java.util.concurrent.TimeoutException | DeadlineException e) {
-            Revocation failed = failure("revoke " + target, e, "ALTER");
+            Revocation failed = failure("revoke " + target, e, needed);
             if (!failed.retryable()) {
                 pending.remove(key); // no retry of this command follows
             }
@@ -239,12 +242,14 @@ public final class KafkaAclRevoker implements Revoker {
             return Revocation.of(RevocationOutcome.DRY_RUN, "dry run, nothing changed: would delete deny bindings "
                     + describe(toDelete) + ", leaving every other ACL of " + principal);
         }
+        AclOperation needed = AclOperation.ALTER;
         try {
             if (!toDelete.isEmpty()) {
                 List<AclBindingFilter> filters = toDelete.stream().map(AclBinding::toFilter).toList();
                 admin.deleteAcls(filters, new DeleteAclsOptions().timeoutMs(timeoutMs(request.deadlineNanos())))
                         .all().get(timeoutMs(request.deadlineNanos()), TimeUnit.MILLISECONDS);
             }
+            needed = AclOperation.DESCRIBE;
             int polls = confirmAbsent(principal, toDelete, request.deadlineNanos());
             return Revocation.of(RevocationOutcome.REINSTATED, "deleted deny bindings " + describe(toDelete)
                     + ", confirmed gone by describeAcls (" + polls + " polls); other ACLs of " + principal + " untouched");
@@ -252,7 +257,7 @@ public final class KafkaAclRevoker implements Revoker {
             Thread.currentThread().interrupt();
             return Revocation.failed("interrupted while reinstating " + target);
         } catch (ExecutionException | java.util.concurrent.TimeoutException | DeadlineException e) {
-            return failure("reinstate " + target, e, "ALTER");
+            return failure("reinstate " + target, e, needed);
         }
     }
 
@@ -337,18 +342,19 @@ public final class KafkaAclRevoker implements Revoker {
         return (int) Math.min(config.requestTimeout().toMillis(), left);
     }
 
-    private Revocation failure(String action, Exception e, String operation) {
+    private Revocation failure(String action, Exception e, AclOperation needed) {
         Throwable cause = cause(e);
         if (cause instanceof DeadlineException) {
             return Revocation.retryable("could not " + action + " before the deadline");
         }
         if (cause instanceof java.util.concurrent.TimeoutException || cause instanceof RetriableException) {
             return Revocation.retryable("could not " + action + " on Kafka cluster " + config.cluster()
-                    + " (unreachable or timed out): " + cause);
+                    + " (unreachable or timed out): " + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
         }
         if (cause instanceof ClusterAuthorizationException) {
-            return Revocation.failed("not authorized to " + action + ": " + config.selfPrincipal() + " needs " + operation
-                    + " (and DESCRIBE) on CLUSTER " + CreatedBindings.CLUSTER_RESOURCE + ": " + cause.getMessage());
+            return Revocation.failed("not authorized to " + action + ": " + config.selfPrincipal() + " lacks " + needed
+                    + " on CLUSTER " + CreatedBindings.CLUSTER_RESOURCE + " (the kill switch needs DESCRIBE and ALTER on it)");
         }
         if (cause instanceof SecurityDisabledException) {
             return Revocation.failed("cannot " + action + ": " + NO_AUTHORIZER);
