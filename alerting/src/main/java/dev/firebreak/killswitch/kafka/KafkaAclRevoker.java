@@ -112,7 +112,11 @@ public final class KafkaAclRevoker implements Revoker {
      * no broker answers within the request timeout.
      */
     public static KafkaAclRevoker open(KafkaAclRevokerConfig config) {
-        Admin admin = Admin.create(adminProperties(config));
+        return open(config, Admin.create(adminProperties(config)));
+    }
+
+    /** With a given Admin client, which the revoker closes; for tests that interpose on it. */
+    static KafkaAclRevoker open(KafkaAclRevokerConfig config, Admin admin) {
         KafkaAclRevoker revoker = new KafkaAclRevoker(config, admin);
         try {
             long timeout = config.requestTimeout().toMillis();
@@ -131,7 +135,7 @@ public final class KafkaAclRevoker implements Revoker {
         return revoker;
     }
 
-    private static Properties adminProperties(KafkaAclRevokerConfig config) {
+    static Properties adminProperties(KafkaAclRevokerConfig config) {
         Properties props = new Properties();
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "firebreak-killswitch-" + config.cluster());
         // Brokers that drop out come back quickly in the kill switch's eyes: retries are its own.

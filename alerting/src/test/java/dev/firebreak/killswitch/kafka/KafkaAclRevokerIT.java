@@ -62,7 +62,7 @@ class KafkaAclRevokerIT {
     private static final Logger log = LoggerFactory.getLogger(KafkaAclRevokerIT.class);
     private static final String TOPIC = "events";
     private static final String KILL_SWITCH = "firebreak";
-    private static final List<String> AGENTS = List.of("agent-a", "agent-b", "agent-c", "agent-d", "agent-e", "other", "ops");
+    private static final List<String> AGENTS = List.of("agent-a", "agent-b", "agent-c", "agent-d", "agent-e", "agent-f", "other", "ops");
 
     static EmbeddedKafka kafka;
     static Admin admin;
@@ -357,6 +357,40 @@ class KafkaAclRevokerIT {
 
     @Test
     @Order(8)
+    void retryOfACommandWhoseCreateOutlivedItsDeadlineReportsTheBindingsItCreated() throws Exception {
+        RevokeRequest first = RevokeRequest.of("cmd-slow", List.of(), false, Duration.ofMillis(1500));
+        Admin real = Admin.create(KafkaAclRevoker.adminProperties(config(KILL_SWITCH, Map.of())));
+        // The ACLs are created, then the answer comes too late: the situation of a create that timed out.
+        Admin slowCreate = (Admin) java.lang.reflect.Proxy.newProxyInstance(Admin.class.getClassLoader(), new Class<?>[] {Admin.class},
+                (proxy, method, args) -> {
+                    Object result = method.invoke(real, args);
+                    if (method.getName().equals("createAcls")) {
+                        ((org.apache.kafka.clients.admin.CreateAclsResult) result).all().get(30, TimeUnit.SECONDS);
+                        while (!first.expired()) {
+                            Thread.sleep(10);
+                        }
+                    }
+                    return result;
+                });
+        try (KafkaAclRevoker slow = KafkaAclRevoker.open(config(KILL_SWITCH, Map.of()), slowCreate)) {
+            Revocation timedOut = slow.revoke(target("agent-f"), first);
+            assertThat(timedOut.outcome()).isEqualTo(RevocationOutcome.FAILED);
+            assertThat(timedOut.retryable()).isTrue();
+            assertThat(denyCount(aclsOf("agent-f"))).as("created before the deadline passed").isEqualTo(4);
+
+            Revocation retry = slow.revoke(target("agent-f"), RevokeRequest.of("cmd-slow", List.of(), false, Duration.ofSeconds(10)));
+            assertThat(retry.outcome()).as(retry.detail()).isEqualTo(RevocationOutcome.REVOKED);
+            assertThat(CreatedBindings.parse(retry.previousState(), KafkaPrincipals.parse("agent-f"))).hasSize(4);
+            assertThat(slow.revoke(target("agent-f"), request(false)).outcome()).isEqualTo(RevocationOutcome.ALREADY_REVOKED);
+
+            assertThat(slow.reinstate(target("agent-f"), reinstate(retry.previousState(), false)).outcome())
+                    .isEqualTo(RevocationOutcome.REINSTATED);
+            assertThat(denyCount(aclsOf("agent-f"))).isZero();
+        }
+    }
+
+    @Test
+    @Order(9)
     void revokeDurationsAreLogged() {
         List<Double> revokeMs = new ArrayList<>();
         List<Double> reinstateMs = new ArrayList<>();
