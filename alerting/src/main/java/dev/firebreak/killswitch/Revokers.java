@@ -1,6 +1,8 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.killswitch.kafka.KafkaAclRevoker;
 import dev.firebreak.killswitch.postgres.PostgresRevoker;
+import dev.firebreak.killswitch.webhook.WebhookRevoker;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -12,6 +14,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>PostgreSQL: {@code firebreak.killswitch.pg.*}, always (targets {@code pg:<cluster>/<role>});</li>
+ *   <li>Kafka: {@code firebreak.killswitch.kafka.*}, when present (targets {@code kafka:<cluster>/<principal>});</li>
+ *   <li>API tokens through a signed webhook: {@code firebreak.killswitch.webhook.<issuer>.*}, one per issuer
+ *       (targets {@code token:<issuer>/<id>}).</li>
  * </ul>
  */
 public final class Revokers {
@@ -28,6 +33,8 @@ public final class Revokers {
         List<Revoker> opened = new ArrayList<>();
         try {
             opened.add(PostgresRevoker.open(config));
+            KafkaAclRevoker.fromConfig(config.targetBlocks()).ifPresent(opened::add);
+            opened.addAll(WebhookRevoker.fromConfig(config.targetBlocks()));
         } catch (RuntimeException e) {
             opened.forEach(Revoker::close);
             throw e;

@@ -3,10 +3,13 @@ package dev.firebreak.stack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -16,14 +19,22 @@ import org.apache.kafka.common.test.TestKitNodes;
 
 /** A real KRaft Kafka cluster inside this JVM (Kafka's own test kit), on loopback, free ports. */
 public final class EmbeddedKafka implements KafkaService {
+    /** The super user of a {@link #startSecured secured} cluster. */
+    public static final String ADMIN = "admin";
+    /** Password of {@link #ADMIN}; a throwaway cluster on loopback. */
+    public static final String ADMIN_PASSWORD = "admin-secret";
+    private static final String PLAIN_LOGIN_MODULE = "org.apache.kafka.common.security.plain.PlainLoginModule";
     private final KafkaClusterTestKit cluster;
     private final int brokers;
     private final Path baseDirectory;
+    /** SASL/PLAIN user name to password; empty for an open (PLAINTEXT, no authorizer) cluster. */
+    private final Map<String, String> users;
 
-    private EmbeddedKafka(KafkaClusterTestKit cluster, int brokers, Path baseDirectory) {
+    private EmbeddedKafka(KafkaClusterTestKit cluster, int brokers, Path baseDirectory, Map<String, String> users) {
         this.cluster = cluster;
         this.brokers = brokers;
         this.baseDirectory = baseDirectory;
+        this.users = users;
     }
 
     /** Formats and starts a cluster of 1 or 3 combined broker/controller nodes. */
@@ -31,12 +42,57 @@ public final class EmbeddedKafka implements KafkaService {
         if (brokers != 1 && brokers != 3) {
             throw new IllegalArgumentException("brokers must be 1 or 3, was " + brokers);
         }
+        return start(brokers, Map.of(), Map.of());
+    }
+
+    /**
+     * Formats and starts a 1-node cluster whose client listener demands SASL/PLAIN and whose broker
+     * enforces ACLs with {@code StandardAuthorizer} ({@code allow.everyone.if.no.acl.found=false}), so
+     * tests can act as distinct principals {@code User:<name>} and be denied by a real broker.
+     *
+     * <p>Super user {@code admin} (password {@link #ADMIN_PASSWORD}) exists besides {@code users}; the
+     * broker itself talks to its controller as {@code admin}, over SASL too. The users live in the
+     * listener-specific {@code sasl.jaas.config} of each listener rather than in the test kit's JAAS
+     * file, which knows two fixed users only and is installed JVM-wide through a system property.
+     *
+     * @param users user name ([A-Za-z0-9._-]+) to password (no quote or backslash)
+     */
+    public static EmbeddedKafka startSecured(Map<String, String> users) {
+        Map<String, String> all = new TreeMap<>(users);
+        if (all.containsKey(ADMIN)) {
+            throw new IllegalArgumentException("user " + ADMIN + " is the built-in super user");
+        }
+        all.put(ADMIN, ADMIN_PASSWORD);
+        all.forEach((name, password) -> {
+            if (!name.matches("[A-Za-z0-9._-]+") || password.contains("\"") || password.contains("\\")) {
+                throw new IllegalArgumentException("user names are [A-Za-z0-9._-]+ and passwords have no quote or backslash: " + name);
+            }
+        });
+        String jaas = PLAIN_LOGIN_MODULE + " required username=\"" + ADMIN + "\" password=\"" + ADMIN_PASSWORD + "\""
+                + all.entrySet().stream().map(e -> " user_" + e.getKey() + "=\"" + e.getValue() + "\"").collect(Collectors.joining())
+                + ";";
+        Map<String, Object> security = new LinkedHashMap<>();
+        // The kit's nodes stay PLAINTEXT (so it installs no JVM-wide JAAS file); the protocol map
+        // turns both of its listeners into SASL_PLAINTEXT.
+        security.put("listener.security.protocol.map", "EXTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+        security.put("sasl.enabled.mechanisms", "PLAIN");
+        security.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        security.put("sasl.mechanism.controller.protocol", "PLAIN");
+        security.put("listener.name.external.plain.sasl.jaas.config", jaas);
+        security.put("listener.name.controller.plain.sasl.jaas.config", jaas);
+        security.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        security.put("allow.everyone.if.no.acl.found", "false");
+        security.put("super.users", "User:" + ADMIN);
+        return start(1, security, Map.copyOf(all));
+    }
+
+    private static EmbeddedKafka start(int brokers, Map<String, Object> extraProps, Map<String, String> users) {
         short rf = (short) Math.min(3, brokers);
         try {
             // Our own directory: the kit's default one is deleted by a JVM shutdown hook while the
             // brokers may still be writing to it, which turns every Ctrl-C into a burst of errors.
             Path base = Files.createTempDirectory("firebreak-kafka");
-            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+            KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setBaseDirectory(base)
                     .setCombined(true)
                     .setNumBrokerNodes(brokers)
@@ -48,12 +104,13 @@ public final class EmbeddedKafka implements KafkaService {
                     .setConfigProp("group.initial.rebalance.delay.ms", 0)
                     .setConfigProp("auto.create.topics.enable", false)
                     .setConfigProp("num.partitions", 1)
-                    .setDeleteOnClose(false)
-                    .build();
+                    .setDeleteOnClose(false);
+            extraProps.forEach(builder::setConfigProp);
+            KafkaClusterTestKit cluster = builder.build();
             formatQuietly(cluster);
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new EmbeddedKafka(cluster, brokers, base);
+            return new EmbeddedKafka(cluster, brokers, base, users);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting Kafka", e);
@@ -109,12 +166,34 @@ public final class EmbeddedKafka implements KafkaService {
         }
     }
 
-    /** An admin client on this cluster; the caller closes it. */
+    /** An admin client on this cluster (as the super user {@code admin} on a secured one); the caller closes it. */
     @Override
     public Admin admin() {
         Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        if (users.isEmpty()) {
+            props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        } else {
+            props.putAll(clientProperties(ADMIN));
+        }
         return Admin.create(props);
+    }
+
+    /**
+     * Client settings to connect as {@code user} to a cluster from {@link #startSecured}: bootstrap
+     * servers, {@code security.protocol}, {@code sasl.mechanism} and {@code sasl.jaas.config}.
+     *
+     * @throws IllegalArgumentException for an unknown user or a cluster that is not secured
+     */
+    public Map<String, String> clientProperties(String user) {
+        String password = users.get(user);
+        if (password == null) {
+            throw new IllegalArgumentException("no SASL user " + user + " on this cluster (users: " + users.keySet() + ")");
+        }
+        return Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                "security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", PLAIN_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
     }
 
     private static void deleteRecursively(Path dir) {

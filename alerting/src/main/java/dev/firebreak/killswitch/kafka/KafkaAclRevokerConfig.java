@@ -1,0 +1,183 @@
+package dev.firebreak.killswitch.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+
+/**
+ * Configuration of the Kafka revoker, block {@value #PREFIX}{@code *} of the kill switch
+ * configuration, typed and validated when built: a bad value fails start-up naming the key and what
+ * is allowed.
+ *
+ * @param cluster             logical cluster name; targets look like {@code kafka:<cluster>/<principal>}
+ * @param bootstrapServers    {@code host:port[,host:port...]} of the cluster whose ACLs are written
+ * @param protectedPrincipals principals never revoked, normalised to {@code <type>:<name>}
+ * @param selfPrincipal       the revoker's own principal, never revoked: {@value #SELF_PRINCIPAL}, else
+ *                            {@code User:<username>} of {@code admin.sasl.jaas.config}, else
+ *                            {@code User:ANONYMOUS} on a PLAINTEXT connection
+ * @param requestTimeout      upper bound of every Admin call (the request's deadline may cut it shorter)
+ * @param adminOverrides      AdminClient settings ({@value #ADMIN_PREFIX}{@code *} with the prefix removed),
+ *                            e.g. {@code security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config}
+ */
+public record KafkaAclRevokerConfig(
+        String cluster,
+        String bootstrapServers,
+        List<String> protectedPrincipals,
+        String selfPrincipal,
+        Duration requestTimeout,
+        Map<String, String> adminOverrides) {
+
+    public static final String PREFIX = "firebreak.killswitch.kafka.";
+    public static final String CLUSTER = PREFIX + "cluster";
+    public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
+    public static final String PROTECTED_PRINCIPALS = PREFIX + "protected.principals";
+    public static final String SELF_PRINCIPAL = PREFIX + "self.principal";
+    public static final String REQUEST_TIMEOUT_MS = PREFIX + "request.timeout.ms";
+    /** Pass-through prefix for AdminClient settings, e.g. {@code firebreak.killswitch.kafka.admin.security.protocol}. */
+    public static final String ADMIN_PREFIX = PREFIX + "admin.";
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final Set<String> KEYS = Set.of(CLUSTER, BOOTSTRAP_SERVERS, PROTECTED_PRINCIPALS, SELF_PRINCIPAL,
+            REQUEST_TIMEOUT_MS);
+    // Set by the revoker from this block's own keys; a second source would be ambiguous.
+    private static final Set<String> FIXED_ADMIN = Set.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+    private static final Pattern JAAS_USERNAME = Pattern.compile("\\busername\\s*=\\s*(?:\"([^\"]*)\"|([^\\s;\"]+))");
+
+    public KafkaAclRevokerConfig {
+        List<String> errors = new ArrayList<>();
+        if (blank(cluster) || cluster.contains("/")) {
+            errors.add(CLUSTER + " is required: a cluster name without '/' (targets look like kafka:<cluster>/<principal>)");
+        }
+        if (blank(bootstrapServers)) {
+            errors.add(BOOTSTRAP_SERVERS + " is required: host:port[,host:port...]");
+        }
+        if (requestTimeout == null || requestTimeout.toMillis() < 1 || requestTimeout.toMillis() > 60_000) {
+            errors.add(REQUEST_TIMEOUT_MS + " must be 1..60000 (milliseconds), was "
+                    + (requestTimeout == null ? "null" : requestTimeout.toMillis()));
+        }
+        adminOverrides = Map.copyOf(adminOverrides == null ? Map.of() : adminOverrides);
+        adminErrors(adminOverrides, errors);
+        protectedPrincipals = normalised(protectedPrincipals == null ? List.of() : protectedPrincipals, errors);
+        selfPrincipal = self(selfPrincipal, adminOverrides, errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + String.join("; ", errors));
+        }
+    }
+
+    /** Whether {@code targetBlocks} has any key of this block, i.e. a Kafka revoker is wanted. */
+    public static boolean present(Map<String, String> targetBlocks) {
+        return targetBlocks.keySet().stream().anyMatch(k -> k.startsWith(PREFIX));
+    }
+
+    /**
+     * Reads the block from full keys ({@link #CLUSTER} and friends); keys outside {@value #PREFIX} are
+     * ignored, an unknown key inside it is a typo and fails.
+     */
+    public static KafkaAclRevokerConfig fromMap(Map<String, String> map) {
+        List<String> unknown = map.keySet().stream()
+                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(ADMIN_PREFIX)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
+                    + "; allowed: " + new TreeSet<>(KEYS) + " and " + ADMIN_PREFIX + "<AdminClient setting>");
+        }
+        String principals = map.getOrDefault(PROTECTED_PRINCIPALS, "");
+        Map<String, String> admin = new TreeMap<>();
+        map.forEach((k, v) -> {
+            if (k.startsWith(ADMIN_PREFIX)) {
+                admin.put(k.substring(ADMIN_PREFIX.length()), v);
+            }
+        });
+        return new KafkaAclRevokerConfig(
+                map.get(CLUSTER),
+                map.get(BOOTSTRAP_SERVERS),
+                principals.isBlank() ? List.of() : Arrays.stream(principals.split(",", -1)).map(String::strip).toList(),
+                map.get(SELF_PRINCIPAL),
+                Duration.ofMillis(parseMillis(map)),
+                admin);
+    }
+
+    /** Everything, with values of secret-looking admin settings (jaas, password, secret, token) as ****. */
+    @Override
+    public String toString() {
+        Map<String, String> masked = new TreeMap<>();
+        adminOverrides.forEach((k, v) -> masked.put(k,
+                k.matches("(?i).*(secret|password|jaas|token|credential).*") ? "****" : v));
+        return "KafkaAclRevokerConfig[cluster=" + cluster + ", bootstrapServers=" + bootstrapServers
+                + ", protectedPrincipals=" + protectedPrincipals + ", selfPrincipal=" + selfPrincipal
+                + ", requestTimeout=" + requestTimeout + ", adminOverrides=" + masked + "]";
+    }
+
+    private static void adminErrors(Map<String, String> admin, List<String> errors) {
+        Set<String> known = AdminClientConfig.configNames();
+        admin.keySet().stream().sorted().forEach(k -> {
+            if (FIXED_ADMIN.contains(k)) {
+                errors.add(ADMIN_PREFIX + k + " cannot be set; use " + BOOTSTRAP_SERVERS + " and " + REQUEST_TIMEOUT_MS
+                        + " (fixed: " + new TreeSet<>(FIXED_ADMIN) + ")");
+            } else if (!known.contains(k)) {
+                errors.add(ADMIN_PREFIX + k + " is not an AdminClient setting; allowed: " + ADMIN_PREFIX
+                        + "<name> for the names of org.apache.kafka.clients.admin.AdminClientConfig");
+            }
+        });
+    }
+
+    private static List<String> normalised(List<String> principals, List<String> errors) {
+        List<String> out = new ArrayList<>();
+        for (String p : principals) {
+            try {
+                out.add(KafkaPrincipals.parse(p).toString());
+            } catch (IllegalArgumentException e) {
+                errors.add(PROTECTED_PRINCIPALS + ": " + e.getMessage()
+                        + "; allowed: comma-separated principals, <type>:<name> or a bare user name");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static String self(String explicit, Map<String, String> admin, List<String> errors) {
+        try {
+            if (!blank(explicit)) {
+                return KafkaPrincipals.parse(explicit.strip()).toString();
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add(SELF_PRINCIPAL + ": " + e.getMessage());
+            return explicit;
+        }
+        Matcher m = JAAS_USERNAME.matcher(admin.getOrDefault("sasl.jaas.config", ""));
+        if (m.find()) {
+            return new KafkaPrincipal(KafkaPrincipal.USER_TYPE, m.group(1) != null ? m.group(1) : m.group(2)).toString();
+        }
+        if (admin.getOrDefault("security.protocol", "PLAINTEXT").equalsIgnoreCase("PLAINTEXT")) {
+            return KafkaPrincipal.ANONYMOUS.toString();
+        }
+        errors.add(SELF_PRINCIPAL + " is required when the revoker's own principal cannot be derived from "
+                + ADMIN_PREFIX + "sasl.jaas.config (username=...): <type>:<name>, e.g. User:firebreak");
+        return explicit;
+    }
+
+    private static long parseMillis(Map<String, String> map) {
+        String value = map.get(REQUEST_TIMEOUT_MS);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_REQUEST_TIMEOUT.toMillis();
+        }
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + REQUEST_TIMEOUT_MS
+                    + " must be a whole number 1..60000 (milliseconds), was '" + value + "'");
+        }
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}
