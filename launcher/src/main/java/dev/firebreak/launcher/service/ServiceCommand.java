@@ -6,6 +6,11 @@ import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.pglog.ServerLogCapture;
 import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.ingest.postgres.PostgresCapture;
+import dev.firebreak.ingest.agent.AgentActionConfig;
+import dev.firebreak.ingest.agent.AgentActionEndpoint;
+import dev.firebreak.ingest.classify.ActionClassifier;
+import dev.firebreak.ingest.classify.RulesActionClassifier;
+import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.killswitch.KillSwitchService;
 import dev.firebreak.launcher.Lifecycle;
@@ -80,10 +85,16 @@ public final class ServiceCommand implements Callable<Integer> {
         IngestConfig ingest = IngestConfig.fromMap(settings);
         ServerLogConfig serverLog = ServerLogConfig.fromMap(settings);
         SchemaRegistries.registerPipelineSchemas(ingest.registryUrl());
-        PostgresCapture capture = lifecycle.own(new PostgresCapture(ingest, metrics.registry()));
+        AgentActionConfig agents = AgentActionConfig.fromMap(settings);
+        ActionClassifier classifier = RulesActionClassifier.defaults();
+        PostgresCapture capture = lifecycle.own(new PostgresCapture(ingest, agents, classifier, metrics.registry()));
         capture.start(Duration.ofSeconds(60));
         if (serverLog != null) {
             lifecycle.own(new ServerLogCapture(serverLog, metrics.registry()).start());
+        }
+        if (agents.httpEnabled()) {
+            lifecycle.own(new AgentActionEndpoint(agents, ingest.cluster(), classifier, AuditEventSink.of(capture.sink()),
+                    metrics.registry()).start());
         }
         return () -> capture.failure() == null ? null : "capture engine stopped: " + capture.failure().getMessage();
     }
