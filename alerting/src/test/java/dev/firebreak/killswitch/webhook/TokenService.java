@@ -27,12 +27,12 @@ import java.util.concurrent.TimeUnit;
  * otherwise), keeps a token store, honours Idempotency-Key by replaying the stored answer, and can be
  * scripted to fail, reject or lose answers.
  */
-final class TokenService implements AutoCloseable {
+public final class TokenService implements AutoCloseable {
     static final String PATH = "/firebreak/tokens";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A token as the issuer stores it; reinstate must bring back exactly this. */
-    record Token(boolean active, List<String> scopes, String expiresAt) {
+    public record Token(boolean active, List<String> scopes, String expiresAt) {
     }
 
     /** What arrived, for assertions: headers of interest and the raw body. */
@@ -57,7 +57,7 @@ final class TokenService implements AutoCloseable {
     private int answersToLose;
     private int revocations;
 
-    TokenService(String secret) throws IOException {
+    public TokenService(String secret) throws IOException {
         this.secret = secret;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext(PATH, this::handle);
@@ -65,19 +65,19 @@ final class TokenService implements AutoCloseable {
         server.start();
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + PATH);
     }
 
-    synchronized void put(String tokenId, Token token) {
+    public synchronized void put(String tokenId, Token token) {
         tokens.put(tokenId, token);
     }
 
-    synchronized Token token(String tokenId) {
+    public synchronized Token token(String tokenId) {
         return tokens.get(tokenId);
     }
 
-    synchronized boolean usable(String tokenId) {
+    public synchronized boolean usable(String tokenId) {
         Token t = tokens.get(tokenId);
         return t != null && t.active();
     }
@@ -96,12 +96,12 @@ final class TokenService implements AutoCloseable {
         return List.copyOf(received);
     }
 
-    synchronized int requests() {
+    public synchronized int requests() {
         return received.size();
     }
 
     /** How many times a token was actually switched off. */
-    synchronized int revocations() {
+    public synchronized int revocations() {
         return revocations;
     }
 
@@ -193,7 +193,7 @@ final class TokenService implements AutoCloseable {
     }
 
     /** Stops listening: later connections are refused. */
-    void stop() {
+    public void stop() {
         release.countDown();
         server.stop(0);
     }
