@@ -689,6 +689,9 @@ class DetectionQualityIT {
     private static void createRole(String role, String schema) throws SQLException {
         admin("CREATE ROLE " + role + " LOGIN PASSWORD '" + password(role) + "'"
                 + (schema.isEmpty() ? "" : "; CREATE SCHEMA " + schema + " AUTHORIZATION " + role));
+        try (Connection c = stack.postgres().superuserConnection()) {
+            LocalStack.makeLockable(c, role);
+        }
     }
 
     /** A role owning schema {@code role} with {@code n} tables t001.. of 20 rows, created by the admin. */

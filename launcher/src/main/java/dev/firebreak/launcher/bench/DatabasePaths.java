@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.bench;
 
+import dev.firebreak.launcher.stack.LocalStack;
 import static dev.firebreak.launcher.bench.CapturePath.marker;
 
 import dev.firebreak.launcher.bench.CapturePath.Probe;
@@ -94,6 +95,9 @@ final class DatabasePaths implements AutoCloseable {
         try (Connection c = postgres.superuserConnection(); Statement st = c.createStatement()) {
             for (String s : sql) {
                 st.execute(s);
+            }
+            for (String role : ddlRoles) {
+                LocalStack.makeLockable(c, role); // the drop bursts get these roles revoked
             }
         }
     }

@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -35,8 +34,15 @@ public final class LocalCommand implements Callable<Integer> {
         Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> timeline.event("pipeline", m)));
         System.out.println("FIREBREAK_READY " + readyJson(stack, metrics, pipeline, settings));
         System.out.flush();
-        new CountDownLatch(1).await(); // until Ctrl-C: the lifecycle's shutdown hook stops everything
-        return 0;
+        // Roles created by hand become lockable within a second: here the stack does what an operator
+        // does in production with install-killswitch-role, so the kill switch never needs superuser.
+        while (true) {
+            List<String> granted = stack.makeNewRolesLockable();
+            if (!granted.isEmpty()) {
+                timeline.event("stack", "kill switch may now lock " + granted + " (install-killswitch-role)");
+            }
+            Thread.sleep(1_000); // until Ctrl-C: the lifecycle's shutdown hook stops everything
+        }
     }
 
     static String readyJson(LocalStack stack, MetricsServer metrics, Pipeline pipeline, PipelineSettings settings)
@@ -47,6 +53,7 @@ public final class LocalCommand implements Callable<Integer> {
         ready.put("postgres_database", EmbeddedPostgres17.DATABASE);
         ready.put("postgres_user", EmbeddedPostgres17.SUPERUSER);
         ready.put("postgres_password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        ready.put("killswitch_role", LocalStack.KILL_SWITCH_ROLE);
         ready.put("kafka_bootstrap", stack.kafka().bootstrapServers());
         ready.put("registry_url", stack.registryUrl());
         ready.put("metrics_url", metrics.url());

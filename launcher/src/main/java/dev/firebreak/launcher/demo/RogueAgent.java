@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.demo;
 
+import dev.firebreak.launcher.stack.LocalStack;
 import dev.firebreak.schema.Micros;
 
 import java.sql.Connection;
@@ -62,6 +63,7 @@ public final class RogueAgent {
                 ddl.execute(rs.getString(1));
             }
         }
+        LocalStack.makeLockable(admin, role);
         ensureSetupFunction(admin);
         try (PreparedStatement st = admin.prepareStatement("SELECT firebreak_demo_setup(?, ?, ?, ?)")) {
             st.setString(1, role);

@@ -65,8 +65,9 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(DetectionConfig.STATE_DIR, tempDir("firebreak-streams"));
         m.put(KillSwitchConfig.CLUSTER, cluster);
         m.put(KillSwitchConfig.PG_URL, pg.jdbcUrl());
-        m.put(KillSwitchConfig.PG_USER, PostgresService.SUPERUSER);
-        m.put(KillSwitchConfig.PG_PASSWORD, PostgresService.SUPERUSER_PASSWORD);
+        // Least privilege, as in production: the installed role, not the superuser.
+        m.put(KillSwitchConfig.PG_USER, LocalStack.KILL_SWITCH_ROLE);
+        m.put(KillSwitchConfig.PG_PASSWORD, stack.killSwitchPassword());
         m.put(KillSwitchConfig.PROTECTED_ROLES, String.join(",", protectedRoles));
         m.put(KillSwitchConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(KillSwitchConfig.SCHEMA_REGISTRY_URL, registry);

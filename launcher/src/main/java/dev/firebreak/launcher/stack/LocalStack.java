@@ -6,7 +6,13 @@ import dev.firebreak.stack.PostgresService;
 import dev.firebreak.stack.RegistryService;
 import dev.firebreak.stack.StackProvider;
 import dev.firebreak.stack.StackProviders;
+import dev.firebreak.killswitch.postgres.KillSwitchRoleInstaller;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -18,6 +24,14 @@ import java.util.function.Consumer;
  * ({@link StackProviders}).
  */
 public final class LocalStack implements AutoCloseable {
+    /** The kill switch's own least-privilege role in the local stack (see {@link KillSwitchRoleInstaller}). */
+    public static final String KILL_SWITCH_ROLE = "firebreak_killswitch";
+    private static final String UNLOCKABLE = """
+            SELECT r.rolname FROM pg_roles r
+            WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname <> ?
+              AND NOT pg_has_role(?, r.oid, 'MEMBER WITH ADMIN OPTION') ORDER BY 1""";
+
+    private final String killSwitchPassword = java.util.UUID.randomUUID().toString().replace("-", "");
     private final KafkaService kafka;
     private final PostgresService postgres;
     private final RegistryService registry;
@@ -49,7 +63,10 @@ public final class LocalStack implements AutoCloseable {
                     + " (wal_level=logical, fsync=on, synchronous_commit=on)");
             RegistryService schemaRegistry = registry.join();
             progress.accept(schemaRegistry.describe());
-            return new LocalStack(kafka, postgres, schemaRegistry);
+            LocalStack stack = new LocalStack(kafka, postgres, schemaRegistry);
+            stack.installKillSwitchRole();
+            progress.accept("kill switch role " + KILL_SWITCH_ROLE + ": CREATEROLE, pg_signal_backend, not superuser");
+            return stack;
         } catch (RuntimeException e) {
             registry.thenAccept(RegistryService::close);
             if (postgres != null) {
@@ -68,6 +85,45 @@ public final class LocalStack implements AutoCloseable {
 
     public PostgresService postgres() {
         return postgres;
+    }
+
+    /** Password of {@link #KILL_SWITCH_ROLE}, fresh per stack. */
+    public String killSwitchPassword() {
+        return killSwitchPassword;
+    }
+
+    private void installKillSwitchRole() {
+        try (Connection admin = postgres.superuserConnection()) {
+            KillSwitchRoleInstaller.install(admin, KILL_SWITCH_ROLE, killSwitchPassword, List.of(), List.of());
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot install the kill switch role: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Lets the kill switch lock {@code role}: what an operator does with {@code install-killswitch-role}
+     * after creating login roles. Callers creating roles in the local stack call it right after.
+     */
+    public static void makeLockable(Connection admin, String role) throws SQLException {
+        KillSwitchRoleInstaller.install(admin, KILL_SWITCH_ROLE, "", List.of(role), List.of());
+    }
+
+    /** Makes every login role the kill switch cannot lock yet lockable; returns them (for {@code local}). */
+    public List<String> makeNewRolesLockable() throws SQLException {
+        try (Connection admin = postgres.superuserConnection(); PreparedStatement ps = admin.prepareStatement(UNLOCKABLE)) {
+            ps.setString(1, KILL_SWITCH_ROLE);
+            ps.setString(2, KILL_SWITCH_ROLE);
+            List<String> roles = new java.util.ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    roles.add(rs.getString(1));
+                }
+            }
+            if (!roles.isEmpty()) {
+                KillSwitchRoleInstaller.install(admin, KILL_SWITCH_ROLE, "", roles, List.of());
+            }
+            return roles;
+        }
     }
 
     public String registryUrl() {
