@@ -22,6 +22,9 @@ final class PrincipalLinks {
         this.store = store;
     }
 
+    /** Namespace of identities that hold no credential themselves. */
+    static final String IDENTITY_NAMESPACE = "agent:";
+
     /** The owner of {@code principal}, or null when it is not linked. */
     String ownerOf(String principal) {
         PrincipalLink link = store.get(principal);
@@ -31,6 +34,9 @@ final class PrincipalLinks {
     /**
      * Every principal to revoke with {@code principal}: itself, its owner, and every credential
      * linked to that owner (or to itself, when it is an owner). Sorted, so commands are stable.
+     * An identity without a credential of its own ({@code agent:}) is stopped through its
+     * credentials, so it is left out when it has any; alone, it stays, and the kill switch reports
+     * that it cannot revoke it (a CRITICAL alert: act by hand).
      */
     List<String> revocationTargets(String principal) {
         String owner = ownerOf(principal);
@@ -48,7 +54,14 @@ final class PrincipalLinks {
                 }
             }
         }
+        if (targets.stream().anyMatch(t -> !isIdentity(t))) {
+            targets.removeIf(PrincipalLinks::isIdentity);
+        }
         return List.copyOf(targets);
+    }
+
+    private static boolean isIdentity(String principal) {
+        return principal.startsWith(IDENTITY_NAMESPACE);
     }
 
     /** The global store's updater: the latest link per credential, a tombstone unlinks. */
