@@ -93,6 +93,8 @@ public final class OnCallService implements Runnable, AutoCloseable {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "firebreak-oncall");
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        // an alert of an aborted transaction never happened: do not page for it
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putAll(config.consumerOverrides());
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -165,10 +167,14 @@ public final class OnCallService implements Runnable, AutoCloseable {
     private void step() {
         Instant now = clock.instant();
         if (!now.isBefore(nextAssignmentCheck)) {
+            assignNewPartitions(now); // on failure retried at the next step, before anything is read
             nextAssignmentCheck = now.plus(config.resendInterval());
-            assignNewPartitions(now);
         }
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(poll)) {
+        var records = consumer.poll(poll);
+        if (!records.isEmpty()) {
+            log.debug("on-call notifier read {} record(s)", records.count());
+        }
+        for (ConsumerRecord<String, byte[]> record : records) {
             handle(record, clock.instant());
         }
         if (!caughtUp) {
@@ -198,21 +204,24 @@ public final class OnCallService implements Runnable, AutoCloseable {
         if (fresh.isEmpty()) {
             return;
         }
-        assigned.addAll(fresh);
-        consumer.assign(assigned);
+        Set<TopicPartition> all = new HashSet<>(assigned);
+        all.addAll(fresh);
+        consumer.assign(all);
         long since = now.minus(config.lookback()).toEpochMilli();
         Map<TopicPartition, Long> query = new HashMap<>();
         fresh.forEach(tp -> query.put(tp, since));
-        Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(query);
+        // The end first: a record appended between the two look-ups is then read, not skipped.
         Map<TopicPartition, Long> ends = consumer.endOffsets(fresh);
+        Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(query);
         for (TopicPartition tp : fresh) {
             OffsetAndTimestamp offset = offsets.get(tp);
-            // none at or after the lookback start: everything there is older, start at the end
+            // none at or after the lookback start: everything up to that end is older, start there
             consumer.seek(tp, offset == null ? ends.get(tp) : offset.offset());
             if (!caughtUp) {
                 catchUp.put(tp, ends.get(tp));
             }
         }
+        assigned.addAll(fresh);
         log.info("on-call notifier reads {} from {}", fresh, now.minus(config.lookback()));
     }
 
@@ -238,6 +247,7 @@ public final class OnCallService implements Runnable, AutoCloseable {
         if (!due.isEmpty()) {
             List<AlertmanagerAlert> rendered = due.stream().map(n -> renderer.render(n, now)).toList();
             List<AlertmanagerClient.Delivery> deliveries = client.post(rendered);
+            log.debug("on-call notifier pushed {} alert(s): {}", rendered.size(), deliveries);
             int accepted = (int) deliveries.stream().filter(AlertmanagerClient.Delivery::accepted).count();
             record(due, deliveries);
             state.delivered(due, accepted, deliveries.size(), clock.instant());

@@ -51,7 +51,7 @@ public final class AlertmanagerProcess implements AutoCloseable {
      * A given port lets a client be configured before Alertmanager runs.
      */
     public static AlertmanagerProcess start(Path configFile, int port, Duration timeout) {
-        Path binary = binary();
+        Path binary = binary(System.getenv(BIN_ENV));
         if (!Files.isRegularFile(configFile)) {
             throw new IllegalArgumentException("Alertmanager configuration not found: " + configFile);
         }
@@ -75,9 +75,8 @@ public final class AlertmanagerProcess implements AutoCloseable {
         }
     }
 
-    /** The binary, from {@value #BIN_ENV} or {@value #DEFAULT_BIN}; fails with how to install it. */
-    static Path binary() {
-        String configured = System.getenv(BIN_ENV);
+    /** The binary: {@code configured} (from {@value #BIN_ENV}) or {@value #DEFAULT_BIN}; fails with how to install it. */
+    static Path binary(String configured) {
         Path binary = Path.of(configured == null || configured.isBlank() ? DEFAULT_BIN : configured);
         if (!Files.isRegularFile(binary) || !Files.isExecutable(binary)) {
             throw new IllegalStateException("Alertmanager binary not found at " + binary
@@ -128,6 +127,11 @@ public final class AlertmanagerProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** The temporary directory holding storage and output, deleted on {@link #close()}. */
+    Path directory() {
+        return directory;
     }
 
     /** A free port on the loopback interface (free now; another process may take it before it is used). */
