@@ -78,7 +78,13 @@ public final class OnCallService implements Runnable, AutoCloseable {
     private boolean started;
     private volatile boolean running = true;
 
-    /** Builds the service; does not start it. */
+    /**
+     * Builds the service; does not start it.
+     *
+     * @param config validated settings ({@link OnCallConfig#fromMap})
+     * @param meters where {@value #NOTIFICATIONS} and {@value #ACTIVE_ALERTS} are registered
+     * @param clock  the time alerts are held, resolved and announced by
+     */
     public OnCallService(OnCallConfig config, MeterRegistry meters, Clock clock) {
         this.config = config;
         this.clock = clock;

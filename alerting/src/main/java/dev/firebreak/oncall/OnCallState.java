@@ -25,8 +25,9 @@ import java.util.TreeMap;
  *   <li>rule alerts with response ALERT_ONLY, refused revocations and unknown kinds: after the hold;</li>
  *   <li>rule alerts with response REVOKE: when a REINSTATE result with outcome REINSTATED, completed
  *       after the alert was created, names the alert's principal (as principal or target): a human
- *       closed the incident. A command whose every result was DRY_RUN revoked nothing there is nothing
- *       to reinstate, so such an alert is held like an alert-only one;</li>
+ *       closed the incident. When every result of its command is DRY_RUN or REFUSED_PROTECTED nothing
+ *       was revoked, no reinstatement will ever come, and the alert is held like an alert-only one (a
+ *       refusal raises its own alert);</li>
  *   <li>failed revocations ({@code killswitch:<command_id>:<target>}): when a later REVOKE result of the
  *       same command and target is REVOKED or ALREADY_REVOKED, or the target is reinstated;</li>
  *   <li>any alert: when older than the maximum age, so a running notifier forgets what a restarted one,
@@ -233,7 +234,7 @@ public final class OnCallState {
             return;
         }
         AlertKind kind = alert.getKind();
-        if (kind == AlertKind.RULE_TRIGGERED && alert.getResponse() == Response.REVOKE && !dryRunOnly(alert.getAlertId())) {
+        if (kind == AlertKind.RULE_TRIGGERED && alert.getResponse() == Response.REVOKE && !nothingRevoked(alert.getAlertId())) {
             Long reinstated = reinstatedUs.get(alert.getPrincipal());
             if (reinstated != null && reinstated >= createdUs) {
                 resolve(entry, instant(reinstated), "principal reinstated", now);
@@ -264,10 +265,10 @@ public final class OnCallState {
         }
     }
 
-    private boolean dryRunOnly(String commandId) {
+    private boolean nothingRevoked(String commandId) {
         Map<String, RevocationResult> results = commands.get(commandId);
-        return results != null && !results.isEmpty()
-                && results.values().stream().allMatch(r -> r.getOutcome() == RevocationOutcome.DRY_RUN);
+        return results != null && !results.isEmpty() && results.values().stream().allMatch(r ->
+                r.getOutcome() == RevocationOutcome.DRY_RUN || r.getOutcome() == RevocationOutcome.REFUSED_PROTECTED);
     }
 
     private void resolve(Entry entry, Instant at, String why, Instant now) {

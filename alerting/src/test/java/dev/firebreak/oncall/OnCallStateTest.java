@@ -93,10 +93,19 @@ class OnCallStateTest {
     }
 
     @Test
-    void aCommandThatOnlyDryRanIsHeldLikeAnAlertOnlyOne() {
+    void aCommandThatRevokedNothingIsHeldLikeAnAlertOnlyOne() {
         state.onAlert(ruleAlert("r1", AGENT, Response.REVOKE, T0).build(), T0);
         state.onResult(revoke("r1", AGENT, AGENT, RevocationOutcome.DRY_RUN, "postgres", T0.plusMillis(5)), T0);
+        state.onResult(revoke("r1", AGENT, "pg:prod/postgres", RevocationOutcome.REFUSED_PROTECTED, "postgres", T0.plusMillis(5)), T0);
         assertThat(state.due(T0.plus(HOLD))).singleElement().extracting(Notification::resolved).isEqualTo(true);
+    }
+
+    @Test
+    void aCommandThatRevokedOneTargetWaitsForTheReinstatement() {
+        state.onAlert(ruleAlert("r1", AGENT, Response.REVOKE, T0).build(), T0);
+        state.onResult(revoke("r1", AGENT, AGENT, RevocationOutcome.REVOKED, "postgres", T0.plusMillis(5)), T0);
+        state.onResult(revoke("r1", AGENT, "pg:prod/postgres", RevocationOutcome.REFUSED_PROTECTED, "postgres", T0.plusMillis(5)), T0);
+        assertThat(state.due(T0.plus(HOLD))).singleElement().extracting(Notification::resolved).isEqualTo(false);
     }
 
     @Test
