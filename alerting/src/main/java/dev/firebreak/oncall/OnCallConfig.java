@@ -1,0 +1,206 @@
+package dev.firebreak.oncall;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Configuration of the on-call notifier, typed and validated when built: a bad value fails start-up
+ * with the key and what is allowed.
+ *
+ * @param alertmanagerUrls  base URLs of every Alertmanager of the HA set; each alert goes to all of them
+ * @param environment       value of the {@code environment} label, e.g. {@code prod}
+ * @param dashboardUrl      link template; {@code {principal}} and {@code {rule}} are replaced URL-encoded
+ * @param resendInterval    how often every firing alert is pushed again (Alertmanager forgets alerts
+ *                          whose {@code endsAt}, 3 intervals ahead, passes)
+ * @param alertHold         how long alert-only and refused alerts stay firing after they were created
+ * @param lookback          how far back state is rebuilt on start; also the age at which an alert
+ *                          nobody resolved is dropped, so a running notifier and a restarted one agree
+ * @param timeout           connect and request timeout of one push
+ * @param bootstrapServers  Kafka bootstrap servers
+ * @param schemaRegistryUrl {@code http(s)://...} or {@code mem://<scope>}
+ * @param consumerOverrides extra Kafka consumer settings ({@code kafka.consumer.*} with the prefix removed)
+ */
+public record OnCallConfig(
+        List<URI> alertmanagerUrls,
+        String environment,
+        String dashboardUrl,
+        Duration resendInterval,
+        Duration alertHold,
+        Duration lookback,
+        Duration timeout,
+        String bootstrapServers,
+        String schemaRegistryUrl,
+        Map<String, String> consumerOverrides) {
+
+    public static final String PREFIX = "firebreak.oncall.";
+    public static final String ALERTMANAGER_URLS = PREFIX + "alertmanager.urls";
+    public static final String ENVIRONMENT = PREFIX + "environment";
+    public static final String DASHBOARD_URL = PREFIX + "dashboard.url";
+    public static final String RESEND_INTERVAL_MS = PREFIX + "resend.interval.ms";
+    public static final String ALERT_HOLD_MS = PREFIX + "alert.hold.ms";
+    public static final String LOOKBACK_MS = PREFIX + "lookback.ms";
+    public static final String TIMEOUT_MS = PREFIX + "timeout.ms";
+    public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
+    public static final String SCHEMA_REGISTRY_URL = PREFIX + "schema.registry.url";
+    /** Pass-through prefix for Kafka consumer settings (shared with the kill switch), e.g. security settings. */
+    public static final String CONSUMER_PREFIX = "kafka.consumer.";
+
+    public static final String DEFAULT_DASHBOARD_URL =
+            "http://localhost:3000/d/firebreak-principal/firebreak-principal?var-principal={principal}";
+    public static final Duration DEFAULT_RESEND_INTERVAL = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_ALERT_HOLD = Duration.ofMinutes(15);
+    public static final Duration DEFAULT_LOOKBACK = Duration.ofDays(1);
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+
+    private static final Set<String> KEYS = Set.of(ALERTMANAGER_URLS, ENVIRONMENT, DASHBOARD_URL, RESEND_INTERVAL_MS,
+            ALERT_HOLD_MS, LOOKBACK_MS, TIMEOUT_MS, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL);
+    // The notifier assigns partitions itself and never commits: a group or a different deserializer
+    // would change what it reads, so these cannot be overridden.
+    private static final Set<String> FIXED_CONSUMER = Set.of("enable.auto.commit", "key.deserializer",
+            "value.deserializer", "group.id", "bootstrap.servers", "auto.offset.reset");
+
+    public OnCallConfig {
+        List<String> errors = new ArrayList<>();
+        alertmanagerUrls = List.copyOf(alertmanagerUrls == null ? List.of() : alertmanagerUrls);
+        if (alertmanagerUrls.isEmpty()) {
+            errors.add(ALERTMANAGER_URLS + " is required: comma-separated http(s)://<host>:<port> base URLs");
+        }
+        if (blank(environment)) {
+            errors.add(ENVIRONMENT + " is required: the environment label value, e.g. prod");
+        }
+        dashboardUrl = blank(dashboardUrl) ? DEFAULT_DASHBOARD_URL : dashboardUrl.strip();
+        if (!dashboardUrl.startsWith("http://") && !dashboardUrl.startsWith("https://")) {
+            errors.add(DASHBOARD_URL + " must be an http(s):// URL template (placeholders {principal}, {rule}), was '"
+                    + dashboardUrl + "'");
+        }
+        checkRange(errors, RESEND_INTERVAL_MS, resendInterval, 100, Duration.ofHours(1).toMillis());
+        checkRange(errors, ALERT_HOLD_MS, alertHold, 1_000, Duration.ofDays(7).toMillis());
+        checkRange(errors, LOOKBACK_MS, lookback, 0, Duration.ofDays(30).toMillis());
+        checkRange(errors, TIMEOUT_MS, timeout, 1, 60_000);
+        if (blank(bootstrapServers)) {
+            errors.add(BOOTSTRAP_SERVERS + " is required: host:port[,host:port...]");
+        }
+        if (blank(schemaRegistryUrl) || !(schemaRegistryUrl.startsWith("http://")
+                || schemaRegistryUrl.startsWith("https://") || schemaRegistryUrl.startsWith("mem://"))) {
+            errors.add(SCHEMA_REGISTRY_URL + " is required: http://..., https://... or mem://<scope>");
+        }
+        consumerOverrides = Map.copyOf(consumerOverrides == null ? Map.of() : consumerOverrides);
+        consumerOverrides.keySet().stream().filter(FIXED_CONSUMER::contains).sorted().forEach(k -> errors.add(
+                CONSUMER_PREFIX + k + " cannot be overridden; fixed by the on-call notifier: " + new TreeSet<>(FIXED_CONSUMER)));
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid on-call configuration: " + String.join("; ", errors));
+        }
+    }
+
+    /**
+     * Reads the configuration from flat string keys. Empty when {@value #ALERTMANAGER_URLS} is absent or
+     * blank: paging is off. Keys outside {@value #PREFIX} and {@value #CONSUMER_PREFIX} are ignored, so
+     * one map can configure every service; an unknown key under {@value #PREFIX} is a typo and fails
+     * even when paging is off, because a misspelt URL key would otherwise switch paging off silently.
+     */
+    public static Optional<OnCallConfig> fromMap(Map<String, String> map) {
+        List<String> unknown = map.keySet().stream()
+                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("invalid on-call configuration: unknown key(s) " + unknown
+                    + "; allowed: " + new TreeSet<>(KEYS));
+        }
+        String urls = map.get(ALERTMANAGER_URLS);
+        if (blank(urls)) {
+            return Optional.empty();
+        }
+        return Optional.of(new OnCallConfig(
+                parseUrls(urls),
+                map.get(ENVIRONMENT),
+                map.get(DASHBOARD_URL),
+                millis(map, RESEND_INTERVAL_MS, DEFAULT_RESEND_INTERVAL),
+                millis(map, ALERT_HOLD_MS, DEFAULT_ALERT_HOLD),
+                millis(map, LOOKBACK_MS, DEFAULT_LOOKBACK),
+                millis(map, TIMEOUT_MS, DEFAULT_TIMEOUT),
+                map.get(BOOTSTRAP_SERVERS),
+                map.get(SCHEMA_REGISTRY_URL),
+                withPrefix(map, CONSUMER_PREFIX)));
+    }
+
+    /** Everything, with credentials in URLs (user info) and secret-looking consumer settings masked. */
+    @Override
+    public String toString() {
+        Map<String, String> consumer = new java.util.TreeMap<>();
+        consumerOverrides.forEach((k, v) -> consumer.put(k,
+                k.matches("(?i).*(secret|password|jaas|token|credential).*") ? "****" : v));
+        return "OnCallConfig[alertmanagerUrls=" + alertmanagerUrls.stream().map(OnCallConfig::printable).toList()
+                + ", environment=" + environment + ", dashboardUrl=" + dashboardUrl
+                + ", resendInterval=" + resendInterval + ", alertHold=" + alertHold + ", lookback=" + lookback
+                + ", timeout=" + timeout + ", bootstrapServers=" + bootstrapServers
+                + ", schemaRegistryUrl=" + schemaRegistryUrl + ", consumerOverrides=" + consumer + "]";
+    }
+
+    /** A base URL as it may appear in logs: user info (basic-auth credentials) replaced by ****. */
+    static String printable(URI uri) {
+        return uri.getUserInfo() == null ? uri.toString() : uri.toString().replace(uri.getRawUserInfo(), "****");
+    }
+
+    /** Base URLs without a trailing slash; each must be http(s) with a host. */
+    static List<URI> parseUrls(String value) {
+        List<URI> out = new ArrayList<>();
+        for (String part : Arrays.stream(value.split(",", -1)).map(String::strip).toList()) {
+            String trimmed = part.endsWith("/") ? part.substring(0, part.length() - 1) : part;
+            URI uri = null;
+            try {
+                uri = new URI(trimmed);
+            } catch (URISyntaxException e) {
+                // reported below with the allowed form
+            }
+            if (uri == null || uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+                    || uri.getQuery() != null || uri.getFragment() != null) {
+                throw new IllegalArgumentException("invalid on-call configuration: " + ALERTMANAGER_URLS
+                        + " must be comma-separated http(s)://<host>:<port>[/<path prefix>] base URLs, got '" + part + "'");
+            }
+            out.add(uri);
+        }
+        return out;
+    }
+
+    private static void checkRange(List<String> errors, String key, Duration value, long min, long max) {
+        if (value == null || value.toMillis() < min || value.toMillis() > max) {
+            errors.add(key + " must be " + min + ".." + max + " (milliseconds), was "
+                    + (value == null ? "null" : value.toMillis()));
+        }
+    }
+
+    private static Duration millis(Map<String, String> map, String key, Duration defaultValue) {
+        String value = map.get(key);
+        if (blank(value)) {
+            return defaultValue;
+        }
+        try {
+            return Duration.ofMillis(Long.parseLong(value.strip()));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("invalid on-call configuration: " + key
+                    + " must be a whole number of milliseconds, was '" + value + "'");
+        }
+    }
+
+    private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {
+        Map<String, String> out = new LinkedHashMap<>();
+        map.forEach((k, v) -> {
+            if (k.startsWith(prefix) && k.length() > prefix.length()) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}
