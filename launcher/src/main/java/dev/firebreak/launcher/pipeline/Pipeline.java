@@ -8,6 +8,7 @@ import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.pglog.ServerLogCapture;
 import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.killswitch.KillSwitchService;
+import dev.firebreak.oncall.OnCallService;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -24,9 +25,11 @@ public final class Pipeline implements AutoCloseable {
     private final PostgresCapture capture;
     private final ServerLogCapture serverLog;
     private final AgentActionEndpoint agentEndpoint;
+    private final OnCallService onCall;
 
     private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture,
-                     ServerLogCapture serverLog, AgentActionEndpoint agentEndpoint) {
+                     ServerLogCapture serverLog, AgentActionEndpoint agentEndpoint, OnCallService onCall) {
+        this.onCall = onCall;
         this.killSwitch = killSwitch;
         this.detection = detection;
         this.capture = capture;
@@ -83,7 +86,11 @@ public final class Pipeline implements AutoCloseable {
             if (endpoint != null) {
                 progress.accept("agent actions accepted at http://127.0.0.1:" + endpoint.port() + AgentActionEndpoint.ACTIONS_PATH);
             }
-            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint);
+            OnCallService onCall = settings.onCallPaging().map(c -> OnCallService.start(c, meters)).orElse(null);
+            if (onCall != null) {
+                progress.accept("paging through Alertmanager at " + settings.onCall().alertmanagerUrls());
+            }
+            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint, onCall);
         } catch (RuntimeException e) {
             if (detection != null) {
                 detection.close();
@@ -117,6 +124,9 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (onCall != null) {
+            onCall.close();
+        }
         if (agentEndpoint != null) {
             agentEndpoint.close(); // shares the capture's producer
         }

@@ -5,6 +5,7 @@ import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.agent.AgentActionConfig;
 import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
+import dev.firebreak.oncall.OnCallConfig;
 import dev.firebreak.launcher.stack.LocalStack;
 import dev.firebreak.stack.PostgresService;
 import java.io.IOException;
@@ -20,12 +21,17 @@ import java.util.Optional;
  * {@code firebreak.<service>.*} keys, the same way a production properties file is read.
  */
 public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActions, ServerLogConfig serverLog,
-                               DetectionConfig detection, KillSwitchConfig killSwitch) {
+                               DetectionConfig detection, KillSwitchConfig killSwitch, OnCallConfig onCall) {
 
     /** Parses every service's settings from {@code flat}; a bad key fails here, at start-up. */
     public static PipelineSettings fromMap(Map<String, String> flat) {
         return new PipelineSettings(IngestConfig.fromMap(flat), AgentActionConfig.fromMap(flat), ServerLogConfig.fromMap(flat),
-                DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat));
+                DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat), OnCallConfig.fromMap(flat).orElse(null));
+    }
+
+    /** Whether alerts are pushed to Alertmanager ({@code firebreak.oncall.alertmanager.urls} set). */
+    public Optional<OnCallConfig> onCallPaging() {
+        return Optional.ofNullable(onCall);
     }
 
     /** Whether the server-log capture path is on (it needs the data directory on this host). */
@@ -70,6 +76,10 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(KillSwitchConfig.PG_PASSWORD, stack.killSwitchPassword());
         m.put(KillSwitchConfig.PROTECTED_ROLES, String.join(",", protectedRoles));
         m.put(KillSwitchConfig.BOOTSTRAP_SERVERS, kafka);
+        // Paging is off until firebreak.oncall.alertmanager.urls is set (--set); the rest is ready.
+        m.put(OnCallConfig.ENVIRONMENT, "local");
+        m.put(OnCallConfig.BOOTSTRAP_SERVERS, kafka);
+        m.put(OnCallConfig.SCHEMA_REGISTRY_URL, registry);
         m.put(KillSwitchConfig.SCHEMA_REGISTRY_URL, registry);
         // A crashed detection or kill switch holds its partitions until its session times out; the
         // consumer default (45 s) would leave a replacement blind that long.

@@ -12,6 +12,8 @@ import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.killswitch.KillSwitchConfig;
+import dev.firebreak.oncall.OnCallConfig;
+import dev.firebreak.oncall.OnCallService;
 import dev.firebreak.killswitch.KillSwitchService;
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
@@ -37,10 +39,10 @@ import picocli.CommandLine.Parameters;
  * demo uses), with its metrics on a Prometheus endpoint. Stops cleanly on SIGTERM or Ctrl-C.
  */
 @Command(name = "service", mixinStandardHelpOptions = true,
-        description = "Run one pipeline stage (ingest, detection or killswitch) from a properties file until stopped.")
+        description = "Run one pipeline stage (ingest, detection, killswitch or oncall) from a properties file until stopped.")
 public final class ServiceCommand implements Callable<Integer> {
     /** The stages that run as a service. */
-    public enum Stage { ingest, detection, killswitch }
+    public enum Stage { ingest, detection, killswitch, oncall }
 
     @Parameters(index = "0", description = "Stage to run: ${COMPLETION-CANDIDATES}.")
     Stage stage;
@@ -64,6 +66,12 @@ public final class ServiceCommand implements Callable<Integer> {
             case killswitch -> {
                 KillSwitchService service = lifecycle.own(KillSwitchService.start(KillSwitchConfig.fromMap(settings), metrics.registry()));
                 yield () -> service.isRunning() ? null : "kill switch stopped consuming commands";
+            }
+            case oncall -> {
+                OnCallConfig onCall = OnCallConfig.fromMap(settings).orElseThrow(() -> new IllegalArgumentException(
+                        OnCallConfig.ALERTMANAGER_URLS + " is required for the oncall service: http(s)://<alertmanager>[,...]"));
+                OnCallService service = lifecycle.own(OnCallService.start(onCall, metrics.registry()));
+                yield () -> service.isRunning() ? null : "on-call notifier stopped";
             }
         };
         System.out.println("FIREBREAK_SERVICE_READY " + stage + " metrics=" + metrics.url());
