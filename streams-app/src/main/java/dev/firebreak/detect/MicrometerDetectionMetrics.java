@@ -45,6 +45,8 @@ public final class MicrometerDetectionMetrics implements DetectionMetrics {
         this.evaluated = outcome("evaluated");
         this.replayed = outcome("replayed");
         this.deadLettered = outcome("dead_letter");
+        // The reasons are a fixed set: registered up front, so a rate over them is 0 rather than absent.
+        deadLetterReason(UNREADABLE);
     }
 
     /** On the system clock. */
@@ -93,8 +95,12 @@ public final class MicrometerDetectionMetrics implements DetectionMetrics {
     @Override
     public void deadLetter(String reason) {
         deadLettered.increment();
-        counter("dl\u0000" + reason, () -> Counter.builder("firebreak.detection.dead.letters").tag("reason", reason)
-                .description("Records detection sent to the dead-letter topic, by reason")).increment();
+        deadLetterReason(reason).increment();
+    }
+
+    private Counter deadLetterReason(String reason) {
+        return counter("dl\u0000" + reason, () -> Counter.builder("firebreak.detection.dead.letters").tag("reason", reason)
+                .description("Records detection sent to the dead-letter topic, by reason"));
     }
 
     @Override
