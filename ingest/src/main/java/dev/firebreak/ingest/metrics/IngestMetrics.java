@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -60,7 +59,7 @@ public final class IngestMetrics {
     private final AtomicLong lastEventMillis = new AtomicLong();
     private final AtomicLong heartbeatMillis = new AtomicLong();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
-    private final Map<DeadLetterReason, Counter> deadLetters = new EnumMap<>(DeadLetterReason.class);
+    private final Map<DeadLetterReason, Counter> deadLetters = new ConcurrentHashMap<>();
 
     public IngestMetrics(MeterRegistry meters, CaptureSource source) {
         this.meters = meters;
@@ -77,11 +76,12 @@ public final class IngestMetrics {
                     .description("Epoch seconds of the last heartbeat seen back from the replication stream (every 10 s)")
                     .strongReference(true).register(meters);
         }
-        for (DeadLetterReason reason : DeadLetterReason.values()) {
-            // Registered up front, so a rate over a never-seen reason is 0 rather than absent.
-            deadLetters.put(reason, Counter.builder("firebreak.ingest.dead.letters").tag("source", source.label())
-                    .tag("reason", reason.code()).description("Captured input that went to the DLQ, by reason")
-                    .register(meters));
+        // Registered up front, so a rate over a never-seen reason is 0 rather than absent. The HTTP
+        // path dead-letters nothing (it refuses with a 4xx, counted as rejected), so it gets none.
+        if (source != CaptureSource.AGENT_HTTP) {
+            for (DeadLetterReason reason : DeadLetterReason.values()) {
+                deadLetterCounter(reason);
+            }
         }
     }
 
@@ -124,7 +124,13 @@ public final class IngestMetrics {
 
     /** Records one dead letter. */
     public void deadLetter(DeadLetterReason reason) {
-        deadLetters.get(reason).increment();
+        deadLetterCounter(reason).increment();
+    }
+
+    private Counter deadLetterCounter(DeadLetterReason reason) {
+        return deadLetters.computeIfAbsent(reason, r -> Counter.builder("firebreak.ingest.dead.letters")
+                .tag("source", source.label()).tag("reason", r.code())
+                .description("Captured input that went to the DLQ, by reason").register(meters));
     }
 
     /** Records a heartbeat seen back from the replication stream at {@code nowMillis}. */

@@ -57,6 +57,9 @@ class IngestMetricsTest {
         assertThat(meters.find("firebreak.ingest.dead.letters").counters()).hasSize(DeadLetterReason.values().length);
         assertThat(meters.counter("firebreak.ingest.dead.letters", "source", "agent_table", "reason", "truncate_of_log")
                 .count()).isEqualTo(1.0);
+        new IngestMetrics(meters, CaptureSource.AGENT_HTTP);
+        assertThat(meters.find("firebreak.ingest.dead.letters").tag("source", "agent_http").counters())
+                .as("the HTTP path refuses instead").isEmpty();
     }
 
     @Test
