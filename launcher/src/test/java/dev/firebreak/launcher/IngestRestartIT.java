@@ -80,6 +80,10 @@ class IngestRestartIT {
             assertThat(idsByStatement.keySet()).containsAll(expected);
             // a statement delivered twice (replayed after the kill) has one and the same event id
             idsByStatement.forEach((sql, ids) -> assertThat(ids).as(sql).hasSize(1));
+            assertThat(ingest.scrapeMetrics()).as("the service's /metrics").contains(
+                    "firebreak_ingest_events_total{action=\"CREATE TABLE\",destructive=\"false\",source=\"postgres\"}",
+                    "firebreak_ingest_heartbeat_timestamp_seconds{source=\"postgres\"}",
+                    "debezium_streaming_connected{", "kafka_producer_record_send_total{", "jvm_memory_used_bytes{");
         } finally {
             ingest.close();
         }

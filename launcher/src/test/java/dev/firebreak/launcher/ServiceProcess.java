@@ -10,9 +10,11 @@ import java.util.concurrent.TimeUnit;
 /** One pipeline stage as a child JVM ({@code firebreak service <stage>}), so a test can SIGKILL it. */
 final class ServiceProcess implements AutoCloseable {
     private final Process process;
+    private final String metricsUrl;
 
-    private ServiceProcess(Process process) {
+    private ServiceProcess(Process process, String metricsUrl) {
         this.process = process;
+        this.metricsUrl = metricsUrl;
     }
 
     /** Starts the stage and returns once it printed its READY line; retries while a predecessor's resources linger. */
@@ -28,7 +30,7 @@ final class ServiceProcess implements AutoCloseable {
             while ((line = out.readLine()) != null) {
                 if (line.startsWith("FIREBREAK_SERVICE_READY")) {
                     drain(out);
-                    return new ServiceProcess(process);
+                    return new ServiceProcess(process, line.substring(line.indexOf("metrics=") + "metrics=".length()).strip());
                 }
             }
             // e.g. the old walsender may still hold the replication slot for a moment after a kill
@@ -37,6 +39,17 @@ final class ServiceProcess implements AutoCloseable {
             }
             Thread.sleep(1000);
         }
+    }
+
+    /** The service's {@code /metrics} page, as Prometheus would scrape it. */
+    String scrapeMetrics() throws IOException, InterruptedException {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(metricsUrl)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException(metricsUrl + " answered " + response.statusCode());
+        }
+        return response.body();
     }
 
     /** SIGKILL: no shutdown hook, no final commit. */

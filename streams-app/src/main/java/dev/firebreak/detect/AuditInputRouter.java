@@ -15,10 +15,12 @@ final class AuditInputRouter implements Processor<String, AuditInput, String, Sp
     private static final Logger LOG = LoggerFactory.getLogger(AuditInputRouter.class);
 
     private final List<String> detectors;
+    private final DetectionMetrics metrics;
     private ProcessorContext<String, SpecificRecord> context;
 
-    AuditInputRouter(List<String> detectors) {
+    AuditInputRouter(List<String> detectors, DetectionMetrics metrics) {
         this.detectors = List.copyOf(detectors);
+        this.metrics = metrics;
     }
 
     @Override
@@ -33,11 +35,13 @@ final class AuditInputRouter implements Processor<String, AuditInput, String, Sp
             // The audit topic is not compacted; a tombstone carries nothing to count.
             LOG.debug("ignoring null audit record for {}", record.key());
         } else if (input.isReadable()) {
+            metrics.evaluated(record.key() != null ? record.key() : input.event().getPrincipal(), input.event());
             for (String detector : detectors) {
                 context.forward(record.withValue(input.event()), detector);
             }
         } else {
             String origin = origin();
+            metrics.deadLetter(DetectionMetrics.UNREADABLE);
             LOG.warn("unreadable audit record {} for {} sent to the dead letter queue: {}", origin, record.key(), input.error());
             context.forward(new Record<>(record.key(), deadLetter(input, origin, record.timestamp()), record.timestamp()),
                     DetectionNames.AUDIT_DLQ_SINK);

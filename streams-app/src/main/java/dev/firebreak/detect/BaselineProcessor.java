@@ -26,6 +26,7 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
 
     private final BaselineSettings settings;
     private final List<RuleException> exceptions;
+    private final DetectionMetrics metrics;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, byte[]> store;
 
@@ -33,8 +34,9 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
      * @param exceptions the loaded exceptions; those for rule {@code *} or a baseline rule id also
      *                   silence baselines, so an allow-listed migration pages nobody
      */
-    BaselineProcessor(BaselineSettings settings, List<RuleException> exceptions) {
+    BaselineProcessor(BaselineSettings settings, List<RuleException> exceptions, DetectionMetrics metrics) {
         this.settings = settings;
+        this.metrics = metrics;
         this.exceptions = exceptions.stream()
                 .filter(e -> e.appliesTo(FIRST_DESTRUCTIVE_RULE) || e.appliesTo(ABOVE_BASELINE_RULE)).distinct().toList();
     }
@@ -60,8 +62,9 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
         Baseline.Step step = (stored == null ? Baseline.NEW : Baseline.fromBytes(stored)).observe(timeUs, settings);
         store.put(principal, step.next().toBytes());
         if (step.finding() != Finding.NONE) {
-            context.forward(new Record<>(principal, alert(principal, event, step, timeUs), record.timestamp()),
-                    DetectionNames.ALERTS_SINK);
+            Alert alert = alert(principal, event, step, timeUs);
+            context.forward(new Record<>(principal, alert, record.timestamp()), DetectionNames.ALERTS_SINK);
+            metrics.episode(alert.getRuleId(), alert.getSeverity(), Response.ALERT_ONLY, principal, timeUs);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.metrics.BoundedLabel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -24,10 +25,12 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * @param stateDir          where the local state stores live
  * @param rules             the rules to run, ids unique, each with the exceptions that apply to it
  * @param kafka             further Kafka Streams properties; they override the defaults set here
+ * @param principalLabelLimit distinct principals that keep their own {@code principal} metric label
+ *                          ({@link BoundedLabel#PRINCIPAL_LIMIT_KEY}); later ones share {@link BoundedLabel#OTHER}
  */
 public record DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl,
                               Path stateDir, List<DetectionRule> rules, Path rulesPath, boolean baselines,
-                              Map<String, String> kafka) {
+                              Map<String, String> kafka, int principalLabelLimit) {
     public static final String PREFIX = "firebreak.detection.";
     public static final String APPLICATION_ID = PREFIX + "application.id";
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
@@ -54,7 +57,17 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
             StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR);
     private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
+    /** With the default principal label limit. */
+    public DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
+                           List<DetectionRule> rules, Path rulesPath, boolean baselines, Map<String, String> kafka) {
+        this(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, rules, rulesPath, baselines, kafka,
+                BoundedLabel.DEFAULT_PRINCIPAL_LIMIT);
+    }
+
     public DetectionConfig {
+        if (principalLabelLimit < 0 || principalLabelLimit > BoundedLabel.MAX_LIMIT) {
+            throw invalid(BoundedLabel.PRINCIPAL_LIMIT_KEY, principalLabelLimit, "0.." + BoundedLabel.MAX_LIMIT);
+        }
         if (applicationId == null || !APPLICATION_ID_PATTERN.matcher(applicationId).matches()) {
             throw invalid(APPLICATION_ID, applicationId, "1 to 200 of A-Z a-z 0-9 . _ -");
         }
@@ -106,7 +119,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
                 values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
                 values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
                 rules(values.get(RULES_PATH)), values.containsKey(RULES_PATH) ? Path.of(values.get(RULES_PATH)) : null,
-                baselines(values.getOrDefault(BASELINES, "true")), kafka);
+                baselines(values.getOrDefault(BASELINES, "true")), kafka, BoundedLabel.principalLimit(config));
     }
 
     private static boolean baselines(String value) {

@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.metrics.BoundedLabel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class DetectionService implements AutoCloseable {
 
     private final DetectionConfig config;
     private final MeterRegistry meterRegistry;
+    private final DetectionMetrics detectionMetrics;
     private volatile KafkaStreams streams;
     private volatile KafkaStreamsMetrics metrics;
     private volatile List<DetectionRule> rules;
@@ -32,13 +34,15 @@ public final class DetectionService implements AutoCloseable {
     public DetectionService(DetectionConfig config, MeterRegistry meterRegistry) {
         this.config = config;
         this.meterRegistry = meterRegistry;
+        // Outlives topology swaps on reload: the principal bound and the counters carry over.
+        this.detectionMetrics = new MicrometerDetectionMetrics(meterRegistry, new BoundedLabel(config.principalLabelLimit()));
         this.rules = config.rules();
         this.streams = streamsFor(rules);
     }
 
     private KafkaStreams streamsFor(List<DetectionRule> ruleSet) {
         Topology topology = DetectionTopology.build(ruleSet, DetectionSerdes.forRegistry(config.schemaRegistryUrl()),
-                config.baselines() ? Baseline.BaselineSettings.DEFAULTS : null);
+                config.baselines() ? Baseline.BaselineSettings.DEFAULTS : null, detectionMetrics);
         LOG.info("detection topology for {}:\n{}", config.applicationId(), topology.describe());
         KafkaStreams built = new KafkaStreams(topology, config.toStreamsProperties());
         built.setStateListener((to, from) -> LOG.info("detection {} -> {}", from, to));

@@ -47,6 +47,16 @@ public final class DetectionTopology {
      * own normal. They never revoke.
      */
     public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline) {
+        return build(rules, serdes, baseline, DetectionMetrics.NONE);
+    }
+
+    /**
+     * As {@link #build(List, DetectionSerdes, Baseline.BaselineSettings)}, reporting to {@code metrics}
+     * as records pass: counts, rule hits, episodes and their latency, open episodes, dead letters.
+     */
+    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline,
+                                 DetectionMetrics metrics) {
+        java.util.Objects.requireNonNull(metrics, "metrics (DetectionMetrics.NONE for none)");
         List<String> detectors = detectorNames(rules);
         Topology topology = new Topology();
         // A group starting for the first time must not skip events produced while it was joining.
@@ -57,18 +67,18 @@ public final class DetectionTopology {
         if (baseline != null) {
             consumers.add(DetectionNames.BASELINE_DETECTOR); // last: never ahead of a rule that revokes
         }
-        topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(consumers),
+        topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(consumers, metrics),
                 DetectionNames.AUDIT_EVENTS_SOURCE);
         topology.addSink(DetectionNames.AUDIT_DLQ_SINK, Topics.AUDIT_DLQ, new StringSerializer(),
                 serdes.deadLetters().serializer(), DetectionNames.AUDIT_EVENTS_PARSER);
         for (DetectionRule rule : rules) {
             String detector = DetectionNames.dropBurstDetector(rule.id());
-            topology.addProcessor(detector, () -> new RuleProcessor(rule), DetectionNames.AUDIT_EVENTS_PARSER);
+            topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics), DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(store(rule), detector);
         }
         if (baseline != null) {
             List<RuleException> exceptions = rules.stream().flatMap(r -> r.exceptions().stream()).distinct().toList();
-            topology.addProcessor(DetectionNames.BASELINE_DETECTOR, () -> new BaselineProcessor(baseline, exceptions),
+            topology.addProcessor(DetectionNames.BASELINE_DETECTOR, () -> new BaselineProcessor(baseline, exceptions, metrics),
                     DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DetectionNames.BASELINE_STATE),
                     Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()), DetectionNames.BASELINE_DETECTOR);

@@ -25,6 +25,11 @@ final class RuleDetector {
         this.quietUs = TimeUnit.MICROSECONDS.convert(rule.episodeQuiet());
     }
 
+    /** How long after a principal's latest event its open episode ends. */
+    long quietUs() {
+        return quietUs;
+    }
+
     /** How long a principal's state matters after its latest event; idle state older than this can go. */
     long retentionUs() {
         return Math.max(windowUs + graceUs, quietUs);

@@ -28,17 +28,21 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     private static final Logger LOG = LoggerFactory.getLogger(RuleProcessor.class);
     /** Stream time between sweeps for principals that went quiet. */
     static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
+    /** Wall-clock time between reports of the open episodes, so the gauge falls when bursts end. */
+    static final Duration OPEN_EPISODES_INTERVAL = Duration.ofSeconds(10);
     private static final long MICROS_PER_MILLI = 1_000;
 
     private final DetectionRule rule;
     private final RuleDetector detector;
+    private final DetectionMetrics metrics;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, DropBurstState> store;
     private PrincipalLinks links;
 
-    RuleProcessor(DetectionRule rule) {
+    RuleProcessor(DetectionRule rule, DetectionMetrics metrics) {
         this.rule = rule;
         this.detector = new RuleDetector(rule);
+        this.metrics = metrics;
     }
 
     @Override
@@ -47,6 +51,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         this.store = context.getStateStore(DetectionNames.dropBurstState(rule.id()));
         this.links = new PrincipalLinks(context.getStateStore(DetectionNames.PRINCIPAL_LINKS_STORE));
         context.schedule(PURGE_INTERVAL, PunctuationType.STREAM_TIME, this::purgeIdle);
+        context.schedule(OPEN_EPISODES_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::reportOpenEpisodes);
     }
 
     @Override
@@ -56,6 +61,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         if (amount == 0) {
             return;
         }
+        metrics.ruleHit(rule.id(), rule.severity());
         String principal = record.key() != null ? record.key() : event.getPrincipal();
         long timeUs = AuditEventTimestampExtractor.eventTimeUs(event, record.timestamp());
         if (!rule.exceptions().isEmpty() && rule.excepted(event, principal, timeUs)) {
@@ -83,7 +89,10 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         switch (step.outcome()) {
             case LATE -> LOG.warn("rule {}: event {} of {} is later than the grace of {}; not counted",
                     rule.id(), event.getEventId(), key, rule.grace());
-            case DUPLICATE -> LOG.debug("rule {}: event {} of {} already counted", rule.id(), event.getEventId(), key);
+            case DUPLICATE -> {
+                metrics.replayed(rule.id());
+                LOG.debug("rule {}: event {} of {} already counted", rule.id(), event.getEventId(), key);
+            }
             default -> { }
         }
         if (step.changed()) {
@@ -110,6 +119,36 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         }
         context.forward(new Record<>(burst.principal(), burst.toAlert(rule, createdUs, owner), timestampMs),
                 DetectionNames.ALERTS_SINK);
+        metrics.episode(rule.id(), rule.severity(), rule.effectiveResponse(), burst.principal(),
+                AuditEventTimestampExtractor.eventTimeUs(trigger, timestampMs));
+        reportOpenEpisodes(context.currentStreamTimeMs());
+    }
+
+    /**
+     * Counts the principals whose episode is open at {@code nowMs} (its quiet period has not elapsed
+     * since their latest event). Stream time alone would keep an episode open until the next event
+     * arrives, so the wall-clock punctuation passes the later of the two.
+     */
+    private void reportOpenEpisodes(long nowMs) {
+        long cutoffUs = Math.max(nowMs, context.currentStreamTimeMs()) * MICROS_PER_MILLI - detector.quietUs();
+        int open = 0;
+        try (KeyValueIterator<String, DropBurstState> all = store.all()) {
+            while (all.hasNext()) {
+                DropBurstState state = all.next().value;
+                if (state.episodeOpen() && state.latestUs() >= cutoffUs) {
+                    open++;
+                }
+            }
+        }
+        metrics.openEpisodes(rule.id(), context.taskId().toString(), open);
+    }
+
+    // The task may move to another instance; what stays behind must not count.
+    @Override
+    public void close() {
+        if (context != null) {
+            metrics.openEpisodes(rule.id(), context.taskId().toString(), 0);
+        }
     }
 
     // Once a principal has been quiet for the retention, its state is equivalent to none at all.

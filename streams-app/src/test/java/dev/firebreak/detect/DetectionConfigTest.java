@@ -160,4 +160,15 @@ class DetectionConfigTest {
         assertThatThrownBy(() -> DetectionConfig.fromMap(map))
                 .isInstanceOf(IllegalArgumentException.class).hasMessage(message);
     }
+
+    @Test
+    void principalLabelLimitIsReadFromTheSharedMetricsKey() {
+        assertThat(DetectionConfig.fromMap(MINIMAL).principalLabelLimit()).isEqualTo(200);
+        Map<String, String> flat = new HashMap<>(MINIMAL);
+        flat.put("firebreak.metrics.principal.label.limit", "50");
+        assertThat(DetectionConfig.fromMap(flat).principalLabelLimit()).isEqualTo(50);
+        flat.put("firebreak.metrics.principal.label.limit", "lots");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(flat))
+                .hasMessageContaining("firebreak.metrics.principal.label.limit").hasMessageContaining("0..10000");
+    }
 }

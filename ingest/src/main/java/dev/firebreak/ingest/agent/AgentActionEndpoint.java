@@ -11,6 +11,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.ingest.metrics.CaptureSource;
+import dev.firebreak.ingest.metrics.IngestMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -68,6 +70,7 @@ public final class AgentActionEndpoint implements AutoCloseable {
     private final BearerTokens tokens;
     private final MeterRegistry meters;
     private final Counter accepted;
+    private final IngestMetrics metrics;
     private HttpServer server;
     private ExecutorService executor;
 
@@ -90,6 +93,7 @@ public final class AgentActionEndpoint implements AutoCloseable {
         this.meters = meters;
         this.accepted = Counter.builder("firebreak.ingest.agent.actions.accepted").tag("path", "http")
                 .description("Agent actions normalised and produced to Kafka").register(meters);
+        this.metrics = new IngestMetrics(meters, CaptureSource.AGENT_HTTP);
     }
 
     /** Binds and starts serving. */
@@ -248,7 +252,7 @@ public final class AgentActionEndpoint implements AutoCloseable {
         try {
             List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
             for (AuditEvent event : events) {
-                acks.add(sink.send(event));
+                acks.add(metrics.onAcknowledged(sink.send(event), event));
             }
             for (Future<RecordMetadata> ack : acks) {
                 ack.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -8,6 +8,9 @@ import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.Topics;
+import dev.firebreak.ingest.metrics.CaptureSource;
+import dev.firebreak.ingest.metrics.DeadLetterReason;
+import dev.firebreak.ingest.metrics.IngestMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
@@ -57,7 +60,7 @@ public final class AgentActionTableRouter {
     private final AuditEventSink sink;
     private final Counter accepted;
     private final Counter tampered;
-    private final Counter deadLettered;
+    private final IngestMetrics metrics;
     private final MeterRegistry meters;
 
     /**
@@ -74,8 +77,7 @@ public final class AgentActionTableRouter {
                 .description("Agent actions normalised and produced to Kafka").register(meters);
         this.tampered = Counter.builder("firebreak.ingest.agent.log.tampered").tag("path", "table")
                 .description("UPDATEs and DELETEs of logged agent actions, reported as AGENT_LOG_TAMPERED").register(meters);
-        this.deadLettered = Counter.builder("firebreak.ingest.dead.letters").tag("source", SOURCE_NAME)
-                .description("Captured messages that could not be parsed and went to the DLQ").register(meters);
+        this.metrics = new IngestMetrics(meters, CaptureSource.AGENT_TABLE);
     }
 
     /** Whether a change event is about {@code firebreak.agent_actions}. */
@@ -111,9 +113,9 @@ public final class AgentActionTableRouter {
                     lsn, source.getInt64("ts_ms"));
             case "d" -> changed("DELETE", value.getStruct("before"), database, lsn, source.getInt64("ts_ms"));
             case "t" -> deadLetter("TRUNCATE of " + SCHEMA + "." + TABLE + ": every logged agent action was erased",
-                    Map.of("op", op), lsn, "truncate");
+                    Map.of("op", op), lsn, "truncate", DeadLetterReason.TRUNCATE_OF_LOG);
             default -> deadLetter("unsupported change operation '" + op + "' on " + SCHEMA + "." + TABLE,
-                    Map.of("op", String.valueOf(op)), lsn, "unsupported_operation");
+                    Map.of("op", String.valueOf(op)), lsn, "unsupported_operation", DeadLetterReason.UNSUPPORTED_OPERATION);
         };
     }
 
@@ -124,12 +126,12 @@ public final class AgentActionTableRouter {
             event = normalizer.fromTable(parser.fromRow(row), database, lsn, Micros.now());
         } catch (MalformedActionException e) {
             return deadLetter("malformed " + SCHEMA + "." + TABLE + " row " + row.get("id") + ": " + e.getMessage(),
-                    row, lsn, "malformed");
+                    row, lsn, "malformed", reasonOf(e));
         } catch (RuntimeException e) {
             return unexpected(e, row, lsn);
         }
         accepted.increment();
-        return sink.send(event);
+        return metrics.onAcknowledged(sink.send(event), event);
     }
 
     private Future<RecordMetadata> changed(String operation, Struct before, String database, long lsn, long commitMillis) {
@@ -140,24 +142,25 @@ public final class AgentActionTableRouter {
                     Math.multiplyExact(commitMillis, 1000L), Micros.now());
         } catch (MalformedActionException e) {
             return deadLetter(operation + " of " + SCHEMA + "." + TABLE + " row " + row.get("id")
-                    + ", whose old image is malformed: " + e.getMessage(), row, lsn, "malformed");
+                    + ", whose old image is malformed: " + e.getMessage(), row, lsn, "malformed", reasonOf(e));
         } catch (RuntimeException e) {
             return unexpected(e, row, lsn);
         }
         tampered.increment();
         LOG.warn("{} of logged agent action {} of {} at LSN {}", operation, row.get("id"), event.getPrincipal(),
                 Long.toUnsignedString(lsn, 16));
-        return sink.send(event);
+        return metrics.onAcknowledged(sink.send(event), event);
     }
 
     // A bug of ours must not stop the capture on one row: the row is kept in the DLQ with the error.
     private Future<RecordMetadata> unexpected(RuntimeException e, Map<String, Object> row, long lsn) {
         LOG.error("cannot normalise {}.{} row {} at LSN {}", SCHEMA, TABLE, row.get("id"), Long.toUnsignedString(lsn, 16), e);
         return deadLetter("internal error normalising " + SCHEMA + "." + TABLE + " row " + row.get("id") + ": " + e,
-                row, lsn, "internal_error");
+                row, lsn, "internal_error", DeadLetterReason.INTERNAL_ERROR);
     }
 
-    private Future<RecordMetadata> deadLetter(String why, Map<String, ?> row, long lsn, String kind) {
+    private Future<RecordMetadata> deadLetter(String why, Map<String, ?> row, long lsn, String kind,
+                                              DeadLetterReason code) {
         byte[] payload = json(row);
         String reason = why;
         if (payload.length > DLQ_PAYLOAD_MAX_BYTES) {
@@ -165,7 +168,7 @@ public final class AgentActionTableRouter {
             reason += " (payload cut to " + DLQ_PAYLOAD_MAX_BYTES + " of " + payload.length + " bytes)";
             payload = Arrays.copyOf(payload, DLQ_PAYLOAD_MAX_BYTES);
         }
-        deadLettered.increment();
+        metrics.deadLetter(code);
         Counter.builder("firebreak.ingest.agent.actions.rejected").tag("path", "table").tag("reason", kind)
                 .description("Agent action records refused, by reason").register(meters).increment();
         LOG.warn("change at LSN {} sent to {}: {}", Long.toUnsignedString(lsn, 16), Topics.AUDIT_DLQ, reason);
@@ -176,6 +179,22 @@ public final class AgentActionTableRouter {
                 .setPayload(ByteBuffer.wrap(payload))
                 .setCapturedTimeUs(Micros.now())
                 .build());
+    }
+
+    /** The dead-letter reason code of a row the parser refused. */
+    static DeadLetterReason reasonOf(MalformedActionException e) {
+        String field = e.field();
+        String message = e.getMessage();
+        if (field.equals("agent_id") || field.equals("credential")) {
+            return DeadLetterReason.BAD_PRINCIPAL;
+        }
+        if (message.endsWith("is required")) {
+            return DeadLetterReason.MISSING_FIELD;
+        }
+        if (message.contains(" characters, more than ")) {
+            return DeadLetterReason.OVERSIZED;
+        }
+        return field.equals("(record)") ? DeadLetterReason.PARSE_ERROR : DeadLetterReason.BAD_FIELD;
     }
 
     /** The row as column name to value; an absent image (no replica identity) is an empty row. */

@@ -6,6 +6,8 @@ import dev.firebreak.schema.RowChange;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -27,11 +29,13 @@ public final class AuditSink implements AutoCloseable {
     private final RegistryAvroSerializer<AuditEvent> events;
     private final RegistryAvroSerializer<DeadLetter> deadLetters;
     private final RegistryAvroSerializer<RowChange> rowChanges;
+    private final KafkaClientMetrics metrics;
 
     /**
      * @param overrides producer settings that win over Firebreak's defaults
+     * @param meters    where the producer's own metrics ({@code kafka.producer.*}) are bound
      */
-    public AuditSink(String bootstrapServers, String registryUrl, Map<String, String> overrides) {
+    public AuditSink(String bootstrapServers, String registryUrl, Map<String, String> overrides, MeterRegistry meters) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -48,6 +52,8 @@ public final class AuditSink implements AutoCloseable {
         // Fetch topic metadata now: the first send would otherwise wait for it mid-burst.
         producer.partitionsFor(Topics.AUDIT_EVENTS);
         producer.partitionsFor(Topics.AUDIT_DLQ);
+        this.metrics = new KafkaClientMetrics(producer);
+        metrics.bindTo(meters);
     }
 
     public Future<RecordMetadata> send(AuditEvent event) {
@@ -67,6 +73,7 @@ public final class AuditSink implements AutoCloseable {
 
     @Override
     public void close() {
+        metrics.close();
         producer.close(Duration.ofSeconds(10));
     }
 }

@@ -3,10 +3,11 @@ package dev.firebreak.ingest.pglog;
 import dev.firebreak.schema.Micros;
 
 import dev.firebreak.ingest.kafka.AuditSink;
+import dev.firebreak.ingest.metrics.CaptureSource;
+import dev.firebreak.ingest.metrics.IngestMetrics;
 import dev.firebreak.ingest.postgres.MalformedMessageException;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -33,12 +34,12 @@ import org.slf4j.LoggerFactory;
 public final class ServerLogCapture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerLogCapture.class);
     private static final String SOURCE_NAME = "postgres-server-log";
+    private static final String CLIENT_ID = "firebreak-ingest-pglog";
 
     private final ServerLogConfig config;
     private final AuditSink sink;
     private final ServerLogNormalizer normalizer;
-    private final Counter captured;
-    private final Counter deadLettered;
+    private final IngestMetrics metrics;
     private final Thread thread;
     private volatile boolean running = true;
     private Path file;
@@ -46,10 +47,10 @@ public final class ServerLogCapture implements AutoCloseable {
 
     public ServerLogCapture(ServerLogConfig config, MeterRegistry meters) {
         this.config = config;
-        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), Map.of());
+        // Its own client id: two producers under one id would share (and clobber) their metrics.
+        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), Map.of("client.id", CLIENT_ID), meters);
         this.normalizer = new ServerLogNormalizer(config.cluster(), config.statementMaxChars());
-        this.captured = Counter.builder("firebreak.ingest.events").tag("source", SOURCE_NAME).register(meters);
-        this.deadLettered = Counter.builder("firebreak.ingest.dead.letters").tag("source", SOURCE_NAME).register(meters);
+        this.metrics = new IngestMetrics(meters, CaptureSource.PGLOG);
         this.thread = new Thread(this::loop, "firebreak-pglog-" + config.cluster());
     }
 
@@ -110,27 +111,29 @@ public final class ServerLogCapture implements AutoCloseable {
         }
         String text = new String(chunk, 0, end + 1, StandardCharsets.UTF_8);
         List<Future<RecordMetadata>> acks = new ArrayList<>();
+        List<AuditEvent> sent = new ArrayList<>();
         long lineStart = position;
         for (String line : text.split("\n")) {
-            route(line, lineStart, acks);
+            route(line, lineStart, acks, sent);
             lineStart += line.getBytes(StandardCharsets.UTF_8).length + 1;
         }
         awaitAcks(acks);
+        metrics.acknowledged(sent, Micros.now());
         position += end + 1;
         persistPosition();
     }
 
-    private void route(String line, long offset, List<Future<RecordMetadata>> acks) {
+    private void route(String line, long offset, List<Future<RecordMetadata>> acks, List<AuditEvent> sent) {
         if (line.isBlank()) {
             return;
         }
         try {
             for (AuditEvent event : normalizer.normalize(line, Micros.now())) {
                 acks.add(sink.send(event));
-                captured.increment();
+                sent.add(event);
             }
         } catch (MalformedMessageException e) {
-            deadLettered.increment();
+            metrics.deadLetter(e.code());
             LOG.warn("log line at {}:{} sent to the DLQ: {}", file.getFileName(), offset, e.getMessage());
             acks.add(sink.sendDeadLetter(SOURCE_NAME, DeadLetter.newBuilder()
                     .setSource(SOURCE_NAME)

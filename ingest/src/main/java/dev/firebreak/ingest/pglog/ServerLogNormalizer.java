@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.pglog;
 
+import dev.firebreak.ingest.metrics.DeadLetterReason;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -122,7 +123,7 @@ public final class ServerLogNormalizer {
             Instant t = ZonedDateTime.parse(timestamp, LOG_TIME).toInstant();
             return t.getEpochSecond() * 1_000_000 + t.getNano() / 1_000;
         } catch (DateTimeParseException e) {
-            throw new MalformedMessageException("field 'timestamp' is not a log time: '" + timestamp + "'", e);
+            throw new MalformedMessageException(DeadLetterReason.BAD_FIELD, "field 'timestamp' is not a log time: '" + timestamp + "'", e);
         }
     }
 
@@ -130,18 +131,18 @@ public final class ServerLogNormalizer {
         try {
             JsonNode node = JSON.readTree(line);
             if (node == null || !node.isObject()) {
-                throw new MalformedMessageException("log line is not a JSON object");
+                throw new MalformedMessageException(DeadLetterReason.PARSE_ERROR, "log line is not a JSON object");
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new MalformedMessageException("log line is not JSON: " + e.getOriginalMessage(), e);
+            throw new MalformedMessageException(DeadLetterReason.PARSE_ERROR, "log line is not JSON: " + e.getOriginalMessage(), e);
         }
     }
 
     private static String required(JsonNode node, String field) throws MalformedMessageException {
         String value = optional(node, field);
         if (value == null || value.isEmpty()) {
-            throw new MalformedMessageException("required field '" + field + "' missing in log line");
+            throw new MalformedMessageException(DeadLetterReason.MISSING_FIELD, "required field '" + field + "' missing in log line");
         }
         return value;
     }

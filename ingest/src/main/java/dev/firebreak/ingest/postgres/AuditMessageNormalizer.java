@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.postgres;
 
+import dev.firebreak.ingest.metrics.DeadLetterReason;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,13 +50,13 @@ public final class AuditMessageNormalizer {
         JsonNode body = parse(content);
         int version = requiredLong(body, "v").intValue();
         if (!SUPPORTED_VERSIONS.contains(version)) {
-            throw new MalformedMessageException("unsupported message version " + version + " (supported: " + SUPPORTED_VERSIONS + ")");
+            throw new MalformedMessageException(DeadLetterReason.UNSUPPORTED_VERSION, "unsupported message version " + version + " (supported: " + SUPPORTED_VERSIONS + ")");
         }
         String kind = requiredText(body, "kind");
         String sessionUser = requiredText(body, "session_user");
         Long rows = optionalLong(body, "rows");
         if (rows != null && rows < 0) {
-            throw new MalformedMessageException("field 'rows' must not be negative, was " + rows);
+            throw new MalformedMessageException(DeadLetterReason.BAD_FIELD, "field 'rows' must not be negative, was " + rows);
         }
         String statement = optionalText(body, "statement");
         Long statementLength = optionalLong(body, "statement_length");
@@ -107,7 +108,7 @@ public final class AuditMessageNormalizer {
             return List.of();
         }
         if (!array.isArray()) {
-            throw new MalformedMessageException("field 'objects' must be an array, was " + array.getNodeType());
+            throw new MalformedMessageException(DeadLetterReason.BAD_FIELD, "field 'objects' must be an array, was " + array.getNodeType());
         }
         List<AffectedObject> objects = new ArrayList<>(array.size());
         for (JsonNode o : array) {
@@ -130,23 +131,23 @@ public final class AuditMessageNormalizer {
 
     private static JsonNode parse(byte[] content) throws MalformedMessageException {
         if (content == null || content.length == 0) {
-            throw new MalformedMessageException("empty message body");
+            throw new MalformedMessageException(DeadLetterReason.PARSE_ERROR, "empty message body");
         }
         try {
             JsonNode node = JSON.readTree(new String(content, StandardCharsets.UTF_8));
             if (node == null || !node.isObject()) {
-                throw new MalformedMessageException("message body is not a JSON object");
+                throw new MalformedMessageException(DeadLetterReason.PARSE_ERROR, "message body is not a JSON object");
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new MalformedMessageException("message body is not JSON: " + e.getOriginalMessage(), e);
+            throw new MalformedMessageException(DeadLetterReason.PARSE_ERROR, "message body is not JSON: " + e.getOriginalMessage(), e);
         }
     }
 
     private static String requiredText(JsonNode node, String field) throws MalformedMessageException {
         JsonNode value = node.get(field);
         if (value == null || value.isNull() || !value.isValueNode() || value.asText().isEmpty()) {
-            throw new MalformedMessageException("required field '" + field + "' missing or empty");
+            throw new MalformedMessageException(DeadLetterReason.MISSING_FIELD, "required field '" + field + "' missing or empty");
         }
         return value.asText();
     }
@@ -159,7 +160,7 @@ public final class AuditMessageNormalizer {
     private static Long requiredLong(JsonNode node, String field) throws MalformedMessageException {
         Long value = optionalLong(node, field);
         if (value == null) {
-            throw new MalformedMessageException("required field '" + field + "' missing");
+            throw new MalformedMessageException(DeadLetterReason.MISSING_FIELD, "required field '" + field + "' missing");
         }
         return value;
     }
@@ -179,6 +180,6 @@ public final class AuditMessageNormalizer {
                 // fall through to the error below
             }
         }
-        throw new MalformedMessageException("field '" + field + "' must be an integer, was '" + value.asText() + "'");
+        throw new MalformedMessageException(DeadLetterReason.BAD_FIELD, "field '" + field + "' must be an integer, was '" + value.asText() + "'");
     }
 }

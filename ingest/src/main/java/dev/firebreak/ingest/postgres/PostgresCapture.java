@@ -9,15 +9,16 @@ import dev.firebreak.ingest.agent.AgentActionTableRouter;
 import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.ingest.kafka.AuditSink;
+import dev.firebreak.ingest.metrics.CaptureSource;
+import dev.firebreak.ingest.metrics.DebeziumStreamingMetrics;
+import dev.firebreak.ingest.metrics.IngestMetrics;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.Topics;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
 import io.debezium.engine.format.ChangeEventFormat;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
@@ -67,9 +68,8 @@ public final class PostgresCapture implements AutoCloseable {
     private final ExecutorService executor;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicReference<String> lastHeartbeat = new AtomicReference<>();
-    private final Counter captured;
-    private final Counter deadLettered;
-    private final Timer captureLag;
+    private final IngestMetrics metrics;
+    private final DebeziumStreamingMetrics debeziumMetrics = new DebeziumStreamingMetrics();
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
 
     /** Captures the event-trigger messages only, as before agent actions existed. */
@@ -90,20 +90,15 @@ public final class PostgresCapture implements AutoCloseable {
         }
         this.config = config;
         this.agentActions = agentActions;
-        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producer());
+        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producer(), meters);
         this.normalizer = new AuditMessageNormalizer(config.cluster());
         this.agentRows = agentActions.tableEnabled()
                 ? new AgentActionTableRouter(config.cluster(), agentActions, classifier, AuditEventSink.of(sink), meters)
                 : null;
         this.rowImages = new RowImages(config.cluster(), config.rowImageTables(), sink);
         this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "firebreak-ingest-" + config.cluster()));
-        this.captured = Counter.builder("firebreak.ingest.events").tag("source", SOURCE_NAME)
-                .description("Audit events produced to Kafka").register(meters);
-        this.deadLettered = Counter.builder("firebreak.ingest.dead.letters").tag("source", SOURCE_NAME)
-                .description("Captured messages that could not be parsed and went to the DLQ").register(meters);
-        this.captureLag = Timer.builder("firebreak.ingest.capture.lag")
-                .description("Database clock at the statement to Kafka acknowledgement of its event")
-                .publishPercentileHistogram().register(meters);
+        this.metrics = new IngestMetrics(meters, CaptureSource.POSTGRES);
+        debeziumMetrics.bindTo(meters);
     }
 
     /** Installs the triggers when configured, starts the engine and waits until the slot streams. */
@@ -207,11 +202,7 @@ public final class PostgresCapture implements AutoCloseable {
             }
         }
         awaitAcks(acks);
-        long nowUs = Micros.now();
-        for (AuditEvent event : sent) {
-            captureLag.record(Math.max(0, nowUs - event.getEventTimeUs()), TimeUnit.MICROSECONDS);
-        }
-        captured.increment(sent.size());
+        metrics.acknowledged(sent, Micros.now());
         for (RecordChangeEvent<SourceRecord> change : records) {
             committer.markProcessed(change);
         }
@@ -246,6 +237,7 @@ public final class PostgresCapture implements AutoCloseable {
         byte[] content = bytes(message.get("content"));
         if (HEARTBEAT_PREFIX.equals(message.getString("prefix"))) {
             lastHeartbeat.set(content == null ? "" : new String(content, java.nio.charset.StandardCharsets.UTF_8));
+            metrics.heartbeat(System.currentTimeMillis());
             return null;
         }
         try {
@@ -253,7 +245,7 @@ public final class PostgresCapture implements AutoCloseable {
             sent.add(event);
             return sink.send(event);
         } catch (MalformedMessageException e) {
-            deadLettered.increment();
+            metrics.deadLetter(e.code());
             LOG.warn("message at LSN {} sent to {}: {}", lsn, Topics.AUDIT_DLQ, e.getMessage());
             return sink.sendDeadLetter(SOURCE_NAME, DeadLetter.newBuilder()
                     .setSource(SOURCE_NAME)
@@ -437,6 +429,7 @@ public final class PostgresCapture implements AutoCloseable {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        debeziumMetrics.close();
         sink.close();
     }
 }

@@ -58,6 +58,11 @@ class AgentActionTableRouterTest {
         assertThat(e.getLsn()).isEqualTo(0xABCL);
         assertThat(e.getDatabase()).isEqualTo("postgres");
         assertThat(meters.counter("firebreak.ingest.agent.actions.accepted", "path", "table").count()).isEqualTo(1.0);
+        assertThat(meters.counter("firebreak.ingest.events", "source", "agent_table", "action", "fake.sql.destructive",
+                "destructive", "true").count()).as("counted once acknowledged, under the classifier rule").isEqualTo(1.0);
+        assertThat(meters.get("firebreak.ingest.capture.lag").tag("source", "agent_table").timer().count()).isEqualTo(1);
+        assertThat(meters.get("firebreak.ingest.last.event.timestamp.seconds").tag("source", "agent_table").gauge().value())
+                .isPositive();
     }
 
     @Test
@@ -70,8 +75,9 @@ class AgentActionTableRouterTest {
         assertThat(letter.getOrigin()).contains("lsn=abc").contains("firebreak.agent_actions");
         assertThat(new String(letter.getPayload().array(), StandardCharsets.UTF_8))
                 .contains("\"agent_id\":\"agent with spaces\"").contains("\"id\":8");
-        assertThat(meters.counter("firebreak.ingest.dead.letters", "source", AgentActionTableRouter.SOURCE_NAME).count())
+        assertThat(meters.counter("firebreak.ingest.dead.letters", "source", "agent_table", "reason", "bad_principal").count())
                 .isEqualTo(1.0);
+        assertThat(meters.find("firebreak.ingest.events").counters()).isEmpty();
     }
 
     @Test
@@ -105,6 +111,8 @@ class AgentActionTableRouterTest {
         router.route(change("t", null, null, "false")).get();
         assertThat(sink.events).isEmpty();
         assertThat(sink.deadLetters.get(0).getReason()).contains("TRUNCATE");
+        assertThat(meters.counter("firebreak.ingest.dead.letters", "source", "agent_table", "reason", "truncate_of_log")
+                .count()).isEqualTo(1.0);
     }
 
     @ParameterizedTest
