@@ -1,5 +1,6 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.Micros;
@@ -56,6 +57,8 @@ public final class KillSwitch implements AutoCloseable {
     public static final String REVOKE_DURATION = "firebreak.killswitch.revoke.duration";
     public static final String COMMAND_TO_CONFIRMED = "firebreak.killswitch.command.to.confirmed";
     public static final String TRIGGER_TO_CONFIRMED = "firebreak.killswitch.trigger.to.confirmed";
+    /** Per principal (bounded: the first N principals keep their name, the rest count as {@code _other}). */
+    public static final String PRINCIPAL_REVOCATIONS = "firebreak.principal.revocations";
     /** Kind label of targets no revoker handles. */
     public static final String NO_KIND = "none";
 
@@ -94,6 +97,7 @@ public final class KillSwitch implements AutoCloseable {
     private final Map<Revoker, ExecutorService> lanes = new IdentityHashMap<>();
     private final Settings settings;
     private final MeterRegistry meters;
+    private final BoundedLabel principals;
 
     /**
      * @param revokers consulted in order; the first that handles a target revokes it. Not closed here.
@@ -101,6 +105,12 @@ public final class KillSwitch implements AutoCloseable {
      * @param meters   where the metrics go
      */
     public KillSwitch(List<Revoker> revokers, Settings settings, MeterRegistry meters) {
+        this(revokers, settings, meters, new BoundedLabel(BoundedLabel.DEFAULT_PRINCIPAL_LIMIT));
+    }
+
+    /** With an explicit bound on the principal label ({@value BoundedLabel#PRINCIPAL_LIMIT_KEY}). */
+    public KillSwitch(List<Revoker> revokers, Settings settings, MeterRegistry meters, BoundedLabel principals) {
+        this.principals = Objects.requireNonNull(principals, "principals");
         this.revokers = List.copyOf(revokers);
         this.settings = Objects.requireNonNull(settings, "settings");
         this.meters = Objects.requireNonNull(meters, "meters");
@@ -368,6 +378,9 @@ public final class KillSwitch implements AutoCloseable {
         String tag = outcome.name();
         Counter.builder(REVOCATIONS).description("Kill switch outcomes per target")
                 .tag("kind", kind).tag("action", "revoke").tag("outcome", tag)
+                .register(meters).increment();
+        Counter.builder(PRINCIPAL_REVOCATIONS).description("Kill switch outcomes per principal (bounded label)")
+                .tag("principal", principals.of(command.getPrincipal())).tag("kind", kind).tag("outcome", tag)
                 .register(meters).increment();
         timer(REVOKE_DURATION, "Start of a revocation to its confirmation", kind, tag)
                 .record(completed - started, TimeUnit.MICROSECONDS);

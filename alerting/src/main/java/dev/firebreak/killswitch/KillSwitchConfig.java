@@ -1,5 +1,6 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.metrics.BoundedLabel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,6 +37,8 @@ import java.util.TreeSet;
  * @param producerOverrides extra Kafka producer settings ({@code kafka.producer.*} with the prefix removed)
  * @param targetBlocks      every key under {@link #TARGET_BLOCKS}, full key to value, for the revokers of
  *                          the other target kinds to validate (see {@link Revokers})
+ * @param principalLabelLimit distinct principals that get their own metric label value
+ *                          ({@code firebreak.metrics.principal.label.limit}, shared by every service)
  */
 public record KillSwitchConfig(
         String cluster,
@@ -56,7 +59,8 @@ public record KillSwitchConfig(
         Duration retryBackoff,
         Map<String, String> consumerOverrides,
         Map<String, String> producerOverrides,
-        Map<String, String> targetBlocks) {
+        Map<String, String> targetBlocks,
+        int principalLabelLimit) {
 
     public static final String PREFIX = "firebreak.killswitch.";
     public static final String CLUSTER = PREFIX + "pg.cluster";
@@ -148,6 +152,9 @@ public record KillSwitchConfig(
             errors.add(SCHEMA_REGISTRY_URL + " is required: http://..., https://... or mem://<scope>");
         }
         targetBlocks = Map.copyOf(targetBlocks == null ? Map.of() : targetBlocks);
+        if (principalLabelLimit < 0 || principalLabelLimit > BoundedLabel.MAX_LIMIT) {
+            errors.add(BoundedLabel.PRINCIPAL_LIMIT_KEY + " must be 0.." + BoundedLabel.MAX_LIMIT + ", was " + principalLabelLimit);
+        }
         consumerOverrides = Map.copyOf(consumerOverrides == null ? Map.of() : consumerOverrides);
         producerOverrides = Map.copyOf(producerOverrides == null ? Map.of() : producerOverrides);
         consumerOverrides.keySet().stream().filter(FIXED_CONSUMER::contains).sorted().forEach(k -> errors.add(
@@ -192,7 +199,8 @@ public record KillSwitchConfig(
                 Duration.ofMillis(parseLong(map, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF.toMillis())),
                 withPrefix(map, CONSUMER_PREFIX),
                 withPrefix(map, PRODUCER_PREFIX),
-                targetBlocks(map));
+                targetBlocks(map),
+                BoundedLabel.principalLimit(map));
     }
 
     /** Everything except the password, which is masked; the JDBC URL's password parameter too. */
@@ -206,6 +214,18 @@ public record KillSwitchConfig(
                 + ", maxCommandAge=" + maxCommandAge + ", retryMaxAttempts=" + retryMaxAttempts
                 + ", retryBackoff=" + retryBackoff + ", consumerOverrides=" + consumerOverrides
                 + ", producerOverrides=" + producerOverrides + ", targetBlocks=" + masked(targetBlocks) + "]";
+    }
+
+    /** The pre-existing shape, with the default principal label bound; for programmatic use. */
+    public KillSwitchConfig(String cluster, String jdbcUrl, String user, String password, List<String> protectedRoles,
+                            Duration confirmTimeout, Duration settle, String groupId, String bootstrapServers,
+                            String schemaRegistryUrl, boolean dryRun, boolean revokeConnect, Duration commandDeadline,
+                            Duration maxCommandAge, int retryMaxAttempts, Duration retryBackoff,
+                            Map<String, String> consumerOverrides, Map<String, String> producerOverrides,
+                            Map<String, String> targetBlocks) {
+        this(cluster, jdbcUrl, user, password, protectedRoles, confirmTimeout, settle, groupId, bootstrapServers,
+                schemaRegistryUrl, dryRun, revokeConnect, commandDeadline, maxCommandAge, retryMaxAttempts, retryBackoff,
+                consumerOverrides, producerOverrides, targetBlocks, BoundedLabel.DEFAULT_PRINCIPAL_LIMIT);
     }
 
     /** How the kill switch executes commands. */

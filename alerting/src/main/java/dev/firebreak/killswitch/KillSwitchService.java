@@ -2,6 +2,7 @@ package dev.firebreak.killswitch;
 
 import dev.firebreak.schema.Micros;
 
+import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.Response;
@@ -83,7 +84,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
      */
     public KillSwitchService(KillSwitchConfig config, List<Revoker> revokers, MeterRegistry meters) {
         this.revokers = List.copyOf(revokers);
-        this.killSwitch = new KillSwitch(revokers, config.execution(), meters);
+        this.killSwitch = new KillSwitch(revokers, config.execution(), meters, new BoundedLabel(config.principalLabelLimit()));
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.schemaRegistryUrl());
         this.results = new RegistryAvroSerializer<>(RevocationResult.class, registry, false);
         this.alerts = new RegistryAvroSerializer<>(Alert.class, registry, false);

@@ -15,6 +15,9 @@ import dev.firebreak.launcher.metrics.MetricsServer;
 import dev.firebreak.launcher.observability.PromQl;
 import dev.firebreak.launcher.pipeline.Pipeline;
 import dev.firebreak.launcher.pipeline.PipelineSettings;
+import dev.firebreak.oncall.OnCallConfig;
+import dev.firebreak.stack.AlertmanagerProcess;
+import java.util.HashMap;
 import dev.firebreak.launcher.stack.LocalStack;
 import dev.firebreak.stack.PrometheusProcess;
 import dev.firebreak.stack.PrometheusProcess.QueryResult;
@@ -65,6 +68,7 @@ class ObservabilityIT {
     private static Pipeline pipeline;
     private static OutcomeWatcher watcher;
     private static PrometheusProcess prometheus;
+    private static AlertmanagerProcess alertmanager;
     private static DemoReport report;
     private static Instant windowStart;
     private static Instant queryTime;
@@ -74,7 +78,11 @@ class ObservabilityIT {
         Path root = root();
         stack = LocalStack.start(1, m -> { });
         metrics = new MetricsServer("127.0.0.1", 0);
-        PipelineSettings settings = PipelineSettings.forStack(stack, CLUSTER, List.of());
+        // A real Alertmanager with the shipped example config, so the on-call notifier runs and pages.
+        alertmanager = AlertmanagerProcess.start(root.resolve("alertmanager/alertmanager.yml"), Duration.ofSeconds(60));
+        Map<String, String> flat = new HashMap<>(PipelineSettings.stackMap(stack, CLUSTER, List.of()));
+        flat.put(OnCallConfig.ALERTMANAGER_URLS, alertmanager.url());
+        PipelineSettings settings = PipelineSettings.fromMap(flat);
         pipeline = Pipeline.start(settings, metrics.registry(), m -> { });
         watcher = new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(), a -> { }, r -> { });
         prometheus = PrometheusProcess.start(List.of(PrometheusProcess.Target.of(JOB, metrics.url())),
@@ -138,7 +146,7 @@ class ObservabilityIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {prometheus, watcher, pipeline, metrics, stack}) {
+        for (AutoCloseable c : new AutoCloseable[] {prometheus, watcher, pipeline, alertmanager, metrics, stack}) {
             try {
                 if (c != null) {
                     c.close();
