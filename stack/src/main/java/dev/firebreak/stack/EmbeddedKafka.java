@@ -2,18 +2,13 @@ package dev.firebreak.stack;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
@@ -144,27 +139,6 @@ public final class EmbeddedKafka implements KafkaService {
         return (short) Math.min(3, brokers);
     }
 
-    /** Creates the topics that do not exist yet (single partition: ordering per principal is total). */
-    @Override
-    public void createTopics(Collection<String> names, Map<String, String> configs) {
-        try (Admin admin = admin()) {
-            List<NewTopic> topics = names.stream()
-                    .map(n -> new NewTopic(n, 1, replicationFactor()).configs(configs))
-                    .toList();
-            for (var entry : admin.createTopics(topics).values().entrySet()) {
-                try {
-                    entry.getValue().get();
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + entry.getKey(), e.getCause());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
 
     /** An admin client on this cluster (as the super user {@code admin} on a secured one); the caller closes it. */
     @Override
@@ -196,13 +170,6 @@ public final class EmbeddedKafka implements KafkaService {
                 "sasl.jaas.config", PLAIN_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
     }
 
-    private static void deleteRecursively(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            // a leftover temp directory is not worth failing a shutdown for
-        }
-    }
 
     @Override
     public void close() {
@@ -211,7 +178,7 @@ public final class EmbeddedKafka implements KafkaService {
         } catch (Exception e) {
             throw new IllegalStateException("Kafka cluster did not stop cleanly", e);
         } finally {
-            deleteRecursively(baseDirectory);
+            ChildProcesses.deleteTree(baseDirectory);
         }
     }
 }

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
 
@@ -81,32 +80,9 @@ public final class EmbeddedPostgres17 implements PostgresService {
         return java.util.Optional.of(dataDirectory);
     }
 
-    @Override
-    public String jdbcUrl(String database) {
-        return "jdbc:postgresql://" + host() + ":" + port() + "/" + database;
-    }
 
-    @Override
-    public String jdbcUrl() {
-        return jdbcUrl(DATABASE);
-    }
 
-    /** A new connection as the superuser. */
-    @Override
-    public Connection superuserConnection() throws SQLException {
-        return connect(SUPERUSER, SUPERUSER_PASSWORD);
-    }
 
-    /** A new connection to the default database as {@code user}. */
-    @Override
-    public Connection connect(String user, String password) throws SQLException {
-        var props = new java.util.Properties();
-        props.setProperty("user", user);
-        if (password != null) {
-            props.setProperty("password", password);
-        }
-        return DriverManager.getConnection(jdbcUrl(), props);
-    }
 
     @Override
     public void close() {
