@@ -1,10 +1,10 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.config.PassThrough;
 import dev.firebreak.metrics.BoundedLabel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -197,8 +197,8 @@ public record KillSwitchConfig(
                 Duration.ofMillis(parseLong(map, COMMAND_MAX_AGE_MS, DEFAULT_COMMAND_MAX_AGE.toMillis())),
                 (int) parseLong(map, RETRY_MAX_ATTEMPTS, DEFAULT_RETRY_MAX_ATTEMPTS),
                 Duration.ofMillis(parseLong(map, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF.toMillis())),
-                withPrefix(map, CONSUMER_PREFIX),
-                withPrefix(map, PRODUCER_PREFIX),
+                PassThrough.withPrefix(map, CONSUMER_PREFIX),
+                PassThrough.withPrefix(map, PRODUCER_PREFIX),
                 targetBlocks(map),
                 BoundedLabel.principalLimit(map));
     }
@@ -272,15 +272,6 @@ public record KillSwitchConfig(
         return out;
     }
 
-    private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {
-        Map<String, String> out = new LinkedHashMap<>();
-        map.forEach((k, v) -> {
-            if (k.startsWith(prefix) && k.length() > prefix.length()) {
-                out.put(k.substring(prefix.length()), v);
-            }
-        });
-        return out;
-    }
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();

@@ -1,11 +1,11 @@
 package dev.firebreak.oncall;
 
+import dev.firebreak.config.PassThrough;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -128,7 +128,7 @@ public record OnCallConfig(
                 millis(map, TIMEOUT_MS, DEFAULT_TIMEOUT),
                 map.get(BOOTSTRAP_SERVERS),
                 map.get(SCHEMA_REGISTRY_URL),
-                withPrefix(map, CONSUMER_PREFIX)));
+                PassThrough.withPrefix(map, CONSUMER_PREFIX)));
     }
 
     /** Everything, with credentials in URLs (user info) and secret-looking consumer settings masked. */
@@ -190,15 +190,6 @@ public record OnCallConfig(
         }
     }
 
-    private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {
-        Map<String, String> out = new LinkedHashMap<>();
-        map.forEach((k, v) -> {
-            if (k.startsWith(prefix) && k.length() > prefix.length()) {
-                out.put(k.substring(prefix.length()), v);
-            }
-        });
-        return out;
-    }
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();

@@ -1,7 +1,7 @@
 package dev.firebreak.ingest;
 
+import dev.firebreak.config.PassThrough;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -111,8 +111,8 @@ public record IngestConfig(
                 listOf(map, "dml.exclude.schemas"),
                 listOf(map, "dml.exclude.tables"),
                 listOf(map, "cdc.tables"),
-                withPrefix(map, DEBEZIUM_PREFIX),
-                withPrefix(map, PRODUCER_PREFIX));
+                PassThrough.withPrefix(map, DEBEZIUM_PREFIX),
+                PassThrough.withPrefix(map, PRODUCER_PREFIX));
     }
 
     @Override
@@ -151,15 +151,6 @@ public record IngestConfig(
                 .toList();
     }
 
-    private static Map<String, String> withPrefix(Map<String, String> map, String prefix) {
-        Map<String, String> out = new LinkedHashMap<>();
-        map.forEach((k, v) -> {
-            if (k.startsWith(prefix)) {
-                out.put(k.substring(prefix.length()), v);
-            }
-        });
-        return out;
-    }
 
     private static void require(boolean ok, String key, Object value, String allowed) {
         if (!ok) {
