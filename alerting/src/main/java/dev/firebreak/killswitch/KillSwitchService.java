@@ -120,7 +120,11 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         Gauge.builder(UP, this, s -> s.isRunning() ? 1 : 0).description("1 while the kill switch consumes commands")
                 .register(meters);
         for (Revoker revoker : this.revokers) {
-            int missing = revoker.missingPrivileges().size();
+            List<String> lacking = revoker.missingPrivileges();
+            if (!lacking.isEmpty()) {
+                log.error("kill switch revoker {} lacks privileges, some revocations will fail: {}", revoker.describe(), lacking);
+            }
+            int missing = lacking.size();
             Gauge.builder(MISSING_PRIVILEGES, () -> missing).tag("kind", revoker.kind())
                     .description("Privileges a revoker lacks (see the start-up log for their names)").register(meters);
         }

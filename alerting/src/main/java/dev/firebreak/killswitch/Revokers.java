@@ -5,8 +5,6 @@ import dev.firebreak.killswitch.postgres.PostgresRevoker;
 import dev.firebreak.killswitch.webhook.WebhookRevoker;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Builds the revokers a kill switch configuration asks for, each connected and warm. The one place
@@ -20,14 +18,12 @@ import org.slf4j.LoggerFactory;
  * </ul>
  */
 public final class Revokers {
-    private static final Logger log = LoggerFactory.getLogger(Revokers.class);
-
     private Revokers() {
     }
 
     /**
-     * Opens every configured revoker and checks its privileges. Fails start-up, closing what was opened,
-     * if a revoker cannot connect or its config block is invalid.
+     * Opens every configured revoker. Fails start-up, closing what was opened, if a revoker cannot
+     * connect or its config block is invalid. Privileges are checked by the kill switch service.
      */
     public static List<Revoker> open(KillSwitchConfig config) {
         List<Revoker> opened = new ArrayList<>();
@@ -38,12 +34,6 @@ public final class Revokers {
         } catch (RuntimeException e) {
             opened.forEach(Revoker::close);
             throw e;
-        }
-        for (Revoker revoker : opened) {
-            List<String> missing = revoker.missingPrivileges();
-            if (!missing.isEmpty()) {
-                log.error("kill switch revoker {} lacks privileges, some revocations will fail: {}", revoker.describe(), missing);
-            }
         }
         return List.copyOf(opened);
     }
