@@ -2,6 +2,7 @@ package dev.firebreak.killswitch;
 
 import dev.firebreak.schema.Micros;
 
+import dev.firebreak.alerting.ConsumerLoop;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
@@ -21,10 +22,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -70,10 +69,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final RegistryAvroSerializer<RevocationResult> results;
     private final RegistryAvroSerializer<Alert> alerts;
-    private final CountDownLatch closing = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private boolean started;
-    private volatile boolean running = true;
+    private final ConsumerLoop loop = new ConsumerLoop("kill switch");
 
     /**
      * Builds the service around the given revokers, which it then owns (closes). Does not start it.
@@ -150,25 +146,16 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
 
     /** Whether the command loop is running. */
     public boolean isRunning() {
-        return running && stopped.getCount() > 0 && started();
-    }
-
-    private synchronized boolean started() {
-        return started;
+        return loop.isLive();
     }
 
     /** The command loop; returns after {@link #close()} or a fatal error. */
     @Override
     public void run() {
-        synchronized (this) {
-            if (started || !running) {
-                throw new IllegalStateException("kill switch service already started or closed");
-            }
-            started = true;
-        }
+        loop.begin();
         try {
             consumer.subscribe(List.of(Topics.KILLSWITCH_COMMANDS));
-            while (running) {
+            while (loop.running()) {
                 ConsumerRecords<String, RevokeCommand> records;
                 try {
                     records = consumer.poll(POLL);
@@ -177,22 +164,21 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                     continue;
                 }
                 for (ConsumerRecord<String, RevokeCommand> record : records) {
-                    if (!running || !handle(record)) {
+                    if (!loop.running() || !handle(record)) {
                         break; // on a publish failure the consumer was rewound; poll again from there
                     }
                 }
             }
         } catch (WakeupException e) {
-            if (running) {
+            if (loop.running()) {
                 log.error("kill switch woken up unexpectedly; stopping", e);
             }
         } catch (RuntimeException e) {
             log.error("kill switch stopped by an unexpected error: NO revoke command is executed until it is restarted", e);
         } finally {
-            running = false;
             closeQuietly(consumer);
             closeQuietly(producer);
-            stopped.countDown();
+            loop.finished();
         }
     }
 
@@ -223,7 +209,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            running = false;
+            loop.stop();
             return false;
         }
     }
@@ -255,7 +241,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             backOff();
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
-            running = false;
+            loop.stop();
         }
     }
 
@@ -264,33 +250,13 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     }
 
     private void backOff() {
-        try {
-            closing.await(RETRY_BACKOFF_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
+        loop.backOff(RETRY_BACKOFF_MS);
     }
 
     /** Stops the loop (waiting up to 30 s for the command in progress), then closes the revokers. */
     @Override
     public void close() {
-        boolean wasStarted;
-        synchronized (this) {
-            running = false;
-            wasStarted = started;
-        }
-        closing.countDown();
-        if (wasStarted) {
-            consumer.wakeup();
-            try {
-                if (!stopped.await(30, TimeUnit.SECONDS)) {
-                    log.warn("kill switch loop did not stop within 30 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
+        if (!loop.close(consumer, log)) {
             closeQuietly(consumer);
             closeQuietly(producer);
         }
@@ -299,10 +265,6 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            log.warn("closing {} failed", closeable.getClass().getSimpleName(), e);
-        }
+        ConsumerLoop.closeQuietly(closeable, log);
     }
 }

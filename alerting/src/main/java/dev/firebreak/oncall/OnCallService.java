@@ -1,5 +1,6 @@
 package dev.firebreak.oncall;
 
+import dev.firebreak.alerting.ConsumerLoop;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.Topics;
@@ -18,8 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -71,12 +70,9 @@ public final class OnCallService implements Runnable, AutoCloseable {
     private final Set<TopicPartition> assigned = new HashSet<>();
     private final Map<TopicPartition, Long> catchUp = new HashMap<>();
     private final Map<String, Boolean> reachable = new HashMap<>();
-    private final CountDownLatch closing = new CountDownLatch(1);
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final ConsumerLoop loop = new ConsumerLoop("on-call");
     private Instant nextAssignmentCheck = Instant.MIN;
     private boolean caughtUp;
-    private boolean started;
-    private volatile boolean running = true;
 
     /**
      * Builds the service; does not start it.
@@ -129,25 +125,16 @@ public final class OnCallService implements Runnable, AutoCloseable {
 
     /** Whether the loop is running. */
     public boolean isRunning() {
-        return running && stopped.getCount() > 0 && started();
-    }
-
-    private synchronized boolean started() {
-        return started;
+        return loop.isLive();
     }
 
     /** The loop; returns after {@link #close()} or a fatal error. */
     @Override
     public void run() {
-        synchronized (this) {
-            if (started || !running) {
-                throw new IllegalStateException("on-call service already started or closed");
-            }
-            started = true;
-        }
+        loop.begin();
         log.info("on-call notifier starting: {}", config);
         try {
-            while (running) {
+            while (loop.running()) {
                 try {
                     step();
                 } catch (WakeupException e) {
@@ -158,15 +145,14 @@ public final class OnCallService implements Runnable, AutoCloseable {
                 }
             }
         } catch (WakeupException e) {
-            if (running) {
+            if (loop.running()) {
                 log.error("on-call notifier woken up unexpectedly; stopping", e);
             }
         } catch (RuntimeException e) {
             log.error("on-call notifier stopped by an unexpected error: NOTHING is paged until it is restarted", e);
         } finally {
-            running = false;
             closeQuietly(consumer);
-            stopped.countDown();
+            loop.finished();
         }
     }
 
@@ -285,43 +271,19 @@ public final class OnCallService implements Runnable, AutoCloseable {
     }
 
     private void backOff() {
-        try {
-            closing.await(ERROR_BACKOFF_MS, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
+        loop.backOff(ERROR_BACKOFF_MS);
     }
 
     /** Stops the loop (waiting up to 30 s for a push in progress) and releases the HTTP client. */
     @Override
     public void close() {
-        boolean wasStarted;
-        synchronized (this) {
-            running = false;
-            wasStarted = started;
-        }
-        closing.countDown();
-        if (wasStarted) {
-            consumer.wakeup();
-            try {
-                if (!stopped.await(30, TimeUnit.SECONDS)) {
-                    log.warn("on-call notifier loop did not stop within 30 s");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
+        if (!loop.close(consumer, log)) {
             closeQuietly(consumer);
         }
         client.close();
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            log.warn("closing {} failed", closeable.getClass().getSimpleName(), e);
-        }
+        ConsumerLoop.closeQuietly(closeable, log);
     }
 }
