@@ -13,7 +13,6 @@ import dev.firebreak.schema.Severity;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
-import dev.firebreak.schema.serde.RegistryAvroSerializer;
 import dev.firebreak.stack.EmbeddedKafka;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,7 +22,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -163,33 +161,12 @@ class KillSwitchServiceTest {
     }
 
     static void produce(RevokeCommand command) throws Exception {
-        try (KafkaProducer<String, RevokeCommand> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringSerializer(),
-                new RegistryAvroSerializer<>(RevokeCommand.class, SchemaRegistries.forUrl(REGISTRY), false))) {
-            producer.send(new ProducerRecord<>(Topics.KILLSWITCH_COMMANDS, command.getPrincipal(), command)).get();
-        }
+        TopicRecords.produce(kafka.bootstrapServers(), REGISTRY, command);
     }
 
     /** Reads the topic from the beginning until {@code count} matching records arrived (30 s at most). */
     static <T extends SpecificRecord> List<T> await(String topic, Class<T> type, Predicate<T> filter, int count) {
-        List<T> matching = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringDeserializer(),
-                new RegistryAvroDeserializer<>(type, SchemaRegistries.forUrl(REGISTRY)))) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (matching.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (filter.test(record.value())) {
-                        matching.add(record.value());
-                    }
-                }
-            }
-        }
-        assertThat(matching).as("records on %s", topic).hasSize(count);
-        return matching;
+        return TopicRecords.await(kafka.bootstrapServers(), REGISTRY, topic, type, filter, count, Duration.ofSeconds(30));
     }
 
     /** Offset of the (last) command with this id on the commands topic. */

@@ -15,9 +15,6 @@ import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Severity;
 import dev.firebreak.schema.Topics;
-import dev.firebreak.schema.registry.SchemaRegistries;
-import dev.firebreak.schema.serde.RegistryAvroDeserializer;
-import dev.firebreak.schema.serde.RegistryAvroSerializer;
 import dev.firebreak.stack.EmbeddedKafka;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,7 +22,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +29,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -47,7 +39,6 @@ import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -247,33 +238,12 @@ class KillSwitchTargetsIT {
     }
 
     static void produce(RevokeCommand command) throws Exception {
-        try (KafkaProducer<String, RevokeCommand> producer = new KafkaProducer<>(
-                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers()), new StringSerializer(),
-                new RegistryAvroSerializer<>(RevokeCommand.class, SchemaRegistries.forUrl(REGISTRY), false))) {
-            producer.send(new ProducerRecord<>(Topics.KILLSWITCH_COMMANDS, command.getPrincipal(), command)).get();
-        }
+        TopicRecords.produce(pipeline.bootstrapServers(), REGISTRY, command);
     }
 
     /** Reads the topic from the beginning until {@code count} matching records arrived (60 s at most). */
     static <T extends SpecificRecord> List<T> await(String topic, Class<T> type, Predicate<T> filter, int count) {
-        List<T> matching = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers()), new StringDeserializer(),
-                new RegistryAvroDeserializer<>(type, SchemaRegistries.forUrl(REGISTRY)))) {
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (matching.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, T> record : consumer.poll(Duration.ofMillis(100))) {
-                    if (filter.test(record.value())) {
-                        matching.add(record.value());
-                    }
-                }
-            }
-        }
-        assertThat(matching).as("records on %s", topic).hasSize(count);
-        return matching;
+        return TopicRecords.await(pipeline.bootstrapServers(), REGISTRY, topic, type, filter, count, Duration.ofSeconds(60));
     }
 
     static void superuser(String... statements) throws SQLException {
