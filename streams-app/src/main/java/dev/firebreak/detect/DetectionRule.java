@@ -57,6 +57,19 @@ public record DetectionRule(String id, String description, String triage, RuleMa
     // Far beyond any sensible rule; bounds the arithmetic on microsecond timestamps.
     private static final Duration MAX_DURATION = Duration.ofDays(1);
 
+    /** Attribute saying where a PostgreSQL statement came from: {@code session} or {@code routine}. */
+    public static final String ORIGIN_ATTRIBUTE = "origin";
+    /** Attribute naming the routine frame that ran the statement, when origin is routine. */
+    public static final String ROUTINE_ATTRIBUTE = "routine";
+
+    /**
+     * Whether a revocation may rest on the event: anything but a statement a routine ran (a
+     * function, trigger or default expression another role may have planted in the session).
+     */
+    public static boolean verifiedOrigin(AuditEvent event) {
+        return !"routine".equals(event.getAttributes().get(ORIGIN_ATTRIBUTE));
+    }
+
     /** What of a matching event counts towards the threshold. */
     public enum Measure {
         /** Each matching event counts 1. */

@@ -61,8 +61,15 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         if (amount == 0) {
             return;
         }
-        metrics.ruleHit(rule.id(), rule.severity());
         String principal = record.key() != null ? record.key() : event.getPrincipal();
+        if (rule.effectiveResponse() == Response.REVOKE && !DetectionRule.verifiedOrigin(event)) {
+            // A routine may have been planted by another role: counting it could frame the session's
+            // login. Alert-only rules still see it; the guard refused it already where it applies.
+            LOG.info("rule {}: event {} of {} ran inside routine {}; not counted towards a revocation", rule.id(),
+                    event.getEventId(), principal, event.getAttributes().get(DetectionRule.ROUTINE_ATTRIBUTE));
+            return;
+        }
+        metrics.ruleHit(rule.id(), rule.severity());
         long timeUs = AuditEventTimestampExtractor.eventTimeUs(event, record.timestamp());
         if (!rule.exceptions().isEmpty() && rule.excepted(event, principal, timeUs)) {
             LOG.debug("rule {}: event {} of {} is covered by an exception; not counted", rule.id(),

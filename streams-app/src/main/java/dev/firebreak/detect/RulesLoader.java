@@ -2,6 +2,9 @@ package dev.firebreak.detect;
 
 import dev.firebreak.detect.DetectionRule.Maturity;
 import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.guard.GuardException;
+import dev.firebreak.guard.GuardPolicy;
+import dev.firebreak.guard.GuardRule;
 import dev.firebreak.schema.AuditSource;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
@@ -68,7 +71,9 @@ public final class RulesLoader {
     public static final List<String> BUNDLED_FILES = List.of("firebreak.yaml", "exceptions.yaml");
 
     private static final Logger LOG = LoggerFactory.getLogger(RulesLoader.class);
-    private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "exceptions");
+    private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "guards", "exceptions");
+    private static final Set<String> GUARD_KEYS = Set.of("id", "description", "kind", "mode", "relations", "tables",
+            "rows", "columns", "fraction", "min_rows", "window", "tags");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "triage", "match", "measure",
             "threshold", "window", "episode_quiet", "grace", "severity", "response", "shadow", "tags", "maturity",
             "max_tracked_events");
@@ -97,10 +102,12 @@ public final class RulesLoader {
      * @param rules    in definition order
      * @param warnings what did not fail the load but should be known (expired exceptions)
      * @param sources  the files read
+     * @param guards   the guard rules and the exceptions that apply to them, for the database
      */
-    public record RuleSet(List<DetectionRule> rules, List<String> warnings, List<String> sources) {
+    public record RuleSet(List<DetectionRule> rules, List<String> warnings, List<String> sources, GuardPolicy guards) {
         public RuleSet {
             rules = List.copyOf(rules);
+            java.util.Objects.requireNonNull(guards, "guards");
             warnings = List.copyOf(warnings);
             sources = List.copyOf(sources);
         }
@@ -193,6 +200,15 @@ public final class RulesLoader {
                 }
             }
         });
+        List<GuardRule> guards = new ArrayList<>();
+        roots.forEach((file, root) -> {
+            for (Node g : sequence(file, child(root, "guards"), "guards")) {
+                GuardRule guard = guard(file, g, ruleSources);
+                if (guard != null) {
+                    guards.add(guard);
+                }
+            }
+        });
         List<RuleException> exceptions = new ArrayList<>();
         roots.forEach((file, root) -> {
             for (Node e : sequence(file, child(root, "exceptions"), "exceptions")) {
@@ -215,7 +231,16 @@ public final class RulesLoader {
                 withExceptions.stream().map(r -> r.id() + (r.shadow() ? " (shadow)" : "")
                         + (r.exceptions().isEmpty() ? "" : " (" + r.exceptions().size() + " exceptions)"))
                         .collect(Collectors.joining(", ")));
-        return new RuleSet(withExceptions, warnings, List.copyOf(texts.keySet()));
+        List<GuardException> guardExceptions = exceptions.stream()
+                .filter(e -> RuleException.ANY_RULE.equals(e.rule()) || guards.stream().anyMatch(g -> e.appliesTo(g.id())))
+                .map(e -> new GuardException(e.rule(), e.principal(), e.applicationName(), e.from(), e.until(),
+                        e.expires(), e.reason()))
+                .toList();
+        if (!guards.isEmpty()) {
+            LOG.info("loaded {} guard rules: {}", guards.size(), guards.stream()
+                    .map(g -> g.id() + " (" + g.mode().name().toLowerCase(Locale.ROOT) + ")").collect(Collectors.joining(", ")));
+        }
+        return new RuleSet(withExceptions, warnings, List.copyOf(texts.keySet()), new GuardPolicy(guards, guardExceptions));
     }
 
     // ------------------------------------------------------------------ rules
@@ -286,6 +311,84 @@ public final class RulesLoader {
             fail(file, at, where + e.getMessage());
             return null;
         }
+    }
+
+    // ------------------------------------------------------------------ guards
+
+    /**
+     * A guard rule. Its amount is spelled by what it counts (relations, tables, columns), so a
+     * misplaced key is an error rather than a silently different rule.
+     */
+    private GuardRule guard(String file, Node node, Map<String, String> ruleSources) {
+        int before = problems.size();
+        Map<String, Node> g = mapping(file, node, GUARD_KEYS, "guard: ");
+        if (g == null) {
+            return null;
+        }
+        String id = required(file, node, g, "id");
+        String where = "guard '" + id + "': ";
+        if (id != null) {
+            String first = ruleSources.putIfAbsent(id, location(file, node));
+            if (first != null) {
+                fail(file, g.get("id"), where + "duplicate id (first defined at " + first + ")");
+            }
+        }
+        String description = required(file, node, g, "description");
+        GuardRule.Kind kind = enumValue(file, g, "kind", GuardRule.Kind.class, null, where);
+        if (kind == null && !g.containsKey("kind")) {
+            fail(file, node, where + "kind is required; allowed: statement_drops, truncate, row_change, column_drop, drop_rate");
+        }
+        GuardRule.Mode mode = enumValue(file, g, "mode", GuardRule.Mode.class, GuardRule.Mode.ENFORCE, where);
+        if (problems.size() > before || kind == null || mode == null) {
+            return null;
+        }
+        Set<String> allowed = switch (kind) {
+            case STATEMENT_DROPS -> Set.of("relations");
+            case DROP_RATE -> Set.of("relations", "window");
+            case TRUNCATE -> Set.of("tables", "rows");
+            case ROW_CHANGE -> Set.of("fraction", "min_rows");
+            case COLUMN_DROP -> Set.of("columns", "min_rows");
+        };
+        for (String key : List.of("relations", "tables", "rows", "columns", "fraction", "min_rows", "window")) {
+            if (g.containsKey(key) && !allowed.contains(key)) {
+                fail(file, g.get(key), where + key + " does not apply to kind " + kind.sqlName() + "; allowed: "
+                        + String.join(", ", new TreeSet<>(allowed)));
+            }
+        }
+        Long amount = switch (kind) {
+            case STATEMENT_DROPS, DROP_RATE -> requiredLong(file, node, g, "relations", where);
+            case TRUNCATE -> requiredLong(file, node, g, "tables", where);
+            case COLUMN_DROP -> longValue(file, g, "columns", 1L, where);
+            case ROW_CHANGE -> 1L;
+        };
+        Long minRows = longValue(file, g, kind == GuardRule.Kind.TRUNCATE ? "rows" : "min_rows", 0L, where);
+        Double fraction = parsed(file, g, "fraction", null, where, "a number above 0, at most 1", Double::valueOf);
+        if (kind == GuardRule.Kind.ROW_CHANGE && !g.containsKey("fraction")) {
+            fail(file, node, where + "fraction is required for row_change; allowed: a number above 0, at most 1");
+        }
+        Duration window = duration(file, g, "window", null, where);
+        if (kind == GuardRule.Kind.DROP_RATE && !g.containsKey("window")) {
+            fail(file, node, where + "window is required for drop_rate; allowed: a duration such as 1s");
+        }
+        List<String> tags = strings(file, g.get("tags"), where + "tags");
+        if (problems.size() > before || amount == null || minRows == null) {
+            return null;
+        }
+        try {
+            return new GuardRule(id, description, kind, mode, amount, minRows, fraction, window, tags);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            String field = e.getMessage() == null ? "" : e.getMessage().split("[= ]", 2)[0];
+            fail(file, g.getOrDefault(field, node), where + e.getMessage());
+            return null;
+        }
+    }
+
+    private Long requiredLong(String file, Node parent, Map<String, Node> map, String key, String where) {
+        if (!map.containsKey(key)) {
+            fail(file, parent, where + key + " is required");
+            return null;
+        }
+        return longValue(file, map, key, null, where);
     }
 
     private RuleMatch match(String file, Node node, String where) {

@@ -17,14 +17,19 @@ import org.slf4j.LoggerFactory;
  * Watches a rules file or folder and hands over a new, fully validated rule set whenever the files
  * change. An invalid edit is reported and changes nothing: the rules in force stay in force.
  */
-final class RulesWatcher implements AutoCloseable {
+public final class RulesWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesWatcher.class);
 
     /** Receives what a change produced. Called on the watcher's thread. */
-    interface Listener {
+    public interface Listener {
         void onRules(List<DetectionRule> rules);
 
         void onInvalid(RulesFileException problem);
+
+        /** The whole validated set, guards included; by default only its detection rules matter. */
+        default void onRuleSet(RulesLoader.RuleSet set) {
+            onRules(set.rules());
+        }
     }
 
     /** What changed between two rule sets, by id. A renamed rule is one removed and one added. */
@@ -57,7 +62,7 @@ final class RulesWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    RulesWatcher(Path path, Duration interval, Listener listener) {
+    public RulesWatcher(Path path, Duration interval, Listener listener) {
         this.path = path;
         this.interval = interval;
         this.listener = listener;
@@ -65,7 +70,7 @@ final class RulesWatcher implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    RulesWatcher start() {
+    public RulesWatcher start() {
         thread.start();
         return this;
     }
@@ -90,7 +95,7 @@ final class RulesWatcher implements AutoCloseable {
         try {
             RulesLoader.RuleSet set = RulesLoader.load(path, Instant.now());
             set.warnings().forEach(w -> LOG.warn("rules: {}", w));
-            listener.onRules(set.rules());
+            listener.onRuleSet(set);
         } catch (RulesFileException e) {
             listener.onInvalid(e);
         } catch (RuntimeException e) {

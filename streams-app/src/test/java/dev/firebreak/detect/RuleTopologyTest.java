@@ -154,6 +154,22 @@ class RuleTopologyTest {
     }
 
     @Test
+    void statementsRunByARoutineAlertButNeverCountTowardsARevocation() {
+        start(RULES, "");
+        for (int i = 0; i < 5; i++) {
+            send(AuditEvent.newBuilder(rows(BOB, "p" + i, i * 0.1, "DELETE", 400, "mallory.bait"))
+                    .setAttributes(Map.of("origin", "routine",
+                            "routine", "PL/pgSQL function mallory.plant() line 1 at SQL statement")).build());
+        }
+        // 2,000 rows, but each ran inside mallory's routine: bob may have been framed
+        assertThat(commands.isEmpty()).isTrue();
+        // the alert-only rule still sees them (three distinct tables would be needed; one is not enough)
+        assertThat(alerts.isEmpty()).isTrue();
+        send(rows(BOB, "own", 1.0, "DELETE", 1000, "public.orders")); // bob's own statement is a fact about bob
+        assertThat(commands.readValue().getTriggerEventId()).isEqualTo("own");
+    }
+
+    @Test
     void distinctObjectsMeasureCountsEachObjectOnce() {
         start(RULES, "");
         for (int i = 0; i < 10; i++) {

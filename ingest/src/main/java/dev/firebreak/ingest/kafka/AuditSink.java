@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.kafka;
 
+import dev.firebreak.ingest.metrics.DeadLetterReason;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.RowChange;
@@ -8,6 +9,7 @@ import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -18,6 +20,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes audit events (keyed by principal) and dead letters to Kafka through one idempotent
@@ -25,6 +29,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * offsets, so nothing is acknowledged upstream that Kafka has not stored.
  */
 public final class AuditSink implements AutoCloseable {
+    /** Largest serialised event sent as such; well under Kafka's default max.request.size of 1 MiB. */
+    public static final int MAX_EVENT_BYTES = 512 * 1024;
+    /** Largest dead-letter payload: enough to see what the input was, small enough to always fit. */
+    public static final int MAX_DEAD_LETTER_PAYLOAD = 64 * 1024;
+    private static final int MAX_REASON_CHARS = 2_000;
+    private static final Logger LOG = LoggerFactory.getLogger(AuditSink.class);
     private final KafkaProducer<String, byte[]> producer;
     private final RegistryAvroSerializer<AuditEvent> events;
     private final RegistryAvroSerializer<DeadLetter> deadLetters;
@@ -56,14 +66,48 @@ public final class AuditSink implements AutoCloseable {
         metrics.bindTo(meters);
     }
 
+    /**
+     * Sends the event, or, when it would not fit in a Kafka request, a dead letter in its place: a
+     * record the broker refuses would fail the batch, and a restart would replay it forever.
+     */
     public Future<RecordMetadata> send(AuditEvent event) {
-        return producer.send(new ProducerRecord<>(Topics.AUDIT_EVENTS, event.getPrincipal(),
-                events.serialize(Topics.AUDIT_EVENTS, event)));
+        byte[] value = events.serialize(Topics.AUDIT_EVENTS, event);
+        if (value.length > MAX_EVENT_BYTES) {
+            LOG.warn("event {} of {} is {} bytes, over the {} byte limit: sent to {} instead",
+                    event.getEventId(), event.getPrincipal(), value.length, MAX_EVENT_BYTES, Topics.AUDIT_DLQ);
+            return sendDeadLetter(event.getPrincipal(), DeadLetter.newBuilder()
+                    .setSource("ingest")
+                    .setReason(DeadLetterReason.OVERSIZED.code() + ": event of " + value.length + " bytes exceeds "
+                            + MAX_EVENT_BYTES + " bytes")
+                    .setOrigin(event.getEventId())
+                    .setPayload(ByteBuffer.wrap(value))
+                    .setCapturedTimeUs(event.getCapturedTimeUs())
+                    .build());
+        }
+        return producer.send(new ProducerRecord<>(Topics.AUDIT_EVENTS, event.getPrincipal(), value));
     }
 
+    /** Sends the dead letter with its payload cut to {@link #MAX_DEAD_LETTER_PAYLOAD} bytes (the reason says so). */
     public Future<RecordMetadata> sendDeadLetter(String key, DeadLetter letter) {
         return producer.send(new ProducerRecord<>(Topics.AUDIT_DLQ, key,
-                deadLetters.serialize(Topics.AUDIT_DLQ, letter)));
+                deadLetters.serialize(Topics.AUDIT_DLQ, bounded(letter))));
+    }
+
+    static DeadLetter bounded(DeadLetter letter) {
+        ByteBuffer payload = letter.getPayload();
+        String reason = letter.getReason().length() > MAX_REASON_CHARS
+                ? letter.getReason().substring(0, MAX_REASON_CHARS) : letter.getReason();
+        if (payload.remaining() <= MAX_DEAD_LETTER_PAYLOAD && reason.equals(letter.getReason())) {
+            return letter;
+        }
+        ByteBuffer stub = payload;
+        if (payload.remaining() > MAX_DEAD_LETTER_PAYLOAD) {
+            byte[] head = new byte[MAX_DEAD_LETTER_PAYLOAD];
+            payload.duplicate().get(head);
+            stub = ByteBuffer.wrap(head);
+            reason = reason + " [payload cut to the first " + MAX_DEAD_LETTER_PAYLOAD + " of " + payload.remaining() + " bytes]";
+        }
+        return DeadLetter.newBuilder(letter).setPayload(stub).setReason(reason).build();
     }
 
     /** A row image to its table's own topic, keyed by the row's primary key. */

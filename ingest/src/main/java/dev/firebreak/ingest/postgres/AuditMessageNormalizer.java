@@ -28,6 +28,19 @@ public final class AuditMessageNormalizer {
     static final Set<String> DESTRUCTIVE_KINDS = Set.of("sql_drop", "truncate");
     /** Statement-level DELETE/UPDATE: destructive when they touched rows (the count is in {@code rows}). */
     static final String DML_KIND = "dml";
+    /**
+     * Limits on what a message may carry, whoever wrote it. Firebreak's own functions stay far
+     * below them (statements are cut in the database, objects listed up to {@code objects.max});
+     * anything larger is not one of ours and goes to the dead-letter topic, so one record can never
+     * stop capture.
+     */
+    static final int MAX_MESSAGE_BYTES = 1024 * 1024;
+    static final int MAX_STATEMENT_CHARS = 64 * 1024;
+    static final int MAX_OBJECTS = 1_000;
+    static final int MAX_ATTRIBUTE_CHARS = 512;
+    /** Body fields kept as event attributes, each cut to {@link #MAX_ATTRIBUTE_CHARS}. */
+    static final List<String> ATTRIBUTE_FIELDS = List.of("guard_outcome", "guard_rule", "guard_reason", "origin",
+            "routine", "tamper", "objects_total");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String cluster;
@@ -47,6 +60,10 @@ public final class AuditMessageNormalizer {
      * @param capturedTimeUs when ingest read it, epoch microseconds
      */
     public AuditEvent normalize(byte[] content, long lsn, long capturedTimeUs) throws MalformedMessageException {
+        if (content != null && content.length > MAX_MESSAGE_BYTES) {
+            throw new MalformedMessageException(DeadLetterReason.OVERSIZED, "message of " + content.length
+                    + " bytes exceeds " + MAX_MESSAGE_BYTES + " bytes");
+        }
         JsonNode body = parse(content);
         int version = requiredLong(body, "v").intValue();
         if (!SUPPORTED_VERSIONS.contains(version)) {
@@ -59,6 +76,9 @@ public final class AuditMessageNormalizer {
             throw new MalformedMessageException(DeadLetterReason.BAD_FIELD, "field 'rows' must not be negative, was " + rows);
         }
         String statement = optionalText(body, "statement");
+        if (statement != null && statement.length() > MAX_STATEMENT_CHARS) {
+            statement = statement.substring(0, MAX_STATEMENT_CHARS);
+        }
         Long statementLength = optionalLong(body, "statement_length");
         Long pid = optionalLong(body, "backend_pid");
         return AuditEvent.newBuilder()
@@ -77,7 +97,8 @@ public final class AuditMessageNormalizer {
                 .setApplicationName(optionalText(body, "application_name"))
                 .setClientAddr(optionalText(body, "client_addr"))
                 .setStatement(statement)
-                .setStatementTruncated(statement != null && statementLength != null && statementLength > statement.length())
+                .setStatementTruncated(statement != null && (statementLength != null && statementLength > statement.length()
+                        || statement.length() == MAX_STATEMENT_CHARS))
                 .setObjects(objects(body))
                 .setRowCount(rows)
                 .setLsn(lsn)
@@ -97,9 +118,19 @@ public final class AuditMessageNormalizer {
         attributes.put("trigger", requiredText(body, "kind"));
         String roleSetting = optionalText(body, "role_setting");
         if (roleSetting != null && !"none".equals(roleSetting)) {
-            attributes.put("role_setting", roleSetting);
+            attributes.put("role_setting", cut(roleSetting));
+        }
+        for (String field : ATTRIBUTE_FIELDS) {
+            String value = optionalText(body, field);
+            if (value != null) {
+                attributes.put(field, cut(value));
+            }
         }
         return attributes;
+    }
+
+    private static String cut(String value) {
+        return value.length() > MAX_ATTRIBUTE_CHARS ? value.substring(0, MAX_ATTRIBUTE_CHARS) : value;
     }
 
     private static List<AffectedObject> objects(JsonNode body) throws MalformedMessageException {
@@ -110,8 +141,11 @@ public final class AuditMessageNormalizer {
         if (!array.isArray()) {
             throw new MalformedMessageException(DeadLetterReason.BAD_FIELD, "field 'objects' must be an array, was " + array.getNodeType());
         }
-        List<AffectedObject> objects = new ArrayList<>(array.size());
+        List<AffectedObject> objects = new ArrayList<>(Math.min(array.size(), MAX_OBJECTS));
         for (JsonNode o : array) {
+            if (objects.size() == MAX_OBJECTS) {
+                break;
+            }
             objects.add(AffectedObject.newBuilder()
                     .setObjectType(requiredText(o, "type"))
                     .setSchemaName(optionalText(o, "schema"))

@@ -14,6 +14,11 @@ import dev.firebreak.ingest.metrics.DebeziumStreamingMetrics;
 import dev.firebreak.ingest.metrics.IngestMetrics;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
+import dev.firebreak.guard.GuardPolicy;
+import dev.firebreak.ingest.guard.GuardConfig;
+import dev.firebreak.ingest.guard.GuardPolicyInstaller;
+import io.micrometer.core.instrument.Gauge;
+import java.util.concurrent.atomic.AtomicInteger;
 import dev.firebreak.schema.Topics;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.RecordChangeEvent;
@@ -71,6 +76,10 @@ public final class PostgresCapture implements AutoCloseable {
     private final IngestMetrics metrics;
     private final DebeziumStreamingMetrics debeziumMetrics = new DebeziumStreamingMetrics();
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private final GuardPolicyInstaller guard;
+    private final AtomicReference<GuardPolicy> guardPolicy = new AtomicReference<>();
+    private final AtomicInteger unguardable = new AtomicInteger();
+    private final AtomicInteger guardRules = new AtomicInteger();
 
     /** Captures the event-trigger messages only, as before agent actions existed. */
     public PostgresCapture(IngestConfig config, MeterRegistry meters) {
@@ -85,10 +94,21 @@ public final class PostgresCapture implements AutoCloseable {
      */
     public PostgresCapture(IngestConfig config, AgentActionConfig agentActions, ActionClassifier classifier,
                            MeterRegistry meters) {
+        this(config, agentActions, classifier, GuardConfig.defaults(), GuardPolicy.NONE, meters);
+    }
+
+    /**
+     * Also compiles {@code guardPolicy} into the database at start, for the sessions
+     * {@code guard.scope()} names.
+     */
+    public PostgresCapture(IngestConfig config, AgentActionConfig agentActions, ActionClassifier classifier,
+                           GuardConfig guard, GuardPolicy guardPolicy, MeterRegistry meters) {
         if (agentActions.tableEnabled() && classifier == null) {
             throw new IllegalArgumentException("capturing the agent action table needs an ActionClassifier");
         }
         this.config = config;
+        this.guard = new GuardPolicyInstaller(guard, config.cluster());
+        this.guardPolicy.set(guardPolicy);
         this.agentActions = agentActions;
         this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producer(), meters);
         this.normalizer = new AuditMessageNormalizer(config.cluster());
@@ -99,6 +119,25 @@ public final class PostgresCapture implements AutoCloseable {
         this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "firebreak-ingest-" + config.cluster()));
         this.metrics = new IngestMetrics(meters, CaptureSource.POSTGRES);
         debeziumMetrics.bindTo(meters);
+        Gauge.builder("firebreak_guard_unguardable_superusers", unguardable, AtomicInteger::get)
+                .description("Superuser login roles the guard cannot judge, other than those expected (guard.expected.superusers)")
+                .register(meters);
+        Gauge.builder("firebreak_guard_rules", guardRules, AtomicInteger::get)
+                .description("Guard rules in force in the watched database")
+                .register(meters);
+    }
+
+    /**
+     * Compiles a new guard policy into the database (a rule edit): sessions keep running and see it
+     * from their next statement.
+     */
+    public void applyGuardPolicy(GuardPolicy policy) {
+        try (Connection c = connect()) {
+            guardRules.set(guard.apply(c, policy));
+            guardPolicy.set(policy);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot apply the guard policy to " + config.pgDatabase() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Installs the triggers when configured, starts the engine and waits until the slot streams. */
@@ -106,6 +145,8 @@ public final class PostgresCapture implements AutoCloseable {
         if (config.installTriggers()) {
             try (Connection c = connect()) {
                 TriggerInstaller.forConfig(config).install(c);
+                guardRules.set(guard.apply(c, guardPolicy.get()));
+                unguardable.set(guard.unguardableSuperusers(c).size());
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot install Firebreak's capture objects into " + config.pgDatabase()
                         + ": " + e.getMessage(), e);

@@ -5,6 +5,7 @@
 -- Event triggers first, so that the drops below are neither reported nor intercepted.
 DROP EVENT TRIGGER IF EXISTS firebreak_ddl_command_end;
 DROP EVENT TRIGGER IF EXISTS firebreak_sql_drop;
+DROP EVENT TRIGGER IF EXISTS firebreak_ddl_command_start;
 
 -- The audit triggers on user tables depend on functions in schema firebreak; DROP SCHEMA CASCADE
 -- below would take them too, but dropping them by name keeps the removal explicit and leaves any

@@ -42,6 +42,42 @@ class AuditMessageNormalizerTest {
     }
 
     @Test
+    void theGuardsVerdictAndTheOriginBecomeBoundedAttributes() throws Exception {
+        String blocked = DROP.replace("\"kind\":\"sql_drop\",", "\"kind\":\"sql_drop\",\"guard_outcome\":\"blocked\","
+                + "\"guard_rule\":\"guard-statement-drops\",\"guard_reason\":\"" + "r".repeat(2000) + "\","
+                + "\"origin\":\"routine\",\"routine\":\"PL/pgSQL function m.trojan() line 1 at SQL statement\","
+                + "\"objects_total\":201,");
+        AuditEvent e = normalizer.normalize(json(blocked), 1, 1);
+        assertThat(e.getAttributes()).containsEntry("guard_outcome", "blocked")
+                .containsEntry("guard_rule", "guard-statement-drops")
+                .containsEntry("origin", "routine")
+                .containsEntry("routine", "PL/pgSQL function m.trojan() line 1 at SQL statement")
+                .containsEntry("objects_total", "201");
+        assertThat(e.getAttributes().get("guard_reason")).hasSize(AuditMessageNormalizer.MAX_ATTRIBUTE_CHARS);
+    }
+
+    @Test
+    void anOversizedMessageIsRefusedBeforeParsing() {
+        byte[] huge = new byte[AuditMessageNormalizer.MAX_MESSAGE_BYTES + 1];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        assertThatThrownBy(() -> normalizer.normalize(huge, 1, 1))
+                .isInstanceOfSatisfying(MalformedMessageException.class,
+                        e -> assertThat(e.code()).isEqualTo(dev.firebreak.ingest.metrics.DeadLetterReason.OVERSIZED))
+                .hasMessageContaining("exceeds");
+    }
+
+    @Test
+    void objectsBeyondTheCapAreLeftOut() throws Exception {
+        StringBuilder objects = new StringBuilder();
+        for (int i = 0; i < AuditMessageNormalizer.MAX_OBJECTS + 50; i++) {
+            objects.append(i == 0 ? "" : ",").append("{\"type\":\"table\",\"identity\":\"s.t").append(i).append("\"}");
+        }
+        AuditEvent e = normalizer.normalize(json("{\"v\":1,\"kind\":\"sql_drop\",\"tag\":\"DROP SCHEMA\","
+                + "\"session_user\":\"a\",\"clock_us\":1,\"objects\":[" + objects + "]}"), 1, 1);
+        assertThat(e.getObjects()).hasSize(AuditMessageNormalizer.MAX_OBJECTS);
+    }
+
+    @Test
     void grantObjectsWithoutIdentityAreKept() throws Exception {
         String grant = DROP.replace("\"tag\":\"DROP SCHEMA\"", "\"tag\":\"GRANT\"")
                 .replace("\"identity\":\"app\",", "\"identity\":null,");

@@ -3,6 +3,7 @@ package dev.firebreak.ingest.postgres;
 import dev.firebreak.ingest.TopicReader;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.postgres.TriggerInstaller.DmlScope;
@@ -240,7 +241,7 @@ class DmlCaptureIT {
     }
 
     @Test
-    void securityDefinerFunctionIsAttributedToItsCaller() throws Exception {
+    void securityDefinerFunctionIsAttributedToItsCallerAndMarkedAsARoutine() throws Exception {
         String caller = newRoleWithTable(0);
         String definer = newRoleWithTable(30);
         try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
@@ -255,27 +256,37 @@ class DmlCaptureIT {
             AuditEvent delete = pollUntil(consumer, e -> isDml(e, caller, "DELETE"));
             assertThat(delete.getPrincipal()).isEqualTo(principal(caller));
             assertThat(delete.getSessionUser()).isEqualTo(caller);
-            assertThat(delete.getEffectiveUser()).isEqualTo(definer);
+            // The trigger functions run as Firebreak (so nobody else can emit): the definer is not
+            // visible as current_user any more; the routine that ran the DELETE is, and it marks
+            // the event as one a revocation must not rest on.
+            assertThat(delete.getEffectiveUser()).isEqualTo(caller);
+            assertThat(delete.getAttributes()).containsEntry("origin", "routine");
+            assertThat(delete.getAttributes().get("routine")).contains("purge");
             assertThat(delete.getRowCount()).isEqualTo(30L);
             assertThat(delete.getStatement()).isEqualTo("SELECT " + definer + ".purge()");
         }
     }
 
     @Test
-    void lookalikeTriggerIsReportedAndTheInstallerRestoresTheRealOne() throws Exception {
+    void lookalikeTriggerIsRefusedAsTamperingAndTheRealOneStays() throws Exception {
         String role = newRoleWithTable(10);
         try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
-            // same name and function, but never fires: must not pass as one of Firebreak's own
-            st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_delete AFTER DELETE ON " + role + ".t "
-                    + "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION firebreak.on_row_change()");
+            // Firebreak's trigger functions are not the table owner's to use
+            assertThatThrownBy(() -> st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_delete AFTER DELETE ON " + role + ".t "
+                    + "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION firebreak.on_row_change()"))
+                    .hasMessageContaining("permission denied for function firebreak.on_row_change");
+            // same name, the owner's own function: it would replace ours, so it is tampering, refused
+            st.execute("CREATE FUNCTION " + role + ".noop() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'");
+            assertThatThrownBy(() -> st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_delete AFTER DELETE ON " + role + ".t "
+                    + "FOR EACH STATEMENT EXECUTE FUNCTION " + role + ".noop()"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("FB003"));
             AuditEvent tamper = pollUntil(consumer, e -> principal(role).equals(e.getPrincipal())
                     && e.getAction().equals("CREATE TRIGGER"));
             assertThat(tamper.getObjects()).extracting(AffectedObject::getIdentity)
                     .containsExactly("firebreak_audit_delete on " + role + ".t");
-            try (Connection admin = pg.superuserConnection()) {
-                assertThat(installer(DmlScope.ALL_TABLES).watchTables(admin).watched()).isPositive();
-            }
+            assertThat(tamper.getAttributes()).containsEntry("guard_outcome", "blocked")
+                    .containsEntry("guard_rule", "firebreak-tamper").containsEntry("tamper", "true");
             assertThat(auditTriggers(role + ".t")).isEqualTo(3);
             st.execute("DELETE FROM " + role + ".t WHERE id <= 4");
             assertThat(pollUntil(consumer, e -> isDml(e, role, "DELETE")).getRowCount()).isEqualTo(4L);
@@ -306,7 +317,7 @@ class DmlCaptureIT {
             TriggerInstaller installer = installer(DmlScope.ALL_TABLES);
             assertThat(installer.install(admin)).isEmpty();
             assertThat(installer.watchTables(admin)).isEqualTo(new WatchSummary(0, 0, 0));
-            assertThat(TriggerInstaller.installedVersion(admin)).isEqualTo(2);
+            assertThat(TriggerInstaller.installedVersion(admin)).isEqualTo(TriggerInstaller.latestVersion());
         }
     }
 
@@ -345,7 +356,7 @@ class DmlCaptureIT {
     void uninstallRemovesEverythingAndInstallingAgainWorks() throws Exception {
         try (Connection db = freshDatabase("uninstall_it")) {
             TriggerInstaller installer = installer(DmlScope.ALL_TABLES);
-            assertThat(installer.install(db)).containsExactly(1, 2);
+            assertThat(installer.install(db)).containsExactly(1, 2, 3);
             try (Statement st = db.createStatement()) {
                 st.execute("CREATE SCHEMA app");
                 st.execute("CREATE TABLE app.orders (id int)");
@@ -365,9 +376,9 @@ class DmlCaptureIT {
                     + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("stock privilege restored").isEqualTo(2);
             assertThat(TriggerInstaller.installedVersion(db)).isZero();
 
-            assertThat(installer.install(db)).containsExactly(1, 2);
+            assertThat(installer.install(db)).containsExactly(1, 2, 3);
             assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(9);
-            assertThat(countIn(db, "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'firebreak_%'")).isEqualTo(2);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'firebreak_%'")).isEqualTo(3);
             assertThat(countIn(db, "SELECT count(*) FROM pg_proc WHERE proname = 'pg_logical_emit_message' "
                     + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("revoked again").isZero();
         }

@@ -113,7 +113,7 @@ class PostgresCaptureIT {
             try (Statement st = admin.createStatement(); var rs = st.executeQuery(
                     "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'firebreak_%'")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(2);
+                assertThat(rs.getInt(1)).isEqualTo(3);
             }
         }
     }

@@ -46,6 +46,9 @@ public final class BurstScenario {
         timeline.event(role, "starts dropping tables, " + perSecond + "/s, " + mode.label());
         RogueAgent.Run run = agent.run(mode, tables, perSecond, drop -> timeline.event(role, drop.ok()
                 ? "DROP TABLE " + drop.table() + (mode == RogueAgent.Mode.AUTOCOMMIT ? "  ok, committed" : "  ok (transaction open)")
+                : drop.refusedByGuard()
+                ? "DROP TABLE " + drop.table() + "  REFUSED inside PostgreSQL by the guard (SQLSTATE " + drop.sqlState()
+                        + "), rolled back: " + drop.error()
                 : "DROP TABLE " + drop.table() + "  FAILED: " + drop.error()));
         timeline.event(role, mode == RogueAgent.Mode.TRANSACTION
                 ? (run.committed() ? "COMMIT succeeded" : "transaction never committed: rolled back")

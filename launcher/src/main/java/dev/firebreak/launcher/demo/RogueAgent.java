@@ -29,8 +29,16 @@ public final class RogueAgent {
         }
     }
 
-    /** One DROP TABLE as the rogue saw it. */
-    public record Drop(String table, long startedUs, long endedUs, boolean ok, String error) {
+    /**
+     * One DROP TABLE as the rogue saw it.
+     *
+     * @param sqlState the error's SQLSTATE, null when it went through; FB001/FB002 are guard refusals
+     */
+    public record Drop(String table, long startedUs, long endedUs, boolean ok, String error, String sqlState) {
+        /** Refused inside PostgreSQL by Firebreak's guard: the session is still there, the table too. */
+        public boolean refusedByGuard() {
+            return sqlState != null && sqlState.startsWith("FB");
+        }
     }
 
     /** What one run did. */
@@ -106,7 +114,8 @@ public final class RogueAgent {
                 Drop drop = drop(c, String.format("%s.t%03d", quote(schema), i));
                 drops.add(drop);
                 onDrop.accept(drop);
-                if (!drop.ok()) {
+                // A refused agent tries again, as the one in the incident did; anything else ends the run.
+                if (!drop.ok() && !(drop.refusedByGuard() && mode == Mode.AUTOCOMMIT)) {
                     break;
                 }
             }
@@ -124,9 +133,9 @@ public final class RogueAgent {
         long started = Micros.now();
         try (Statement st = c.createStatement()) {
             st.execute("DROP TABLE " + table);
-            return new Drop(table, started, Micros.now(), true, null);
+            return new Drop(table, started, Micros.now(), true, null, null);
         } catch (SQLException e) {
-            return new Drop(table, started, Micros.now(), false, firstLine(e.getMessage()));
+            return new Drop(table, started, Micros.now(), false, firstLine(e.getMessage()), e.getSQLState());
         }
     }
 

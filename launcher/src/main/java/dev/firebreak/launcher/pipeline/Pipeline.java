@@ -1,6 +1,7 @@
 package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionService;
+import dev.firebreak.detect.RulesWatcher;
 import dev.firebreak.ingest.agent.AgentActionEndpoint;
 import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.ingest.classify.ActionClassifier;
@@ -26,9 +27,12 @@ public final class Pipeline implements AutoCloseable {
     private final ServerLogCapture serverLog;
     private final AgentActionEndpoint agentEndpoint;
     private final OnCallService onCall;
+    private final RulesWatcher guardWatcher;
 
     private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture,
-                     ServerLogCapture serverLog, AgentActionEndpoint agentEndpoint, OnCallService onCall) {
+                     ServerLogCapture serverLog, AgentActionEndpoint agentEndpoint, OnCallService onCall,
+                     RulesWatcher guardWatcher) {
+        this.guardWatcher = guardWatcher;
         this.onCall = onCall;
         this.killSwitch = killSwitch;
         this.detection = detection;
@@ -56,7 +60,8 @@ public final class Pipeline implements AutoCloseable {
             progress.accept("detection running " + settings.detection().rules().size() + " rules: "
                     + settings.detection().rules().stream().map(Pipeline::describe).collect(java.util.stream.Collectors.joining(", ")));
             ActionClassifier classifier = RulesActionClassifier.defaults();
-            PostgresCapture capture = new PostgresCapture(settings.ingest(), settings.agentActions(), classifier, meters);
+            PostgresCapture capture = new PostgresCapture(settings.ingest(), settings.agentActions(), classifier,
+                    settings.guard(), settings.guardPolicy(), meters);
             try {
                 capture.start(Duration.ofSeconds(60));
             } catch (RuntimeException e) {
@@ -90,7 +95,10 @@ public final class Pipeline implements AutoCloseable {
             if (onCall != null) {
                 progress.accept("paging through Alertmanager at " + settings.onCall().alertmanagerUrls());
             }
-            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint, onCall);
+            progress.accept("guard: " + settings.guardPolicy().rules().size() + " rules enforced inside PostgreSQL for "
+                    + settings.guard().scope());
+            RulesWatcher guardWatcher = GuardRules.watch(settings.flat(), capture::applyGuardPolicy).orElse(null);
+            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint, onCall, guardWatcher);
         } catch (RuntimeException e) {
             if (detection != null) {
                 detection.close();
@@ -124,6 +132,9 @@ public final class Pipeline implements AutoCloseable {
 
     @Override
     public void close() {
+        if (guardWatcher != null) {
+            guardWatcher.close();
+        }
         if (onCall != null) {
             onCall.close();
         }

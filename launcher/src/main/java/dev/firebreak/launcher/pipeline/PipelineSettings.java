@@ -1,5 +1,7 @@
 package dev.firebreak.launcher.pipeline;
 
+import dev.firebreak.guard.GuardPolicy;
+import dev.firebreak.ingest.guard.GuardConfig;
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.agent.AgentActionConfig;
@@ -21,12 +23,14 @@ import java.util.Optional;
  * {@code firebreak.<service>.*} keys, the same way a production properties file is read.
  */
 public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActions, ServerLogConfig serverLog,
-                               DetectionConfig detection, KillSwitchConfig killSwitch, OnCallConfig onCall) {
+                               DetectionConfig detection, KillSwitchConfig killSwitch, OnCallConfig onCall,
+                               GuardConfig guard, GuardPolicy guardPolicy, Map<String, String> flat) {
 
     /** Parses every service's settings from {@code flat}; a bad key fails here, at start-up. */
     public static PipelineSettings fromMap(Map<String, String> flat) {
         return new PipelineSettings(IngestConfig.fromMap(flat), AgentActionConfig.fromMap(flat), ServerLogConfig.fromMap(flat),
-                DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat), OnCallConfig.fromMap(flat).orElse(null));
+                DetectionConfig.fromMap(flat), KillSwitchConfig.fromMap(flat), OnCallConfig.fromMap(flat).orElse(null),
+                GuardConfig.fromMap(flat), GuardRules.load(flat), Map.copyOf(flat));
     }
 
     /** Whether alerts are pushed to Alertmanager ({@code firebreak.oncall.alertmanager.urls} set). */
@@ -59,6 +63,9 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(IngestConfig.PREFIX + "kafka.bootstrap.servers", kafka);
         m.put(IngestConfig.PREFIX + "schema.registry.url", registry);
         m.put(IngestConfig.PREFIX + "offsets.replication.factor", Short.toString(stack.kafka().replicationFactor()));
+        // local and demo guard every role but the superusers (which cannot be guarded).
+        m.put(GuardConfig.SCOPE, "all");
+        m.put(GuardConfig.EXPECTED_SUPERUSERS, PostgresService.SUPERUSER);
         // The server-log path reads the jsonlog file, so only when the data directory is on this host.
         m.put(ServerLogConfig.PREFIX + "enabled", Boolean.toString(pg.localDataDirectory().isPresent()));
         // agents post their actions here; a fresh token per run, printed by 'local'

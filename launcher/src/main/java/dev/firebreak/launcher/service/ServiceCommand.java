@@ -1,5 +1,7 @@
 package dev.firebreak.launcher.service;
 
+import dev.firebreak.ingest.guard.GuardConfig;
+import dev.firebreak.launcher.pipeline.GuardRules;
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.detect.DetectionService;
 import dev.firebreak.ingest.IngestConfig;
@@ -95,8 +97,10 @@ public final class ServiceCommand implements Callable<Integer> {
         SchemaRegistries.registerPipelineSchemas(ingest.registryUrl());
         AgentActionConfig agents = AgentActionConfig.fromMap(settings);
         ActionClassifier classifier = RulesActionClassifier.defaults();
-        PostgresCapture capture = lifecycle.own(new PostgresCapture(ingest, agents, classifier, metrics.registry()));
+        PostgresCapture capture = lifecycle.own(new PostgresCapture(ingest, agents, classifier,
+                GuardConfig.fromMap(settings), GuardRules.load(settings), metrics.registry()));
         capture.start(Duration.ofSeconds(60));
+        GuardRules.watch(settings, capture::applyGuardPolicy).ifPresent(lifecycle::own);
         if (serverLog != null) {
             lifecycle.own(new ServerLogCapture(serverLog, metrics.registry()).start());
         }
