@@ -43,7 +43,10 @@ import org.slf4j.LoggerFactory;
  * and a Kafka principal, are revoked in parallel, while one revoker is never called concurrently.
  * The command's deadline bounds the whole command: a target not confirmed by then is FAILED.
  * A retryable failure (target unreachable) is retried with doubling backoff until the attempts or
- * the deadline run out, and is never reported as done.
+ * the deadline run out, and is never reported as done. A failure someone else is about to cure (a
+ * privilege granted on a schedule, {@link Revocation#untilDeadline()}) is retried until the deadline
+ * however many attempts that takes, with the backoff capped at {@value #UNTIL_DEADLINE_MAX_BACKOFF_MS} ms so
+ * that the cure is noticed soon after it lands.
  *
  * <p>Metrics (tags {@code kind}: postgres, kafka, webhook, none; {@code action}: revoke, reinstate;
  * {@code outcome}): counter {@value #REVOCATIONS}; counter {@value #RETRIES}; timers
@@ -64,6 +67,13 @@ public final class KillSwitch implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KillSwitch.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(1);
+    /** A grant arrives within about a second (`local`'s granter); each attempt costs one cheap call. */
+    static final long UNTIL_DEADLINE_MAX_BACKOFF_MS = 200;
+    /**
+     * Such a retry must still end before the deadline, or its named reason would be replaced by a plain
+     * "not confirmed before the command deadline" and the alert would not say what to grant.
+     */
+    static final long UNTIL_DEADLINE_MARGIN_MS = 50;
 
     /**
      * How commands are executed.
@@ -152,7 +162,9 @@ public final class KillSwitch implements AutoCloseable {
                 pending.add(Pending.done(target, startUs, Revocation.failed(refusal)));
             } else {
                 RevokeRequest request = new RevokeRequest(command.getCommandId(), command.getBackendPids(), dryRun, deadlineNanos);
-                pending.add(submit(target, startUs, deadlineNanos, r -> r.revoke(Principal.parse(target), request)));
+                LogContext context = new LogContext("rule", command.getRuleId(), command.getPrincipal(),
+                        command.getWindowStartUs(), command.getWindowEndUs());
+                pending.add(submit(target, startUs, deadlineNanos, context, r -> r.revoke(Principal.parse(target), request)));
             }
         }
         List<Outcome> outcomes = new ArrayList<>(pending.size());
@@ -175,7 +187,9 @@ public final class KillSwitch implements AutoCloseable {
         for (ReinstateTarget t : targets) {
             ReinstateRequest request = new ReinstateRequest(reinstateId, t.previousState(), operator, reason,
                     dryRun || settings.forceDryRun(), deadlineNanos);
-            pending.add(submit(t.target(), startUs, deadlineNanos, r -> r.reinstate(Principal.parse(t.target()), request)));
+            LogContext context = new LogContext("reinstate of rule", t.ruleId(), principal, null, null);
+            pending.add(submit(t.target(), startUs, deadlineNanos, context,
+                    r -> r.reinstate(Principal.parse(t.target()), request)));
         }
         List<RevocationResult> results = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
@@ -226,7 +240,8 @@ public final class KillSwitch implements AutoCloseable {
     }
 
     /** Hands the target to its revoker's lane; unparseable or unhandled targets fail at once. */
-    private Pending submit(String target, long startUs, long deadlineNanos, Function<Revoker, Revocation> call) {
+    private Pending submit(String target, long startUs, long deadlineNanos, LogContext context,
+                           Function<Revoker, Revocation> call) {
         Principal principal;
         try {
             principal = Principal.parse(target);
@@ -240,26 +255,32 @@ public final class KillSwitch implements AutoCloseable {
         }
         Revoker revoker = found.get();
         Pending pending = new Pending(target, revoker.kind(), startUs);
-        pending.future = CompletableFuture.supplyAsync(() -> withRetries(revoker, target, pending, deadlineNanos, call),
+        pending.future = CompletableFuture.supplyAsync(() -> withRetries(revoker, target, pending, deadlineNanos, context, call),
                 lanes.get(revoker));
         return pending;
     }
 
     private Revocation withRetries(Revoker revoker, String target, Pending pending, long deadlineNanos,
-                                   Function<Revoker, Revocation> call) {
+                                   LogContext context, Function<Revoker, Revocation> call) {
         long backoffNanos = settings.retryBackoff().toNanos();
         while (true) {
             pending.attempts++;
             Revocation revocation = callSafely(revoker, target, call);
-            if (!revocation.retryable() || pending.attempts >= settings.maxAttempts()) {
+            if (!revocation.retryable() || (pending.attempts >= settings.maxAttempts() && !revocation.untilDeadline())) {
                 return attemptsNoted(revocation, pending.attempts);
+            }
+            long margin = 0;
+            if (revocation.untilDeadline()) {
+                backoffNanos = Math.min(backoffNanos, TimeUnit.MILLISECONDS.toNanos(UNTIL_DEADLINE_MAX_BACKOFF_MS));
+                margin = TimeUnit.MILLISECONDS.toNanos(UNTIL_DEADLINE_MARGIN_MS);
             }
             long left = deadlineNanos - System.nanoTime();
-            if (left <= backoffNanos) {
+            if (left <= backoffNanos + margin) {
                 return attemptsNoted(revocation, pending.attempts);
             }
-            log.warn("kill switch attempt {} on {} failed, retrying in {} ms: {}", pending.attempts, Printable.of(target),
-                    backoffNanos / 1_000_000, Printable.of(revocation.detail()));
+            log.warn("kill switch attempt {} on {} failed, retrying in {} ms{}: {} {}", pending.attempts,
+                    Printable.of(target), backoffNanos / 1_000_000, revocation.untilDeadline() ? " (until the deadline)" : "",
+                    context, Printable.of(revocation.detail()));
             Counter.builder(RETRIES).description("Revocation attempts retried after a retryable failure")
                     .tag("kind", revoker.kind()).register(meters).increment();
             LockSupport.parkNanos(backoffNanos);
@@ -410,6 +431,16 @@ public final class KillSwitch implements AutoCloseable {
     @Override
     public void close() {
         lanes.values().forEach(ExecutorService::shutdownNow);
+    }
+
+    /** Who asked, for the retry log line; formatted only when a retry is logged. */
+    private record LogContext(String ruleLabel, String ruleId, String principal, Long windowStartUs, Long windowEndUs) {
+        @Override
+        public String toString() {
+            String window = windowStartUs == null ? ""
+                    : " window=[" + Micros.format(windowStartUs) + ".." + Micros.format(windowEndUs) + "]";
+            return ruleLabel + "=" + Printable.of(ruleId) + " principal=" + Printable.of(principal) + window;
+        }
     }
 
     /** A target on its way through a lane. */

@@ -16,15 +16,25 @@ import java.util.Objects;
  * @param previousState   revoker-specific JSON of the target's state before a REVOKED revocation, what
  *                        {@link Revoker#reinstate} restores; empty otherwise
  * @param retryable       for FAILED: a later attempt may succeed (target unreachable, timeout)
+ * @param untilDeadline   for a retryable FAILED: someone else is expected to cure it shortly (a privilege
+ *                        about to be granted), so it is retried until the command's deadline however many
+ *                        attempts that takes, rather than within the configured attempts
  */
 public record Revocation(RevocationOutcome outcome, String detail, List<Integer> terminatedPids, long completedTimeUs,
-                         String previousState, boolean retryable) {
+                         String previousState, boolean retryable, boolean untilDeadline) {
     public Revocation {
         Objects.requireNonNull(outcome, "outcome");
         Objects.requireNonNull(detail, "detail");
         terminatedPids = List.copyOf(terminatedPids);
         previousState = previousState == null ? "" : previousState;
         retryable = retryable && outcome == RevocationOutcome.FAILED;
+        untilDeadline = untilDeadline && retryable;
+    }
+
+    /** Retried, if retryable, only within the configured attempts. */
+    public Revocation(RevocationOutcome outcome, String detail, List<Integer> terminatedPids, long completedTimeUs,
+                      String previousState, boolean retryable) {
+        this(outcome, detail, terminatedPids, completedTimeUs, previousState, retryable, false);
     }
 
     /** Without previous state, not retryable. */
@@ -40,6 +50,14 @@ public record Revocation(RevocationOutcome outcome, String detail, List<Integer>
     /** A failure a later attempt may cure (unreachable, timed out): the kill switch retries it until the deadline. */
     public static Revocation retryable(String detail) {
         return new Revocation(RevocationOutcome.FAILED, detail, List.of(), Micros.now(), "", true);
+    }
+
+    /**
+     * A failure that nothing changed and that someone else cures without us (a missing privilege being
+     * granted on a schedule): retried until the command's deadline, past the configured attempts.
+     */
+    public static Revocation retryableUntilDeadline(String detail) {
+        return new Revocation(RevocationOutcome.FAILED, detail, List.of(), Micros.now(), "", true, true);
     }
 
     /** A simple outcome without sessions or previous state, completed now. */

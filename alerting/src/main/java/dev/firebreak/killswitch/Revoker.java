@@ -15,7 +15,9 @@ import java.util.List;
  *       and left untouched;</li>
  *   <li>a dry run changes nothing and says what it would do ({@code DRY_RUN});</li>
  *   <li>anything that cannot be confirmed is {@code FAILED}, never reported as done; a failure that a
- *       later attempt may cure (target unreachable, timeout) is {@link Revocation#retryable()};</li>
+ *       later attempt may cure (target unreachable, timeout) is {@link Revocation#retryable()}, and one
+ *       that someone else is about to cure while nothing was changed (a privilege granted on a schedule)
+ *       is {@link Revocation#retryableUntilDeadline}, retried until the command's deadline;</li>
  *   <li>a {@code REVOKED} revocation carries {@link Revocation#previousState()}, the state
  *       {@link #reinstate} restores;</li>
  *   <li>the request's deadline is honoured: no network wait outlives it.</li>

@@ -127,6 +127,34 @@ class KillSwitchExecutionTest {
     }
 
     @Test
+    void aFailureSomeoneElseCuresIsRetriedPastTheAttemptsUntilTheDeadline() {
+        Scripted granted = new Scripted("pg");
+        for (int i = 0; i < 5; i++) {
+            granted.then(() -> Revocation.retryableUntilDeadline("missing privilege: ADMIN OPTION on role app"));
+        }
+        granted.then(() -> Revocation.revoked("locked", "{\"login\": true}"));
+        Scripted never = new Scripted("token").then(() -> Revocation.retryableUntilDeadline("missing privilege: scope"));
+        long started = System.nanoTime();
+        try (KillSwitch ks = new KillSwitch(List.of(granted, never), settings(Duration.ofMillis(600), 2), meters)) {
+            List<KillSwitch.Outcome> outcomes = ks.execute(command(Micros.now(), "pg:main/app", "token:railway/t1"));
+
+            RevocationResult locked = outcomes.get(0).result();
+            assertThat(locked.getOutcome()).isEqualTo(RevocationOutcome.REVOKED);
+            assertThat(locked.getAttempts()).isEqualTo(6);
+
+            RevocationResult failed = outcomes.get(1).result();
+            assertThat(failed.getOutcome()).isEqualTo(RevocationOutcome.FAILED);
+            assertThat(failed.getAttempts()).isGreaterThan(6);
+            assertThat(failed.getDetail()).contains("missing privilege: scope").contains("after " + failed.getAttempts() + " attempts");
+            assertThat(outcomes.get(1).alert()).isPresent();
+        }
+        // Given up only when the next (capped) backoff and the margin would overrun the deadline.
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(600 - KillSwitch.UNTIL_DEADLINE_MAX_BACKOFF_MS
+                        - KillSwitch.UNTIL_DEADLINE_MARGIN_MS));
+    }
+
+    @Test
     void aNonRetryableFailureIsNotRetried() {
         Scripted pg = new Scripted("pg").then(() -> Revocation.failed("role does not exist"));
         try (KillSwitch ks = new KillSwitch(List.of(pg), settings(Duration.ofSeconds(5), 5), meters)) {

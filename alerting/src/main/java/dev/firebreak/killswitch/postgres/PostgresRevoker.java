@@ -33,11 +33,24 @@ import org.slf4j.LoggerFactory;
  * Locks PostgreSQL roles of one cluster ({@code pg:<cluster>/<role>}) and ends their sessions.
  *
  * <p>Latency is the point, so the revoker keeps one warm connection with prepared statements and
- * does the whole job in one server-side call, {@code firebreak.killswitch_lock}, installed at start:
- * protection check, {@code pg_terminate_backend(pid)} for every session of the role, {@code ALTER ROLE
- * ... NOLOGIN}, and a second termination pass for logins that raced the lock. It then polls
- * {@code pg_stat_activity} (autocommit, so every poll sees fresh activity) until no session of the role
- * is left, terminating stragglers, or the confirm timeout passes.
+ * needs two round trips, in this order:
+ * <ol>
+ *   <li>{@code firebreak.killswitch_lock}, installed at start: protection check, previous state,
+ *       {@code ALTER ROLE ... NOLOGIN} (and {@code pg.revoke.connect}). The connection is in autocommit,
+ *       so when the call returns the lock is committed and visible to every other session;</li>
+ *   <li>{@code pg_terminate_backend(pid)} for every session of the role, found with a fresh look at
+ *       {@code pg_stat_activity}.</li>
+ * </ol>
+ * Lock before terminate, because the in-database guard refuses a role's destructive statements by
+ * reading the committed {@code pg_roles.rolcanlogin}: had the sessions been terminated inside the
+ * locking transaction, a sibling session would go on destroying, unrefused, until the commit. A
+ * PL/pgSQL function cannot commit halfway (a procedure could, but not with the {@code SET search_path}
+ * that keeps the function safe), hence two statements. The one exception: when the role's own pg_authid
+ * row is held by an open transaction (a session that changed its own password), the lock waits 20 ms,
+ * then ends the role's sessions that have a transaction id, since only they can hold it, and locks.
+ * After the second step the revoker polls {@code pg_stat_activity} (autocommit, so every poll sees fresh
+ * activity) until no session of the role is left, terminating logins that raced the lock, or the
+ * confirm timeout passes.
  *
  * <p>Role names are never spliced into SQL: they travel as bind parameters and the function quotes
  * them with {@code format('%I')}, so {@code evil"; DROP ROLE postgres; --} is just a name.
@@ -45,6 +58,17 @@ import org.slf4j.LoggerFactory;
  * <p>The connecting role needs CREATEROLE with ADMIN OPTION on the roles it may lock, and
  * {@code pg_signal_backend}; superuser is neither needed nor recommended. It needs CREATE on the
  * database the first time (to create schema {@code firebreak}), or an operator installs the function.
+ *
+ * <p>Roles created a moment ago: ADMIN OPTION is granted per role, by {@code install-killswitch-role}
+ * or by {@code firebreak local}'s granter every second, so a role may start its burst before the kill
+ * switch may lock it. The lock function then changes nothing and answers {@code MISSING_PRIVILEGE},
+ * which becomes {@link Revocation#retryableUntilDeadline}: the kill switch retries until the command's
+ * deadline, and the role is locked as soon as the grant lands; without one it is FAILED at the deadline,
+ * naming the missing privilege. Sessions are not terminated while waiting, since they could log in
+ * again at once and it would break lock-first. No lock path without the per-role grant keeps least
+ * privilege: a {@code SECURITY DEFINER} lock function owned by a superuser would make the function's own
+ * code the only boundary between the kill switch and superuser power; PostgreSQL has no default grant
+ * for roles other roles create later, and no event trigger fires on {@code CREATE ROLE}.
  */
 public final class PostgresRevoker implements Revoker {
     /** The {@link Revoker#kind()} of PostgreSQL roles. */
@@ -54,17 +78,22 @@ public final class PostgresRevoker implements Revoker {
     /** Body of the server-side function; compared with the installed one so restarts replace nothing. */
     static final String FUNCTION_BODY = """
 
-            -- firebreak kill switch, version 3: lock a role out and end its sessions in one round trip,
-            -- optionally revoke its explicit CONNECT grants, and say what the role was like before.
+            -- firebreak kill switch, version 4: lock a role out (NOLOGIN, optionally its explicit CONNECT
+            -- grants) and say what the role was like before. Its sessions are ended by the caller's next
+            -- statement, once this one has committed: the in-database guard reads rolcanlogin, so every
+            -- session must be able to see the lock before any sibling is terminated.
             DECLARE
                 target record;
                 sessions integer[];
                 victim int;
                 refusal text;
+                missing text;
                 db text;
                 connect_grants text[];
+                lock_wait text;
             BEGIN
                 terminated := '{}';
+                ignored := '{}';
                 revoked_connect := '{}';
                 SELECT r.oid, r.rolsuper, r.rolcanlogin INTO target FROM pg_roles r WHERE r.rolname = role_name;
                 IF NOT FOUND THEN
@@ -74,14 +103,6 @@ public final class PostgresRevoker implements Revoker {
                     RETURN;
                 END IF;
                 was_login := target.rolcanlogin;
-                -- One look at the sessions: every pg_stat_activity scan builds a snapshot of all
-                -- backends, and this call is the revocation's critical path.
-                SELECT coalesce(array_agg(a.pid ORDER BY a.pid), '{}') INTO sessions FROM pg_stat_activity a
-                    WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid();
-                -- Pids from the event are terminated only if they are this role's sessions; any other
-                -- pid is reported and left alone.
-                SELECT coalesce(array_agg(p ORDER BY p), '{}') INTO ignored FROM unnest(extra_pids) p
-                    WHERE p <> ALL (sessions);
                 connect_grants := '{}';
                 IF revoke_connect THEN
                     SELECT coalesce(array_agg(d.datname::text ORDER BY d.datname), '{}') INTO connect_grants
@@ -93,10 +114,22 @@ public final class PostgresRevoker implements Revoker {
                     WHEN role_name = session_user THEN 'role is the kill switch''s own role'
                     WHEN role_name = ANY (protected_roles) THEN 'role is in the configured protected list'
                 END;
+                -- PostgreSQL 16+ lets CREATEROLE alter only roles it administers. A role created a moment
+                -- ago has no grant yet; the caller retries until the installer (or local's granter) gives it.
+                IF target.rolcanlogin AND NOT pg_has_role(current_user, target.oid, 'MEMBER WITH ADMIN OPTION') THEN
+                    missing := 'ADMIN OPTION on role ' || quote_ident(role_name);
+                END IF;
                 IF dry_run THEN
+                    -- Only a dry run scans pg_stat_activity here: each scan snapshots every backend, and the
+                    -- real lock must become visible as early as possible.
+                    SELECT coalesce(array_agg(a.pid ORDER BY a.pid), '{}') INTO sessions FROM pg_stat_activity a
+                        WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid();
+                    SELECT coalesce(array_agg(p ORDER BY p), '{}') INTO ignored FROM unnest(extra_pids) p
+                        WHERE p <> ALL (sessions);
                     status := 'DRY_RUN';
                     detail := coalesce('would refuse: ' || refusal, (CASE WHEN target.rolcanlogin
-                        THEN 'would set NOLOGIN' ELSE 'role is already NOLOGIN' END) || ', would terminate sessions '
+                        THEN 'would set NOLOGIN' ELSE 'role is already NOLOGIN' END)
+                        || coalesce(' once granted the missing ' || missing, '') || ', would terminate sessions '
                         || sessions::text || CASE WHEN cardinality(connect_grants) > 0
                         THEN ', would revoke CONNECT on ' || connect_grants::text ELSE '' END);
                     RETURN;
@@ -106,15 +139,32 @@ public final class PostgresRevoker implements Revoker {
                     detail := refusal;
                     RETURN;
                 END IF;
-                -- Sessions first: an open transaction of the role may hold the role's own pg_authid row
-                -- (ALTER ROLE ... PASSWORD), and the ALTER below would wait for it.
-                FOREACH victim IN ARRAY sessions LOOP
-                    IF pg_terminate_backend(victim) THEN
-                        terminated := terminated || victim;
-                    END IF;
-                END LOOP;
+                IF missing IS NOT NULL THEN
+                    status := 'MISSING_PRIVILEGE';
+                    detail := missing;
+                    RETURN;
+                END IF;
                 IF target.rolcanlogin THEN
-                    EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
+                    BEGIN
+                        -- A transaction that ran ALTER ROLE on this role (its own PASSWORD, say) holds the
+                        -- role's pg_authid row until it ends; waiting for it would stall the lock up to the
+                        -- statement timeout. 20 ms is far above an uncontended ALTER (about 0.3 ms).
+                        lock_wait := current_setting('lock_timeout');
+                        PERFORM set_config('lock_timeout', '20ms', true);
+                        EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
+                        PERFORM set_config('lock_timeout', lock_wait, true);
+                    EXCEPTION WHEN lock_not_available THEN
+                        -- Only a session with a transaction id can hold the row. Ending those of the role
+                        -- before the lock is the one exception to lock-first: without it there is no lock.
+                        -- The block's rollback has restored lock_timeout, so this ALTER waits for their exit.
+                        FOR victim IN SELECT a.pid FROM pg_stat_activity a WHERE a.usesysid = target.oid
+                                AND a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid() ORDER BY a.pid LOOP
+                            IF pg_terminate_backend(victim) THEN
+                                terminated := terminated || victim;
+                            END IF;
+                        END LOOP;
+                        EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
+                    END;
                 END IF;
                 -- REVOKE by a non-owner only warns when it may not revoke; what is left is checked below.
                 FOREACH db IN ARRAY connect_grants LOOP
@@ -126,9 +176,8 @@ public final class PostgresRevoker implements Revoker {
                 SELECT coalesce(array_agg(g ORDER BY g), '{}') INTO revoked_connect FROM unnest(connect_grants) g
                     WHERE g <> ALL (connect_left);
                 previous_state := jsonb_build_object('login', target.rolcanlogin, 'connect', to_jsonb(revoked_connect))::text;
-                -- Logins that slipped in between the scan and the commit are found and terminated by
-                -- the caller's confirmation loop, which polls with fresh snapshots.
-                status := CASE WHEN target.rolcanlogin OR cardinality(terminated) > 0 OR cardinality(revoked_connect) > 0
+                -- Sessions ended by the caller afterwards count as a change there; here only what this call did.
+                status := CASE WHEN target.rolcanlogin OR cardinality(revoked_connect) > 0
                     THEN 'REVOKED' ELSE 'ALREADY_REVOKED' END;
                 detail := '';
             END
@@ -211,6 +260,9 @@ public final class PostgresRevoker implements Revoker {
                 ORDER BY d.datname)
             """;
     private static final String SESSIONS = "SELECT pid FROM pg_stat_activity WHERE usename = ? AND pid <> pg_backend_pid()";
+    /** Every session of the role, each with whether the signal was sent; run only after the lock committed. */
+    private static final String TERMINATE_ALL =
+            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ? AND pid <> pg_backend_pid()";
     // pg_terminate_backend sits in the select list, so it only runs for rows that passed the role filter.
     private static final String TERMINATE =
             "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ? AND pid = ANY (?)";
@@ -243,6 +295,7 @@ public final class PostgresRevoker implements Revoker {
     private PreparedStatement lock;
     private PreparedStatement sessions;
     private PreparedStatement terminate;
+    private PreparedStatement terminateAll;
 
     private PostgresRevoker(KillSwitchConfig config) {
         this.cluster = config.cluster();
@@ -407,11 +460,12 @@ public final class PostgresRevoker implements Revoker {
         lock.setBoolean(4, dryRun);
         lock.setBoolean(5, revokeConnect);
         long callNanos = System.nanoTime();
+        // Autocommit: when this returns, NOLOGIN is committed and every other session sees it.
         try (ResultSet rs = lock.executeQuery()) {
             rs.next();
             status = rs.getString(1);
             progress.lockedByUs |= rs.getBoolean(2) && "REVOKED".equals(status); // was_login and went ahead
-            progress.terminated.addAll(ints(rs.getArray(3)));
+            progress.terminated.addAll(ints(rs.getArray(3))); // only holders of the role's row, see the function
             ignored = ints(rs.getArray(4));
             detail = rs.getString(5);
             progress.connectLeft = strings(rs.getArray(7));
@@ -423,22 +477,50 @@ public final class PostgresRevoker implements Revoker {
         }
         long lockedAtNanos = System.nanoTime();
         progress.lockCallNanos = lockedAtNanos - callNanos;
-        String ignoredNote = ignored.isEmpty() ? "" : "; event pid(s) " + ignored + " were not sessions of the role, left alone";
         switch (status) {
             case "NOT_FOUND":
-                return Revocation.failed("role does not exist in cluster " + cluster + ignoredNote);
+                return Revocation.failed("role does not exist in cluster " + cluster + ignoredNote(ignored));
             case "PROTECTED":
                 return new Revocation(RevocationOutcome.REFUSED_PROTECTED, "refused, nothing changed: " + detail,
                         List.of(), Micros.now());
             case "DRY_RUN":
-                return new Revocation(RevocationOutcome.DRY_RUN, "dry run, nothing changed: " + detail + ignoredNote,
+                return new Revocation(RevocationOutcome.DRY_RUN, "dry run, nothing changed: " + detail + ignoredNote(ignored),
                         List.of(), Micros.now());
+            case "MISSING_PRIVILEGE":
+                return Revocation.retryableUntilDeadline("missing privilege: " + detail + " (not granted yet to " + user
+                        + "; install-killswitch-role grants it, `local` within a second), nothing changed");
             case "REVOKED":
             case "ALREADY_REVOKED":
-                return confirm(role, progress, lockedAtNanos, ignoredNote);
+                List<Integer> sessions = terminateAll(role, progress.terminated);
+                progress.terminateCallNanos = System.nanoTime() - lockedAtNanos;
+                List<Integer> notTheRoles = backendPids.stream()
+                        .filter(p -> !sessions.contains(p) && !progress.terminated.contains(p)).distinct().sorted().toList();
+                return confirm(role, progress, lockedAtNanos, ignoredNote(notTheRoles));
             default:
                 return Revocation.failed("unexpected answer from firebreak.killswitch_lock: " + status);
         }
+    }
+
+    private static String ignoredNote(List<Integer> ignored) {
+        return ignored.isEmpty() ? "" : "; event pid(s) " + ignored + " were not sessions of the role, left alone";
+    }
+
+    /**
+     * Signals every session of the role, after the lock committed, and records those signalled in
+     * {@code ended}. Returns every session seen, so event pids that were none of them can be reported.
+     */
+    private List<Integer> terminateAll(String role, Set<Integer> ended) throws SQLException {
+        terminateAll.setString(1, role);
+        List<Integer> seen = new ArrayList<>();
+        try (ResultSet rs = terminateAll.executeQuery()) {
+            while (rs.next()) {
+                seen.add(rs.getInt(1));
+                if (rs.getBoolean(2)) {
+                    ended.add(rs.getInt(1));
+                }
+            }
+        }
+        return seen;
     }
 
     /** Polls until no session of the role is left (and none shows up late), or the timeout passes. */
@@ -481,8 +563,9 @@ public final class PostgresRevoker implements Revoker {
             LockSupport.parkNanos(CONFIRM_POLL_NANOS);
         }
         List<Integer> terminated = List.copyOf(progress.terminated);
-        String timing = String.format(Locale.ROOT, " (lock call %.2f ms, gone %.2f ms later, %d polls)",
-                progress.lockCallNanos / 1e6, (confirmedAtNanos - lockedAtNanos) / 1e6, polls);
+        String timing = String.format(Locale.ROOT, " (lock call %.2f ms, terminate call %.2f ms, gone %.2f ms after the lock,"
+                + " %d polls)", progress.lockCallNanos / 1e6, progress.terminateCallNanos / 1e6,
+                (confirmedAtNanos - lockedAtNanos) / 1e6, polls);
         recordedStates.remove(progress.key);
         if (!progress.connectLeft.isEmpty()) {
             return new Revocation(RevocationOutcome.FAILED, "role locked and sessions gone, but CONNECT on "
@@ -547,6 +630,7 @@ public final class PostgresRevoker implements Revoker {
             restore = connection.prepareStatement(RESTORE);
             sessions = connection.prepareStatement(SESSIONS);
             terminate = connection.prepareStatement(TERMINATE);
+            terminateAll = connection.prepareStatement(TERMINATE_ALL);
             // Warm-up: compiles the PL/pgSQL function in this backend and prepares every statement.
             // The empty string is never a role name, so nothing is touched.
             warmUp();
@@ -570,6 +654,7 @@ public final class PostgresRevoker implements Revoker {
         restore.executeQuery().close();
         sessionsOf("");
         terminateSessions("", List.of());
+        terminateAll("", new LinkedHashSet<>());
     }
 
     /** Installs the functions; when that is refused, the error names every missing privilege. */
@@ -654,6 +739,7 @@ public final class PostgresRevoker implements Revoker {
         String previousState;
         List<String> connectLeft = List.of();
         long lockCallNanos;
+        long terminateCallNanos;
         final Set<Integer> terminated = new LinkedHashSet<>();
 
         Progress(String key) {

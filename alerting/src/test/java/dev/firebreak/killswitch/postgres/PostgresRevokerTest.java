@@ -3,14 +3,19 @@ package dev.firebreak.killswitch.postgres;
 import dev.firebreak.schema.Micros;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firebreak.killswitch.KillSwitch;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.killswitch.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;
 import dev.firebreak.killswitch.ReinstateRequest;
 import dev.firebreak.schema.RevocationOutcome;
+import dev.firebreak.schema.RevocationResult;
+import dev.firebreak.schema.RevokeCommand;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,6 +126,8 @@ class PostgresRevokerTest {
         assertThat(revoker.missingPrivileges()).contains("ADMIN OPTION on role unmanaged");
         Revocation r = revoker.revoke(Principal.postgres("test", "unmanaged"), request(List.of(), false));
         assertThat(r.outcome()).isEqualTo(RevocationOutcome.FAILED);
+        assertThat(r.detail()).contains("missing privilege: ADMIN OPTION on role unmanaged");
+        assertThat(r.untilDeadline()).as("the grant may land any moment: retried until the deadline").isTrue();
         assertThat(canLogin("unmanaged")).isTrue();
 
         // Re-running the installer makes new roles lockable.
@@ -147,6 +155,13 @@ class PostgresRevokerTest {
         return new KillSwitchConfig("test", pg.jdbcUrl(), user, password, protectedRoles,
                 Duration.ofSeconds(2), Duration.ofMillis(25), "g", "localhost:9", "mem://unused", false, revokeConnect,
                 Duration.ofSeconds(5), Duration.ofMinutes(10), 5, Duration.ofMillis(50), Map.of(), Map.of(), Map.of());
+    }
+
+    static RevokeCommand command(String id, String target, long deadlineUs) {
+        long now = Micros.now();
+        return RevokeCommand.newBuilder().setCommandId(id).setRuleId("pg-drop-burst").setPrincipal(target)
+                .setTargets(List.of(target)).setWindowStartUs(now - 1_000_000).setWindowEndUs(now).setTriggerEventId("e-1")
+                .setTriggerEventTimeUs(now).setIssuedTimeUs(now).setDeadlineTimeUs(deadlineUs).build();
     }
 
     static RevokeRequest request(List<Integer> pids, boolean dryRun) {
@@ -214,6 +229,130 @@ class PostgresRevokerTest {
         assertThat(revocation.outcome()).as(revocation.detail()).isEqualTo(RevocationOutcome.REVOKED);
         assertThat(tookMs).isLessThan(1_000);
         assertThat(canLogin("self_locker")).isFalse();
+    }
+
+    @Test
+    void everyOtherSessionSeesTheRoleNologinBeforeAnySessionOfItIsTerminated() throws Exception {
+        // Another role's open transaction holds this role's pg_authid row, so the kill switch's ALTER ROLE
+        // waits for it. While it waits, a revoker that terminated before locking has already killed the
+        // victim; one that locks first has touched nothing yet.
+        createLoginRole("lock_first");
+        Connection victim = session("lock_first");
+        victim.setAutoCommit(false);
+        int victimPid = pid(victim);
+        int killSwitchPid = revoker.backendPid();
+        CompletableFuture<Revocation> revoking;
+        List<Boolean> loginWhenVictimGone = java.util.Collections.synchronizedList(new ArrayList<>());
+        Thread observer;
+        try (Connection blocker = pg.superuserConnection()) {
+            blocker.setAutoCommit(false);
+            try (Statement st = blocker.createStatement()) {
+                st.execute("ALTER ROLE lock_first PASSWORD 'pw'");
+            }
+            revoking = CompletableFuture.supplyAsync(
+                    () -> revoker.revoke(Principal.postgres("test", "lock_first"), request(List.of(victimPid), false)));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(2)).until(() -> waitsForALock(killSwitchPid));
+            Thread.sleep(150); // well past the function's 20 ms lock wait: now in the wait that has no timeout
+            assertThat(waitsForALock(killSwitchPid)).as("the kill switch still waits for its ALTER ROLE").isTrue();
+            assertThatCode(() -> assertThat(loginOfSessionUser(victim)).as("its role is not locked yet").isTrue())
+                    .as("the victim's session is alive while the lock is not committed").doesNotThrowAnyException();
+
+            // From another session: once the victim is seen gone, a fresh snapshot must already see NOLOGIN.
+            observer = new Thread(() -> {
+                try (Connection c = pg.superuserConnection();
+                     PreparedStatement alive = c.prepareStatement("SELECT count(*) FROM pg_stat_activity WHERE pid = ?");
+                     PreparedStatement login = c.prepareStatement("SELECT rolcanlogin FROM pg_roles WHERE rolname = 'lock_first'")) {
+                    alive.setInt(1, victimPid);
+                    long giveUp = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                    while (System.nanoTime() - giveUp < 0) {
+                        try (ResultSet rs = alive.executeQuery()) {
+                            rs.next();
+                            if (rs.getInt(1) == 0) {
+                                try (ResultSet l = login.executeQuery()) {
+                                    l.next();
+                                    loginWhenVictimGone.add(l.getBoolean(1));
+                                }
+                                return;
+                            }
+                        }
+                    }
+                } catch (SQLException e) {
+                    log.warn("observer failed", e);
+                }
+            });
+            observer.start();
+            blocker.rollback();
+        }
+        Revocation revocation = revoking.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        observer.join(10_000);
+        assertThat(revocation.outcome()).as(revocation.detail()).isEqualTo(RevocationOutcome.REVOKED);
+        assertThat(revocation.terminatedPids()).containsExactly(victimPid);
+        assertThat(loginWhenVictimGone).as("rolcanlogin seen once the victim was gone").containsExactly(false);
+        assertThat(canLogin("lock_first")).isFalse();
+        assertThatThrownBy(() -> pid(victim)).isInstanceOf(SQLException.class);
+    }
+
+    @Test
+    void aRoleCreatedJustBeforeItsBurstIsLockedOnceTheGrantLandsWithinTheDeadline() throws Exception {
+        superuser("CREATE ROLE just_created LOGIN PASSWORD 'pw'"); // no ADMIN OPTION for the kill switch yet
+        Connection session = session("just_created");
+        int sessionPid = pid(session);
+        // What `local`'s granter (or an operator's install-killswitch-role) does, a second later.
+        CompletableFuture<Void> granter = CompletableFuture.runAsync(() -> {
+            try {
+                Thread.sleep(1_000);
+                try (Connection admin = pg.superuserConnection()) {
+                    KillSwitchRoleInstaller.install(admin, KILL_SWITCH_ROLE, "", List.of("just_created"), List.of("ops_admin"));
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        // 3 attempts with 50 ms backoff give up after about 150 ms: only waiting for the grant gets there.
+        KillSwitch.Settings settings = new KillSwitch.Settings(false, Duration.ofSeconds(5), Duration.ofMinutes(10), 3,
+                Duration.ofMillis(50));
+        RevocationResult result;
+        try (KillSwitch killSwitch = new KillSwitch(List.of(revoker), settings, new SimpleMeterRegistry())) {
+            result = killSwitch.execute(command("cmd-new-role", "pg:test/just_created", 0)).get(0).result();
+        }
+        granter.get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(result.getOutcome()).as(result.getDetail()).isEqualTo(RevocationOutcome.REVOKED);
+        assertThat(result.getAttempts()).isGreaterThan(settings.maxAttempts());
+        assertThat(result.getTerminatedPids()).containsExactly(sessionPid);
+        assertThat(result.getPreviousState()).isEqualTo("{\"login\": true, \"connect\": []}");
+        assertThat(result.getCompletedTimeUs() - result.getStartedTimeUs()).as("locked after the grant, not before")
+                .isGreaterThanOrEqualTo(900_000);
+        assertThat(canLogin("just_created")).isFalse();
+        assertThatThrownBy(() -> pid(session)).isInstanceOf(SQLException.class);
+    }
+
+    @Test
+    void withoutAGrantTheRevocationFailsAtTheDeadlineNamingTheMissingPrivilege() throws Exception {
+        superuser("CREATE ROLE never_granted LOGIN PASSWORD 'pw'");
+        Connection session = session("never_granted");
+        assertThat(revoker.revoke(Principal.postgres("test", "never_granted"), request(List.of(), true)).detail())
+                .as("a dry run says what it is waiting for").contains("would set NOLOGIN once granted the missing"
+                        + " ADMIN OPTION on role never_granted");
+
+        KillSwitch.Settings settings = new KillSwitch.Settings(false, Duration.ofSeconds(5), Duration.ofMinutes(10), 3,
+                Duration.ofMillis(50));
+        long deadlineUs = Micros.now() + 1_000_000;
+        KillSwitch.Outcome outcome;
+        try (KillSwitch killSwitch = new KillSwitch(List.of(revoker), settings, new SimpleMeterRegistry())) {
+            outcome = killSwitch.execute(command("cmd-never", "pg:test/never_granted", deadlineUs)).get(0);
+        }
+        RevocationResult result = outcome.result();
+
+        assertThat(result.getOutcome()).isEqualTo(RevocationOutcome.FAILED);
+        assertThat(result.getDetail()).contains("missing privilege: ADMIN OPTION on role never_granted")
+                .contains("after " + result.getAttempts() + " attempts");
+        assertThat(result.getAttempts()).isGreaterThan(settings.maxAttempts());
+        // It stops when a further backoff (at most 200 ms) and 50 ms to report would overrun the deadline.
+        assertThat(result.getCompletedTimeUs()).isBetween(deadlineUs - 300_000, deadlineUs + 100_000);
+        assertThat(outcome.alert()).hasValueSatisfying(a -> assertThat(a.getSummary()).contains("ADMIN OPTION on role never_granted"));
+        assertThat(canLogin("never_granted")).as("nothing changed").isTrue();
+        assertThat(sessionsOf("never_granted")).as("its session was not terminated either").containsExactly(pid(session));
     }
 
     @Test
@@ -398,6 +537,20 @@ class PostgresRevokerTest {
                 }
             }
             return pids;
+        }
+    }
+
+    static boolean waitsForALock(int pid) throws SQLException {
+        return "t".equals(superuserQuery("SELECT coalesce(bool_or(wait_event_type = 'Lock'), false) FROM pg_stat_activity"
+                + " WHERE pid = " + pid));
+    }
+
+    /** What the session itself reads, in a new statement: the guard's view of its own role. */
+    static boolean loginOfSessionUser(Connection session) throws SQLException {
+        try (Statement st = session.createStatement();
+             ResultSet rs = st.executeQuery("SELECT rolcanlogin FROM pg_roles WHERE rolname = session_user")) {
+            rs.next();
+            return rs.getBoolean(1);
         }
     }
 
