@@ -58,7 +58,7 @@ public final class ServerLogCapture implements AutoCloseable {
     public ServerLogCapture start() {
         file = currentLogFile().orElseThrow(() -> new IllegalStateException("no jsonlog file listed in "
                 + config.dataDirectory().resolve("current_logfiles") + ": the server needs logging_collector=on, "
-                + "log_destination including jsonlog, and log_statement='ddl'"));
+                + "log_destination including jsonlog, and log_statement='ddl' ('all' to see DO blocks)"));
         position = restoredPosition(file).orElseGet(() -> size(file));
         LOG.info("following {} from byte {}", file, position);
         thread.start();
@@ -139,7 +139,7 @@ public final class ServerLogCapture implements AutoCloseable {
                     .setSource(SOURCE_NAME)
                     .setReason(e.getMessage())
                     .setOrigin(file + "@" + offset)
-                    .setPayload(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)))
+                    .setPayload(ByteBuffer.wrap(ServerLogNormalizer.redactedLine(line).getBytes(StandardCharsets.UTF_8)))
                     .setCapturedTimeUs(Micros.now())
                     .build()));
         }
