@@ -30,16 +30,26 @@ final class GlobalCommands {
     private GlobalCommands() {
     }
 
-    /** The global commands in {@code sql}, in order. */
+    /**
+     * The global commands in {@code sql}, in order. The log does not say how the session read
+     * backslashes in {@code '..'} (standard_conforming_strings), and the two readings can split a
+     * text differently ({@code SELECT 'a\''; DROP DATABASE d; SELECT ''} drops d only when
+     * backslashes escape), so commands of the escaping reading that the standard one lacks follow.
+     */
     static List<GlobalCommand> in(String sql) {
-        return in(sql, 0);
+        List<GlobalCommand> found = new ArrayList<>(in(sql, 0, false));
+        if (sql.indexOf('\\') >= 0) {
+            List<GlobalCommand> standard = List.copyOf(found);
+            in(sql, 0, true).stream().filter(c -> !standard.contains(c)).forEach(found::add);
+        }
+        return found;
     }
 
-    private static List<GlobalCommand> in(String sql, int depth) {
+    private static List<GlobalCommand> in(String sql, int depth, boolean backslashEscapes) {
         List<GlobalCommand> found = new ArrayList<>();
-        for (List<Token> command : SqlSplitter.split(sql)) {
+        for (List<Token> command : SqlSplitter.split(sql, backslashEscapes)) {
             if (command.get(0).isWord("do")) {
-                found.addAll(doBlock(command, depth));
+                found.addAll(doBlock(command, depth, backslashEscapes));
             } else {
                 parse(command).ifPresent(found::add);
             }
@@ -131,7 +141,7 @@ final class GlobalCommands {
         return Optional.empty();
     }
 
-    private static List<GlobalCommand> doBlock(List<Token> c, int depth) {
+    private static List<GlobalCommand> doBlock(List<Token> c, int depth, boolean backslashEscapes) {
         String language = "plpgsql";
         Token body = null;
         for (int i = 1; i < c.size(); i++) {
@@ -145,12 +155,12 @@ final class GlobalCommands {
         if (body == null || !language.equals("plpgsql") || depth >= MAX_DEPTH) {
             return List.of();
         }
-        return plpgsql(body.value(), depth + 1).stream().map(g -> g.withAttribute("via", "DO")).toList();
+        return plpgsql(body.value(), depth + 1, backslashEscapes).stream().map(g -> g.withAttribute("via", "DO")).toList();
     }
 
     /** Commands written as statements of a PL/pgSQL body, and those of {@code EXECUTE '<constant>'}. */
-    private static List<GlobalCommand> plpgsql(String body, int depth) {
-        List<Token> t = SqlLexer.tokens(body);
+    private static List<GlobalCommand> plpgsql(String body, int depth, boolean backslashEscapes) {
+        List<Token> t = SqlLexer.tokens(body, backslashEscapes);
         List<GlobalCommand> found = new ArrayList<>();
         for (int i = 0; i < t.size(); i++) {
             if (!startsStatement(t, i)) {
@@ -158,7 +168,7 @@ final class GlobalCommands {
             }
             List<Token> statement = t.subList(i, statementEnd(t, i));
             if (statement.get(0).isWord("execute")) {
-                constantText(statement).ifPresent(sql -> found.addAll(in(sql, depth)));
+                constantText(statement).ifPresent(sql -> found.addAll(in(sql, depth, backslashEscapes)));
             } else {
                 parse(statement).ifPresent(found::add);
             }

@@ -15,8 +15,8 @@ final class SqlSplitter {
     private SqlSplitter() {
     }
 
-    static List<List<Token>> split(String sql) {
-        return split(SqlLexer.tokens(sql));
+    static List<List<Token>> split(String sql, boolean backslashEscapes) {
+        return split(SqlLexer.tokens(sql, backslashEscapes));
     }
 
     static List<List<Token>> split(List<Token> tokens) {

@@ -52,8 +52,16 @@ public final class SqlLexer {
     private SqlLexer() {
     }
 
-    /** The tokens of {@code sql}, comments and whitespace left out. */
+    /** The tokens of {@code sql}, comments and whitespace left out, {@code '..'} read without escapes (the default). */
     public static List<Token> tokens(String sql) {
+        return tokens(sql, false);
+    }
+
+    /**
+     * The tokens of {@code sql}; {@code backslashEscapes} reads {@code '..'} as a session with
+     * {@code standard_conforming_strings = off} does.
+     */
+    public static List<Token> tokens(String sql, boolean backslashEscapes) {
         List<Token> tokens = new ArrayList<>();
         int i = 0;
         while (i < sql.length()) {
@@ -62,7 +70,7 @@ public final class SqlLexer {
                 i = end;
                 continue;
             }
-            Token token = next(sql, i);
+            Token token = next(sql, i, backslashEscapes);
             tokens.add(token);
             i = token.end();
         }
@@ -130,10 +138,10 @@ public final class SqlLexer {
         return sql.length();
     }
 
-    private static Token next(String sql, int i) {
+    private static Token next(String sql, int i, boolean backslashEscapes) {
         char c = sql.charAt(i);
         return switch (c) {
-            case '\'' -> token(sql, Kind.STRING, i, stringEnd(sql, i, false));
+            case '\'' -> token(sql, Kind.STRING, i, stringEnd(sql, i, backslashEscapes));
             case '"' -> token(sql, Kind.QUOTED_IDENTIFIER, i, quotedIdentifierEnd(sql, i));
             case '$' -> dollar(sql, i);
             case ';' -> token(sql, Kind.SEMICOLON, i, i + 1);

@@ -276,4 +276,16 @@ class ServerLogNormalizerTest {
         assertThatThrownBy(() -> normalizer.normalize("hunter2 PASSWORD", 5))
                 .isInstanceOf(MalformedMessageException.class).hasMessageNotContaining("hunter2");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            // a DROP DATABASE only for a session with standard_conforming_strings = off, which the log does not show
+            "SELECT 'a\\''; DROP DATABASE d; SELECT ''",
+            // a DROP DATABASE only with it on (the default)
+            "SELECT 'C:\\dir\\'; DROP DATABASE d",
+            // one under both readings, reported once
+            "DROP DATABASE d; SELECT 'a\\b'"})
+    void eitherReadingOfBackslashesInPlainLiteralsIsCovered(String sql) throws Exception {
+        assertThat(events(sql)).extracting(AuditEvent::getAction).containsExactly("DROP DATABASE");
+    }
 }
