@@ -3,6 +3,7 @@ package dev.firebreak.ingest.pglog;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
@@ -139,6 +140,34 @@ class ServerLogCaptureIT {
         }
     }
 
+
+    @Test
+    void aStatementLongerThanALineMayBeIsDeadLetteredAndCaptureGoesOn() throws Exception {
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer(); KafkaConsumer<String, DeadLetter> dlq = deadLetters();
+             ServerLogCapture capture = capture()) {
+            run("CREATE DATABASE it_o_db", "SELECT '" + "x".repeat(ServerLogCapture.MAX_LINE_BYTES) + "' AS it_o_big",
+                    "DROP DATABASE it_o_db");
+            assertThat(await(consumer, mentioning("it_o_"), 2)).extracting(AuditEvent::getAction)
+                    .containsExactly("CREATE DATABASE", "DROP DATABASE");
+            List<DeadLetter> letters = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (letters.stream().noneMatch(d -> d.getReason().contains("over")) && System.nanoTime() < deadline) {
+                dlq.poll(Duration.ofMillis(100)).forEach(r -> letters.add(r.value()));
+            }
+            assertThat(letters).anySatisfy(d -> {
+                assertThat(d.getReason()).contains("over " + ServerLogCapture.MAX_LINE_BYTES);
+                assertThat(d.getPayload().remaining()).isLessThanOrEqualTo(4096);
+            });
+        }
+    }
+
+    private static KafkaConsumer<String, DeadLetter> deadLetters() {
+        KafkaConsumer<String, DeadLetter> consumer = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(),
+                new RegistryAvroDeserializer<>(DeadLetter.class, SchemaRegistries.forUrl(REGISTRY)));
+        consumer.subscribe(List.of(Topics.AUDIT_DLQ));
+        return consumer;
+    }
+
     private static Predicate<AuditEvent> mentioning(String... markers) {
         return e -> e.getStatement() != null && Arrays.stream(markers).anyMatch(e.getStatement()::contains);
     }
@@ -156,12 +185,16 @@ class ServerLogCaptureIT {
         }
     }
 
-    private static KafkaConsumer<String, AuditEvent> consumer() {
+    private static Properties consumerProperties() {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        KafkaConsumer<String, AuditEvent> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+        return props;
+    }
+
+    private static KafkaConsumer<String, AuditEvent> consumer() {
+        KafkaConsumer<String, AuditEvent> consumer = new KafkaConsumer<>(consumerProperties(), new StringDeserializer(),
                 new RegistryAvroDeserializer<>(AuditEvent.class, SchemaRegistries.forUrl(REGISTRY)));
         consumer.subscribe(List.of(Topics.AUDIT_EVENTS));
         return consumer;
