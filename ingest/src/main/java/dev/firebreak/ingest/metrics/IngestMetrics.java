@@ -48,7 +48,7 @@ public final class IngestMetrics {
             "ALTER TABLE", "ALTER SCHEMA", "ALTER DATABASE", "ALTER ROLE", "ALTER USER", "ALTER GROUP",
             "ALTER TABLESPACE", "ALTER INDEX", "ALTER VIEW", "ALTER SEQUENCE", "ALTER FUNCTION", "ALTER TYPE",
             "ALTER DEFAULT PRIVILEGES", "ALTER POLICY",
-            "GRANT", "REVOKE", "REASSIGN OWNED", "COMMENT", "SECURITY LABEL",
+            "GRANT", "REVOKE", "GRANT ROLE", "REVOKE ROLE", "REASSIGN OWNED", "COMMENT", "SECURITY LABEL",
             "DELETE", "UPDATE", "INSERT", "MERGE", "TRUNCATE", "TRUNCATE TABLE");
     // Classifier rule ids are data; the shape check keeps a hand-edited rules file from putting free text in a label.
     private static final Pattern RULE_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,79}");

@@ -4,6 +4,7 @@ import dev.firebreak.schema.Micros;
 
 import dev.firebreak.ingest.kafka.AuditSink;
 import dev.firebreak.ingest.metrics.CaptureSource;
+import dev.firebreak.ingest.metrics.DeadLetterReason;
 import dev.firebreak.ingest.metrics.IngestMetrics;
 import dev.firebreak.ingest.postgres.MalformedMessageException;
 import dev.firebreak.schema.AuditEvent;
@@ -35,6 +36,9 @@ public final class ServerLogCapture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerLogCapture.class);
     private static final String SOURCE_NAME = "postgres-server-log";
     private static final String CLIENT_ID = "firebreak-ingest-pglog";
+    // A statement longer than this is not read as a line: it goes to the DLQ, so one huge statement cannot stall the path.
+    static final int MAX_LINE_BYTES = 4 << 20;
+    private static final int DEAD_LETTER_HEAD_BYTES = 4096;
 
     private final ServerLogConfig config;
     private final AuditSink sink;
@@ -58,7 +62,7 @@ public final class ServerLogCapture implements AutoCloseable {
     public ServerLogCapture start() {
         file = currentLogFile().orElseThrow(() -> new IllegalStateException("no jsonlog file listed in "
                 + config.dataDirectory().resolve("current_logfiles") + ": the server needs logging_collector=on, "
-                + "log_destination including jsonlog, and log_statement='ddl'"));
+                + "log_destination including jsonlog, and log_statement='all' ('ddl' misses DO blocks)"));
         position = restoredPosition(file).orElseGet(() -> size(file));
         LOG.info("following {} from byte {}", file, position);
         thread.start();
@@ -102,10 +106,14 @@ public final class ServerLogCapture implements AutoCloseable {
         byte[] chunk;
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
             in.seek(position);
-            chunk = new byte[(int) Math.min(size - position, 4 << 20)];
+            chunk = new byte[(int) Math.min(size - position, MAX_LINE_BYTES)];
             in.readFully(chunk);
         }
         int end = lastNewline(chunk);
+        if (end < 0 && chunk.length == MAX_LINE_BYTES) {
+            skipOversizedLine(chunk, size);
+            return;
+        }
         if (end < 0) {
             return; // a line is still being written
         }
@@ -123,6 +131,49 @@ public final class ServerLogCapture implements AutoCloseable {
         persistPosition();
     }
 
+    /** Dead-letters the line at {@code position}, longer than {@link #MAX_LINE_BYTES}, once it is complete. */
+    private void skipOversizedLine(byte[] head, long size) throws IOException, InterruptedException {
+        long newline = nextNewline(position + head.length, size);
+        if (newline < 0) {
+            return; // still being written
+        }
+        metrics.deadLetter(DeadLetterReason.OVERSIZED);
+        LOG.warn("log line at {}:{} is {} bytes, over {}; sent to the DLQ unread", file.getFileName(), position,
+                newline - position, MAX_LINE_BYTES);
+        String start = new String(head, 0, DEAD_LETTER_HEAD_BYTES, StandardCharsets.UTF_8);
+        awaitAcks(List.of(sink.sendDeadLetter(SOURCE_NAME, deadLetter(
+                "log line of " + (newline - position) + " bytes, over " + MAX_LINE_BYTES + "; not read", position, start))));
+        position = newline + 1;
+        persistPosition();
+    }
+
+    private long nextNewline(long from, long size) throws IOException {
+        byte[] block = new byte[64 << 10];
+        try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
+            for (long at = from; at < size; at += block.length) {
+                int n = (int) Math.min(block.length, size - at);
+                in.seek(at);
+                in.readFully(block, 0, n);
+                for (int i = 0; i < n; i++) {
+                    if (block[i] == '\n') {
+                        return at + i;
+                    }
+                }
+            }
+        }
+        return -1;
+    }
+
+    private DeadLetter deadLetter(String reason, long offset, String line) {
+        return DeadLetter.newBuilder()
+                .setSource(SOURCE_NAME)
+                .setReason(reason)
+                .setOrigin(file + "@" + offset)
+                .setPayload(ByteBuffer.wrap(ServerLogNormalizer.redactedLine(line).getBytes(StandardCharsets.UTF_8)))
+                .setCapturedTimeUs(Micros.now())
+                .build();
+    }
+
     private void route(String line, long offset, List<Future<RecordMetadata>> acks, List<AuditEvent> sent) {
         if (line.isBlank()) {
             return;
@@ -135,13 +186,7 @@ public final class ServerLogCapture implements AutoCloseable {
         } catch (MalformedMessageException e) {
             metrics.deadLetter(e.code());
             LOG.warn("log line at {}:{} sent to the DLQ: {}", file.getFileName(), offset, e.getMessage());
-            acks.add(sink.sendDeadLetter(SOURCE_NAME, DeadLetter.newBuilder()
-                    .setSource(SOURCE_NAME)
-                    .setReason(e.getMessage())
-                    .setOrigin(file + "@" + offset)
-                    .setPayload(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)))
-                    .setCapturedTimeUs(Micros.now())
-                    .build()));
+            acks.add(sink.sendDeadLetter(SOURCE_NAME, deadLetter(e.getMessage(), offset, line)));
         }
     }
 

@@ -4,6 +4,9 @@ import dev.firebreak.ingest.metrics.DeadLetterReason;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.firebreak.ingest.redact.SecretRedactor;
 import dev.firebreak.ingest.postgres.MalformedMessageException;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
@@ -13,6 +16,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,19 +25,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns one line of PostgreSQL's {@code jsonlog} (with {@code log_statement = 'ddl'}) into audit
- * events for the commands event triggers cannot see: databases, roles and tablespaces. Everything
- * else in the log is seen by the trigger path already and is skipped here, which is what keeps the
- * two paths from counting a statement twice. Pure: no I/O.
+ * Turns one line of PostgreSQL's {@code jsonlog} (with {@code log_statement = 'ddl'}, or
+ * {@code 'all'} for {@code DO} blocks) into audit events for the commands event triggers cannot
+ * see: databases, roles, tablespaces and role membership. Everything else in the log is seen by
+ * the trigger path already and is skipped here, which is what keeps the two paths from counting a
+ * statement twice. Secrets in the statement are redacted before it is put in an event. Pure: no I/O.
  */
 public final class ServerLogNormalizer {
     private static final ObjectMapper JSON = new ObjectMapper();
     // "statement: ..." (simple protocol) or "execute <name>: ..." (extended protocol)
     private static final Pattern LOGGED_STATEMENT = Pattern.compile("^(?:statement|execute [^:]*): (.*)$", Pattern.DOTALL);
-    private static final Pattern GLOBAL_COMMAND = Pattern.compile(
-            "^\\s*(CREATE|ALTER|DROP)\\s+(DATABASE|ROLE|USER|GROUP|TABLESPACE)\\s+(?:IF\\s+EXISTS\\s+)?(\"(?:[^\"]|\"\")+\"|[^\\s;(]+)",
-            Pattern.CASE_INSENSITIVE);
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS zzz", Locale.ROOT);
+    private static final String WITHHELD = "<withheld: the line is not JSON and mentions a password>";
 
     private final String cluster;
     private final int statementMaxChars;
@@ -53,30 +56,54 @@ public final class ServerLogNormalizer {
         if (statement.isEmpty()) {
             return List.of();
         }
-        List<AuditEvent> events = new ArrayList<>();
-        int index = 0;
-        for (String command : SqlSplitter.split(statement.get())) {
-            Matcher m = GLOBAL_COMMAND.matcher(command);
-            if (m.find()) {
-                events.add(event(entry, statement.get(), m, index++, capturedTimeUs));
-            }
+        List<GlobalCommand> commands = GlobalCommands.in(statement.get());
+        if (commands.isEmpty()) {
+            return List.of();
+        }
+        String redacted = SecretRedactor.redact(statement.get());
+        List<AuditEvent> events = new ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            events.add(event(entry, redacted, commands.get(i), i, capturedTimeUs));
         }
         return events;
     }
 
-    private AuditEvent event(JsonNode entry, String statement, Matcher command, int index, long capturedTimeUs)
+    /**
+     * A log line as it may go to the dead-letter topic: every text field of a JSON line redacted
+     * with {@link SecretRedactor}; a line that is not JSON, and mentions a password, withheld whole.
+     */
+    public static String redactedLine(String line) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            node = null;
+        }
+        if (node instanceof ObjectNode object) {
+            List<String> names = new ArrayList<>();
+            object.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                if (object.get(name).isTextual()) {
+                    object.set(name, TextNode.valueOf(SecretRedactor.redact(object.get(name).asText())));
+                }
+            }
+            return object.toString();
+        }
+        return line.toLowerCase(Locale.ROOT).contains("password") ? WITHHELD : line;
+    }
+
+    private AuditEvent event(JsonNode entry, String statement, GlobalCommand command, int index, long capturedTimeUs)
             throws MalformedMessageException {
         String user = required(entry, "user");
-        String verb = command.group(1).toUpperCase(Locale.ROOT);
-        String objectType = objectType(command.group(2));
-        String name = unquote(command.group(3));
         String truncated = statement.length() > statementMaxChars ? statement.substring(0, statementMaxChars) : statement;
+        Map<String, String> attributes = new HashMap<>(command.attributes());
+        attributes.put("trigger", "server_log");
         return AuditEvent.newBuilder()
                 .setEventId("pglog:" + cluster + "/" + required(entry, "session_id") + "/" + required(entry, "line_num")
                         + (index == 0 ? "" : "/" + index))
                 .setPrincipal("pg:" + cluster + "/" + user)
                 .setSource(AuditSource.POSTGRES_SERVER_LOG)
-                .setAction(verb + " " + command.group(2).toUpperCase(Locale.ROOT))
+                .setAction(command.tag())
                 .setEventTimeUs(timeUs(required(entry, "timestamp")))
                 .setCapturedTimeUs(capturedTimeUs)
                 .setCluster(cluster)
@@ -87,11 +114,17 @@ public final class ServerLogNormalizer {
                 .setClientAddr(optional(entry, "remote_host"))
                 .setStatement(truncated)
                 .setStatementTruncated(truncated.length() < statement.length())
-                .setObjects(List.of(AffectedObject.newBuilder().setObjectType(objectType).setSchemaName(null)
-                        .setObjectName(name).setIdentity(name).setOriginal(true).build()))
-                .setDestructive(verb.equals("DROP"))
-                .setAttributes(Map.of("trigger", "server_log"))
+                .setObjects(objects(command))
+                .setDestructive(command.destructive())
+                .setAttributes(attributes)
                 .build();
+    }
+
+    private static List<AffectedObject> objects(GlobalCommand command) {
+        return command.objects().stream()
+                .map(name -> AffectedObject.newBuilder().setObjectType(command.objectType()).setSchemaName(null)
+                        .setObjectName(name).setIdentity(name).setOriginal(true).build())
+                .toList();
     }
 
     private static Optional<String> statementOf(JsonNode entry) {
@@ -101,21 +134,6 @@ public final class ServerLogNormalizer {
         }
         Matcher m = LOGGED_STATEMENT.matcher(message);
         return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
-    }
-
-    private static String objectType(String keyword) {
-        return switch (keyword.toUpperCase(Locale.ROOT)) {
-            case "DATABASE" -> "database";
-            case "TABLESPACE" -> "tablespace";
-            default -> "role"; // USER and GROUP are spellings of ROLE
-        };
-    }
-
-    private static String unquote(String identifier) {
-        if (identifier.startsWith("\"") && identifier.endsWith("\"") && identifier.length() >= 2) {
-            return identifier.substring(1, identifier.length() - 1).replace("\"\"", "\"");
-        }
-        return identifier.toLowerCase(Locale.ROOT);
     }
 
     private static long timeUs(String timestamp) throws MalformedMessageException {
@@ -135,7 +153,9 @@ public final class ServerLogNormalizer {
             }
             return node;
         } catch (JsonProcessingException e) {
-            throw new MalformedMessageException(DeadLetterReason.PARSE_ERROR, "log line is not JSON: " + e.getOriginalMessage(), e);
+            // not Jackson's message: it quotes the offending text, which may be a secret
+            throw new MalformedMessageException(DeadLetterReason.PARSE_ERROR,
+                    "log line is not JSON (column " + e.getLocation().getColumnNr() + ")", e);
         }
     }
 
