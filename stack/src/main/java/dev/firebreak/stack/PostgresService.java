@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * A running PostgreSQL 17 with {@code wal_level=logical}, {@code log_statement=all} and a superuser
+ * A running PostgreSQL 17 with {@code wal_level=logical}, {@code log_statement=ddl} and a superuser
  * {@code postgres}/{@code postgres}: in this JVM's child process, or a container.
  */
 public interface PostgresService extends AutoCloseable {

@@ -62,7 +62,7 @@ public final class ServerLogCapture implements AutoCloseable {
     public ServerLogCapture start() {
         file = currentLogFile().orElseThrow(() -> new IllegalStateException("no jsonlog file listed in "
                 + config.dataDirectory().resolve("current_logfiles") + ": the server needs logging_collector=on, "
-                + "log_destination including jsonlog, and log_statement='all' ('ddl' misses DO blocks)"));
+                + "log_destination including jsonlog, and log_statement='ddl' ('all' to see DO blocks)"));
         position = restoredPosition(file).orElseGet(() -> size(file));
         LOG.info("following {} from byte {}", file, position);
         thread.start();
