@@ -85,7 +85,10 @@ class ServerLogCaptureIT {
     @Test
     void commentsAndDoBlocksHideNothingWrittenInTheText() throws Exception {
         try (KafkaConsumer<String, AuditEvent> consumer = consumer(); ServerLogCapture capture = capture()) {
+            // The stack logs DDL only (log_statement=ddl); PostgreSQL logs a DO block only at 'all', which
+            // an operator sets for the roles worth it (ALTER ROLE agent SET log_statement = 'all').
             run("CREATE DATABASE it_c_db", "/* why */ DROP DATABASE it_c_db", "-- why\nCREATE ROLE it_c_r",
+                    "SET log_statement = 'all'",
                     "DO $$ BEGIN DROP ROLE it_c_r; IF true THEN CREATE ROLE it_c_r2; END IF; END $$",
                     // built at run time: not in the logged text, so not seen (the limit of this path)
                     "DO $$ BEGIN EXECUTE format('DROP ROLE %I', 'it_c_r2'); END $$");
@@ -145,7 +148,8 @@ class ServerLogCaptureIT {
     void aStatementLongerThanALineMayBeIsDeadLetteredAndCaptureGoesOn() throws Exception {
         try (KafkaConsumer<String, AuditEvent> consumer = consumer(); KafkaConsumer<String, DeadLetter> dlq = deadLetters();
              ServerLogCapture capture = capture()) {
-            run("CREATE DATABASE it_o_db", "SELECT '" + "x".repeat(ServerLogCapture.MAX_LINE_BYTES) + "' AS it_o_big",
+            // a session logging every statement, as an operator sets it for watched roles
+            run("CREATE DATABASE it_o_db", "SET log_statement = 'all'", "SELECT '" + "x".repeat(ServerLogCapture.MAX_LINE_BYTES) + "' AS it_o_big",
                     "DROP DATABASE it_o_db");
             assertThat(await(consumer, mentioning("it_o_"), 2)).extracting(AuditEvent::getAction)
                     .containsExactly("CREATE DATABASE", "DROP DATABASE");
