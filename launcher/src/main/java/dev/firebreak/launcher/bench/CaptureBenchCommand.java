@@ -4,8 +4,6 @@ import dev.firebreak.launcher.StackOptions;
 
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.demo.Timeline;
-import dev.firebreak.launcher.metrics.MetricsServer;
-import dev.firebreak.launcher.pipeline.Pipeline;
 import dev.firebreak.launcher.pipeline.PipelineSettings;
 import dev.firebreak.launcher.stack.LocalStack;
 import java.lang.management.GarbageCollectorMXBean;
@@ -112,14 +110,13 @@ public final class CaptureBenchCommand implements Callable<Integer> {
     }
 
     private Rig start(Lifecycle lifecycle, Timeline progress) throws SQLException {
-        LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> progress.event("stack", m)));
-        MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
-        PipelineSettings settings = stackOptions.settings(stack);
-        Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> progress.event("pipeline", m)));
-        EventTap tap = lifecycle.own(EventTap.join(stack.kafka().bootstrapServers(), stack.registryUrl(), Duration.ofSeconds(30)));
+        PipelineRig pipeline = PipelineRig.start(lifecycle, stackOptions, progress);
+        LocalStack stack = pipeline.stack();
+        PipelineSettings settings = pipeline.settings();
+        EventTap tap = lifecycle.own(pipeline.joinTap());
         DatabasePaths database = lifecycle.own(DatabasePaths.prepare(stack.postgres(), dropRoles,
                 Duration.ofMillis(dropSpacingMs), warmup + samples));
-        AgentActionClient agents = pipeline.agentActionsUrl()
+        AgentActionClient agents = pipeline.pipeline().agentActionsUrl()
                 .map(url -> new AgentActionClient(url, settings.agentActions().httpTokens().get(0))).orElse(null);
         return new Rig(stack, settings, tap, database, agents);
     }
@@ -231,7 +228,8 @@ public final class CaptureBenchCommand implements Callable<Integer> {
         return ALL_PATHS.stream().filter(paths::contains).toList();
     }
 
-    private static String garbageCollectors() {
+    /** The JVM's garbage collectors, for the settings line (ParallelGC or G1 change the figures). */
+    static String garbageCollectors() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
                 .collect(Collectors.joining(" + ", "[", "]"));
     }
