@@ -92,15 +92,13 @@ public final class CaptureBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        long startNanos = System.nanoTime();
-        Deadline deadline = Deadline.after(Duration.ofSeconds(timeoutSeconds));
-        Timeline progress = new Timeline(System.err, false);
+        BenchRun run = BenchRun.start(timeoutSeconds);
         try (Lifecycle lifecycle = new Lifecycle()) {
-            Rig rig = start(lifecycle, progress);
-            progress.event("bench", "stack and pipeline ready; measuring");
-            Outcome outcome = measure(rig, deadline, progress);
-            print(outcome, rig.tap(), deadline, (System.nanoTime() - startNanos) / 1e9);
-            return outcome.complete() && !deadline.passed() ? 0 : 1;
+            Rig rig = start(lifecycle, run.progress());
+            run.progress().event("bench", "stack and pipeline ready; measuring");
+            Outcome outcome = measure(rig, run.deadline(), run.progress());
+            print(outcome, rig.tap(), run.deadline(), run.elapsedSeconds());
+            return outcome.complete() && !run.deadline().passed() ? 0 : 1;
         }
     }
 

@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -111,8 +113,13 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     /** UPDATEs of the built-in pgbench script, each a captured statement on the watched database. */
     private static final int CAPTURED_PER_TRANSACTION = 3;
 
-    /** One pgbench run and the JVM's CPU during it. */
-    record Run(String database, Pgbench.Result pgbench, JvmCpu.Usage cpu) {
+    /** One pgbench run, the JVM's CPU and the cluster's WAL counters during it. */
+    record Run(String database, Pgbench.Result pgbench, JvmCpu.Usage cpu, WalStats wal) {
+        /** {@code counter} per transaction pgbench processed; NaN when it printed no count. */
+        double perTransaction(ToLongFunction<WalStats> counter) {
+            long transactions = pgbench.transactions();
+            return transactions > 0 ? (double) counter.applyAsLong(wal) / transactions : Double.NaN;
+        }
     }
 
     /** One watched and one unwatched run back to back; {@code watchedFirst} alternates between rounds. */
@@ -130,13 +137,12 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        long startNanos = System.nanoTime();
-        Deadline deadline = Deadline.after(Duration.ofSeconds(timeoutSeconds));
-        Timeline progress = new Timeline(System.err, false);
+        BenchRun run = BenchRun.start(timeoutSeconds);
+        Deadline deadline = run.deadline();
         try (Lifecycle lifecycle = new Lifecycle()) {
-            PipelineRig rig = PipelineRig.start(lifecycle, stackOptions, progress);
-            Outcome outcome = measure(rig, deadline, progress);
-            print(outcome, rig, deadline, (System.nanoTime() - startNanos) / 1e9);
+            PipelineRig rig = PipelineRig.start(lifecycle, stackOptions, run.progress());
+            Outcome outcome = measure(rig, deadline, run.progress());
+            print(outcome, rig, deadline, run.elapsedSeconds());
             if (json) {
                 System.out.println(toJson(outcome, rig.settings().ingest().pollIntervalMs()));
             }
@@ -207,7 +213,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 pacedCpu = cpu.stop();
             }
         }
-        List<Round> done = runRounds(pgbench, deadline, progress, problems);
+        List<Round> done = runRounds(pgbench, postgres, deadline, progress, problems);
         return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, done, problems);
     }
 
@@ -262,7 +268,15 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         }
     }
 
-    private List<Round> runRounds(Pgbench pgbench, Deadline deadline, Timeline progress, List<String> problems) throws Exception {
+    private List<Round> runRounds(Pgbench pgbench, PostgresService postgres, Deadline deadline, Timeline progress,
+                                  List<String> problems) throws Exception {
+        try (Connection stats = postgres.superuserConnection()) {
+            return runRounds(pgbench, stats, deadline, progress, problems);
+        }
+    }
+
+    private List<Round> runRounds(Pgbench pgbench, Connection stats, Deadline deadline, Timeline progress, List<String> problems)
+            throws Exception {
         List<Round> done = new ArrayList<>();
         for (String sync : SYNCHRONOUS_COMMIT) {
             for (int number = 1; number <= rounds; number++) {
@@ -278,9 +292,12 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     }
                     progress.event("bench", String.format(Locale.ROOT, "synchronous_commit=%s round %d/%d: pgbench %s",
                             sync, number, rounds, database));
+                    WalStats walBefore = WalStats.read(stats);
                     JvmCpu cpu = JvmCpu.start();
                     Pgbench.Result result = pgbench.run(database, clients, threads, seconds, sync);
-                    Run run = new Run(database, result, cpu.stop());
+                    JvmCpu.Usage used = cpu.stop();
+                    Run run = new Run(database, result, used,
+                            WalStats.readAfterExit(stats, Pgbench.APPLICATION_NAME).minus(walBefore));
                     if (!result.complete()) {
                         problems.add("synchronous_commit=" + sync + " round " + number + " " + database + ": " + result.problem());
                         LOG.warn("pgbench on {} did not complete:\n{}", database, result.output());
@@ -334,8 +351,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         report.note("  tps: pgbench's \"without initial connection time\"; ratio: watched / unwatched of the same round, "
                 + "median per setting; JVM cores: this JVM's CPU seconds during the run / its wall time");
 
+        printWal(o.rounds());
+
         System.out.printf(Locale.ROOT, "%npipeline JVM CPU, cores (CPU seconds / wall seconds)%n");
-        String cpuRow = "%-54s %6s %10s %12s  %s%n";
+        String cpuRow = "%-60s %6s %10s %12s  %s%n";
         System.out.printf(Locale.ROOT, cpuRow, "load", "cores", "captured/s", "ms/statement", "");
         double idleCores = o.idle() == null ? Double.NaN : o.idle().cores();
         if (o.idle() != null) {
@@ -379,6 +398,30 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         report.note(String.format(Locale.ROOT, "capture-cost-bench took %.1f s, stack and pipeline start included", elapsedSeconds));
     }
 
+    private static void printWal(List<Round> all) {
+        if (all.isEmpty()) {
+            return;
+        }
+        String row = "%-6s %-16s %10s %10s %12s%n";
+        System.out.printf(Locale.ROOT, "%nWAL per transaction, median of the rounds (pg_stat_wal over each run / transactions)%n");
+        System.out.printf(Locale.ROOT, row, "sync", "database", "syncs/tx", "bytes/tx", "records/tx");
+        for (String sync : SYNCHRONOUS_COMMIT) {
+            List<Round> of = all.stream().filter(r -> r.synchronousCommit().equals(sync)).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            for (boolean watched : List.of(true, false)) {
+                Function<Round, Run> run = watched ? Round::watched : Round::unwatched;
+                System.out.printf(Locale.ROOT, row, sync, watched ? WATCHED : UNWATCHED,
+                        fixed(median(of, r -> run.apply(r).perTransaction(WalStats::syncs)), 2),
+                        fixed(median(of, r -> run.apply(r).perTransaction(WalStats::bytes)), 0),
+                        fixed(median(of, r -> run.apply(r).perTransaction(WalStats::records)), 1));
+            }
+        }
+        System.out.printf(Locale.ROOT, "  cluster-wide counters, so they include the pipeline's slot and the server's own "
+                + "processes; syncs/tx below 1 is commits sharing a sync (group commit)%n");
+    }
+
     private String toJson(Outcome o, long pollIntervalMs) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
@@ -394,11 +437,15 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             ArrayNode unwatched = node.putArray("unwatched_tps");
             ArrayNode ratios = node.putArray("ratio");
             ArrayNode cores = node.putArray("jvm_cores_watched");
+            ArrayNode syncsWatched = node.putArray("wal_syncs_per_tx_watched");
+            ArrayNode syncsUnwatched = node.putArray("wal_syncs_per_tx_unwatched");
             for (Round r : of) {
                 watched.add(round(r.watched().pgbench().tps(), 1));
                 unwatched.add(round(r.unwatched().pgbench().tps(), 1));
                 ratios.add(round(r.ratio(), 3));
                 cores.add(round(r.watched().cpu().cores(), 3));
+                syncsWatched.add(round(r.watched().perTransaction(WalStats::syncs), 2));
+                syncsUnwatched.add(round(r.unwatched().perTransaction(WalStats::syncs), 2));
             }
             if (!of.isEmpty()) {
                 node.put("median_ratio", round(median(of, Round::ratio), 3));

@@ -31,6 +31,8 @@ final class Pgbench {
     private static final Pattern FAILED = Pattern.compile("(?m)^number of failed transactions: (\\d+)");
     private static final Pattern LATENCY = Pattern.compile("(?m)^latency average = ([0-9.]+) ms");
     private static final String ABORTED = "Run was aborted";
+    /** The {@code application_name} of pgbench's sessions, set explicitly so the bench can find them. */
+    static final String APPLICATION_NAME = "pgbench";
 
     /**
      * What one run printed.
@@ -108,6 +110,7 @@ final class Pgbench {
             env.put("PGPORT", Integer.toString(postgres.port()));
             env.put("PGUSER", PostgresService.SUPERUSER);
             env.put("PGPASSWORD", PostgresService.SUPERUSER_PASSWORD);
+            env.put("PGAPPNAME", APPLICATION_NAME);
             if (pgOptions != null) {
                 env.put("PGOPTIONS", pgOptions);
             } else {
