@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -126,6 +127,16 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     record Round(String synchronousCommit, int number, boolean watchedFirst, Run watched, Run unwatched) {
         double ratio() {
             return watched.pgbench().tps() / unwatched.pgbench().tps();
+        }
+
+        /**
+         * The JVM's CPU per captured statement, in ms, above what it used while the unwatched twin
+         * ran: that run saw the same contention for the two cores with nothing to capture, a fairer
+         * baseline than idle, when the pipeline's polling loops get a core to themselves.
+         */
+        double jvmMsPerCapturedStatement() {
+            return perStatementMs(watched.cpu().cores(), unwatched.cpu().cores(),
+                    watched.pgbench().tps() * CAPTURED_PER_TRANSACTION);
         }
     }
 
@@ -375,20 +386,27 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 double cores = median(of, r -> r.watched().cpu().cores());
                 double rate = median(of, r -> r.watched().pgbench().tps()) * CAPTURED_PER_TRANSACTION;
                 System.out.printf(Locale.ROOT, cpuRow, "pgbench on " + WATCHED + ", synchronous_commit=" + sync + ", median",
-                        fixed(cores, 3), fixed(rate, 0), fixed(perStatementMs(cores, idleCores, rate), 3),
-                        CAPTURED_PER_TRANSACTION + " captured UPDATEs per transaction");
+                        fixed(cores, 3), fixed(rate, 0), fixed(median(of, Round::jvmMsPerCapturedStatement), 3),
+                        CAPTURED_PER_TRANSACTION + " captured UPDATEs per transaction; ms above the unwatched run");
                 System.out.printf(Locale.ROOT, cpuRow, "pgbench on " + UNWATCHED + ", synchronous_commit=" + sync + ", median",
                         fixed(median(of, r -> r.unwatched().cpu().cores()), 3), "0", "", "nothing captured: the baseline");
             }
         }
-        report.note("  ms/statement: (cores - idle cores) * 1000 / captured statements per second, the JVM's CPU per "
-                + "captured statement above idle");
+        report.note("  ms/statement: the JVM's CPU per captured statement, (cores - baseline cores) * 1000 / captured "
+                + "statements per second; baseline: idle for the paced load, the same round's unwatched run for pgbench "
+                + "(median of the rounds)");
         report.note("  the JVM hosts the pipeline (Debezium ingest, Kafka Streams detection, kill switch) and the embedded "
                 + "Kafka broker; during the paced load also the bench's own JDBC loop. PostgreSQL (with the walsender "
                 + "that decodes for ingest), pgbench and the registry are separate processes, not counted.");
 
         if (o.drop() != null) {
             report.latency(List.of(o.drop()));
+            o.drop().samples().stream().max(Comparator.comparingDouble(PathResult.Sample::endToEndMs))
+                    .ifPresent(worst -> report.note(String.format(Locale.ROOT, "  slowest DROP: %.2f ms end to end = "
+                                    + "%.2f ms sent to the trigger's clock + %.2f event->captured + %.2f captured->consumed "
+                                    + "(monotonic and wall clocks mixed: the first term is approximate)",
+                            worst.endToEndMs(), worst.endToEndMs() - worst.eventToCaptureMs() - worst.captureToConsumeMs(),
+                            worst.eventToCaptureMs(), worst.captureToConsumeMs())));
         }
         report.note("");
         o.problems().forEach(p -> report.note("problem: " + p));
@@ -437,12 +455,14 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             ArrayNode unwatched = node.putArray("unwatched_tps");
             ArrayNode ratios = node.putArray("ratio");
             ArrayNode cores = node.putArray("jvm_cores_watched");
+            ArrayNode msPerStatement = node.putArray("jvm_ms_per_captured_statement");
             ArrayNode syncsWatched = node.putArray("wal_syncs_per_tx_watched");
             ArrayNode syncsUnwatched = node.putArray("wal_syncs_per_tx_unwatched");
             for (Round r : of) {
                 watched.add(round(r.watched().pgbench().tps(), 1));
                 unwatched.add(round(r.unwatched().pgbench().tps(), 1));
                 ratios.add(round(r.ratio(), 3));
+                msPerStatement.add(round(r.jvmMsPerCapturedStatement(), 3));
                 cores.add(round(r.watched().cpu().cores(), 3));
                 syncsWatched.add(round(r.watched().perTransaction(WalStats::syncs), 2));
                 syncsUnwatched.add(round(r.unwatched().perTransaction(WalStats::syncs), 2));
@@ -470,8 +490,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         return root.toString();
     }
 
-    private static double perStatementMs(double cores, double idleCores, double perSecond) {
-        return perSecond > 0 ? (cores - idleCores) * 1000 / perSecond : Double.NaN;
+    private static double perStatementMs(double cores, double baselineCores, double perSecond) {
+        return perSecond > 0 ? (cores - baselineCores) * 1000 / perSecond : Double.NaN;
     }
 
     /** Median of the rounds' values; the mean of the middle two for an even count. */
