@@ -85,8 +85,7 @@ public final class CaptureBenchCommand implements Callable<Integer> {
     boolean noThroughput;
 
     @Option(names = "--timeout-s", defaultValue = "300",
-            description = "Budget of the whole run, stack start included; when it runs out the bench stops and reports "
-                    + "what it has (default ${DEFAULT-VALUE}).")
+            description = Deadline.TIMEOUT_OPTION_DESCRIPTION)
     long timeoutSeconds;
 
     @Override

@@ -101,8 +101,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--timeout-s", defaultValue = "600",
-            description = "Budget of the whole run, stack start included; when it runs out the bench stops and reports "
-                    + "what it has (default ${DEFAULT-VALUE}).")
+            description = Deadline.TIMEOUT_OPTION_DESCRIPTION)
     long timeoutSeconds;
 
     // The DDL roles of the drop samples take turns, each dropping at most once per spacing, so none
