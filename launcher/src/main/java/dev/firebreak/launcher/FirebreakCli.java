@@ -2,6 +2,7 @@ package dev.firebreak.launcher;
 
 import dev.firebreak.launcher.bench.BenchCommand;
 import dev.firebreak.launcher.bench.CaptureBenchCommand;
+import dev.firebreak.launcher.bench.CaptureCostBenchCommand;
 import dev.firebreak.launcher.bench.KillSwitchBenchCommand;
 import dev.firebreak.launcher.demo.DemoCommand;
 import dev.firebreak.launcher.demo.LocalCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "firebreak", mixinStandardHelpOptions = true, version = "firebreak 0.1.0",
         description = "Cuts off a principal that starts destroying things, while the burst is still running.",
         subcommands = {DemoCommand.class, LocalCommand.class, BenchCommand.class, CaptureBenchCommand.class, ServiceCommand.class,
-                ReinstateCommand.class, InstallRoleCommand.class, KillSwitchBenchCommand.class})
+                ReinstateCommand.class, InstallRoleCommand.class, KillSwitchBenchCommand.class, CaptureCostBenchCommand.class})
 public final class FirebreakCli implements Runnable {
 
     public static void main(String[] args) {

@@ -4,8 +4,6 @@ import dev.firebreak.launcher.StackOptions;
 
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.demo.Timeline;
-import dev.firebreak.launcher.metrics.MetricsServer;
-import dev.firebreak.launcher.pipeline.Pipeline;
 import dev.firebreak.launcher.pipeline.PipelineSettings;
 import dev.firebreak.launcher.stack.LocalStack;
 import java.lang.management.GarbageCollectorMXBean;
@@ -87,22 +85,19 @@ public final class CaptureBenchCommand implements Callable<Integer> {
     boolean noThroughput;
 
     @Option(names = "--timeout-s", defaultValue = "300",
-            description = "Budget of the whole run, stack start included; when it runs out the bench stops and reports "
-                    + "what it has (default ${DEFAULT-VALUE}).")
+            description = Deadline.TIMEOUT_OPTION_DESCRIPTION)
     long timeoutSeconds;
 
     @Override
     public Integer call() throws Exception {
         validate();
-        long startNanos = System.nanoTime();
-        Deadline deadline = Deadline.after(Duration.ofSeconds(timeoutSeconds));
-        Timeline progress = new Timeline(System.err, false);
+        BenchRun run = BenchRun.start(timeoutSeconds);
         try (Lifecycle lifecycle = new Lifecycle()) {
-            Rig rig = start(lifecycle, progress);
-            progress.event("bench", "stack and pipeline ready; measuring");
-            Outcome outcome = measure(rig, deadline, progress);
-            print(outcome, rig.tap(), deadline, (System.nanoTime() - startNanos) / 1e9);
-            return outcome.complete() && !deadline.passed() ? 0 : 1;
+            Rig rig = start(lifecycle, run.progress());
+            run.progress().event("bench", "stack and pipeline ready; measuring");
+            Outcome outcome = measure(rig, run.deadline(), run.progress());
+            print(outcome, rig.tap(), run.deadline(), run.elapsedSeconds());
+            return outcome.complete() && !run.deadline().passed() ? 0 : 1;
         }
     }
 
@@ -112,14 +107,13 @@ public final class CaptureBenchCommand implements Callable<Integer> {
     }
 
     private Rig start(Lifecycle lifecycle, Timeline progress) throws SQLException {
-        LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> progress.event("stack", m)));
-        MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
-        PipelineSettings settings = stackOptions.settings(stack);
-        Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> progress.event("pipeline", m)));
-        EventTap tap = lifecycle.own(EventTap.join(stack.kafka().bootstrapServers(), stack.registryUrl(), Duration.ofSeconds(30)));
+        PipelineRig pipeline = PipelineRig.start(lifecycle, stackOptions, progress);
+        LocalStack stack = pipeline.stack();
+        PipelineSettings settings = pipeline.settings();
+        EventTap tap = lifecycle.own(pipeline.joinTap());
         DatabasePaths database = lifecycle.own(DatabasePaths.prepare(stack.postgres(), dropRoles,
                 Duration.ofMillis(dropSpacingMs), warmup + samples));
-        AgentActionClient agents = pipeline.agentActionsUrl()
+        AgentActionClient agents = pipeline.pipeline().agentActionsUrl()
                 .map(url -> new AgentActionClient(url, settings.agentActions().httpTokens().get(0))).orElse(null);
         return new Rig(stack, settings, tap, database, agents);
     }
@@ -231,7 +225,8 @@ public final class CaptureBenchCommand implements Callable<Integer> {
         return ALL_PATHS.stream().filter(paths::contains).toList();
     }
 
-    private static String garbageCollectors() {
+    /** The JVM's garbage collectors, for the settings line (ParallelGC or G1 change the figures). */
+    static String garbageCollectors() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream().map(GarbageCollectorMXBean::getName)
                 .collect(Collectors.joining(" + ", "[", "]"));
     }
