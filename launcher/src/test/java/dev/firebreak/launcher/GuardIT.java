@@ -222,6 +222,44 @@ class GuardIT {
         assertThat(200 - tablesIn(role)).isLessThanOrEqualTo(3);
     }
 
+    @Test
+    void aRoleCreatedJustBeforeItsBurstIsLockedOnceItIsLockable() throws Exception {
+        String role = "newborn_" + UUID.randomUUID().toString().substring(0, 6);
+        try (Connection admin = stack.postgres().superuserConnection(); Statement st = admin.createStatement()) {
+            // no install-killswitch-role run for it yet: the kill switch cannot administer it
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD '" + role + "'");
+            st.execute("CREATE SCHEMA " + role + " AUTHORIZATION " + role);
+        }
+        createTables(role, 10, 0);
+        Thread granter = new Thread(() -> {
+            try {
+                Thread.sleep(1000); // what local's granter, or an operator's install run, does a moment later
+                try (Connection admin = stack.postgres().superuserConnection()) {
+                    LocalStack.makeLockable(admin, role);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        granter.start();
+        try (Connection c = connect(role); Statement st = c.createStatement()) {
+            for (int i = 0; i < 10; i++) {
+                try {
+                    st.execute(String.format("DROP TABLE %s.t%03d", role, i));
+                } catch (SQLException e) {
+                    if (!c.isValid(1)) {
+                        break;
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            // terminated
+        }
+        granter.join();
+        assertThat(10 - tablesIn(role)).as("the guard bounds the loss meanwhile").isLessThanOrEqualTo(3);
+        assertRevoked(role);
+    }
+
     // ------------------------------------------------------------------ tampering, locked roles
 
     @Test

@@ -34,6 +34,9 @@ public final class EmbeddedPostgres17 implements PostgresService {
                     .setServerConfig("wal_level", "logical")
                     .setServerConfig("max_wal_senders", "10")
                     .setServerConfig("max_replication_slots", "10")
+                    // a stopped ingest must never fill the primary's disk: past this, PostgreSQL
+                    // invalidates the slot (capture must then be re-initialised) instead
+                    .setServerConfig("max_slot_wal_keep_size", "1GB")
                     .setServerConfig("fsync", "on")
                     .setServerConfig("synchronous_commit", "on")
                     .setServerConfig("full_page_writes", "on")

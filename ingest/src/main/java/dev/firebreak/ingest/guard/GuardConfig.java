@@ -18,13 +18,17 @@ import java.util.regex.Pattern;
  *                           least this many rows is emitted at once, before commit; smaller ones at commit
  * @param expectedSuperusers ({@code guard.expected.superusers}, comma-separated) superuser login roles
  *                           that are unguarded on purpose; every other one is warned about at start-up
+ * @param integrityIntervalMs ({@code integrity.interval.ms}, default 5000) how often the installed
+ *                           capture objects and the slot's retained WAL are checked
  */
-public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, List<String> expectedSuperusers) {
+public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, List<String> expectedSuperusers,
+                          long integrityIntervalMs) {
     public static final String PREFIX = "firebreak.ingest.";
     public static final String SCOPE = PREFIX + "guard.scope";
     public static final String OBJECTS_MAX = PREFIX + "objects.max";
     public static final String DML_IMMEDIATE_ROWS = PREFIX + "dml.immediate.rows";
     public static final String EXPECTED_SUPERUSERS = PREFIX + "guard.expected.superusers";
+    public static final String INTEGRITY_INTERVAL_MS = PREFIX + "integrity.interval.ms";
     public static final String DEFAULT_SCOPE = "members_of:firebreak_guarded";
     private static final Pattern SCOPE_PATTERN = Pattern.compile("all|none|members_of:[^\\s,]{1,63}");
 
@@ -39,6 +43,9 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
             throw new IllegalArgumentException(DML_IMMEDIATE_ROWS + "=" + dmlImmediateRows + " is invalid; allowed: 1 or more");
         }
         expectedSuperusers = List.copyOf(expectedSuperusers);
+        if (integrityIntervalMs < 100 || integrityIntervalMs > 600_000) {
+            throw new IllegalArgumentException(INTEGRITY_INTERVAL_MS + "=" + integrityIntervalMs + " is invalid; allowed: 100..600000");
+        }
     }
 
     /** The defaults: members of firebreak_guarded are guarded. */
@@ -52,7 +59,8 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
                 number(map, OBJECTS_MAX, "100").intValue(),
                 number(map, DML_IMMEDIATE_ROWS, "100"),
                 Arrays.stream(map.getOrDefault(EXPECTED_SUPERUSERS, "").split(","))
-                        .map(String::trim).filter(s -> !s.isEmpty()).toList());
+                        .map(String::trim).filter(s -> !s.isEmpty()).toList(),
+                number(map, INTEGRITY_INTERVAL_MS, "5000"));
     }
 
     private static Long number(Map<String, String> map, String key, String fallback) {

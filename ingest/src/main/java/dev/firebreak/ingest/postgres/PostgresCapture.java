@@ -80,6 +80,8 @@ public final class PostgresCapture implements AutoCloseable {
     private final AtomicReference<GuardPolicy> guardPolicy = new AtomicReference<>();
     private final AtomicInteger unguardable = new AtomicInteger();
     private final AtomicInteger guardRules = new AtomicInteger();
+    private final CaptureHealth health;
+    private final Duration healthInterval;
 
     /** Captures the event-trigger messages only, as before agent actions existed. */
     public PostgresCapture(IngestConfig config, MeterRegistry meters) {
@@ -108,6 +110,8 @@ public final class PostgresCapture implements AutoCloseable {
         }
         this.config = config;
         this.guard = new GuardPolicyInstaller(guard, config.cluster());
+        this.health = new CaptureHealth(this::connect, config.slotName(), meters);
+        this.healthInterval = Duration.ofMillis(guard.integrityIntervalMs());
         this.guardPolicy.set(guardPolicy);
         this.agentActions = agentActions;
         this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producer(), meters);
@@ -169,6 +173,7 @@ public final class PostgresCapture implements AutoCloseable {
                 .build();
         executor.execute(engine);
         awaitStreaming(readyTimeout);
+        health.start(healthInterval);
     }
 
     // After the capture objects (the publication must exist), before the slot streams: rows
@@ -454,6 +459,7 @@ public final class PostgresCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        health.close();
         if (engine != null) {
             try {
                 engine.close();

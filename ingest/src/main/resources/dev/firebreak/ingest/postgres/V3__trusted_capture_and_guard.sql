@@ -725,6 +725,55 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$ SELECT r.rolname FROM pg_roles r WHERE r.rolsuper AND r.rolcanlogin ORDER BY 1 $fn$;
 
+-- What is installed, compared with what should be: one row per problem, none when capture is
+-- intact. Ingest runs it every few seconds and exports the count (an alert fires on any).
+CREATE OR REPLACE FUNCTION firebreak.integrity()
+RETURNS TABLE (problem text)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT format('event trigger %s is missing', e.name)
+      FROM (VALUES ('firebreak_sql_drop'), ('firebreak_ddl_command_end'), ('firebreak_ddl_command_start')) e(name)
+     WHERE NOT EXISTS (SELECT 1 FROM pg_event_trigger t WHERE t.evtname = e.name)
+    UNION ALL
+    SELECT format('event trigger %s is %s', t.evtname, CASE t.evtenabled WHEN 'D' THEN 'disabled' ELSE 'enabled for replica only' END)
+      FROM pg_event_trigger t
+     WHERE t.evtname LIKE 'firebreak\_%' AND t.evtenabled IN ('D', 'R')
+    UNION ALL
+    SELECT format('%s may be executed by %s', p.oid::regprocedure,
+                  CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END)
+      FROM pg_proc p, aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a
+     WHERE a.privilege_type = 'EXECUTE' AND a.grantee <> p.proowner
+       AND ((p.pronamespace = 'firebreak'::regnamespace
+             AND p.proname IN ('emit', 'judge', 'judge_rate', 'on_sql_drop', 'on_ddl_command_end', 'on_ddl_command_start',
+                               'on_row_change', 'on_truncate', 'watch_table', 'apply_policy', 'holds_at_least'))
+            OR (p.pronamespace = 'pg_catalog'::regnamespace AND p.proname = 'pg_logical_emit_message'))
+    UNION ALL
+    SELECT format('%s %s Firebreak''s triggers', w.rel, CASE WHEN w.watch THEN 'lacks' ELSE 'should not carry' END)
+      FROM firebreak.watch_plan() w
+    UNION ALL
+    SELECT format('%s may set session_replication_role, which silences triggers', r.rolname)
+      FROM pg_roles r
+     WHERE NOT r.rolsuper AND r.rolcanlogin AND has_parameter_privilege(r.oid, 'session_replication_role', 'SET')
+$fn$;
+REVOKE ALL ON FUNCTION firebreak.integrity() FROM PUBLIC;
+
+-- The replication slot's hold on the primary: WAL it retains, and how much more may be written
+-- before max_slot_wal_keep_size invalidates it (NULL when no cap is set, which Firebreak refuses
+-- to leave unmentioned: a stopped ingest would then fill the primary's disk).
+CREATE OR REPLACE FUNCTION firebreak.slot_health(p_slot name)
+RETURNS TABLE (retained_bytes bigint, safe_bytes bigint, wal_status text, active boolean)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), s.restart_lsn)::bigint, s.safe_wal_size, s.wal_status, s.active
+      FROM pg_replication_slots s
+     WHERE s.slot_name = p_slot
+$fn$;
+REVOKE ALL ON FUNCTION firebreak.slot_health(name) FROM PUBLIC;
+
 -- Version 1's emit trusted the caller's body; nobody may call it any more. Dropped last, once
 -- every trigger function calls the new one (the drop itself fires on_sql_drop).
 DROP FUNCTION IF EXISTS firebreak.emit_statement(text, text, name, name, bigint);

@@ -119,6 +119,32 @@ class PostgresCaptureIT {
     }
 
     @Test
+    void theIntegritySweepSeesDriftAndTheSlotsHoldOnTheDatabase() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (CaptureHealth health = new CaptureHealth(pg::superuserConnection, "firebreak_it", meters)) {
+            health.sweep();
+            assertThat(health.problems()).as("intact after install").isZero();
+            assertThat(meters.get("firebreak_ingest_slot_safe_wal_bytes").gauge().value())
+                    .as("capped by max_slot_wal_keep_size").isPositive();
+            assertThat(meters.get("firebreak_ingest_slot_retained_wal_bytes").gauge().value()).isNotNegative();
+            try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+                st.execute("ALTER EVENT TRIGGER firebreak_ddl_command_start DISABLE");
+                st.execute("GRANT EXECUTE ON FUNCTION firebreak.emit(text, jsonb, boolean, text) TO PUBLIC");
+                try {
+                    health.sweep();
+                    assertThat(health.problems()).isEqualTo(2);
+                    assertThat(meters.get("firebreak_capture_integrity_problems").gauge().value()).isEqualTo(2.0);
+                } finally {
+                    st.execute("REVOKE EXECUTE ON FUNCTION firebreak.emit(text, jsonb, boolean, text) FROM PUBLIC");
+                    st.execute("ALTER EVENT TRIGGER firebreak_ddl_command_start ENABLE");
+                }
+            }
+            health.sweep();
+            assertThat(health.problems()).isZero();
+        }
+    }
+
+    @Test
     void otherRolesCannotForgeMessages() throws Exception {
         String role = "forger_" + UUID.randomUUID().toString().substring(0, 8);
         try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
@@ -129,6 +155,10 @@ class PostgresCaptureIT {
                     + "'{\"v\":1,\"session_user\":\"postgres\"}', true)"))
                     .isInstanceOf(SQLException.class)
                     .hasMessageContaining("permission denied");
+            // nor through Firebreak's own emitter: only its trigger functions may call it
+            assertThatThrownBy(() -> st.execute("SELECT firebreak.emit('sql_drop', '{\"tag\":\"DROP TABLE\"}'::jsonb, true, '')"))
+                    .isInstanceOf(SQLException.class)
+                    .hasMessageContaining("permission denied for function emit");
         }
     }
 

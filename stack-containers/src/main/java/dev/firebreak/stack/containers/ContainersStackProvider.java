@@ -78,7 +78,7 @@ public final class ContainersStackProvider implements StackProvider {
                 .withPassword(PostgresService.SUPERUSER_PASSWORD)
                 // The settings EmbeddedPostgres17 uses: logical decoding, DDL in the log, durable commits.
                 .withCommand("postgres", "-c", "wal_level=logical", "-c", "max_wal_senders=10",
-                        "-c", "max_replication_slots=10", "-c", "log_statement=ddl", "-c", "fsync=on",
+                        "-c", "max_replication_slots=10", "-c", "max_slot_wal_keep_size=1GB", "-c", "log_statement=ddl", "-c", "fsync=on",
                         "-c", "synchronous_commit=on");
         pg.start();
         return new PostgresService() {
