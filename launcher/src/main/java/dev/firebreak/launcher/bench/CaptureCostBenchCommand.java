@@ -184,12 +184,20 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         try (Connection admin = postgres.superuserConnection(); Statement st = admin.createStatement()) {
             st.execute("CREATE DATABASE " + UNWATCHED);
+            // The load runs as an ordinary role, which the guard judges (a superuser it never could).
+            st.execute("CREATE ROLE " + Pgbench.APP_ROLE + " LOGIN PASSWORD '" + Pgbench.APP_PASSWORD + "'");
         }
         for (String database : List.of(WATCHED, UNWATCHED)) {
             progress.event("bench", "pgbench -i -s " + scale + " " + database);
             Pgbench.Result init = pgbench.initialize(database, scale, deadline.cap(Duration.ofMinutes(5)));
             if (init.exitCode() != 0) {
                 throw new IllegalStateException("pgbench -i on " + database + " failed: " + init.problem() + "\n" + init.output());
+            }
+            try (Connection c = connect(postgres, database); Statement st = c.createStatement()) {
+                st.execute("ALTER TABLE pgbench_accounts OWNER TO " + Pgbench.APP_ROLE);
+                st.execute("ALTER TABLE pgbench_branches OWNER TO " + Pgbench.APP_ROLE);
+                st.execute("ALTER TABLE pgbench_tellers OWNER TO " + Pgbench.APP_ROLE);
+                st.execute("ALTER TABLE pgbench_history OWNER TO " + Pgbench.APP_ROLE);
             }
         }
         problems.addAll(checkWatching(postgres));
@@ -329,8 +337,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         BenchReport report = new BenchReport(System.out);
         report.settings(String.format(Locale.ROOT, "pgbench scale=%d, clients=%d, threads=%d, %d s per run, %d rounds per "
                         + "synchronous_commit (%s), -M prepared, built-in TPC-B-like script (3 UPDATEs, 1 SELECT, 1 INSERT "
-                        + "per transaction), as the superuser %s; %s",
+                        + "per transaction), -n, initialised as %s, run as the ordinary role %s (guarded in the watched "
+                        + "database); %s",
                 scale, clients, threads, seconds, rounds, String.join(", ", SYNCHRONOUS_COMMIT), PostgresService.SUPERUSER,
+                Pgbench.APP_ROLE,
                 o.pgbenchVersion()));
         report.note(String.format(Locale.ROOT, "  databases: watched %s (Firebreak's capture installed, the pipeline's ingest "
                 + "reads it), unwatched %s (nothing installed); same cluster, same server settings", WATCHED, UNWATCHED));
