@@ -93,6 +93,17 @@ class EndToEndIT {
     }
 
     @Test
+    void oneCascadeStatementIsRefusedByTheGuardAndTheRoleIsLockedOut() throws Exception {
+        RogueAgent rogue = scenario.prepare("rogue_casc", "ledger", TABLES, 50);
+        DemoReport report = scenario.run(rogue, "rogue_casc", "ledger", RogueAgent.Mode.CASCADE, TABLES, RATE);
+
+        assertThat(report.tablesDropped()).isZero();
+        assertThat(report.tablesKept()).isEqualTo(TABLES);
+        assertThat(report.revoked()).as("the refused statement counts like the drops it would have been").isTrue();
+        assertThat(rowsIn("ledger", 1)).isEqualTo(50);
+    }
+
+    @Test
     void roleNameWithQuotesAndSemicolonsIsRevoked() throws Exception {
         String role = "evil\"; DROP ROLE postgres; --";
         RogueAgent rogue = scenario.prepare(role, "weird", 6, 5);

@@ -5,7 +5,11 @@ import dev.firebreak.ingest.TopicReader;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firebreak.guard.GuardPolicy;
+import dev.firebreak.guard.GuardRule;
 import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.ingest.guard.GuardConfig;
+import dev.firebreak.ingest.guard.GuardPolicyInstaller;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.AuditSource;
@@ -39,10 +43,15 @@ class PostgresCaptureIT {
         pg = EmbeddedPostgres17.start(Map.of());
         kafka = EmbeddedKafka.start(1);
         kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
-        capture = new PostgresCapture(IngestConfig.of("it", pg.host(), pg.port(), EmbeddedPostgres17.DATABASE,
+        capture = startCapture();
+    }
+
+    private static PostgresCapture startCapture() {
+        PostgresCapture started = new PostgresCapture(IngestConfig.of("it", pg.host(), pg.port(), EmbeddedPostgres17.DATABASE,
                 EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD, kafka.bootstrapServers(), REGISTRY, 1),
                 new SimpleMeterRegistry());
-        capture.start(Duration.ofSeconds(60));
+        started.start(Duration.ofSeconds(60));
+        return started;
     }
 
     @AfterAll
@@ -119,6 +128,34 @@ class PostgresCaptureIT {
     }
 
     @Test
+    void theGuardRefusesWhileCaptureIsDownAndTheRefusalArrivesWhenItIsBack() throws Exception {
+        String role = "guarded_" + UUID.randomUUID().toString().substring(0, 8);
+        createRoleOwningTables(role, "s_" + role, 3);
+        GuardPolicyInstaller all = new GuardPolicyInstaller(GuardConfig.fromMap(Map.of(GuardConfig.SCOPE, "all")), "it");
+        try (Connection admin = pg.superuserConnection()) {
+            all.apply(admin, new GuardPolicy(List.of(new GuardRule("it-statement-drops", "two relations at once",
+                    GuardRule.Kind.STATEMENT_DROPS, GuardRule.Mode.ENFORCE, 2, 0, null, null, List.of())), List.of()));
+        }
+        capture.close();
+        try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            assertThatThrownBy(() -> st.execute("DROP SCHEMA s_" + role + " CASCADE"))
+                    .isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("FB001"));
+        } finally {
+            capture = startCapture();
+            try (Connection admin = pg.superuserConnection()) {
+                new GuardPolicyInstaller(GuardConfig.defaults(), "it").apply(admin, GuardPolicy.NONE);
+            }
+        }
+        try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS)) {
+            AuditEvent refused = TopicReader.pollUntil(consumer, 1, e -> e.getPrincipal().equals("pg:it/" + role)
+                    && "blocked".equals(e.getAttributes().get("guard_outcome"))).get(0);
+            assertThat(refused.getAction()).isEqualTo("DROP SCHEMA");
+            assertThat(refused.getAttributes()).containsEntry("guard_rule", "it-statement-drops");
+        }
+        assertThat(tablesOf("s_" + role)).isEqualTo(3);
+    }
+
+    @Test
     void theIntegritySweepSeesDriftAndTheSlotsHoldOnTheDatabase() throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (CaptureHealth health = new CaptureHealth(pg::superuserConnection, "firebreak_it", meters)) {
@@ -180,6 +217,14 @@ class PostgresCaptureIT {
             assertThat(after).extracting(AuditEvent::getAction).contains("CREATE TABLE", "GRANT");
             assertThat(after.stream().filter(e -> e.getAction().equals("GRANT")).findFirst().orElseThrow()
                     .getObjects()).isNotEmpty();
+        }
+    }
+
+    private static int tablesOf(String schema) throws SQLException {
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement();
+             var rs = st.executeQuery("SELECT count(*) FROM pg_tables WHERE schemaname = '" + schema + "'")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 

@@ -43,15 +43,18 @@ public final class BurstScenario {
     /** Runs the rogue and reports. */
     public DemoReport run(RogueAgent agent, String role, String schema, RogueAgent.Mode mode, int tables,
                           double perSecond) throws SQLException {
-        timeline.event(role, "starts dropping tables, " + perSecond + "/s, " + mode.label());
+        String verb = mode == RogueAgent.Mode.CASCADE ? "DROP SCHEMA ... CASCADE of " : "DROP TABLE ";
+        timeline.event(role, mode == RogueAgent.Mode.CASCADE ? "drops its whole schema in one statement, " + tables + " tables"
+                : "starts dropping tables, " + perSecond + "/s, " + mode.label());
         RogueAgent.Run run = agent.run(mode, tables, perSecond, drop -> timeline.event(role, drop.ok()
-                ? "DROP TABLE " + drop.table() + (mode == RogueAgent.Mode.AUTOCOMMIT ? "  ok, committed" : "  ok (transaction open)")
+                ? verb + drop.table() + (mode == RogueAgent.Mode.TRANSACTION ? "  ok (transaction open)" : "  ok, committed")
                 : drop.refusedByGuard()
-                ? "DROP TABLE " + drop.table() + "  REFUSED inside PostgreSQL by the guard (SQLSTATE " + drop.sqlState()
+                ? verb + drop.table() + "  REFUSED inside PostgreSQL by the guard (SQLSTATE " + drop.sqlState()
                         + "), rolled back: " + drop.error()
-                : "DROP TABLE " + drop.table() + "  FAILED: " + drop.error()));
+                : verb + drop.table() + "  FAILED: " + drop.error()));
         timeline.event(role, mode == RogueAgent.Mode.TRANSACTION
                 ? (run.committed() ? "COMMIT succeeded" : "transaction never committed: rolled back")
+                : mode == RogueAgent.Mode.CASCADE ? (run.statementsAccepted() == 0 ? "nothing dropped" : "schema dropped")
                 : "stopped after " + run.statementsAccepted() + " statements");
         timeline.event(role, "tries to log in again: " + run.reconnect());
         String principal = "pg:" + cluster + "/" + role;

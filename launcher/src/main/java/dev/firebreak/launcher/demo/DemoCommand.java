@@ -14,8 +14,9 @@ import picocli.CommandLine.Option;
 
 /** Replays the 9-second incident against the whole pipeline, in one JVM, and reports. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Start Kafka, PostgreSQL 17, the registry and the pipeline in one JVM, then let two rogue "
-                + "roles drop tables (autocommit, then inside one transaction) and show how far they got.")
+        description = "Start Kafka, PostgreSQL 17, the registry and the pipeline in one JVM, then let three rogue "
+                + "roles drop tables (autocommit, inside one transaction, and all at once with DROP SCHEMA ... CASCADE) "
+                + "and show how far they got: refused inside PostgreSQL by the guard, or locked out by the kill switch.")
 public final class DemoCommand implements Callable<Integer> {
     @Mixin
     StackOptions stackOptions;
@@ -46,11 +47,14 @@ public final class DemoCommand implements Callable<Integer> {
             BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster(), timeline);
             RogueAgent first = scenario.prepare("rogue_autocommit", "shop", tables, rows);
             RogueAgent second = scenario.prepare("rogue_transaction", "billing", tables, rows);
+            RogueAgent third = scenario.prepare("rogue_cascade", "ledger", tables, rows);
             timeline.line("");
             DemoReport autocommit = scenario.run(first, "rogue_autocommit", "shop", RogueAgent.Mode.AUTOCOMMIT, tables, rate);
             timeline.line("");
             DemoReport transaction = scenario.run(second, "rogue_transaction", "billing", RogueAgent.Mode.TRANSACTION, tables, rate);
-            List<DemoReport> reports = List.of(autocommit, transaction);
+            timeline.line("");
+            DemoReport cascade = scenario.run(third, "rogue_cascade", "ledger", RogueAgent.Mode.CASCADE, tables, rate);
+            List<DemoReport> reports = List.of(autocommit, transaction, cascade);
             timeline.line("");
             timeline.line("Summary");
             reports.forEach(r -> timeline.line("  " + r.describe()));

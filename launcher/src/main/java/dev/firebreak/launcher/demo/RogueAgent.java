@@ -22,7 +22,9 @@ import java.util.function.Consumer;
 public final class RogueAgent {
     /** How the rogue runs its drops. */
     public enum Mode {
-        AUTOCOMMIT, TRANSACTION;
+        AUTOCOMMIT, TRANSACTION,
+        /** One statement, {@code DROP SCHEMA ... CASCADE}: what one statement destroys, all at once. */
+        CASCADE;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -106,7 +108,13 @@ public final class RogueAgent {
         boolean committed = false;
         long intervalNanos = (long) (1_000_000_000L / perSecond);
         try (Connection c = connect()) {
-            c.setAutoCommit(mode == Mode.AUTOCOMMIT);
+            c.setAutoCommit(mode != Mode.TRANSACTION);
+            if (mode == Mode.CASCADE) {
+                Drop drop = execute(c, "DROP SCHEMA " + quote(schema) + " CASCADE", "schema " + schema);
+                drops.add(drop);
+                onDrop.accept(drop);
+                return new Run(mode, role, schema, tables, drops, true, tryReconnect());
+            }
             long next = System.nanoTime();
             for (int i = 1; i <= tables; i++) {
                 sleepUntil(next);
@@ -130,12 +138,16 @@ public final class RogueAgent {
     }
 
     private Drop drop(Connection c, String table) {
+        return execute(c, "DROP TABLE " + table, table);
+    }
+
+    private Drop execute(Connection c, String sql, String target) {
         long started = Micros.now();
         try (Statement st = c.createStatement()) {
-            st.execute("DROP TABLE " + table);
-            return new Drop(table, started, Micros.now(), true, null, null);
+            st.execute(sql);
+            return new Drop(target, started, Micros.now(), true, null, null);
         } catch (SQLException e) {
-            return new Drop(table, started, Micros.now(), false, firstLine(e.getMessage()), e.getSQLState());
+            return new Drop(target, started, Micros.now(), false, firstLine(e.getMessage()), e.getSQLState());
         }
     }
 
