@@ -141,7 +141,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
 
     /** Everything measured; a part the deadline cut is null or shorter than planned. */
     private record Outcome(Map<String, String> server, String pgbenchVersion, JvmCpu.Usage idle, PacedUpdates.Result paced,
-                           JvmCpu.Usage pacedCpu, PathResult drop, List<Round> rounds, List<String> problems) {
+                           JvmCpu.Usage pacedCpu, PathResult drop, List<GuardLatency.Sample> guard, List<Round> rounds,
+                           List<String> problems) {
     }
 
     @Override
@@ -209,6 +210,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     + (drop.cut() ? ", cut by the timeout" : "") + (drop.firstError() == null ? "" : "; first: " + drop.firstError()));
         }
 
+        List<GuardLatency.Sample> guard = List.of();
+        if (!deadline.passed()) {
+            progress.event("bench", "per-statement latency as the guarded role " + Pgbench.APP_ROLE + ", both databases");
+            guard = GuardLatency.measure(postgres, WATCHED, UNWATCHED, Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, 25, 5);
+        }
         // The bench's own event consumer is closed by now: from here on this JVM's CPU is the pipeline's.
         JvmCpu.Usage idle = null;
         PacedUpdates.Result paced = null;
@@ -232,7 +238,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             }
         }
         List<Round> done = runRounds(pgbench, postgres, deadline, progress, problems);
-        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, done, problems);
+        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, guard, done, problems);
     }
 
     /**
@@ -416,6 +422,13 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                                     + "(monotonic and wall clocks mixed: the first term is approximate)",
                             worst.endToEndMs(), worst.endToEndMs() - worst.eventToCaptureMs() - worst.captureToConsumeMs(),
                             worst.eventToCaptureMs(), worst.captureToConsumeMs())));
+        }
+        if (!o.guard().isEmpty()) {
+            report.note("");
+            report.note("per statement as the guarded role " + Pgbench.APP_ROLE + ", ms: watched (capture and guard) | unwatched");
+            report.note(String.format(Locale.ROOT, "%-30s %4s %8s %8s %8s   %8s %8s %8s   %5s", "statement", "n", "p50", "p99",
+                    "max", "p50", "p99", "max", "+p50"));
+            o.guard().forEach(s -> report.note(GuardLatency.format(s)));
         }
         report.note("");
         o.problems().forEach(p -> report.note("problem: " + p));
