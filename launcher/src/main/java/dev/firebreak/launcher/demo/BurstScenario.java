@@ -56,9 +56,18 @@ public final class BurstScenario {
                 ? (run.committed() ? "COMMIT succeeded" : "transaction never committed: rolled back")
                 : mode == RogueAgent.Mode.CASCADE ? (run.statementsAccepted() == 0 ? "nothing dropped" : "schema dropped")
                 : "stopped after " + run.statementsAccepted() + " statements");
-        timeline.event(role, "tries to log in again: " + run.reconnect());
         String principal = "pg:" + cluster + "/" + role;
-        Optional<RevocationResult> result = watcher.awaitResult(principal, Duration.ofSeconds(10));
+        String reconnect = run.reconnect();
+        Optional<RevocationResult> result;
+        if (mode == RogueAgent.Mode.CASCADE) {
+            // refused at once, inside PostgreSQL; the lock-out follows the refusal through the pipeline
+            result = watcher.awaitResult(principal, Duration.ofSeconds(10));
+            reconnect = agent.tryReconnect();
+            timeline.event(role, "tries to log in again: " + reconnect);
+        } else {
+            timeline.event(role, "tries to log in again: " + reconnect);
+            result = watcher.awaitResult(principal, Duration.ofSeconds(10));
+        }
         int kept = countTables(schema);
         boolean revoked = result.map(r -> r.getOutcome() == RevocationOutcome.REVOKED
                 || r.getOutcome() == RevocationOutcome.ALREADY_REVOKED).orElse(false) && lockedOut(role);
@@ -73,7 +82,7 @@ public final class BurstScenario {
                                 (r.getStartedTimeUs() - a.getCreatedTimeUs()) / 1000.0,
                                 (r.getCompletedTimeUs() - r.getStartedTimeUs()) / 1000.0)))
                 .orElse(null);
-        return new DemoReport(mode.label(), role, tables, tables - kept, kept, revoked, latency, run.reconnect(), hops);
+        return new DemoReport(mode.label(), role, tables, tables - kept, kept, revoked, latency, reconnect, hops);
     }
 
     int countTables(String schema) throws SQLException {

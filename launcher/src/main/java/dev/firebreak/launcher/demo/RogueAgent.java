@@ -152,7 +152,7 @@ public final class RogueAgent {
     }
 
     /** What a real agent does next: log in again. Returns the refusal, or "accepted". */
-    private String tryReconnect() {
+    public String tryReconnect() {
         try (Connection ignored = connect()) {
             return "accepted";
         } catch (SQLException e) {

@@ -56,8 +56,11 @@ public final class LocalStack implements AutoCloseable {
         try {
             kafka = provider.startKafka(brokers);
             progress.accept("Kafka (KRaft, " + brokers + " broker" + (brokers > 1 ? "s" : "") + ") at " + kafka.bootstrapServers());
-            kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of("min.insync.replicas", "1"));
-            kafka.createTopics(Topics.COMPACTED_TOPICS, Map.of("min.insync.replicas", "1", "cleanup.policy", "compact"));
+            // On three brokers an acknowledged event survives losing one of them: every write is on at
+            // least two replicas (acks=all with min.insync.replicas=2 of RF 3).
+            String minInsync = kafka.replicationFactor() >= 3 ? "2" : "1";
+            kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of("min.insync.replicas", minInsync));
+            kafka.createTopics(Topics.COMPACTED_TOPICS, Map.of("min.insync.replicas", minInsync, "cleanup.policy", "compact"));
             postgres = provider.startPostgres();
             progress.accept("PostgreSQL 17 at " + postgres.host() + ":" + postgres.port()
                     + " (wal_level=logical, fsync=on, synchronous_commit=on)");
