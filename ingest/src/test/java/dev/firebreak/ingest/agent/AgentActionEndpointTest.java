@@ -283,15 +283,16 @@ class AgentActionEndpointTest {
         }
     }
 
-    @Test
-    void aSlowClientHoldingTheOnlyWorkerIsCutOffAtTheReadTimeout() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "trickling its headers: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aSlowClientHoldingTheOnlyWorkerIsCutOffAtTheReadTimeout(boolean inHeaders) throws Exception {
         AgentActionConfig config = AgentActionConfig.defaults()
                 .withHttp("127.0.0.1", 0, List.of(AgentTokenGrant.of(TOKEN, "*")))
                 .withBounds(1, 4, 400, 5000);
         FakeSink ownSink = new FakeSink();
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (AgentActionEndpoint one = new AgentActionEndpoint(config, "main", new FakeActionClassifier(), ownSink, meters)
-                .start(); SlowClient slow = SlowClient.open(one.port(), TOKEN)) {
+                .start(); SlowClient slow = SlowClient.open(one.port(), TOKEN, inHeaders)) {
             Thread.sleep(100); // the slow request holds the only worker
             long t0 = System.nanoTime();
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + one.port()
@@ -352,9 +353,15 @@ class AgentActionEndpointTest {
         }
 
         static SlowClient open(int port, String token) throws IOException {
+            return open(port, token, false);
+        }
+
+        /** @param inHeaders trickle a header value instead of the body (the headers never end) */
+        static SlowClient open(int port, String token, boolean inHeaders) throws IOException {
             java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
             socket.getOutputStream().write(("POST " + AgentActionEndpoint.ACTIONS_PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    + "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\nContent-Length: 4000\r\n\r\n")
+                    + "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"
+                    + (inHeaders ? "X-Slow: x" : "Content-Length: 4000\r\n\r\n"))
                     .getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             SlowClient c = new SlowClient(socket);
