@@ -20,7 +20,10 @@ import java.util.regex.Pattern;
  * shared signing secret, and how long and how often to try.
  *
  * @param issuer          the scope of the tokens this webhook revokes ({@code token:<issuer>/<id>})
- * @param url             the endpoint, http or https, without user info
+ * @param url             the endpoint without user info: https, or http only to a loopback host
+ *                        ({@code 127.0.0.0/8}, {@code ::1}, {@code localhost}), because the signed
+ *                        request names the token being revoked and the issuer's answer decides
+ *                        whether the kill switch reports success
  * @param secret          the HMAC secret, at least {@value #MIN_SECRET_LENGTH} characters; never printed
  * @param timeout         per attempt (connect and answer), capped by the request's deadline
  * @param maxAttempts     attempts for failures a retry may cure (5xx, 408, 429, timeouts, refused connections)
@@ -182,7 +185,7 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
 
     private static URI parseUrl(List<String> errors, String key, String value) {
         if (value == null || value.isBlank()) {
-            errors.add(key + " is required: http://... or https://...");
+            errors.add(key + " is required: https://..., or http://... to a loopback host");
             return null;
         }
         try {
@@ -194,7 +197,7 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
             }
             return uri;
         } catch (URISyntaxException e) {
-            errors.add(key + " is not a valid URL (" + e.getReason() + "); allowed: http://... or https://...");
+            errors.add(key + " is not a valid URL (" + e.getReason() + "); allowed: https://..., or http://... to a loopback host");
             return null;
         }
     }
@@ -204,11 +207,50 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) || url.getHost() == null) {
             return "must be an absolute http:// or https:// URL with a host";
         }
+        if (scheme.equalsIgnoreCase("http") && !isLoopbackHost(url.getHost())) {
+            // In clear text anyone on the path reads which token is being revoked and can forge
+            // the "revoked" answer; the HMAC signs the request, not the reply.
+            return "must use https:// unless the host is loopback; allowed: https://<host>/..., or http:// only to "
+                    + "127.0.0.0/8, [::1] or localhost (was http://" + url.getHost() + ")";
+        }
         if (url.getRawUserInfo() != null) {
             // Credentials belong in the secret, which is masked; user info would end up in logs.
             return "must not contain user info; put the credential in " + SECRET + " or " + SECRET_ENV;
         }
         return null;
+    }
+
+    private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
+
+    /**
+     * True for literal loopback hosts only: {@code localhost}, an IPv4 literal in {@code 127.0.0.0/8},
+     * or the IPv6 literal {@code ::1} (any spelling). Names are never resolved: a DNS answer is not
+     * something a start-up check can trust.
+     */
+    static boolean isLoopbackHost(String host) {
+        if (host == null || host.isEmpty()) {
+            return false;
+        }
+        String h = host.toLowerCase(java.util.Locale.ROOT);
+        if (h.equals("localhost") || h.equals("localhost.")) {
+            return true;
+        }
+        if (IPV4_LOOPBACK.matcher(h).matches()) {
+            return true;
+        }
+        if (h.startsWith("[") && h.endsWith("]") && h.indexOf('%') < 0) {
+            String literal = h.substring(1, h.length() - 1);
+            if (!literal.matches("[0-9a-f:.]+")) {
+                return false;
+            }
+            try {
+                // An IPv6 literal: InetAddress parses it without any lookup.
+                return java.net.InetAddress.getByName(literal).isLoopbackAddress();
+            } catch (java.net.UnknownHostException e) {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static long parseLong(List<String> errors, String key, String value, long defaultValue) {

@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class WebhookTargetConfigTest {
     private static final String P = "firebreak.killswitch.webhook.";
@@ -121,7 +123,33 @@ class WebhookTargetConfigTest {
 
         assertThatThrownBy(() -> read(ftp)).hasMessageContaining(P + "railway.url must be an absolute http:// or https:// URL");
         assertThatThrownBy(() -> read(creds)).hasMessageContaining(P + "railway.url must not contain user info");
-        assertThatThrownBy(() -> read(missing)).hasMessageContaining(P + "railway.url is required: http://... or https://...");
+        assertThatThrownBy(() -> read(missing)).hasMessageContaining(P + "railway.url is required: https://..., or http://... to a loopback host");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://hooks.example.com/x", "http://10.0.0.7:8080/x", "http://128.0.0.1/x",
+            "http://127.0.0.1.nip.io/x", "http://localhost.example.com/x", "http://[::2]/x", "http://[fe80::1]/x",
+            "http://0.0.0.0/x", "HTTP://hooks.example.com/x"})
+    void plainHttpIsRefusedOutsideLoopback(String url) {
+        Map<String, String> m = minimal("railway");
+        m.put(P + "railway.url", url);
+        assertThatThrownBy(() -> read(m))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(P + "railway.url must use https:// unless the host is loopback")
+                .hasMessageContaining("allowed: https://<host>/..., or http:// only to 127.0.0.0/8, [::1] or localhost");
+        // the record itself refuses it too, not only the key reader
+        assertThatThrownBy(() -> new WebhookTargetConfig("railway", URI.create(url), SECRET, Duration.ofSeconds(1), 1,
+                Duration.ofMillis(10), java.util.Set.of()))
+                .hasMessageContaining("railway.url must use https://");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1:8080/x", "http://127.1.2.3/x", "http://localhost:9/x", "http://LOCALHOST/x",
+            "http://[::1]:8080/x", "http://[0:0:0:0:0:0:0:1]/x", "https://hooks.example.com/x", "https://10.0.0.7/x"})
+    void httpsAnywhereAndHttpOnLoopbackAreAccepted(String url) {
+        Map<String, String> m = minimal("railway");
+        m.put(P + "railway.url", url);
+        assertThat(read(m).get(0).url()).isEqualTo(URI.create(url));
     }
 
     @Test

@@ -20,11 +20,17 @@ import java.util.Map;
  * @param httpEnabled         serve {@code POST /v1/actions}
  * @param httpBindAddress     address the endpoint listens on; loopback unless deliberately exposed
  * @param httpPort            port of the endpoint; 0 picks a free one
- * @param httpTokens          accepted bearer tokens (at least one when HTTP is enabled)
+ * @param httpGrants          accepted bearer tokens, each with the agent ids it may speak for (at least one
+ *                            when HTTP is enabled)
  * @param httpMaxBodyBytes    requests with larger bodies get 413 without being read further
  * @param httpMaxBatchRecords batches with more records get 413
- * @param httpThreads         requests handled concurrently
+ * @param httpThreads         requests handled concurrently (each holds a thread while reading its request)
  * @param httpAckTimeoutMs    how long a request waits for Kafka's acknowledgement before answering 503
+ * @param httpMaxClockSkewMs  a record's {@code occurred_at} may be at most this far ahead of the receive time;
+ *                            later ones are refused (422 naming {@code occurred_at})
+ * @param httpReadTimeoutMs   a request's headers and body must arrive within this time of a thread taking it
+ *                            up, or the connection is closed
+ * @param httpMaxQueued       requests waiting for a thread beyond this are dropped (connection closed)
  */
 public record AgentActionConfig(
         boolean tableEnabled,
@@ -34,16 +40,22 @@ public record AgentActionConfig(
         boolean httpEnabled,
         String httpBindAddress,
         int httpPort,
-        List<String> httpTokens,
+        List<AgentTokenGrant> httpGrants,
         int httpMaxBodyBytes,
         int httpMaxBatchRecords,
         int httpThreads,
-        long httpAckTimeoutMs) {
+        long httpAckTimeoutMs,
+        long httpMaxClockSkewMs,
+        long httpReadTimeoutMs,
+        int httpMaxQueued) {
 
     public static final String PREFIX = "firebreak.ingest.agent.";
     /** Shorter tokens are refused: a bearer token is the endpoint's only protection. */
     public static final int MIN_TOKEN_CHARS = 16;
     public static final int DEFAULT_PORT = 8095;
+    public static final int DEFAULT_THREADS = 16;
+    public static final long DEFAULT_MAX_CLOCK_SKEW_MS = 5_000;
+    public static final long DEFAULT_READ_TIMEOUT_MS = 10_000;
 
     public AgentActionConfig {
         require(inputMaxChars >= 1 && inputMaxChars <= 16 << 20, "input.max.chars", inputMaxChars, "1..16777216");
@@ -53,21 +65,37 @@ public record AgentActionConfig(
         require(httpPort >= 0 && httpPort < 65536, "http.port", httpPort, "0..65535 (0: any free port)");
         require(httpMaxBodyBytes >= 256 && httpMaxBodyBytes <= 64 << 20, "http.max.body.bytes", httpMaxBodyBytes, "256..67108864");
         require(httpMaxBatchRecords >= 1 && httpMaxBatchRecords <= 100_000, "http.max.batch.records", httpMaxBatchRecords, "1..100000");
-        require(httpThreads >= 1 && httpThreads <= 64, "http.threads", httpThreads, "1..64");
+        require(httpThreads >= 1 && httpThreads <= 256, "http.threads", httpThreads, "1..256");
         require(httpAckTimeoutMs >= 1, "http.ack.timeout.ms", httpAckTimeoutMs, ">= 1");
-        httpTokens = List.copyOf(httpTokens);
-        for (String token : httpTokens) {
+        require(httpMaxClockSkewMs >= 0 && httpMaxClockSkewMs <= 3_600_000, "http.max.clock.skew.ms", httpMaxClockSkewMs,
+                "0..3600000 (milliseconds)");
+        require(httpReadTimeoutMs >= 100 && httpReadTimeoutMs <= 600_000, "http.read.timeout.ms", httpReadTimeoutMs,
+                "100..600000 (milliseconds)");
+        require(httpMaxQueued >= 0 && httpMaxQueued <= 10_000, "http.max.queued", httpMaxQueued, "0..10000");
+        httpGrants = List.copyOf(httpGrants);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (AgentTokenGrant grant : httpGrants) {
+            String token = grant.token();
             // the value is never echoed: it is a secret
-            require(token.length() >= MIN_TOKEN_CHARS && token.chars().noneMatch(c -> c <= ' ' || c == 0x7f),
-                    "http.tokens", "<redacted>", "tokens of at least " + MIN_TOKEN_CHARS + " visible characters");
+            require(token.length() >= MIN_TOKEN_CHARS && token.chars().noneMatch(c -> c <= ' ' || c == 0x7f || c == ':' || c == ','),
+                    "http.tokens", "<redacted>", "tokens of at least " + MIN_TOKEN_CHARS + " visible characters, without ':' or ','");
+            require(seen.add(token), "http.tokens", "<redacted>", "each token once (one token is listed twice; give it "
+                    + "every agent pattern in one entry)");
         }
-        require(!httpEnabled || !httpTokens.isEmpty(), "http.tokens", "<none>", "at least one token when http.enabled=true");
+        require(!httpEnabled || !httpGrants.isEmpty(), "http.tokens", "<none>", "at least one token when http.enabled=true: "
+                + AgentTokenGrant.SYNTAX);
+    }
+
+    /** The accepted tokens (secrets: never log them), in configuration order. */
+    public List<String> httpTokens() {
+        return httpGrants.stream().map(AgentTokenGrant::token).toList();
     }
 
     /** Table capture on (and installed), HTTP off: what {@link #fromMap} yields for an empty map. */
     public static AgentActionConfig defaults() {
         return new AgentActionConfig(true, true, AgentActionParser.DEFAULT_INPUT_MAX_CHARS, 2048, false, "127.0.0.1",
-                DEFAULT_PORT, List.of(), 1 << 20, 500, 4, 30_000);
+                DEFAULT_PORT, List.of(), 1 << 20, 500, DEFAULT_THREADS, 30_000, DEFAULT_MAX_CLOCK_SKEW_MS,
+                DEFAULT_READ_TIMEOUT_MS, 64);
     }
 
     /** Neither path: the capture behaves as it did before agent actions existed. */
@@ -78,28 +106,40 @@ public record AgentActionConfig(
     /** A copy with the table path switched. */
     public AgentActionConfig withTable(boolean enabled, boolean install) {
         return new AgentActionConfig(enabled, install, inputMaxChars, statementMaxChars, httpEnabled, httpBindAddress,
-                httpPort, httpTokens, httpMaxBodyBytes, httpMaxBatchRecords, httpThreads, httpAckTimeoutMs);
+                httpPort, httpGrants, httpMaxBodyBytes, httpMaxBatchRecords, httpThreads, httpAckTimeoutMs,
+                httpMaxClockSkewMs, httpReadTimeoutMs, httpMaxQueued);
     }
 
-    /** A copy with the HTTP endpoint enabled on {@code bindAddress:port} accepting {@code tokens}. */
-    public AgentActionConfig withHttp(String bindAddress, int port, List<String> tokens) {
+    /** A copy with the HTTP endpoint enabled on {@code bindAddress:port} accepting {@code grants}. */
+    public AgentActionConfig withHttp(String bindAddress, int port, List<AgentTokenGrant> grants) {
         return new AgentActionConfig(tableEnabled, tableInstall, inputMaxChars, statementMaxChars, true, bindAddress,
-                port, tokens, httpMaxBodyBytes, httpMaxBatchRecords, httpThreads, httpAckTimeoutMs);
+                port, grants, httpMaxBodyBytes, httpMaxBatchRecords, httpThreads, httpAckTimeoutMs,
+                httpMaxClockSkewMs, httpReadTimeoutMs, httpMaxQueued);
     }
 
     /** A copy with other size limits. */
     public AgentActionConfig withLimits(int inputMaxChars, int maxBodyBytes, int maxBatchRecords) {
         return new AgentActionConfig(tableEnabled, tableInstall, inputMaxChars, statementMaxChars, httpEnabled,
-                httpBindAddress, httpPort, httpTokens, maxBodyBytes, maxBatchRecords, httpThreads, httpAckTimeoutMs);
+                httpBindAddress, httpPort, httpGrants, maxBodyBytes, maxBatchRecords, httpThreads, httpAckTimeoutMs,
+                httpMaxClockSkewMs, httpReadTimeoutMs, httpMaxQueued);
+    }
+
+    /** A copy with other concurrency and time bounds. */
+    public AgentActionConfig withBounds(int threads, int maxQueued, long readTimeoutMs, long maxClockSkewMs) {
+        return new AgentActionConfig(tableEnabled, tableInstall, inputMaxChars, statementMaxChars, httpEnabled,
+                httpBindAddress, httpPort, httpGrants, httpMaxBodyBytes, httpMaxBatchRecords, threads, httpAckTimeoutMs,
+                maxClockSkewMs, readTimeoutMs, maxQueued);
     }
 
     /**
      * Reads {@code firebreak.ingest.agent.*}: {@code table.enabled} (true), {@code table.install}
      * (true), {@code input.max.chars} (65536), {@code statement.max.chars} (2048),
      * {@code http.enabled} (false), {@code http.bind.address} (127.0.0.1), {@code http.port} (8095),
-     * {@code http.tokens} (comma-separated) and/or {@code http.tokens.file} (one token per line),
+     * {@code http.tokens} (comma-separated {@code <token>:<agent>[|<agent>...]} entries, see
+     * {@link AgentTokenGrant}) and/or {@code http.tokens.file} (one such entry per line, {@code #} comments),
      * {@code http.max.body.bytes} (1048576), {@code http.max.batch.records} (500),
-     * {@code http.threads} (4), {@code http.ack.timeout.ms} (30000).
+     * {@code http.threads} (16), {@code http.ack.timeout.ms} (30000), {@code http.max.clock.skew.ms} (5000),
+     * {@code http.read.timeout.ms} (10000), {@code http.max.queued} (64).
      */
     public static AgentActionConfig fromMap(Map<String, String> map) {
         AgentActionConfig d = defaults();
@@ -115,33 +155,56 @@ public record AgentActionConfig(
                 integer(map, "http.max.body.bytes", d.httpMaxBodyBytes()),
                 integer(map, "http.max.batch.records", d.httpMaxBatchRecords()),
                 integer(map, "http.threads", d.httpThreads()),
-                integer(map, "http.ack.timeout.ms", (int) d.httpAckTimeoutMs()));
+                integer(map, "http.ack.timeout.ms", (int) d.httpAckTimeoutMs()),
+                integer(map, "http.max.clock.skew.ms", (int) d.httpMaxClockSkewMs()),
+                integer(map, "http.read.timeout.ms", (int) d.httpReadTimeoutMs()),
+                integer(map, "http.max.queued", d.httpMaxQueued()));
     }
 
     @Override
     public String toString() {
         return "AgentActionConfig[table=" + tableEnabled + ", install=" + tableInstall + ", inputMaxChars=" + inputMaxChars
                 + ", http=" + httpEnabled + (httpEnabled ? "@" + httpBindAddress + ":" + httpPort : "")
-                + ", tokens=" + httpTokens.size() + " (redacted), maxBodyBytes=" + httpMaxBodyBytes
-                + ", maxBatchRecords=" + httpMaxBatchRecords + "]";
+                + ", tokens=" + httpGrants.size() + " (redacted), maxBodyBytes=" + httpMaxBodyBytes
+                + ", maxBatchRecords=" + httpMaxBatchRecords + ", threads=" + httpThreads + ", maxQueued=" + httpMaxQueued
+                + ", readTimeoutMs=" + httpReadTimeoutMs + ", maxClockSkewMs=" + httpMaxClockSkewMs + "]";
     }
 
-    private static List<String> tokens(Map<String, String> map) {
-        List<String> tokens = new ArrayList<>();
+    private static List<AgentTokenGrant> tokens(Map<String, String> map) {
+        List<AgentTokenGrant> grants = new ArrayList<>();
         String inline = map.get(PREFIX + "http.tokens");
         if (inline != null) {
-            Arrays.stream(inline.split(",")).map(String::trim).filter(t -> !t.isEmpty()).forEach(tokens::add);
+            List<String> entries = Arrays.stream(inline.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
+            for (int i = 0; i < entries.size(); i++) {
+                grants.add(grant(entries.get(i), PREFIX + "http.tokens", "entry " + (i + 1)));
+            }
         }
         String file = map.get(PREFIX + "http.tokens.file");
         if (file != null && !file.isBlank()) {
+            List<String> lines;
             try {
-                Files.readAllLines(Path.of(file.trim())).stream().map(String::trim)
-                        .filter(t -> !t.isEmpty() && !t.startsWith("#")).forEach(tokens::add);
+                lines = Files.readAllLines(Path.of(file.trim()));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + PREFIX + "http.tokens.file=" + file, e);
             }
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).trim();
+                if (!line.isEmpty() && !line.startsWith("#")) {
+                    grants.add(grant(line, PREFIX + "http.tokens.file=" + file.trim(), "line " + (i + 1)));
+                }
+            }
         }
-        return tokens;
+        return grants;
+    }
+
+    private static AgentTokenGrant grant(String entry, String key, String where) {
+        try {
+            return AgentTokenGrant.parse(entry);
+        } catch (IllegalArgumentException e) {
+            // The old form (a bare token) is refused rather than read as "every agent": a token must say
+            // whom it speaks for, and a default of "nobody" would only turn a deploy into a stream of 403s.
+            throw new IllegalArgumentException("invalid " + key + " (" + where + "): " + e.getMessage(), e);
+        }
     }
 
     private static boolean bool(Map<String, String> map, String key, boolean fallback) {

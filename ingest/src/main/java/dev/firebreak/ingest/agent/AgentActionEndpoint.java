@@ -24,8 +24,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,13 +52,22 @@ import org.slf4j.LoggerFactory;
  *       naming the field and the array index (a batch is validated all-or-nothing: nothing of it
  *       is produced);</li>
  *   <li>401 without a valid {@code Authorization: Bearer} token ({@code WWW-Authenticate} says why),
- *       405 for other methods, 413 for a body over the byte limit (refused from
+ *       403 {@code forbidden_agent} naming {@code agent_id} and the index when a record's agent is not
+ *       one the token may speak for (the whole batch is refused), 405 for other methods, 413 for a body over the byte limit (refused from
  *       {@code Content-Length} or while reading, never buffered beyond the limit) or a batch over
  *       the record limit, 415 unless {@code Content-Type: application/json};</li>
  *   <li>503 when Kafka did not acknowledge in time; the client retries, and deterministic event ids
  *       let consumers recognise the events that did get through.</li>
  * </ul>
  * {@code GET /health} answers 200 without authentication. Tokens are never logged.
+ *
+ * <p>Slow clients: the JDK server reads a request's headers and body on a worker thread, so a
+ * client trickling bytes holds one. Workers are {@code http.threads}, at most {@code http.max.queued}
+ * requests wait for one (more are dropped: connection closed), and a watchdog closes the connection
+ * of a request whose headers and body have not fully arrived {@code http.read.timeout.ms} after a
+ * worker took it up (it interrupts the worker, and an interrupted blocking channel read closes the
+ * channel). The deadline no longer applies once the body is read: the Kafka wait has its own
+ * ({@code http.ack.timeout.ms}). Connections that send nothing hold no worker.
  */
 public final class AgentActionEndpoint implements AutoCloseable {
     public static final String ACTIONS_PATH = "/v1/actions";
@@ -70,9 +85,14 @@ public final class AgentActionEndpoint implements AutoCloseable {
     private final BearerTokens tokens;
     private final MeterRegistry meters;
     private final Counter accepted;
+    private final Counter timedOut;
+    private final Counter overloaded;
     private final IngestMetrics metrics;
     private HttpServer server;
-    private ExecutorService executor;
+    private ThreadPoolExecutor executor;
+    private ScheduledExecutorService watchdog;
+    /** The read deadline of the request the current worker is on; null outside a request. */
+    private final ThreadLocal<ReadDeadline> deadline = new ThreadLocal<>();
 
     /**
      * @param config     limits, bind address, port and tokens ({@code httpEnabled} is the caller's business)
@@ -82,18 +102,24 @@ public final class AgentActionEndpoint implements AutoCloseable {
      */
     public AgentActionEndpoint(AgentActionConfig config, String cluster, ActionClassifier classifier,
                                AuditEventSink sink, MeterRegistry meters) {
-        if (config.httpTokens().isEmpty()) {
+        if (config.httpGrants().isEmpty()) {
             throw new IllegalArgumentException("the agent action endpoint needs at least one bearer token");
         }
         this.config = config;
-        this.parser = new AgentActionParser(config.inputMaxChars());
+        this.parser = new AgentActionParser(config.inputMaxChars(), java.time.Duration.ofMillis(config.httpMaxClockSkewMs()));
         this.normalizer = new AgentActionNormalizer(cluster, classifier, config.statementMaxChars());
         this.sink = sink;
-        this.tokens = new BearerTokens(config.httpTokens());
+        this.tokens = new BearerTokens(config.httpGrants());
         this.meters = meters;
         this.accepted = Counter.builder("firebreak.ingest.agent.actions.accepted").tag("path", "http")
                 .description("Agent actions normalised and produced to Kafka").register(meters);
         this.metrics = new IngestMetrics(meters, CaptureSource.AGENT_HTTP);
+        this.timedOut = Counter.builder("firebreak.ingest.agent.actions.rejected").tag("path", "http")
+                .tag("reason", "read_timeout").description("Agent action requests (HTTP) or rows (table) refused, by reason")
+                .register(meters);
+        this.overloaded = Counter.builder("firebreak.ingest.agent.actions.rejected").tag("path", "http")
+                .tag("reason", "overloaded").description("Agent action requests (HTTP) or rows (table) refused, by reason")
+                .register(meters);
     }
 
     /** Binds and starts serving. */
@@ -105,13 +131,82 @@ public final class AgentActionEndpoint implements AutoCloseable {
                     + config.httpPort(), e);
         }
         AtomicInteger threads = new AtomicInteger();
-        executor = Executors.newFixedThreadPool(config.httpThreads(),
-                r -> new Thread(r, "firebreak-agent-http-" + threads.incrementAndGet()));
-        server.setExecutor(executor);
+        watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "firebreak-agent-http-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        // Bounded: a flood of requests queues at most http.max.queued; the JDK server closes the
+        // connection of a request the executor refuses.
+        BlockingQueue<Runnable> queue = config.httpMaxQueued() == 0 ? new SynchronousQueue<>()
+                : new ArrayBlockingQueue<>(config.httpMaxQueued());
+        executor = new ThreadPoolExecutor(config.httpThreads(), config.httpThreads(), 0, TimeUnit.MILLISECONDS, queue,
+                r -> new Thread(r, "firebreak-agent-http-" + threads.incrementAndGet()), (r, pool) -> {
+                    overloaded.increment();
+                    throw new RejectedExecutionException("agent action endpoint busy: " + config.httpThreads()
+                            + " requests in progress and " + config.httpMaxQueued() + " waiting");
+                });
+        server.setExecutor(this::runWithReadDeadline);
         server.createContext("/", this::handle);
         server.start();
         LOG.info("agent action endpoint listening on http://{}:{}{}", config.httpBindAddress(), port(), ACTIONS_PATH);
         return this;
+    }
+
+    /**
+     * Runs one exchange of the JDK server (which reads the request line and headers, then calls
+     * {@link #handle}) under a read deadline: unless {@link #bodyRead} is reached in time, the
+     * worker is interrupted, which closes the connection's channel and ends its blocked read.
+     */
+    private void runWithReadDeadline(Runnable exchange) {
+        executor.execute(() -> {
+            ReadDeadline d = new ReadDeadline(Thread.currentThread());
+            deadline.set(d);
+            ScheduledFuture<?> timer = watchdog.schedule(d::expire, config.httpReadTimeoutMs(), TimeUnit.MILLISECONDS);
+            try {
+                exchange.run();
+            } finally {
+                d.finish();
+                timer.cancel(false);
+                deadline.remove();
+                Thread.interrupted(); // an expiry that raced the end of the request must not reach the next one
+            }
+        });
+    }
+
+    /** The request is read: from here only the Kafka acknowledgement bounds the time. */
+    private void bodyRead() throws IOException {
+        ReadDeadline d = deadline.get();
+        if (d != null && !d.finish()) {
+            throw new IOException("the request was not read within " + config.httpReadTimeoutMs() + " ms");
+        }
+    }
+
+    /** The read deadline of one request on one worker. */
+    private final class ReadDeadline {
+        private final Thread worker;
+        private boolean done;
+        private boolean expired;
+
+        ReadDeadline(Thread worker) {
+            this.worker = worker;
+        }
+
+        synchronized void expire() {
+            if (!done) {
+                expired = true;
+                done = true;
+                timedOut.increment();
+                LOG.info("closing an agent action request not read within {} ms", config.httpReadTimeoutMs());
+                worker.interrupt();
+            }
+        }
+
+        /** @return false when the deadline had already expired */
+        synchronized boolean finish() {
+            done = true;
+            return !expired;
+        }
     }
 
     /** The port actually bound (useful with port 0). */
@@ -153,10 +248,12 @@ public final class AgentActionEndpoint implements AutoCloseable {
     private ObjectNode acceptActions(HttpExchange exchange) throws IOException, Rejection {
         Instant receivedAt = Instant.now();
         checkMethod(exchange);
-        checkToken(exchange);
+        BearerTokens.Grant grant = checkToken(exchange);
         checkContentType(exchange);
-        List<JsonNode> records = records(parse(RequestBodies.read(exchange, config.httpMaxBodyBytes())));
-        List<AuditEvent> events = normalise(records, receivedAt);
+        byte[] body = RequestBodies.read(exchange, config.httpMaxBodyBytes());
+        bodyRead();
+        List<JsonNode> records = records(parse(body));
+        List<AuditEvent> events = normalise(records, receivedAt, grant);
         produce(events);
         accepted.increment(events.size());
         ObjectNode response = JSON.createObjectNode().put("accepted", events.size());
@@ -172,13 +269,17 @@ public final class AgentActionEndpoint implements AutoCloseable {
         }
     }
 
-    private void checkToken(HttpExchange exchange) throws Rejection {
-        switch (tokens.check(exchange.getRequestHeaders().getFirst("Authorization"))) {
-            case ACCEPTED -> { }
+    private BearerTokens.Grant checkToken(HttpExchange exchange) throws Rejection {
+        BearerTokens.Result result = tokens.check(exchange.getRequestHeaders().getFirst("Authorization"));
+        switch (result.check()) {
+            case ACCEPTED -> {
+                return result.grant();
+            }
             case MISSING -> throw new Rejection(401, "unauthenticated", "an Authorization: Bearer token is required")
                     .header("WWW-Authenticate", REALM);
             case INVALID -> throw new Rejection(401, "invalid_token", "the bearer token is not valid")
                     .header("WWW-Authenticate", REALM + ", error=\"invalid_token\"");
+            default -> throw new IllegalStateException(result.check().name());
         }
     }
 
@@ -232,16 +333,27 @@ public final class AgentActionEndpoint implements AutoCloseable {
         return records;
     }
 
-    /** Validates every record before normalising any: a batch is accepted or refused as a whole. */
-    private List<AuditEvent> normalise(List<JsonNode> records, Instant receivedAt) throws Rejection {
+    /**
+     * Validates every record, and checks that the token may speak for its agent, before normalising
+     * any: a batch is accepted or refused as a whole.
+     */
+    private List<AuditEvent> normalise(List<JsonNode> records, Instant receivedAt, BearerTokens.Grant grant)
+            throws Rejection {
         List<AgentAction> actions = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
+            String where = records.size() > 1 || !records.get(i).isObject() ? "record " + i + ": " : "";
+            AgentAction action;
             try {
-                actions.add(parser.fromJson(records.get(i), receivedAt));
+                action = parser.fromJson(records.get(i), receivedAt);
             } catch (MalformedActionException e) {
-                String where = records.size() > 1 || !records.get(i).isObject() ? "record " + i + ": " : "";
                 throw new Rejection(422, "invalid_record", where + e.getMessage()).at(i, e.field());
             }
+            if (!grant.mayActFor(action.agentId())) {
+                throw new Rejection(403, "forbidden_agent", where + "agent_id " + AgentActionParser.quote(action.agentId())
+                        + " is not one this bearer token may speak for; nothing of the request was accepted")
+                        .at(i, "agent_id");
+            }
+            actions.add(action);
         }
         long capturedUs = AgentActionNormalizer.micros(Instant.now());
         return actions.stream().map(a -> normalizer.fromHttp(a, capturedUs)).toList();
@@ -319,6 +431,9 @@ public final class AgentActionEndpoint implements AutoCloseable {
     public void close() {
         if (server != null) {
             server.stop(1);
+        }
+        if (watchdog != null) {
+            watchdog.shutdownNow();
         }
         if (executor != null) {
             executor.shutdown();

@@ -35,9 +35,13 @@ import java.util.regex.Pattern;
  *       value is kept as free text.</li>
  *   <li>{@code occurred_at}: ISO-8601 with offset (e.g. {@code 2025-04-25T10:15:30.123Z}) or epoch
  *       milliseconds. Optional over HTTP: a missing time becomes the receive time (an action without
- *       a clock is still worth auditing) and the event says so; a time more than
- *       {@link #MAX_CLOCK_AHEAD} ahead of the receiver is rejected, so a client cannot park events
- *       outside the detection windows. Required in the table (the column defaults to now()).</li>
+ *       a clock is still worth auditing) and the event says so; a time more than the configured
+ *       clock skew ({@code http.max.clock.skew.ms}, default {@link #DEFAULT_MAX_CLOCK_AHEAD}) ahead of
+ *       the receiver is rejected, never clamped, so a client cannot park events outside the detection
+ *       windows and the event time is never one the client did not send. Times in the past are
+ *       accepted (replays), back to 2000-01-01; earlier ones are refused on both paths (they would
+ *       overflow the event's microseconds or give Kafka a negative timestamp). Required in the table
+ *       (the column defaults to now()).</li>
  * </ul>
  * HTTP records additionally accept {@code action_id} (client idempotency id, same syntax as
  * {@code agent_id}) and {@code http: {method, url, body}}; unknown JSON fields are rejected so a
@@ -47,8 +51,8 @@ import java.util.regex.Pattern;
 public final class AgentActionParser {
     /** Default limit of {@code input} (and of an HTTP body), in characters. */
     public static final int DEFAULT_INPUT_MAX_CHARS = 65_536;
-    /** How far ahead of the receiver's clock an HTTP record's time may be. */
-    public static final Duration MAX_CLOCK_AHEAD = Duration.ofMinutes(5);
+    /** How far ahead of the receiver's clock an HTTP record's time may be, unless configured otherwise. */
+    public static final Duration DEFAULT_MAX_CLOCK_AHEAD = Duration.ofSeconds(5);
 
     static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     static final Pattern TOOL = Pattern.compile("[^\\s\\p{Cntrl}]{1,128}");
@@ -58,18 +62,32 @@ public final class AgentActionParser {
     /** 2000-01-01T00:00:00Z: smaller epoch values are almost certainly seconds, not milliseconds. */
     static final long MIN_EPOCH_MILLIS = 946_684_800_000L;
     static final Instant MAX_INSTANT = Instant.parse("9999-12-31T23:59:59Z");
+    static final Instant MIN_INSTANT = Instant.ofEpochMilli(MIN_EPOCH_MILLIS);
     static final Set<String> JSON_FIELDS = Set.of("agent_id", "run_id", "credential", "tool", "input",
             "target_environment", "occurred_at", "action_id", "http");
     static final Set<String> HTTP_FIELDS = Set.of("method", "url", "body");
 
     private final int inputMaxChars;
+    private final Duration maxClockAhead;
 
     /** @param inputMaxChars the longest {@code input} accepted, in characters */
     public AgentActionParser(int inputMaxChars) {
+        this(inputMaxChars, DEFAULT_MAX_CLOCK_AHEAD);
+    }
+
+    /**
+     * @param inputMaxChars the longest {@code input} accepted, in characters
+     * @param maxClockAhead how far an HTTP record's {@code occurred_at} may be ahead of its receive time
+     */
+    public AgentActionParser(int inputMaxChars, Duration maxClockAhead) {
         if (inputMaxChars < 1) {
             throw new IllegalArgumentException("input max chars must be positive, was " + inputMaxChars);
         }
+        if (maxClockAhead.isNegative()) {
+            throw new IllegalArgumentException("max clock ahead must not be negative, was " + maxClockAhead);
+        }
         this.inputMaxChars = inputMaxChars;
+        this.maxClockAhead = maxClockAhead;
     }
 
     /**
@@ -86,9 +104,10 @@ public final class AgentActionParser {
         Map<String, Object> values = new LinkedHashMap<>();
         record.fields().forEachRemaining(e -> values.put(e.getKey(), e.getValue()));
         Instant occurredAt = instant(values, "occurred_at");
-        if (occurredAt != null && occurredAt.isAfter(receivedAt.plus(MAX_CLOCK_AHEAD))) {
-            throw new MalformedActionException("occurred_at", "is " + occurredAt + ", more than " + MAX_CLOCK_AHEAD
-                    + " ahead of the receiver's clock (" + receivedAt + ")");
+        if (occurredAt != null && occurredAt.isAfter(receivedAt.plus(maxClockAhead))) {
+            throw new MalformedActionException("occurred_at", "is " + occurredAt + ", more than " + maxClockAhead.toMillis()
+                    + " ms ahead of the receiver's clock (" + receivedAt + "); send the time the action happened, or "
+                    + "leave occurred_at out to use the receive time");
         }
         String actionId = optionalText(values, "action_id");
         if (actionId != null && !AGENT_ID.matcher(actionId).matches()) {
@@ -241,6 +260,9 @@ public final class AgentActionParser {
         Instant instant = toInstant(field, value);
         if (instant.isAfter(MAX_INSTANT)) {
             throw new MalformedActionException(field, "is after year 9999");
+        }
+        if (instant.isBefore(MIN_INSTANT)) {
+            throw new MalformedActionException(field, "is " + instant + ", before 2000-01-01");
         }
         return instant;
     }

@@ -9,33 +9,55 @@ import java.util.List;
  * The bearer tokens the HTTP endpoint accepts. Only SHA-256 digests are kept, and a presented token
  * is compared against every one of them with {@link MessageDigest#isEqual} (constant time for
  * equal lengths, and digests are always equal length), so neither the position of the first wrong
- * character nor the token's length leaks through timing.
+ * character nor the token's length leaks through timing. Each token carries the agent ids it may
+ * speak for ({@link AgentTokenGrant}).
  */
 final class BearerTokens {
     /** What an Authorization header said, as far as the endpoint answers differently. */
     enum Check { ACCEPTED, MISSING, INVALID }
 
     private static final String SCHEME = "Bearer ";
-    private final List<byte[]> digests;
+    /** The outcome, and for {@link Check#ACCEPTED} the agent patterns of the matching token. */
+    record Result(Check check, Grant grant) { }
 
-    BearerTokens(List<String> tokens) {
-        this.digests = tokens.stream().map(BearerTokens::sha256).toList();
+    /** What a token may do, without the token itself. */
+    record Grant(List<String> agents, AgentTokenGrant source) {
+        boolean mayActFor(String agentId) {
+            return source.mayActFor(agentId);
+        }
+
+        @Override
+        public String toString() {
+            return "Grant" + agents;
+        }
+    }
+
+    private final List<byte[]> digests;
+    private final List<Grant> grants;
+
+    BearerTokens(List<AgentTokenGrant> tokens) {
+        this.digests = tokens.stream().map(t -> sha256(t.token())).toList();
+        // strip the secret from what the endpoint keeps beside the digests
+        this.grants = tokens.stream().map(t -> new Grant(t.agents(), new AgentTokenGrant("<redacted>", t.agents()))).toList();
     }
 
     /** Checks an {@code Authorization} header value (null when absent). */
-    Check check(String authorization) {
+    Result check(String authorization) {
         if (authorization == null || authorization.isBlank()) {
-            return Check.MISSING;
+            return new Result(Check.MISSING, null);
         }
         if (!authorization.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
-            return Check.INVALID;
+            return new Result(Check.INVALID, null);
         }
         byte[] presented = sha256(authorization.substring(SCHEME.length()).trim());
-        boolean match = false;
-        for (byte[] digest : digests) {
-            match |= MessageDigest.isEqual(presented, digest); // no early exit: every token costs the same
+        int match = -1;
+        for (int i = 0; i < digests.size(); i++) {
+            // no early exit: every token costs the same
+            if (MessageDigest.isEqual(presented, digests.get(i)) && match < 0) {
+                match = i;
+            }
         }
-        return match ? Check.ACCEPTED : Check.INVALID;
+        return match < 0 ? new Result(Check.INVALID, null) : new Result(Check.ACCEPTED, grants.get(match));
     }
 
     private static byte[] sha256(String token) {

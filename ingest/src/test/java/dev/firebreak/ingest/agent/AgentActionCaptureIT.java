@@ -60,7 +60,7 @@ class AgentActionCaptureIT {
         kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
         // The real, rules-driven classifier: the railway assertions must hold with the bundled rules.
         ActionClassifier classifier = RulesActionClassifier.defaults();
-        AgentActionConfig agent = AgentActionConfig.defaults().withHttp("127.0.0.1", 0, List.of(TOKEN))
+        AgentActionConfig agent = AgentActionConfig.defaults().withHttp("127.0.0.1", 0, List.of(AgentTokenGrant.of(TOKEN, "*")))
                 .withLimits(AgentActionParser.DEFAULT_INPUT_MAX_CHARS, 64 * 1024, 100);
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         capture = new PostgresCapture(IngestConfig.of("it", pg.host(), pg.port(), EmbeddedPostgres17.DATABASE,

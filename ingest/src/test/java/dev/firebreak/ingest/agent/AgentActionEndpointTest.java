@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +38,8 @@ class AgentActionEndpointTest {
 
     @BeforeAll
     static void start() {
-        AgentActionConfig config = AgentActionConfig.defaults().withHttp("127.0.0.1", 0, List.of(TOKEN, OTHER_TOKEN))
+        AgentActionConfig config = AgentActionConfig.defaults().withHttp("127.0.0.1", 0,
+                        List.of(AgentTokenGrant.of(TOKEN, "*"), AgentTokenGrant.of(OTHER_TOKEN, "cursor-*", "deploy-bot")))
                 .withLimits(1000, 4096, 3);
         endpoint = new AgentActionEndpoint(config, "main", new FakeActionClassifier(), SINK, METERS).start();
     }
@@ -229,6 +231,166 @@ class AgentActionEndpointTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).contains("UP");
+    }
+
+    @Test
+    void aRecordOfAnAgentTheTokenMayNotSpeakForIsForbiddenAndNothingIsAccepted() throws Exception {
+        double before = rejected("forbidden_agent");
+        String mallory = GOOD.replace("\"cursor-7\"", "\"mallory\"");
+        HttpResponse<String> r = post("[" + GOOD + "," + GOOD.replace("r1", "r9") + "," + mallory + "]", OTHER_TOKEN);
+        assertThat(r.statusCode()).isEqualTo(403);
+        JsonNode body = JSON.readTree(r.body());
+        assertThat(body.get("error").asText()).isEqualTo("forbidden_agent");
+        assertThat(body.get("field").asText()).isEqualTo("agent_id");
+        assertThat(body.get("index").asInt()).isEqualTo(2);
+        assertThat(body.get("message").asText()).contains("record 2").contains("'mallory'")
+                .doesNotContain(OTHER_TOKEN);
+        assertThat(sink.events).isEmpty();
+        assertThat(rejected("forbidden_agent")).isEqualTo(before + 1);
+        // the same batch with a token for every agent is fine; glob and exact patterns both admit
+        assertThat(post("[" + GOOD + "," + mallory + "]", TOKEN).statusCode()).isEqualTo(202);
+        assertThat(post(GOOD.replace("\"cursor-7\"", "\"deploy-bot\""), OTHER_TOKEN).statusCode()).isEqualTo(202);
+        assertThat(post(GOOD.replace("\"cursor-7\"", "\"deploy-bot2\""), OTHER_TOKEN).statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void aTimeAheadOfTheReceiverByMoreThanTheSkewIsRefusedNamingTheField() throws Exception {
+        String future = GOOD.replace("2025-04-25T10:00:00Z", java.time.Instant.now().plusSeconds(60).toString());
+        HttpResponse<String> r = post(future, TOKEN);
+        assertThat(r.statusCode()).isEqualTo(422);
+        assertThat(JSON.readTree(r.body()).get("field").asText()).isEqualTo("occurred_at");
+        assertThat(JSON.readTree(r.body()).get("message").asText()).contains("more than 5000 ms ahead");
+        assertThat(sink.events).isEmpty();
+        String nearlyNow = GOOD.replace("2025-04-25T10:00:00Z", java.time.Instant.now().plusSeconds(2).toString());
+        assertThat(post(nearlyNow, TOKEN).statusCode()).isEqualTo(202);
+    }
+
+    @Test
+    void slowClientsTricklingTheirBodiesDoNotHoldUpOthers() throws Exception {
+        List<SlowClient> slow = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                slow.add(SlowClient.open(endpoint.port(), TOKEN));
+            }
+            Thread.sleep(200); // every slow request is on a worker, reading
+            long t0 = System.nanoTime();
+            assertThat(post(GOOD, TOKEN).statusCode()).isEqualTo(202);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+        } finally {
+            for (SlowClient c : slow) {
+                c.close();
+            }
+        }
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "trickling its headers: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void aSlowClientHoldingTheOnlyWorkerIsCutOffAtTheReadTimeout(boolean inHeaders) throws Exception {
+        AgentActionConfig config = AgentActionConfig.defaults()
+                .withHttp("127.0.0.1", 0, List.of(AgentTokenGrant.of(TOKEN, "*")))
+                .withBounds(1, 4, 400, 5000);
+        FakeSink ownSink = new FakeSink();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (AgentActionEndpoint one = new AgentActionEndpoint(config, "main", new FakeActionClassifier(), ownSink, meters)
+                .start(); SlowClient slow = SlowClient.open(one.port(), TOKEN, inHeaders)) {
+            Thread.sleep(100); // the slow request holds the only worker
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + one.port()
+                            + AgentActionEndpoint.ACTIONS_PATH)).timeout(Duration.ofSeconds(5))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString(GOOD)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(202);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+            assertThat(slow.closedByServer(Duration.ofSeconds(2))).isTrue();
+            assertThat(ownSink.events).hasSize(1);
+            assertThat(meters.counter("firebreak.ingest.agent.actions.rejected", "path", "http", "reason", "read_timeout")
+                    .count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void requestsBeyondTheQueueAreDroppedNotParked() throws Exception {
+        AgentActionConfig config = AgentActionConfig.defaults()
+                .withHttp("127.0.0.1", 0, List.of(AgentTokenGrant.of(TOKEN, "*")))
+                .withBounds(1, 0, 5000, 5000);
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (AgentActionEndpoint one = new AgentActionEndpoint(config, "main", new FakeActionClassifier(), new FakeSink(),
+                meters).start(); SlowClient slow = SlowClient.open(one.port(), TOKEN)) {
+            Thread.sleep(100); // the slow request holds the only worker and nothing may wait
+            long t0 = System.nanoTime();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> client.send(HttpRequest.newBuilder(URI.create(
+                            "http://127.0.0.1:" + one.port() + AgentActionEndpoint.ACTIONS_PATH)).timeout(Duration.ofSeconds(3))
+                    .header("Content-Type", "application/json").header("Authorization", "Bearer " + TOKEN)
+                    .POST(HttpRequest.BodyPublishers.ofString(GOOD)).build(), HttpResponse.BodyHandlers.ofString()))
+                    .isInstanceOf(IOException.class)
+                    .isNotInstanceOf(java.net.http.HttpTimeoutException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+            assertThat(meters.counter("firebreak.ingest.agent.actions.rejected", "path", "http", "reason", "overloaded")
+                    .count()).isEqualTo(1);
+        }
+    }
+
+    /** Sends complete headers announcing a body, then one byte of it every 50 ms from its own thread. */
+    private static final class SlowClient implements AutoCloseable {
+        private final java.net.Socket socket;
+        private final Thread trickle;
+
+        private SlowClient(java.net.Socket socket) {
+            this.socket = socket;
+            this.trickle = new Thread(() -> {
+                try {
+                    var out = socket.getOutputStream();
+                    while (!Thread.currentThread().isInterrupted()) {
+                        out.write(' ');
+                        out.flush();
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // closed by the server or by the test
+                }
+            }, "slowloris");
+            trickle.setDaemon(true);
+        }
+
+        static SlowClient open(int port, String token) throws IOException {
+            return open(port, token, false);
+        }
+
+        /** @param inHeaders trickle a header value instead of the body (the headers never end) */
+        static SlowClient open(int port, String token, boolean inHeaders) throws IOException {
+            java.net.Socket socket = new java.net.Socket("127.0.0.1", port);
+            socket.getOutputStream().write(("POST " + AgentActionEndpoint.ACTIONS_PATH + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer " + token + "\r\nContent-Type: application/json\r\n"
+                    + (inHeaders ? "X-Slow: x" : "Content-Length: 4000\r\n\r\n"))
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            SlowClient c = new SlowClient(socket);
+            c.trickle.start();
+            return c;
+        }
+
+        /** True when the server closed the connection (end of stream or reset) within {@code wait}. */
+        boolean closedByServer(Duration wait) throws IOException {
+            socket.setSoTimeout((int) wait.toMillis());
+            try {
+                byte[] buffer = new byte[1024];
+                while (true) {
+                    if (socket.getInputStream().read(buffer) < 0) {
+                        return true;
+                    }
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                return false;
+            } catch (IOException e) {
+                return true; // reset
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            trickle.interrupt();
+            socket.close();
+        }
     }
 
     private HttpResponse<String> post(String body, String token) throws Exception {

@@ -111,6 +111,15 @@ class AgentActionParserTest {
                 Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"occurred_at\": true}", "occurred_at", "epoch milliseconds"),
                 Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"occurred_at\": \"2025-04-25T10:06:00Z\"}", "occurred_at",
                         "ahead of the receiver's clock"),
+                Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"occurred_at\": \"2025-04-25T10:00:05.001Z\"}", "occurred_at",
+                        "more than 5000 ms ahead of the receiver's clock"),
+                Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"occurred_at\": 1745575205001}", "occurred_at",
+                        "more than 5000 ms ahead"),
+                Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"occurred_at\": \"1999-12-31T23:59:59Z\"}", "occurred_at",
+                        "before 2000-01-01"),
+                // would overflow the event's microseconds (an uncaught ArithmeticException, a 500, before)
+                Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"occurred_at\": \"-999999999-01-01T00:00:00Z\"}",
+                        "occurred_at", "before 2000-01-01"),
                 Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"action_id\": \"no spaces please\"}", "action_id", "must match"),
                 Arguments.of("{\"agent_id\": \"a\", " + ok + ", \"credentail\": \"token:a/b\"}", "credentail",
                         "is not a known field"),
@@ -207,6 +216,23 @@ class AgentActionParserTest {
                     assertThat(e.field()).isEqualTo(column);
                     assertThat(e.getMessage()).contains(problem);
                 });
+    }
+
+    @Test
+    void futureTimesUpToTheSkewAndAnyPastTimeSince2000AreKept() throws Exception {
+        String base = "{\"agent_id\": \"a\", \"tool\": \"bash\", \"input\": \"ls\", \"occurred_at\": ";
+        assertThat(parser.fromJson(json(base + "\"2025-04-25T10:00:05Z\"}"), RECEIVED).occurredAt())
+                .isEqualTo(Instant.parse("2025-04-25T10:00:05Z"));
+        // replays: far in the past is fine
+        assertThat(parser.fromJson(json(base + "\"2000-01-01T00:00:00Z\"}"), RECEIVED).occurredAt())
+                .isEqualTo(Instant.parse("2000-01-01T00:00:00Z"));
+        AgentActionParser strict = new AgentActionParser(100, java.time.Duration.ZERO);
+        assertThat(strict.fromJson(json(base + "\"2025-04-25T10:00:00Z\"}"), RECEIVED).occurredAt()).isEqualTo(RECEIVED);
+        assertThatThrownBy(() -> strict.fromJson(json(base + "\"2025-04-25T10:00:00.001Z\"}"), RECEIVED))
+                .isInstanceOfSatisfying(MalformedActionException.class, e -> assertThat(e.field()).isEqualTo("occurred_at"));
+        AgentActionParser lenient = new AgentActionParser(100, java.time.Duration.ofMinutes(10));
+        assertThat(lenient.fromJson(json(base + "\"2025-04-25T10:06:00Z\"}"), RECEIVED).occurredAt())
+                .isEqualTo(Instant.parse("2025-04-25T10:06:00Z"));
     }
 
     @Test

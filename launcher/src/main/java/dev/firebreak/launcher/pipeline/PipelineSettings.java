@@ -68,10 +68,11 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(GuardConfig.EXPECTED_SUPERUSERS, PostgresService.SUPERUSER);
         // The server-log path reads the jsonlog file, so only when the data directory is on this host.
         m.put(ServerLogConfig.PREFIX + "enabled", Boolean.toString(pg.localDataDirectory().isPresent()));
-        // agents post their actions here; a fresh token per run, printed by 'local'
+        // agents post their actions here; a fresh token per run, printed by 'local'. It may speak for
+        // every agent ("*"): one local stack, one operator; production lists each token's agents.
         m.put(AgentActionConfig.PREFIX + "http.enabled", "true");
         m.put(AgentActionConfig.PREFIX + "http.port", "0");
-        m.put(AgentActionConfig.PREFIX + "http.tokens", java.util.UUID.randomUUID().toString().replace("-", ""));
+        m.put(AgentActionConfig.PREFIX + "http.tokens", java.util.UUID.randomUUID().toString().replace("-", "") + ":*");
         pg.localDataDirectory().ifPresent(dir -> m.put(ServerLogConfig.PREFIX + "data.directory", dir.toString()));
         m.put(DetectionConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(DetectionConfig.SCHEMA_REGISTRY_URL, registry);
