@@ -62,6 +62,8 @@ public final class KillSwitch implements AutoCloseable {
     public static final String TRIGGER_TO_CONFIRMED = "firebreak.killswitch.trigger.to.confirmed";
     /** Per principal (bounded: the first N principals keep their name, the rest count as {@code _other}). */
     public static final String PRINCIPAL_REVOCATIONS = "firebreak.principal.revocations";
+    /** Targets of an unverified command reported (each with a result and an alert); the rest are counted. */
+    static final int MAX_UNVERIFIED_TARGETS = 20;
     /** Kind label of targets no revoker handles. */
     public static final String NO_KIND = "none";
 
@@ -176,12 +178,18 @@ public final class KillSwitch implements AutoCloseable {
 
     /**
      * Executes nothing: reports every target of a command that must not run (its signature did not
-     * verify) as FAILED with {@code detail}, each with a CRITICAL alert. Revokers are never called.
+     * verify) as FAILED with {@code detail}, each with a CRITICAL alert, at most {@value #MAX_UNVERIFIED_TARGETS}
+     * of them. Revokers are never called.
      */
     public List<Outcome> refuseUnverified(RevokeCommand command, String detail) {
         long startUs = Micros.now();
         List<String> targets = command.getTargets().isEmpty()
                 ? List.of(command.getPrincipal()) : List.copyOf(new LinkedHashSet<>(command.getTargets()));
+        if (targets.size() > MAX_UNVERIFIED_TARGETS) {
+            // Whoever forged it chose the list: one record must not become an unbounded alert storm.
+            detail = detail + " (" + targets.size() + " targets, the first " + MAX_UNVERIFIED_TARGETS + " reported)";
+            targets = targets.subList(0, MAX_UNVERIFIED_TARGETS);
+        }
         List<Outcome> outcomes = new ArrayList<>(targets.size());
         for (String target : targets) {
             Pending p = Pending.done(target, startUs, Revocation.failed(detail));
