@@ -62,6 +62,8 @@ public final class KillSwitch implements AutoCloseable {
     public static final String TRIGGER_TO_CONFIRMED = "firebreak.killswitch.trigger.to.confirmed";
     /** Per principal (bounded: the first N principals keep their name, the rest count as {@code _other}). */
     public static final String PRINCIPAL_REVOCATIONS = "firebreak.principal.revocations";
+    /** Targets of an unverified command reported (each with a result and an alert); the rest are counted. */
+    static final int MAX_UNVERIFIED_TARGETS = 20;
     /** Kind label of targets no revoker handles. */
     public static final String NO_KIND = "none";
 
@@ -169,7 +171,29 @@ public final class KillSwitch implements AutoCloseable {
         }
         List<Outcome> outcomes = new ArrayList<>(pending.size());
         for (Pending p : pending) {
-            outcomes.add(report(command, p, await(p, deadlineNanos)));
+            outcomes.add(report(command, p, await(p, deadlineNanos), false));
+        }
+        return outcomes;
+    }
+
+    /**
+     * Executes nothing: reports every target of a command that must not run (its signature did not
+     * verify) as FAILED with {@code detail}, each with a CRITICAL alert, at most {@value #MAX_UNVERIFIED_TARGETS}
+     * of them. Revokers are never called.
+     */
+    public List<Outcome> refuseUnverified(RevokeCommand command, String detail) {
+        long startUs = Micros.now();
+        List<String> targets = command.getTargets().isEmpty()
+                ? List.of(command.getPrincipal()) : List.copyOf(new LinkedHashSet<>(command.getTargets()));
+        if (targets.size() > MAX_UNVERIFIED_TARGETS) {
+            // Whoever forged it chose the list: one record must not become an unbounded alert storm.
+            detail = detail + " (" + targets.size() + " targets, the first " + MAX_UNVERIFIED_TARGETS + " reported)";
+            targets = targets.subList(0, MAX_UNVERIFIED_TARGETS);
+        }
+        List<Outcome> outcomes = new ArrayList<>(targets.size());
+        for (String target : targets) {
+            Pending p = Pending.done(target, startUs, Revocation.failed(detail));
+            outcomes.add(report(command, p, p.immediate, true));
         }
         return outcomes;
     }
@@ -325,7 +349,7 @@ public final class KillSwitch implements AutoCloseable {
         }
     }
 
-    private Outcome report(RevokeCommand command, Pending pending, Revocation revocation) {
+    private Outcome report(RevokeCommand command, Pending pending, Revocation revocation, boolean unverified) {
         String target = pending.target;
         String kind = pending.kind;
         long started = pending.startedUs;
@@ -355,10 +379,10 @@ public final class KillSwitch implements AutoCloseable {
                 revocation.terminatedPids(), String.format(Locale.ROOT, "%.2f", (completed - started) / 1000.0),
                 Printable.of(revocation.detail()));
         record(command, kind, outcome, started, completed);
-        return new Outcome(result, alertFor(command, target, revocation));
+        return new Outcome(result, alertFor(command, target, revocation, unverified));
     }
 
-    private Optional<Alert> alertFor(RevokeCommand command, String target, Revocation revocation) {
+    private Optional<Alert> alertFor(RevokeCommand command, String target, Revocation revocation, boolean unverified) {
         AlertKind kind = switch (revocation.outcome()) {
             case REFUSED_PROTECTED -> AlertKind.REVOCATION_REFUSED;
             case FAILED -> AlertKind.REVOCATION_FAILED;
@@ -368,8 +392,20 @@ public final class KillSwitch implements AutoCloseable {
             return Optional.empty();
         }
         String what = kind == AlertKind.REVOCATION_REFUSED ? "refused to revoke protected" : "FAILED to revoke";
+        String triage = kind == AlertKind.REVOCATION_REFUSED
+                ? "The target is protected (superuser, Firebreak's own credential or the configured list). "
+                  + "Decide by hand whether to stop it; if it should be lockable, remove it from the protected list."
+                : "The credential may still work. Revoke it by hand at its source now, then find out why the "
+                  + "kill switch could not (target down, missing privilege: see the detail and the kill switch log).";
+        if (unverified) {
+            what = "did NOT execute an unverified command to revoke";
+            triage = "Nothing was revoked: the command's signature did not verify. Either something other than "
+                    + "detection wrote to the commands topic (find the producer: Kafka ACLs, broker audit log) or "
+                    + "detection and the kill switch hold different secrets (firebreak.detection.command.signing.secret, "
+                    + "firebreak.killswitch.command.verification.secret). If the burst is real, revoke by hand.";
+        }
         return Optional.of(Alert.newBuilder()
-                .setAlertId("killswitch:" + command.getCommandId() + ":" + target)
+                .setAlertId("killswitch:" + (unverified ? "unverified:" : "") + command.getCommandId() + ":" + target)
                 .setKind(kind)
                 .setSeverity(Severity.CRITICAL)
                 .setRuleId(command.getRuleId())
@@ -386,11 +422,7 @@ public final class KillSwitch implements AutoCloseable {
                 .setTriggerEventTimeUs(command.getTriggerEventTimeUs())
                 .setBackendPids(command.getBackendPids())
                 .setCreatedTimeUs(Micros.now())
-                .setTriage(kind == AlertKind.REVOCATION_REFUSED
-                        ? "The target is protected (superuser, Firebreak's own credential or the configured list). "
-                          + "Decide by hand whether to stop it; if it should be lockable, remove it from the protected list."
-                        : "The credential may still work. Revoke it by hand at its source now, then find out why the "
-                          + "kill switch could not (target down, missing privilege: see the detail and the kill switch log).")
+                .setTriage(triage)
                 .setTags(List.of("killswitch"))
                 .build());
     }

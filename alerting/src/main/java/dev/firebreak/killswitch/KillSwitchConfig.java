@@ -2,6 +2,7 @@ package dev.firebreak.killswitch;
 
 import dev.firebreak.config.PassThrough;
 import dev.firebreak.metrics.BoundedLabel;
+import dev.firebreak.schema.signing.SigningKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +40,10 @@ import java.util.TreeSet;
  *                          the other target kinds to validate (see {@link Revokers})
  * @param principalLabelLimit distinct principals that get their own metric label value
  *                          ({@code firebreak.metrics.principal.label.limit}, shared by every service)
+ * @param commandVerificationKey verifies the signature of every revoke command ({@link #COMMAND_VERIFICATION_SECRET},
+ *                          detection's signing secret); the service does not start without it
+ * @param resultSigningKey  signs every result the kill switch and reinstate publish, and verifies the results
+ *                          reinstate reads ({@link #RESULT_SIGNING_SECRET}); the service does not start without it
  */
 public record KillSwitchConfig(
         String cluster,
@@ -60,7 +65,9 @@ public record KillSwitchConfig(
         Map<String, String> consumerOverrides,
         Map<String, String> producerOverrides,
         Map<String, String> targetBlocks,
-        int principalLabelLimit) {
+        int principalLabelLimit,
+        SigningKey commandVerificationKey,
+        SigningKey resultSigningKey) {
 
     public static final String PREFIX = "firebreak.killswitch.";
     public static final String CLUSTER = PREFIX + "pg.cluster";
@@ -79,6 +86,18 @@ public record KillSwitchConfig(
     public static final String COMMAND_MAX_AGE_MS = PREFIX + "command.max.age.ms";
     public static final String RETRY_MAX_ATTEMPTS = PREFIX + "retry.max.attempts";
     public static final String RETRY_BACKOFF_MS = PREFIX + "retry.backoff.ms";
+    /**
+     * Detection's command signing secret ({@code firebreak.detection.command.signing.secret}), or with
+     * {@code .env} the name of an environment variable holding it. A command whose signature does not
+     * verify is never executed. Required to run; never logged.
+     */
+    public static final String COMMAND_VERIFICATION_SECRET = PREFIX + "command.verification.secret";
+    /**
+     * The kill switch's own secret for the results it and {@code reinstate} publish, or with {@code .env}
+     * an environment variable's name; reinstate restores only from results it verifies. Deliberately
+     * not detection's secret: whoever holds that could otherwise forge the state reinstate restores.
+     */
+    public static final String RESULT_SIGNING_SECRET = PREFIX + "result.signing.secret";
     /**
      * Config blocks of the other target kinds, validated by their revokers (see {@link Revokers}):
      * {@code firebreak.killswitch.kafka.*}, {@code firebreak.killswitch.webhook.<issuer>.*}.
@@ -99,7 +118,9 @@ public record KillSwitchConfig(
 
     private static final Set<String> KEYS = Set.of(CLUSTER, PG_URL, PG_USER, PG_PASSWORD, PROTECTED_ROLES,
             CONFIRM_TIMEOUT_MS, SETTLE_MS, GROUP_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, DRY_RUN, PG_REVOKE_CONNECT,
-            COMMAND_DEADLINE_MS, COMMAND_MAX_AGE_MS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS);
+            COMMAND_DEADLINE_MS, COMMAND_MAX_AGE_MS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS,
+            COMMAND_VERIFICATION_SECRET, COMMAND_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX,
+            RESULT_SIGNING_SECRET, RESULT_SIGNING_SECRET + SigningKey.ENV_SUFFIX);
     // Settings the kill switch's correctness depends on (manual commit after acked results, acks=all,
     // its own serdes); an override would silently break at-least-once, so it is rejected.
     private static final Set<String> FIXED_CONSUMER = Set.of("enable.auto.commit", "key.deserializer",
@@ -200,7 +221,38 @@ public record KillSwitchConfig(
                 PassThrough.withPrefix(map, CONSUMER_PREFIX),
                 PassThrough.withPrefix(map, PRODUCER_PREFIX),
                 targetBlocks(map),
-                BoundedLabel.principalLimit(map));
+                BoundedLabel.principalLimit(map),
+                key(map, COMMAND_VERIFICATION_SECRET),
+                key(map, RESULT_SIGNING_SECRET));
+    }
+
+    private static SigningKey key(Map<String, String> map, String key) {
+        try {
+            return SigningKey.fromConfig(map, key).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + e.getMessage());
+        }
+    }
+
+    /** The key verifying revoke commands; fails, naming the setting, when none is configured. */
+    public SigningKey requireCommandVerificationKey() {
+        return required(commandVerificationKey, COMMAND_VERIFICATION_SECRET, "the secret detection signs revoke commands"
+                + " with (firebreak.detection.command.signing.secret); without it no command could be trusted");
+    }
+
+    /** The key signing and verifying results; fails, naming the setting, when none is configured. */
+    public SigningKey requireResultSigningKey() {
+        return required(resultSigningKey, RESULT_SIGNING_SECRET, "the kill switch's own secret for the results it"
+                + " publishes, which reinstate verifies before restoring anything; not detection's secret");
+    }
+
+    private static SigningKey required(SigningKey key, String setting, String what) {
+        if (key == null) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + setting + " (or " + setting
+                    + SigningKey.ENV_SUFFIX + ") is required: " + what + " (at least " + SigningKey.MIN_LENGTH
+                    + " characters)");
+        }
+        return key;
     }
 
     /** Everything except the password, which is masked; the JDBC URL's password parameter too. */
@@ -213,7 +265,8 @@ public record KillSwitchConfig(
                 + ", dryRun=" + dryRun + ", revokeConnect=" + revokeConnect + ", commandDeadline=" + commandDeadline
                 + ", maxCommandAge=" + maxCommandAge + ", retryMaxAttempts=" + retryMaxAttempts
                 + ", retryBackoff=" + retryBackoff + ", consumerOverrides=" + consumerOverrides
-                + ", producerOverrides=" + producerOverrides + ", targetBlocks=" + masked(targetBlocks) + "]";
+                + ", producerOverrides=" + producerOverrides + ", targetBlocks=" + masked(targetBlocks)
+                + ", commandVerificationKey=" + commandVerificationKey + ", resultSigningKey=" + resultSigningKey + "]";
     }
 
     /** The pre-existing shape, with the default principal label bound; for programmatic use. */
@@ -226,6 +279,18 @@ public record KillSwitchConfig(
         this(cluster, jdbcUrl, user, password, protectedRoles, confirmTimeout, settle, groupId, bootstrapServers,
                 schemaRegistryUrl, dryRun, revokeConnect, commandDeadline, maxCommandAge, retryMaxAttempts, retryBackoff,
                 consumerOverrides, producerOverrides, targetBlocks, BoundedLabel.DEFAULT_PRINCIPAL_LIMIT);
+    }
+
+    /** The shape before signing: no keys (enough for the revokers; the service and reinstate need keys). */
+    public KillSwitchConfig(String cluster, String jdbcUrl, String user, String password, List<String> protectedRoles,
+                            Duration confirmTimeout, Duration settle, String groupId, String bootstrapServers,
+                            String schemaRegistryUrl, boolean dryRun, boolean revokeConnect, Duration commandDeadline,
+                            Duration maxCommandAge, int retryMaxAttempts, Duration retryBackoff,
+                            Map<String, String> consumerOverrides, Map<String, String> producerOverrides,
+                            Map<String, String> targetBlocks, int principalLabelLimit) {
+        this(cluster, jdbcUrl, user, password, protectedRoles, confirmTimeout, settle, groupId, bootstrapServers,
+                schemaRegistryUrl, dryRun, revokeConnect, commandDeadline, maxCommandAge, retryMaxAttempts, retryBackoff,
+                consumerOverrides, producerOverrides, targetBlocks, principalLabelLimit, null, null);
     }
 
     /** How the kill switch executes commands. */

@@ -11,10 +11,14 @@ import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Severity;
 import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.signing.RecordSignatures;
+import dev.firebreak.schema.signing.RecordSignatures.Verification;
+import dev.firebreak.schema.signing.SigningKey;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.registry.SchemaRegistryClient;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -54,10 +58,19 @@ import org.slf4j.LoggerFactory;
  * producer sends with {@code linger.ms=0} and {@code acks=all}. Runs on its own thread after
  * {@link #start()}; {@link #close()} stops it and closes the revokers. Gauge {@value #UP} is 1 while
  * the loop runs.
+ *
+ * <p>Trust: a command is executed only if its signature verifies under the configured
+ * {@link KillSwitchConfig#COMMAND_VERIFICATION_SECRET} ({@link RecordSignatures}); any other command
+ * revokes nothing, and each of its targets gets a FAILED result, a CRITICAL alert and a WARN line
+ * naming rule, principal and window, and counter {@value #UNVERIFIED_COMMANDS} counts it. Every
+ * published result is signed with {@link KillSwitchConfig#RESULT_SIGNING_SECRET}. The service does not
+ * start without both secrets.
  */
 public final class KillSwitchService implements Runnable, AutoCloseable {
     public static final String UP = "firebreak.killswitch.up";
     public static final String MISSING_PRIVILEGES = "firebreak.killswitch.missing.privileges";
+    /** Commands not executed because their signature was missing or invalid (tag {@code reason}: missing, invalid). */
+    public static final String UNVERIFIED_COMMANDS = "firebreak.killswitch.commands.unverified";
 
     private static final Logger log = LoggerFactory.getLogger(KillSwitchService.class);
     private static final Duration POLL = Duration.ofMillis(100);
@@ -65,6 +78,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
 
     private final List<Revoker> revokers;
     private final KillSwitch killSwitch;
+    private final SigningKey commandKey;
+    private final SigningKey resultKey;
+    private final MeterRegistry meters;
     private final KafkaConsumer<String, RevokeCommand> consumer;
     private final KafkaProducer<String, byte[]> producer;
     private final RegistryAvroSerializer<RevocationResult> results;
@@ -79,6 +95,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
      * @param meters   metrics registry (e.g. the Prometheus one)
      */
     public KillSwitchService(KillSwitchConfig config, List<Revoker> revokers, MeterRegistry meters) {
+        this.commandKey = config.requireCommandVerificationKey();
+        this.resultKey = config.requireResultSigningKey();
+        this.meters = meters;
         this.revokers = List.copyOf(revokers);
         this.killSwitch = new KillSwitch(revokers, config.execution(), meters, new BoundedLabel(config.principalLabelLimit()));
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.schemaRegistryUrl());
@@ -185,11 +204,11 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     /** Executes one command and publishes its outcomes; false if it must be retried after a rewind. */
     private boolean handle(ConsumerRecord<String, RevokeCommand> record) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-        List<KillSwitch.Outcome> outcomes = record.value() == null ? List.of() : killSwitch.execute(record.value());
+        List<KillSwitch.Outcome> outcomes = record.value() == null ? List.of() : executeVerified(record);
         try {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             for (KillSwitch.Outcome outcome : outcomes) {
-                RevocationResult result = outcome.result();
+                RevocationResult result = RecordSignatures.sign(outcome.result(), resultKey);
                 acks.add(send(Topics.KILLSWITCH_RESULTS, result.getTarget(), results.serialize(Topics.KILLSWITCH_RESULTS, result)));
                 outcome.alert().ifPresent(a -> acks.add(send(Topics.ALERTS, a.getPrincipal(), alerts.serialize(Topics.ALERTS, a))));
             }
@@ -212,6 +231,24 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             loop.stop();
             return false;
         }
+    }
+
+    /** Executes the command only if detection's signature verifies; otherwise refuses every target, loudly. */
+    private List<KillSwitch.Outcome> executeVerified(ConsumerRecord<String, RevokeCommand> record) {
+        RevokeCommand command = record.value();
+        Verification verification = RecordSignatures.verify(command, commandKey);
+        if (verification == Verification.VALID) {
+            return killSwitch.execute(command);
+        }
+        log.warn("kill switch did NOT execute the revoke command at {}-{}@{}: {}; rule={} principal={} window=[{}..{}]"
+                        + " command={} targets={}", record.topic(), record.partition(), record.offset(),
+                verification.problem(), Printable.of(command.getRuleId()), Printable.of(command.getPrincipal()),
+                Micros.format(command.getWindowStartUs()), Micros.format(command.getWindowEndUs()),
+                Printable.of(command.getCommandId()), command.getTargets().size());
+        Counter.builder(UNVERIFIED_COMMANDS).description("Revoke commands not executed: signature missing or invalid")
+                .tag("reason", verification.name().toLowerCase(java.util.Locale.ROOT)).register(meters).increment();
+        return killSwitch.refuseUnverified(command, "revoke command not executed: " + verification.problem()
+                + "; nothing was revoked");
     }
 
     /** A command that cannot be decoded is a command not executed: skip it, but loudly. */

@@ -106,4 +106,22 @@ class KillSwitchConfigTest {
                 Duration.ofMinutes(10), 5, Duration.ofMillis(50), Map.of(), Map.of(), Map.of()))
                 .hasMessageContaining("firebreak.killswitch.pg.confirm.timeout.ms");
     }
+
+    @Test
+    void signingSecretsAreReadButNeverPrinted() {
+        Map<String, String> m = new java.util.HashMap<>(minimal());
+        m.putAll(TestSigning.settings());
+        KillSwitchConfig c = KillSwitchConfig.fromMap(m);
+        assertThat(c.requireCommandVerificationKey()).isNotNull();
+        assertThat(c.requireResultSigningKey()).isNotNull();
+        assertThat(c.toString()).doesNotContain(TestSigning.COMMAND_SECRET).doesNotContain(TestSigning.RESULT_SECRET)
+                .contains(KillSwitchConfig.COMMAND_VERIFICATION_SECRET);
+        m.remove(KillSwitchConfig.RESULT_SIGNING_SECRET);
+        m.put(KillSwitchConfig.RESULT_SIGNING_SECRET + ".env", "FIREBREAK_TEST_SURELY_UNSET_VARIABLE");
+        assertThatThrownBy(() -> KillSwitchConfig.fromMap(m)).hasMessageContaining("FIREBREAK_TEST_SURELY_UNSET_VARIABLE")
+                .hasMessageContaining("not set");
+        m.put(KillSwitchConfig.RESULT_SIGNING_SECRET + ".env", "");
+        assertThatThrownBy(() -> KillSwitchConfig.fromMap(m).requireResultSigningKey())
+                .hasMessageContaining(KillSwitchConfig.RESULT_SIGNING_SECRET + " (or ");
+    }
 }

@@ -13,6 +13,9 @@ import dev.firebreak.schema.Severity;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
+import dev.firebreak.schema.signing.RecordSignatures;
+import dev.firebreak.schema.signing.RecordSignatures.Verification;
+import dev.firebreak.schema.signing.SigningKey;
 import dev.firebreak.stack.EmbeddedKafka;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,13 +60,14 @@ class KillSwitchServiceTest {
         superuser("CREATE ROLE firebreak_ks LOGIN CREATEROLE PASSWORD 'ks-secret'",
                 "GRANT pg_signal_backend TO firebreak_ks",
                 "GRANT CREATE ON DATABASE postgres TO firebreak_ks");
-        for (String role : List.of("agent_x", "ops_admin", "agent_y")) {
+        for (String role : List.of("agent_x", "ops_admin", "agent_y", "agent_f")) {
             superuser("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'",
                     "GRANT " + role + " TO firebreak_ks WITH ADMIN TRUE, INHERIT FALSE, SET FALSE");
         }
         kafka = EmbeddedKafka.start(1);
         kafka.createTopics(List.of(Topics.KILLSWITCH_COMMANDS, Topics.KILLSWITCH_RESULTS, Topics.ALERTS), Map.of());
-        service = KillSwitchService.start(KillSwitchConfig.fromMap(Map.of(
+        Map<String, String> settings = new java.util.HashMap<>(TestSigning.settings());
+        settings.putAll(Map.of(
                 "firebreak.killswitch.pg.cluster", "test",
                 "firebreak.killswitch.pg.url", pg.jdbcUrl(),
                 "firebreak.killswitch.pg.user", "firebreak_ks",
@@ -71,7 +75,8 @@ class KillSwitchServiceTest {
                 "firebreak.killswitch.pg.protected.roles", "ops_admin",
                 "firebreak.killswitch.group.id", GROUP,
                 "firebreak.killswitch.bootstrap.servers", kafka.bootstrapServers(),
-                "firebreak.killswitch.schema.registry.url", REGISTRY)), meters);
+                "firebreak.killswitch.schema.registry.url", REGISTRY));
+        service = KillSwitchService.start(KillSwitchConfig.fromMap(settings), meters);
     }
 
     @AfterAll
@@ -148,9 +153,76 @@ class KillSwitchServiceTest {
         assertThat(canLogin("agent_y")).isFalse();
     }
 
+    @Test
+    void forgedCommandsRevokeNothingAndRaiseCriticalAlerts() throws Exception {
+        RevokeCommand unsigned = unsignedCommand("cmd-forged-unsigned", "pg:test/agent_f", List.of("pg:test/agent_f"), 0);
+        RevokeCommand otherKey = RecordSignatures.sign(
+                unsignedCommand("cmd-forged-key", "pg:test/agent_f", List.of("pg:test/agent_f"), 0),
+                SigningKey.of("an-attackers-guess-at-the-secret-0123456789"));
+        // Genuinely signed for a harmless dry run, then edited on its way: a real revocation now.
+        RevokeCommand genuine = command("cmd-forged-edited", "pg:test/agent_f", List.of("pg:test/agent_f"), 0);
+        RevokeCommand edited = RevokeCommand.newBuilder(genuine).setRuleId("edited").build();
+        double before = meters.counter(KillSwitchService.UNVERIFIED_COMMANDS, "reason", "invalid").count();
+        for (RevokeCommand forged : List.of(unsigned, otherKey, edited)) {
+            produce(forged);
+        }
+
+        List<RevocationResult> results = await(Topics.KILLSWITCH_RESULTS, RevocationResult.class,
+                r -> r.getCommandId().startsWith("cmd-forged-"), 3);
+        assertThat(results).extracting(RevocationResult::getCommandId).containsExactly(
+                "cmd-forged-unsigned", "cmd-forged-key", "cmd-forged-edited");
+        assertThat(results).allSatisfy(r -> {
+            assertThat(r.getOutcome()).isEqualTo(RevocationOutcome.FAILED);
+            assertThat(r.getTarget()).isEqualTo("pg:test/agent_f");
+            assertThat(r.getPreviousState()).isNull();
+            assertThat(r.getDetail()).contains("not executed").contains("nothing was revoked");
+            assertThat(RecordSignatures.verify(r, TestSigning.RESULT_KEY)).isEqualTo(Verification.VALID);
+        });
+        assertThat(results.get(0).getDetail()).contains("signature missing");
+        assertThat(results.get(1).getDetail()).contains("signature invalid");
+        assertThat(canLogin("agent_f")).as("nothing was revoked").isTrue();
+
+        List<Alert> alerts = await(Topics.ALERTS, Alert.class, a -> a.getAlertId().startsWith("killswitch:unverified:cmd-forged-"), 3);
+        assertThat(alerts).allSatisfy(a -> {
+            assertThat(a.getKind()).isEqualTo(AlertKind.REVOCATION_FAILED);
+            assertThat(a.getSeverity()).isEqualTo(Severity.CRITICAL);
+            assertThat(a.getPrincipal()).isEqualTo("pg:test/agent_f");
+            assertThat(a.getSummary()).contains("did NOT execute an unverified command").contains("signature");
+            assertThat(a.getTriage()).contains("Nothing was revoked");
+        });
+        assertThat(meters.counter(KillSwitchService.UNVERIFIED_COMMANDS, "reason", "missing").count()).isGreaterThanOrEqualTo(1);
+        assertThat(meters.counter(KillSwitchService.UNVERIFIED_COMMANDS, "reason", "invalid").count()).isEqualTo(before + 2);
+
+        // The genuine command as signed still runs.
+        produce(genuine);
+        assertThat(await(Topics.KILLSWITCH_RESULTS, RevocationResult.class, r -> r.getCommandId().equals("cmd-forged-edited")
+                && r.getOutcome() == RevocationOutcome.REVOKED, 1)).hasSize(1);
+        assertThat(canLogin("agent_f")).isFalse();
+    }
+
+    @Test
+    void withoutItsSecretsTheServiceDoesNotStart() {
+        Map<String, String> settings = new java.util.HashMap<>(Map.of(
+                "firebreak.killswitch.pg.cluster", "test", "firebreak.killswitch.pg.url", "jdbc:postgresql://localhost:1/x",
+                "firebreak.killswitch.pg.user", "ks", "firebreak.killswitch.bootstrap.servers", "localhost:1",
+                "firebreak.killswitch.schema.registry.url", REGISTRY));
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> new KillSwitchService(KillSwitchConfig.fromMap(settings), List.of(), new SimpleMeterRegistry()))
+                .hasMessageContaining(KillSwitchConfig.COMMAND_VERIFICATION_SECRET + " (or "
+                        + KillSwitchConfig.COMMAND_VERIFICATION_SECRET + ".env) is required");
+        settings.put(KillSwitchConfig.COMMAND_VERIFICATION_SECRET, TestSigning.COMMAND_SECRET);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> new KillSwitchService(KillSwitchConfig.fromMap(settings), List.of(), new SimpleMeterRegistry()))
+                .hasMessageContaining(KillSwitchConfig.RESULT_SIGNING_SECRET + " (or ");
+    }
+
     // --- helpers --------------------------------------------------------------------------------
 
     static RevokeCommand command(String id, String principal, List<String> targets, int pid) {
+        return TestSigning.signed(unsignedCommand(id, principal, targets, pid));
+    }
+
+    static RevokeCommand unsignedCommand(String id, String principal, List<String> targets, int pid) {
         long now = Micros.now();
         return RevokeCommand.newBuilder()
                 .setCommandId(id).setRuleId("mass-drop").setPrincipal(principal).setTargets(targets)

@@ -112,6 +112,7 @@ class KillSwitchTargetsIT {
         settings.put("firebreak.killswitch.webhook.railway.secret", SECRET);
         settings.put("firebreak.killswitch.webhook.railway.max.attempts", "3");
         settings.put("firebreak.killswitch.webhook.railway.backoff.ms", "20");
+        settings.putAll(TestSigning.settings());
         config = KillSwitchConfig.fromMap(settings);
         service = KillSwitchService.start(config, meters);
     }
@@ -166,8 +167,17 @@ class KillSwitchTargetsIT {
     @Test
     @Order(3)
     void reinstateRestoresExactlyThePreviousStateOfAllThree() throws Exception {
+        // A forged "already reinstated" for the token: trusted, it would leave the token revoked.
+        long now = Micros.now();
+        TopicRecords.produce(pipeline.bootstrapServers(), REGISTRY, RevocationResult.newBuilder().setCommandId("reinstate:forged")
+                .setRuleId("agent-destructive-api-burst").setPrincipal(PRINCIPAL).setTarget("token:railway/" + TOKEN)
+                .setOutcome(RevocationOutcome.REINSTATED).setDetail("forged").setWindowStartUs(0).setWindowEndUs(0)
+                .setTriggerEventTimeUs(0).setStartedTimeUs(now).setCompletedTimeUs(now).setAction(RevocationAction.REINSTATE)
+                .setOperator("mallory").setReason("forged").build());
         ReinstateService.Report report = ReinstateService.reinstate(config, PRINCIPAL, "alice",
                 "planned migration, approved in CHG-1234", false, Duration.ofSeconds(10), meters);
+        assertThat(report.unverified()).singleElement().satisfies(u ->
+                assertThat(u.result().getCommandId()).isEqualTo("reinstate:forged"));
 
         assertThat(report.results()).hasSize(3).allSatisfy(r -> {
             assertThat(r.getOutcome()).as(r.getTarget() + ": " + r.getDetail()).isEqualTo(RevocationOutcome.REINSTATED);
@@ -179,8 +189,10 @@ class KillSwitchTargetsIT {
         assertThat(agentCanProduce()).isTrue();
 
         List<RevocationResult> recorded = await(Topics.KILLSWITCH_RESULTS, RevocationResult.class,
-                r -> r.getAction() == RevocationAction.REINSTATE, 3);
+                r -> r.getAction() == RevocationAction.REINSTATE && "alice".equals(r.getOperator()), 3);
         assertThat(recorded).allSatisfy(r -> {
+            assertThat(dev.firebreak.schema.signing.RecordSignatures.verify(r, TestSigning.RESULT_KEY))
+                    .isEqualTo(dev.firebreak.schema.signing.RecordSignatures.Verification.VALID);
             assertThat(r.getOperator()).isEqualTo("alice");
             assertThat(r.getReason()).isEqualTo("planned migration, approved in CHG-1234");
             assertThat(r.getPrincipal()).isEqualTo(PRINCIPAL);
@@ -232,9 +244,9 @@ class KillSwitchTargetsIT {
 
     static RevokeCommand command(String id, List<String> targets) {
         long now = Micros.now();
-        return RevokeCommand.newBuilder().setCommandId(id).setRuleId("agent-destructive-api-burst").setPrincipal(PRINCIPAL)
-                .setTargets(targets).setWindowStartUs(now - 1_000_000).setWindowEndUs(now).setTriggerEventId("ev-1")
-                .setTriggerEventTimeUs(now - 1_000).setIssuedTimeUs(now).build();
+        return TestSigning.signed(RevokeCommand.newBuilder().setCommandId(id).setRuleId("agent-destructive-api-burst")
+                .setPrincipal(PRINCIPAL).setTargets(targets).setWindowStartUs(now - 1_000_000).setWindowEndUs(now)
+                .setTriggerEventId("ev-1").setTriggerEventTimeUs(now - 1_000).setIssuedTimeUs(now).build());
     }
 
     static void produce(RevokeCommand command) throws Exception {

@@ -74,6 +74,25 @@ class KillSwitchTest {
     }
 
     @Test
+    void anUnverifiedCommandCallsNoRevokerAndReportsABoundedNumberOfTargets() {
+        ScriptedRevoker pg = new ScriptedRevoker(Map.of());
+        KillSwitch ks = new KillSwitch(List.of(pg), false, meters);
+        String[] many = java.util.stream.IntStream.range(0, 50).mapToObj(i -> "pg:prod/r" + i).toArray(String[]::new);
+
+        List<KillSwitch.Outcome> outcomes = ks.refuseUnverified(command(false, many), "signature missing");
+
+        assertThat(pg.calls).isEmpty();
+        assertThat(outcomes).hasSize(KillSwitch.MAX_UNVERIFIED_TARGETS).allSatisfy(o -> {
+            assertThat(o.result().getOutcome()).isEqualTo(RevocationOutcome.FAILED);
+            assertThat(o.result().getDetail()).contains("signature missing").contains("50 targets");
+            assertThat(o.alert()).hasValueSatisfying(a -> {
+                assertThat(a.getSeverity()).isEqualTo(dev.firebreak.schema.Severity.CRITICAL);
+                assertThat(a.getAlertId()).startsWith("killswitch:unverified:cmd-1:");
+            });
+        });
+    }
+
+    @Test
     void eachTargetGoesToItsRevokerAndBecomesOneResult() {
         ScriptedRevoker pg = new ScriptedRevoker(Map.of("agent", RevocationOutcome.REVOKED, "old", RevocationOutcome.ALREADY_REVOKED));
         KillSwitch ks = new KillSwitch(List.of(pg), false, meters);

@@ -37,6 +37,15 @@ final class TopicRecords {
         }
     }
 
+    /** Writes a result to the results topic keyed by its target, as a forger with write access could. */
+    static void produce(String bootstrap, String registry, dev.firebreak.schema.RevocationResult result) throws Exception {
+        try (KafkaProducer<String, dev.firebreak.schema.RevocationResult> producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(),
+                new RegistryAvroSerializer<>(dev.firebreak.schema.RevocationResult.class, SchemaRegistries.forUrl(registry), false))) {
+            producer.send(new ProducerRecord<>(Topics.KILLSWITCH_RESULTS, result.getTarget(), result)).get();
+        }
+    }
+
     /** Reads partition 0 of the topic from the beginning until {@code count} matching records arrived, at most {@code timeout}. */
     static <T extends SpecificRecord> List<T> await(String bootstrap, String registry, String topic, Class<T> type,
                                                     Predicate<T> filter, int count, Duration timeout) {

@@ -1,6 +1,7 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.metrics.BoundedLabel;
+import dev.firebreak.schema.signing.SigningKey;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
@@ -27,10 +28,12 @@ import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
  * @param kafka             further Kafka Streams properties; they override the defaults set here
  * @param principalLabelLimit distinct principals that keep their own {@code principal} metric label
  *                          ({@link BoundedLabel#PRINCIPAL_LIMIT_KEY}); later ones share {@link BoundedLabel#OTHER}
+ * @param commandSigningKey signs every revoke command ({@link #COMMAND_SIGNING_SECRET}); required by
+ *                          {@link DetectionService}, since the kill switch executes no unsigned command
  */
 public record DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl,
                               Path stateDir, List<DetectionRule> rules, Path rulesPath, boolean baselines,
-                              Map<String, String> kafka, int principalLabelLimit) {
+                              Map<String, String> kafka, int principalLabelLimit, SigningKey commandSigningKey) {
     public static final String PREFIX = "firebreak.detection.";
     public static final String APPLICATION_ID = PREFIX + "application.id";
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
@@ -43,6 +46,12 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final String RULES_PATH = PREFIX + "rules.path";
     /** Per-principal baselines (first destructive action, rate far above normal): alerts only; default true. */
     public static final String BASELINES = PREFIX + "baselines.enabled";
+    /**
+     * The HMAC-SHA256 secret signing revoke commands, shared with the kill switch
+     * ({@code firebreak.killswitch.command.verification.secret}); or {@code <key>.env}, the name of an
+     * environment variable holding it. Required, at least {@value SigningKey#MIN_LENGTH} characters; never logged.
+     */
+    public static final String COMMAND_SIGNING_SECRET = PREFIX + "command.signing.secret";
     /** Keys with this prefix pass, without it, to Kafka Streams. */
     public static final String KAFKA_PREFIX = "kafka.";
 
@@ -51,17 +60,17 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final Path DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "firebreak-detection");
 
     private static final Set<String> KEYS = Set.of(APPLICATION_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, STATE_DIR,
-            RULES_PATH, BASELINES);
+            RULES_PATH, BASELINES, COMMAND_SIGNING_SECRET, COMMAND_SIGNING_SECRET + SigningKey.ENV_SUFFIX);
     // Owned by the typed keys above; a pass-through copy would silently disagree with them.
     private static final Map<String, String> RESERVED = Map.of(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
             StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR);
     private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
-    /** With the default principal label limit. */
+    /** With the default principal label limit and no signing key (enough for the topology's own properties). */
     public DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                            List<DetectionRule> rules, Path rulesPath, boolean baselines, Map<String, String> kafka) {
         this(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, rules, rulesPath, baselines, kafka,
-                BoundedLabel.DEFAULT_PRINCIPAL_LIMIT);
+                BoundedLabel.DEFAULT_PRINCIPAL_LIMIT, null);
     }
 
     public DetectionConfig {
@@ -97,7 +106,8 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * rules), and {@code kafka.*} pass-through keys. Other keys are ignored, so the whole process
      * configuration may be passed in; unknown {@code firebreak.detection.*} keys fail, since they are
      * typos. Invalid rule files fail with a {@link RulesFileException} naming file, line and reason;
-     * exceptions that expired before now are logged and ignored.
+     * exceptions that expired before now are logged and ignored. A command signing secret that is set
+     * but unusable (too short, variable unset) fails here; a missing one fails {@link DetectionService}.
      */
     public static DetectionConfig fromMap(Map<String, String> config) {
         Map<String, String> values = new HashMap<>();
@@ -119,7 +129,23 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
                 values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
                 values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
                 rules(values.get(RULES_PATH)), values.containsKey(RULES_PATH) ? Path.of(values.get(RULES_PATH)) : null,
-                baselines(values.getOrDefault(BASELINES, "true")), kafka, BoundedLabel.principalLimit(config));
+                baselines(values.getOrDefault(BASELINES, "true")), kafka, BoundedLabel.principalLimit(config),
+                signingKey(config));
+    }
+
+    private static SigningKey signingKey(Map<String, String> config) {
+        return SigningKey.fromConfig(config, COMMAND_SIGNING_SECRET).orElse(null);
+    }
+
+    /** The command signing key; fails, naming the key, when none is configured. */
+    public SigningKey requireCommandSigningKey() {
+        if (commandSigningKey == null) {
+            throw new IllegalArgumentException(COMMAND_SIGNING_SECRET + " (or " + COMMAND_SIGNING_SECRET
+                    + SigningKey.ENV_SUFFIX + ") is required: the HMAC-SHA256 secret, shared with the kill switch, that"
+                    + " signs every revoke command (at least " + SigningKey.MIN_LENGTH + " characters); the kill switch"
+                    + " executes no unsigned command");
+        }
+        return commandSigningKey;
     }
 
     private static boolean baselines(String value) {

@@ -32,6 +32,7 @@ public final class DetectionService implements AutoCloseable {
 
     /** Builds the topology and the Kafka Streams client; nothing connects until {@link #start()}. */
     public DetectionService(DetectionConfig config, MeterRegistry meterRegistry) {
+        config.requireCommandSigningKey();
         this.config = config;
         this.meterRegistry = meterRegistry;
         // Outlives topology swaps on reload: the principal bound and the counters carry over.
@@ -42,7 +43,8 @@ public final class DetectionService implements AutoCloseable {
 
     private KafkaStreams streamsFor(List<DetectionRule> ruleSet) {
         Topology topology = DetectionTopology.build(ruleSet, DetectionSerdes.forRegistry(config.schemaRegistryUrl()),
-                config.baselines() ? Baseline.BaselineSettings.DEFAULTS : null, detectionMetrics);
+                config.baselines() ? Baseline.BaselineSettings.DEFAULTS : null, detectionMetrics,
+                config.commandSigningKey());
         LOG.info("detection topology for {}:\n{}", config.applicationId(), topology.describe());
         KafkaStreams built = new KafkaStreams(topology, config.toStreamsProperties());
         built.setStateListener((to, from) -> LOG.info("detection {} -> {}", from, to));

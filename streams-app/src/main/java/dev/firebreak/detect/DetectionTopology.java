@@ -1,6 +1,7 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.signing.SigningKey;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,28 +36,32 @@ public final class DetectionTopology {
     /**
      * The topology running {@code rules} side by side, each with its own store. Every event goes to
      * the rules in list order, within one thread: the first rule's command is produced before the
-     * next rule looks at the event, so the rule the latency budget is for comes first.
+     * next rule looks at the event, so the rule the latency budget is for comes first. Every revoke
+     * command is signed with {@code commandKey} where it is built (the kill switch executes no other).
      */
-    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes) {
-        return build(rules, serdes, null);
+    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, SigningKey commandKey) {
+        return build(rules, serdes, null, commandKey);
     }
 
     /**
-     * As {@link #build(List, DetectionSerdes)}, plus per-principal baselines when {@code baseline}
+     * As {@link #build(List, DetectionSerdes, SigningKey)}, plus per-principal baselines when {@code baseline}
      * is not null: alerts for a first destructive action and for a rate far above the principal's
      * own normal. They never revoke.
      */
-    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline) {
-        return build(rules, serdes, baseline, DetectionMetrics.NONE);
+    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline,
+                                 SigningKey commandKey) {
+        return build(rules, serdes, baseline, DetectionMetrics.NONE, commandKey);
     }
 
     /**
-     * As {@link #build(List, DetectionSerdes, Baseline.BaselineSettings)}, reporting to {@code metrics}
+     * As {@link #build(List, DetectionSerdes, Baseline.BaselineSettings, SigningKey)}, reporting to {@code metrics}
      * as records pass: counts, rule hits, episodes and their latency, open episodes, dead letters.
      */
     public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline,
-                                 DetectionMetrics metrics) {
+                                 DetectionMetrics metrics, SigningKey commandKey) {
         java.util.Objects.requireNonNull(metrics, "metrics (DetectionMetrics.NONE for none)");
+        java.util.Objects.requireNonNull(commandKey, "commandKey: revoke commands must be signed ("
+                + DetectionConfig.COMMAND_SIGNING_SECRET + ")");
         List<String> detectors = detectorNames(rules);
         Topology topology = new Topology();
         // A group starting for the first time must not skip events produced while it was joining.
@@ -73,7 +78,7 @@ public final class DetectionTopology {
                 serdes.deadLetters().serializer(), DetectionNames.AUDIT_EVENTS_PARSER);
         for (DetectionRule rule : rules) {
             String detector = DetectionNames.dropBurstDetector(rule.id());
-            topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics), DetectionNames.AUDIT_EVENTS_PARSER);
+            topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics, commandKey), DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(store(rule), detector);
         }
         if (baseline != null) {

@@ -4,7 +4,10 @@ import dev.firebreak.detect.RuleDetector.Outcome;
 import dev.firebreak.detect.RuleDetector.Step;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Response;
+import dev.firebreak.schema.signing.RecordSignatures;
+import dev.firebreak.schema.signing.SigningKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,12 +38,14 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     private final DetectionRule rule;
     private final RuleDetector detector;
     private final DetectionMetrics metrics;
+    private final SigningKey commandKey;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, DropBurstState> store;
     private PrincipalLinks links;
 
-    RuleProcessor(DetectionRule rule, DetectionMetrics metrics) {
+    RuleProcessor(DetectionRule rule, DetectionMetrics metrics, SigningKey commandKey) {
         this.rule = rule;
+        this.commandKey = java.util.Objects.requireNonNull(commandKey, "commandKey");
         this.detector = new RuleDetector(rule);
         this.metrics = metrics;
     }
@@ -113,16 +118,17 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
                 event.getBackendPid(), rule.identities(event));
     }
 
-    // The command goes first: it is what the latency budget is for.
+    // The command goes first: it is what the latency budget is for. It is signed here, where it is
+    // built, so nothing between detection and the kill switch can change it unnoticed.
     private void emit(Burst burst, AuditEvent trigger, long timestampMs, String owner) {
         long createdUs = trigger.getCapturedTimeUs() > 0 ? trigger.getCapturedTimeUs() : timestampMs * MICROS_PER_MILLI;
         LOG.warn("rule {} tripped by {}: {} {} from {} to {} µs, episode {}, response {}{}", rule.id(),
                 burst.principal(), burst.observed(), rule.measure(), burst.startUs(), burst.endUs(), burst.episodeId(),
                 rule.response(), rule.shadow() ? " (shadow: alert only)" : "");
         if (rule.effectiveResponse() == Response.REVOKE) {
-            context.forward(new Record<>(burst.principal(),
-                            burst.toRevokeCommand(rule, createdUs, links.revocationTargets(burst.principal())), timestampMs),
-                    DetectionNames.REVOKE_COMMANDS_SINK);
+            RevokeCommand command = RecordSignatures.sign(
+                    burst.toRevokeCommand(rule, createdUs, links.revocationTargets(burst.principal())), commandKey);
+            context.forward(new Record<>(burst.principal(), command, timestampMs), DetectionNames.REVOKE_COMMANDS_SINK);
         }
         context.forward(new Record<>(burst.principal(), burst.toAlert(rule, createdUs, owner), timestampMs),
                 DetectionNames.ALERTS_SINK);

@@ -103,7 +103,7 @@ class BaselineTest {
         DetectionConfig config = DetectionConfig.fromMap(Map.of(DetectionConfig.BOOTSTRAP_SERVERS, "unused:9092",
                 DetectionConfig.SCHEMA_REGISTRY_URL, registry, DetectionConfig.STATE_DIR, stateDir.toString()));
         assertThat(config.baselines()).isTrue();
-        driver = new TopologyTestDriver(DetectionTopology.build(List.of(DetectionRule.defaults()), serdes, SETTINGS),
+        driver = new TopologyTestDriver(DetectionTopology.build(List.of(DetectionRule.defaults()), serdes, SETTINGS, TestSigning.KEY),
                 config.toStreamsProperties());
         audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), serdes.alerts().deserializer());
@@ -135,7 +135,7 @@ class BaselineTest {
         RuleException migration = new RuleException(RuleException.ANY_RULE, "pg:prod/migrator", null,
                 start.minusSeconds(60), start.plusSeconds(3600), "schema migration 42", start.plusSeconds(86_400), "test");
         driver = new TopologyTestDriver(DetectionTopology.build(
-                List.of(DetectionRule.defaults().withExceptions(List.of(migration))), serdes, SETTINGS),
+                List.of(DetectionRule.defaults().withExceptions(List.of(migration))), serdes, SETTINGS, TestSigning.KEY),
                 config.toStreamsProperties());
         audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), serdes.alerts().deserializer());

@@ -24,6 +24,18 @@ class DetectionConfigTest {
             BOOTSTRAP_SERVERS, "localhost:9092", SCHEMA_REGISTRY_URL, "http://localhost:8081");
 
     @Test
+    void theCommandSigningSecretIsRequiredToRunAndNeverPrinted() {
+        assertThatThrownBy(() -> DetectionConfig.fromMap(MINIMAL).requireCommandSigningKey())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("firebreak.detection.command.signing.secret (or firebreak.detection.command.signing.secret.env) is required");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(with(DetectionConfig.COMMAND_SIGNING_SECRET, "too-short")))
+                .hasMessageContaining("at least 32 characters").hasMessageNotContaining("too-short");
+        DetectionConfig config = DetectionConfig.fromMap(with(DetectionConfig.COMMAND_SIGNING_SECRET, TestSigning.SECRET));
+        assertThat(config.requireCommandSigningKey()).isNotNull();
+        assertThat(config.toString()).doesNotContain(TestSigning.SECRET);
+    }
+
+    @Test
     void defaultsNeedOnlyKafkaAndTheRegistry() {
         DetectionConfig config = DetectionConfig.fromMap(MINIMAL);
         assertThat(config.applicationId()).isEqualTo("firebreak-detection");

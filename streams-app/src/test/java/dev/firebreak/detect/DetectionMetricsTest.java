@@ -133,7 +133,7 @@ class DetectionMetricsTest {
                 DetectionConfig.STATE_DIR, stateDir.toString()));
         DetectionMetrics metrics = new MicrometerDetectionMetrics(meters, new BoundedLabel(principalLimit), () -> nowUs);
         // The driver's wall clock starts at the first event, as in production where event time is the database's clock.
-        driver = new TopologyTestDriver(DetectionTopology.build(List.of(rules), serdes, null, metrics),
+        driver = new TopologyTestDriver(DetectionTopology.build(List.of(rules), serdes, null, metrics, TestSigning.KEY),
                 config.toStreamsProperties(), Instant.ofEpochMilli(at(0) / 1000));
         audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
     }

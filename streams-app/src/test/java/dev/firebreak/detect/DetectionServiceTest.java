@@ -18,10 +18,21 @@ class DetectionServiceTest {
         DetectionConfig config = DetectionConfig.fromMap(Map.of(
                 DetectionConfig.BOOTSTRAP_SERVERS, "localhost:1",
                 DetectionConfig.SCHEMA_REGISTRY_URL, "mem://detection-service-test",
-                DetectionConfig.STATE_DIR, stateDir.toString()));
+                DetectionConfig.STATE_DIR, stateDir.toString(),
+                DetectionConfig.COMMAND_SIGNING_SECRET, TestSigning.SECRET));
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (DetectionService service = new DetectionService(config, meters)) {
             assertThat(service.state()).isEqualTo(KafkaStreams.State.CREATED);
         }
+    }
+
+    @Test
+    void doesNotStartWithoutACommandSigningSecret(@TempDir Path stateDir) {
+        DetectionConfig config = DetectionConfig.fromMap(Map.of(
+                DetectionConfig.BOOTSTRAP_SERVERS, "localhost:1",
+                DetectionConfig.SCHEMA_REGISTRY_URL, "mem://detection-service-test",
+                DetectionConfig.STATE_DIR, stateDir.toString()));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new DetectionService(config, new SimpleMeterRegistry()))
+                .hasMessageContaining(DetectionConfig.COMMAND_SIGNING_SECRET);
     }
 }

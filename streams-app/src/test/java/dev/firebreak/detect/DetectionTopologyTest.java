@@ -16,6 +16,8 @@ import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.RevokeCommand;
+import dev.firebreak.schema.signing.RecordSignatures;
+import dev.firebreak.schema.signing.SigningKey;
 import dev.firebreak.schema.Severity;
 import dev.firebreak.schema.Topics;
 import java.nio.ByteBuffer;
@@ -112,6 +114,10 @@ class DetectionTopologyTest {
         assertThat(command.getTriggerEventTimeUs()).isEqualTo(at(0.9));
         assertThat(command.getIssuedTimeUs()).isEqualTo(at(0.9) + CAPTURE_DELAY_US);
         assertThat(command.getDryRun()).isFalse();
+        // Signed where it was built, over what was emitted: the kill switch's key verifies it, no other does.
+        assertThat(RecordSignatures.verify(command, TestSigning.KEY)).isEqualTo(RecordSignatures.Verification.VALID);
+        assertThat(RecordSignatures.verify(command, SigningKey.of("not-the-detection-key-0123456789abcdef")))
+                .isEqualTo(RecordSignatures.Verification.INVALID);
         assertThat(alerts.isEmpty()).isTrue();
         assertThat(commands.isEmpty()).isTrue();
     }
@@ -200,8 +206,11 @@ class DetectionTopologyTest {
 
         assertThat(alerts.readValuesToList()).extracting(Alert::getAlertId).containsExactly(
                 "pg-drop-table-burst/pg:prod/alice/a0", "pg-drop-table-burst/pg:prod/alice/c0");
-        assertThat(commands.readValuesToList()).extracting(RevokeCommand::getCommandId).containsExactly(
+        List<RevokeCommand> emitted = commands.readValuesToList();
+        assertThat(emitted).extracting(RevokeCommand::getCommandId).containsExactly(
                 "pg-drop-table-burst/pg:prod/alice/a0", "pg-drop-table-burst/pg:prod/alice/c0");
+        assertThat(emitted).extracting(c -> RecordSignatures.verify(c, TestSigning.KEY))
+                .containsOnly(RecordSignatures.Verification.VALID);
     }
 
     @Test
@@ -395,7 +404,7 @@ class DetectionTopologyTest {
 
     @Test
     void everyNodeAndStoreIsNamed() {
-        Topology topology = DetectionTopology.build(List.of(TABLES, INDEXES), DetectionSerdes.forRegistry(registry()));
+        Topology topology = DetectionTopology.build(List.of(TABLES, INDEXES), DetectionSerdes.forRegistry(registry()), TestSigning.KEY);
         TopologyDescription description = topology.describe();
         Set<String> nodes = description.subtopologies().stream().flatMap(s -> s.nodes().stream())
                 .map(TopologyDescription.Node::name).collect(Collectors.toSet());
@@ -418,7 +427,7 @@ class DetectionTopologyTest {
                 DetectionConfig.BOOTSTRAP_SERVERS, "unused:9092",
                 DetectionConfig.SCHEMA_REGISTRY_URL, registry,
                 DetectionConfig.STATE_DIR, stateDir.toString()));
-        driver = new TopologyTestDriver(DetectionTopology.build(List.of(rules), serdes), config.toStreamsProperties());
+        driver = new TopologyTestDriver(DetectionTopology.build(List.of(rules), serdes, TestSigning.KEY), config.toStreamsProperties());
         audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), serdes.alerts().deserializer());
         commands = driver.createOutputTopic(Topics.KILLSWITCH_COMMANDS, new StringDeserializer(),

@@ -49,7 +49,7 @@ class LinkedPrincipalsTest {
                 DetectionConfig.BOOTSTRAP_SERVERS, "unused:9092",
                 DetectionConfig.SCHEMA_REGISTRY_URL, registry,
                 DetectionConfig.STATE_DIR, stateDir.toString()));
-        driver = new TopologyTestDriver(DetectionTopology.build(List.of(DetectionRule.defaults()), serdes),
+        driver = new TopologyTestDriver(DetectionTopology.build(List.of(DetectionRule.defaults()), serdes, TestSigning.KEY),
                 config.toStreamsProperties());
         audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
         links = driver.createInputTopic(Topics.PRINCIPAL_LINKS, new StringSerializer(), serdes.principalLinks().serializer());

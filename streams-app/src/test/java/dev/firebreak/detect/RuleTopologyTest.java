@@ -376,7 +376,7 @@ class RuleTopologyTest {
         DetectionSerdes serdes = DetectionSerdes.forRegistry(registry);
         DetectionConfig config = new DetectionConfig("firebreak-detection", "unused:9092", registry, stateDir, rules,
                 null, false, Map.of());
-        driver = new TopologyTestDriver(DetectionTopology.build(rules, serdes), config.toStreamsProperties());
+        driver = new TopologyTestDriver(DetectionTopology.build(rules, serdes, TestSigning.KEY), config.toStreamsProperties());
         audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
         alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), serdes.alerts().deserializer());
         commands = driver.createOutputTopic(Topics.KILLSWITCH_COMMANDS, new StringDeserializer(),

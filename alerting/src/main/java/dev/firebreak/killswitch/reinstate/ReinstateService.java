@@ -6,6 +6,8 @@ import dev.firebreak.killswitch.Revoker;
 import dev.firebreak.killswitch.Revokers;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.signing.RecordSignatures;
+import dev.firebreak.schema.signing.SigningKey;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.registry.SchemaRegistryClient;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
@@ -39,14 +41,21 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * for the principal ({@link ReinstatePlan}), restores it through the same revokers as the kill switch,
  * and writes one REINSTATE result per target (with operator and reason) to the results topic, waiting
  * for Kafka's acknowledgement. Runs once and returns; not a service.
+ *
+ * <p>Only results whose signature verifies under {@link KillSwitchConfig#RESULT_SIGNING_SECRET} are
+ * planned from; the others concerning the principal are logged at WARN, returned in the report and
+ * ignored. The REINSTATE results it writes are signed with the same key.
  */
 public final class ReinstateService {
     private ReinstateService() {
     }
 
     /** Outcome of one reinstatement. */
-    public record Report(String reinstateId, int resultsSeen, List<RevocationResult> results) {
+    public record Report(String reinstateId, int resultsSeen, List<RevocationResult> results,
+                         List<ReinstatePlan.Unverified> unverified) {
     }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ReinstateService.class);
 
     /**
      * @throws IllegalArgumentException when operator or reason is blank
@@ -56,19 +65,26 @@ public final class ReinstateService {
         if (operator == null || operator.isBlank() || reason == null || reason.isBlank()) {
             throw new IllegalArgumentException("reinstate needs --operator and --reason: who undoes a revocation, and why");
         }
+        SigningKey resultKey = config.requireResultSigningKey();
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.schemaRegistryUrl());
-        ReinstatePlan plan = new ReinstatePlan(principal);
+        ReinstatePlan plan = new ReinstatePlan(principal, resultKey);
         readAll(config, registry, timeout).forEach(plan::accept);
+        for (ReinstatePlan.Unverified u : plan.unverified()) {
+            RevocationResult r = u.result();
+            LOG.warn("reinstate ignores an unverified result ({}): command={} action={} target={} outcome={} previous_state={}",
+                    u.verification().problem(), r.getCommandId(), r.getAction(), r.getTarget(), r.getOutcome(),
+                    r.getPreviousState());
+        }
         String reinstateId = "reinstate:" + UUID.randomUUID();
         if (plan.targets().isEmpty()) {
-            return new Report(reinstateId, plan.resultsSeen(), List.of());
+            return new Report(reinstateId, plan.resultsSeen(), List.of(), plan.unverified());
         }
         List<Revoker> revokers = Revokers.open(config);
         try (KillSwitch killSwitch = new KillSwitch(revokers, config.execution(), meters)) {
             List<RevocationResult> results = killSwitch.reinstate(reinstateId, principal, plan.targets(), operator.strip(),
                     reason.strip(), dryRun, timeout);
-            publish(config, registry, results);
-            return new Report(reinstateId, plan.resultsSeen(), results);
+            publish(config, registry, results.stream().map(r -> RecordSignatures.sign(r, resultKey)).toList());
+            return new Report(reinstateId, plan.resultsSeen(), results, plan.unverified());
         } finally {
             revokers.forEach(Revoker::close);
         }

@@ -11,6 +11,8 @@ import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
+import dev.firebreak.schema.signing.RecordSignatures;
+import dev.firebreak.schema.signing.SigningKey;
 import dev.firebreak.stack.EmbeddedKafka;
 import dev.firebreak.stack.EmbeddedPostgres17;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -55,6 +57,8 @@ import picocli.CommandLine.Option;
         description = "Measure command-to-confirmed revocation latency per target kind (postgres, webhook, kafka).")
 public final class KillSwitchBenchCommand implements Callable<Integer> {
     private static final String SECRET = "bench-webhook-secret-0123456789";
+    private static final String COMMAND_SECRET = "bench-command-signing-secret-0123456789";
+    private static final String RESULT_SECRET = "bench-result-signing-secret-0123456789";
     private static final String REGISTRY = "mem://killswitch-bench";
 
     @Option(names = "--commands", defaultValue = "100", description = "Measured commands (default ${DEFAULT-VALUE}).")
@@ -163,6 +167,8 @@ public final class KillSwitchBenchCommand implements Callable<Integer> {
         });
         m.put("firebreak.killswitch.webhook.paas.url", issuer.url().toString());
         m.put("firebreak.killswitch.webhook.paas.secret", SECRET);
+        m.put(KillSwitchConfig.COMMAND_VERIFICATION_SECRET, COMMAND_SECRET);
+        m.put(KillSwitchConfig.RESULT_SIGNING_SECRET, RESULT_SECRET);
         return KillSwitchConfig.fromMap(m);
     }
 
@@ -192,6 +198,7 @@ public final class KillSwitchBenchCommand implements Callable<Integer> {
                     .setTargets(List.of("pg:bench/bench_" + i, "token:paas/tok_" + i, "kafka:sec/User:agent_" + i))
                     .setWindowStartUs(issuedUs).setWindowEndUs(issuedUs).setTriggerEventId(id)
                     .setTriggerEventTimeUs(issuedUs).setIssuedTimeUs(issuedUs).build();
+            command = RecordSignatures.sign(command, SigningKey.of(COMMAND_SECRET)); // as detection does
             producer.send(new ProducerRecord<>(Topics.KILLSWITCH_COMMANDS, command.getPrincipal(), command)).get();
             List<RevocationResult> results = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

@@ -84,6 +84,12 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(KillSwitchConfig.PG_PASSWORD, stack.killSwitchPassword());
         m.put(KillSwitchConfig.PROTECTED_ROLES, String.join(",", protectedRoles));
         m.put(KillSwitchConfig.BOOTSTRAP_SERVERS, kafka);
+        // Fresh secrets per stack: detection signs commands with one the kill switch verifies, and the
+        // kill switch signs its results with its own, which reinstate verifies.
+        String commandSecret = randomSecret();
+        m.put(DetectionConfig.COMMAND_SIGNING_SECRET, commandSecret);
+        m.put(KillSwitchConfig.COMMAND_VERIFICATION_SECRET, commandSecret);
+        m.put(KillSwitchConfig.RESULT_SIGNING_SECRET, randomSecret());
         // Paging is off until firebreak.oncall.alertmanager.urls is set (--set); the rest is ready.
         m.put(OnCallConfig.ENVIRONMENT, "local");
         m.put(OnCallConfig.BOOTSTRAP_SERVERS, kafka);
@@ -97,6 +103,12 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
             m.put("kafka.replication.factor", Short.toString(stack.kafka().replicationFactor()));
         }
         return m;
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
     }
 
     private static String tempDir(String prefix) {

@@ -50,6 +50,9 @@ public final class ReinstateCommand implements Callable<Integer> {
         settings.putAll(overrides);
         ReinstateService.Report report = ReinstateService.reinstate(KillSwitchConfig.fromMap(settings), principal,
                 operator, reason, dryRun, Duration.ofMillis(timeoutMs), new SimpleMeterRegistry());
+        // Not trusted, not used: whoever could write them could choose what gets restored.
+        report.unverified().forEach(u -> System.out.printf("%-10s %-40s %s result of %s ignored: %s%n", "IGNORED",
+                u.result().getTarget(), u.result().getAction(), u.result().getCommandId(), u.verification().problem()));
         if (report.results().isEmpty()) {
             System.out.println(report.resultsSeen() == 0
                     ? "nothing to reinstate: the kill switch never revoked " + principal
