@@ -1,6 +1,9 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.registry.RegistryOutage;
+import dev.firebreak.schema.serde.RegistryRetryingDeserializer;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +31,13 @@ import org.apache.kafka.streams.state.Stores;
  * is needed. Every node and store is named from {@link DetectionNames}.
  */
 public final class DetectionTopology {
+    /**
+     * How long one input record waits on an unavailable schema registry inside the stream thread
+     * (retrying with back-off) before the thread gives up and is replaced, which reads the record
+     * again: under Kafka Streams' {@code max.poll.interval.ms} (5 min), so the thread keeps its
+     * partitions meanwhile.
+     */
+    public static final Duration REGISTRY_MAX_BLOCK = Duration.ofMinutes(4);
 
     private DetectionTopology() {
     }
@@ -58,11 +68,13 @@ public final class DetectionTopology {
                                  DetectionMetrics metrics) {
         java.util.Objects.requireNonNull(metrics, "metrics (DetectionMetrics.NONE for none)");
         List<String> detectors = detectorNames(rules);
+        RegistryOutage outage = metrics.registryOutage();
         Topology topology = new Topology();
         // A group starting for the first time must not skip events produced while it was joining.
         topology.addSource(AutoOffsetReset.earliest(), DetectionNames.AUDIT_EVENTS_SOURCE,
                 new AuditEventTimestampExtractor(), new StringDeserializer(),
-                AuditInput.deserializer(serdes.auditEvents().deserializer()), Topics.AUDIT_EVENTS);
+                AuditInput.deserializer(new RegistryRetryingDeserializer<>(serdes.auditEvents().deserializer(),
+                        outage, REGISTRY_MAX_BLOCK)), Topics.AUDIT_EVENTS);
         List<String> consumers = new java.util.ArrayList<>(detectors);
         if (baseline != null) {
             consumers.add(DetectionNames.BASELINE_DETECTOR); // last: never ahead of a rule that revokes
@@ -86,7 +98,8 @@ public final class DetectionTopology {
         topology.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(DetectionNames.PRINCIPAL_LINKS_STORE),
                         Serdes.String(), serdes.principalLinks()).withLoggingDisabled(),
-                DetectionNames.PRINCIPAL_LINKS_SOURCE, new StringDeserializer(), serdes.principalLinks().deserializer(),
+                DetectionNames.PRINCIPAL_LINKS_SOURCE, new StringDeserializer(),
+                new RegistryRetryingDeserializer<>(serdes.principalLinks().deserializer(), outage, REGISTRY_MAX_BLOCK),
                 Topics.PRINCIPAL_LINKS, DetectionNames.PRINCIPAL_LINKS_UPDATER, PrincipalLinks.Updater::new);
         String[] parents = detectors.toArray(String[]::new);
         String[] alertParents = consumers.toArray(String[]::new);
