@@ -26,7 +26,8 @@ public final class FakeSchemaRegistry implements RegistryService {
 
     private final Map<String, Integer> idsBySchema = new ConcurrentHashMap<>();
     private final Map<Integer, String> schemasById = new ConcurrentHashMap<>();
-    private final AtomicInteger nextId = new AtomicInteger(1);
+    // ids from 1001: a record written with another (in-memory) registry's small ids reads as unknown here
+    private final AtomicInteger nextId = new AtomicInteger(1001);
     private final AtomicInteger requests = new AtomicInteger();
     private int port;
     private volatile boolean unavailable;
