@@ -3,6 +3,7 @@ package dev.firebreak.detect;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.serde.RegistryRetryingDeserializer;
+import dev.firebreak.schema.serde.RegistryRetryingSerializer;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -32,10 +33,10 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class DetectionTopology {
     /**
-     * How long one input record waits on an unavailable schema registry inside the stream thread
-     * (retrying with back-off) before the thread gives up and is replaced, which reads the record
-     * again: under Kafka Streams' {@code max.poll.interval.ms} (5 min), so the thread keeps its
-     * partitions meanwhile.
+     * How long one record waits on an unavailable schema registry inside the stream thread, reading
+     * it (source) or registering an output schema not cached yet (sinks), retrying with back-off,
+     * before the thread gives up and is replaced, which reads the record again: under Kafka
+     * Streams' {@code max.poll.interval.ms} (5 min), so the thread keeps its partitions meanwhile.
      */
     public static final Duration REGISTRY_MAX_BLOCK = Duration.ofMinutes(4);
 
@@ -82,7 +83,7 @@ public final class DetectionTopology {
         topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(consumers, metrics),
                 DetectionNames.AUDIT_EVENTS_SOURCE);
         topology.addSink(DetectionNames.AUDIT_DLQ_SINK, Topics.AUDIT_DLQ, new StringSerializer(),
-                serdes.deadLetters().serializer(), DetectionNames.AUDIT_EVENTS_PARSER);
+                retrying(serdes.deadLetters().serializer(), outage), DetectionNames.AUDIT_EVENTS_PARSER);
         for (DetectionRule rule : rules) {
             String detector = DetectionNames.dropBurstDetector(rule.id());
             topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics), DetectionNames.AUDIT_EVENTS_PARSER);
@@ -104,10 +105,15 @@ public final class DetectionTopology {
         String[] parents = detectors.toArray(String[]::new);
         String[] alertParents = consumers.toArray(String[]::new);
         topology.addSink(DetectionNames.ALERTS_SINK, Topics.ALERTS, new StringSerializer(),
-                serdes.alerts().serializer(), alertParents);
+                retrying(serdes.alerts().serializer(), outage), alertParents);
         topology.addSink(DetectionNames.REVOKE_COMMANDS_SINK, Topics.KILLSWITCH_COMMANDS, new StringSerializer(),
-                serdes.revokeCommands().serializer(), parents);
+                retrying(serdes.revokeCommands().serializer(), outage), parents);
         return topology;
+    }
+
+    private static <T> org.apache.kafka.common.serialization.Serializer<T> retrying(
+            org.apache.kafka.common.serialization.Serializer<T> serializer, RegistryOutage outage) {
+        return new RegistryRetryingSerializer<>(serializer, outage, REGISTRY_MAX_BLOCK);
     }
 
     private static List<String> detectorNames(List<DetectionRule> rules) {

@@ -135,6 +135,29 @@ class RegistryOutageTopologyTest {
     }
 
     @Test
+    void anAlertWhoseSchemaIsNotRegisteredYetWaitsForTheRegistry() throws Exception {
+        send(dropTables(ALICE, "e0", at(0.1), "t0"));
+        send(dropTables(ALICE, "e1", at(0.2), "t1")); // the audit event's schema is cached from here on
+        registry.down = true;
+        Thread comesBack = new Thread(() -> {
+            try {
+                Thread.sleep(700);
+            } catch (InterruptedException e) {
+                return;
+            }
+            registry.down = false;
+        });
+        comesBack.start();
+        send(dropTables(ALICE, "e2", at(0.3), "t2")); // read from cache; its alert's schema is registered on first use
+        comesBack.join();
+
+        assertThat(outage.retries()).isPositive();
+        assertThat(alerts.readValuesToList()).singleElement()
+                .satisfies(a -> assertThat(a.getTriggerEventId()).isEqualTo("e2"));
+        assertThat(deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
     void aThreadThatGivesUpOnTheRegistryFailsInsteadOfDeadLetteringTheRecord() {
         registry.down = true;
         outage.stop(); // as when the service closes (or after REGISTRY_MAX_BLOCK): no more waiting
