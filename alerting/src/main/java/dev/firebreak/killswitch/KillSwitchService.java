@@ -14,7 +14,10 @@ import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.signing.RecordSignatures;
 import dev.firebreak.schema.signing.RecordSignatures.Verification;
 import dev.firebreak.schema.signing.SigningKey;
+import dev.firebreak.metrics.RegistryOutageMeters;
+import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.schema.registry.SchemaRegistryException;
 import dev.firebreak.schema.registry.SchemaRegistryClient;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
@@ -65,6 +68,14 @@ import org.slf4j.LoggerFactory;
  * naming rule, principal and window, and counter {@value #UNVERIFIED_COMMANDS} counts it. Every
  * published result is signed with {@link KillSwitchConfig#RESULT_SIGNING_SECRET}. The service does not
  * start without both secrets.
+ *
+ * <p>The schema registry may be down: the service starts without it (nothing is fetched or
+ * registered at start-up), and a command it cannot decode because the registry is unavailable is
+ * read again after a back-off (the consumer stays on that record), never skipped; the outcomes of an
+ * executed command wait for the registry the same way before they are published and the command
+ * committed. Only a command that is bad data (unknown magic byte, a schema id the registry answers
+ * 404 for, undecodable bytes) is skipped, with a CRITICAL alert. Gauge
+ * {@code firebreak.registry.unavailable{stage="killswitch"}} is 1 while it waits for the registry.
  */
 public final class KillSwitchService implements Runnable, AutoCloseable {
     public static final String UP = "firebreak.killswitch.up";
@@ -86,6 +97,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     private final RegistryAvroSerializer<RevocationResult> results;
     private final RegistryAvroSerializer<Alert> alerts;
     private final ConsumerLoop loop = new ConsumerLoop("kill switch");
+    private final RegistryOutage outage = new RegistryOutage("kill switch");
 
     /**
      * Builds the service around the given revokers, which it then owns (closes). Does not start it.
@@ -134,6 +146,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
 
         Gauge.builder(UP, this, s -> s.isRunning() ? 1 : 0).description("1 while the kill switch consumes commands")
                 .register(meters);
+        RegistryOutageMeters.bind(meters, "killswitch", outage);
         for (Revoker revoker : this.revokers) {
             List<String> lacking = revoker.missingPrivileges();
             if (!lacking.isEmpty()) {
@@ -179,8 +192,16 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 try {
                     records = consumer.poll(POLL);
                 } catch (RecordDeserializationException e) {
-                    skipUnreadable(e);
+                    if (SchemaRegistryException.isRegistryUnavailable(e)) {
+                        // The command is fine; the consumer stays on it and the next poll reads it again.
+                        loop.backOff(outage.failed("the command at " + e.topicPartition() + "@" + e.offset(), e));
+                    } else {
+                        skipUnreadable(e);
+                    }
                     continue;
+                }
+                if (!records.isEmpty()) {
+                    outage.succeeded();
                 }
                 for (ConsumerRecord<String, RevokeCommand> record : records) {
                     if (!loop.running() || !handle(record)) {
@@ -205,12 +226,28 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     private boolean handle(ConsumerRecord<String, RevokeCommand> record) {
         TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         List<KillSwitch.Outcome> outcomes = record.value() == null ? List.of() : executeVerified(record);
+        // Serialised first: an unavailable registry is waited out here, without executing the command again.
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
+        for (KillSwitch.Outcome outcome : outcomes) {
+            RevocationResult result = RecordSignatures.sign(outcome.result(), resultKey);
+            byte[] value = serialize(results, Topics.KILLSWITCH_RESULTS, result);
+            if (value == null) {
+                return false; // closing: not committed, so replayed (idempotently) at the next start
+            }
+            out.add(new ProducerRecord<>(Topics.KILLSWITCH_RESULTS, result.getTarget(), value));
+            if (outcome.alert().isPresent()) {
+                Alert alert = outcome.alert().get();
+                byte[] alertValue = serialize(alerts, Topics.ALERTS, alert);
+                if (alertValue == null) {
+                    return false;
+                }
+                out.add(new ProducerRecord<>(Topics.ALERTS, alert.getPrincipal(), alertValue));
+            }
+        }
         try {
             List<Future<RecordMetadata>> acks = new ArrayList<>();
-            for (KillSwitch.Outcome outcome : outcomes) {
-                RevocationResult result = RecordSignatures.sign(outcome.result(), resultKey);
-                acks.add(send(Topics.KILLSWITCH_RESULTS, result.getTarget(), results.serialize(Topics.KILLSWITCH_RESULTS, result)));
-                outcome.alert().ifPresent(a -> acks.add(send(Topics.ALERTS, a.getPrincipal(), alerts.serialize(Topics.ALERTS, a))));
+            for (ProducerRecord<String, byte[]> r : out) {
+                acks.add(producer.send(r));
             }
             for (Future<RecordMetadata> ack : acks) {
                 ack.get();
@@ -270,7 +307,11 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 .setCreatedTimeUs(now)
                 .build();
         try {
-            send(Topics.ALERTS, alert.getPrincipal(), alerts.serialize(Topics.ALERTS, alert)).get();
+            byte[] value = serialize(alerts, Topics.ALERTS, alert);
+            if (value == null) {
+                return; // closing; the command is read (and judged) again at the next start
+            }
+            send(Topics.ALERTS, alert.getPrincipal(), value).get();
             consumer.seek(partition, e.offset() + 1);
             consumer.commitSync(Map.of(partition, new OffsetAndMetadata(e.offset() + 1)));
         } catch (ExecutionException | KafkaException ex) {
@@ -279,6 +320,33 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             loop.stop();
+        }
+    }
+
+    /**
+     * Serialises {@code value}, waiting out an unavailable schema registry with back-off (the
+     * serializer registers its schema on first use); null if the service is closed meanwhile.
+     */
+    private <T extends org.apache.avro.specific.SpecificRecord> byte[] serialize(RegistryAvroSerializer<T> serializer,
+                                                                                 String topic, T value) {
+        while (true) {
+            try {
+                byte[] bytes = serializer.serialize(topic, value);
+                outage.succeeded();
+                return bytes;
+            } catch (RuntimeException e) {
+                if (!SchemaRegistryException.isRegistryUnavailable(e)) {
+                    throw e;
+                }
+                long delay = outage.failed("publishing to " + topic, e);
+                if (!loop.running()) {
+                    return null;
+                }
+                loop.backOff(delay);
+                if (!loop.running()) {
+                    return null;
+                }
+            }
         }
     }
 

@@ -4,7 +4,10 @@ import dev.firebreak.alerting.ConsumerLoop;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.Topics;
+import dev.firebreak.metrics.RegistryOutageMeters;
+import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.schema.registry.SchemaRegistryException;
 import dev.firebreak.schema.registry.SchemaRegistryClient;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
 import io.micrometer.core.instrument.Counter;
@@ -71,6 +74,7 @@ public final class OnCallService implements Runnable, AutoCloseable {
     private final Map<TopicPartition, Long> catchUp = new HashMap<>();
     private final Map<String, Boolean> reachable = new HashMap<>();
     private final ConsumerLoop loop = new ConsumerLoop("on-call");
+    private final RegistryOutage outage = new RegistryOutage("on-call");
     private Instant nextAssignmentCheck = Instant.MIN;
     private boolean caughtUp;
 
@@ -105,6 +109,7 @@ public final class OnCallService implements Runnable, AutoCloseable {
         this.client = new AlertmanagerClient(config.alertmanagerUrls(), config.timeout());
         Gauge.builder(ACTIVE_ALERTS, firing, AtomicInteger::get).description("Firebreak alerts firing in Alertmanager")
                 .register(meters);
+        RegistryOutageMeters.bind(meters, "oncall", outage);
     }
 
     /** Builds the service and starts it on its own thread. */
@@ -166,8 +171,21 @@ public final class OnCallService implements Runnable, AutoCloseable {
         if (!records.isEmpty()) {
             log.debug("on-call notifier read {} record(s)", records.count());
         }
+        Set<TopicPartition> started = new HashSet<>();
         for (ConsumerRecord<String, byte[]> record : records) {
-            handle(record, clock.instant());
+            TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+            if (!handle(record, clock.instant())) {
+                // The schema registry is unavailable: read this record and every later one again.
+                // Records come partition by partition, so a partition started before this one is done.
+                consumer.seek(tp, record.offset());
+                for (TopicPartition other : records.partitions()) {
+                    if (!other.equals(tp) && !started.contains(other)) {
+                        consumer.seek(other, records.records(other).get(0).offset());
+                    }
+                }
+                break;
+            }
+            started.add(tp);
         }
         if (!caughtUp) {
             caughtUp = catchUp.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
@@ -217,9 +235,10 @@ public final class OnCallService implements Runnable, AutoCloseable {
         log.info("on-call notifier reads {} from {}", fresh, now.minus(config.lookback()));
     }
 
-    private void handle(ConsumerRecord<String, byte[]> record, Instant now) {
+    /** False when the record must be read again because the schema registry is unavailable. */
+    private boolean handle(ConsumerRecord<String, byte[]> record, Instant now) {
         if (record.value() == null) {
-            return;
+            return true;
         }
         try {
             if (record.topic().equals(Topics.ALERTS)) {
@@ -227,11 +246,19 @@ public final class OnCallService implements Runnable, AutoCloseable {
             } else {
                 state.onResult(results.deserialize(record.topic(), record.value()), now);
             }
+            outage.succeeded();
         } catch (RuntimeException e) {
+            if (SchemaRegistryException.isRegistryUnavailable(e)) {
+                // not bad data: wait for the registry and read the record again
+                loop.backOff(outage.failed("the record " + record.topic() + "-" + record.partition() + "@"
+                        + record.offset(), e));
+                return false;
+            }
             // one unreadable record must not stop the paging of every other alert
             log.error("on-call notifier skips the unreadable record {}-{}@{}", record.topic(), record.partition(),
                     record.offset(), e);
         }
+        return true;
     }
 
     private void push(Instant now) {

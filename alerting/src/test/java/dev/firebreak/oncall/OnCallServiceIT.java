@@ -19,6 +19,7 @@ import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
 import dev.firebreak.stack.AlertmanagerProcess;
+import dev.firebreak.stack.FakeSchemaRegistry;
 import dev.firebreak.stack.EmbeddedKafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -202,14 +203,42 @@ class OnCallServiceIT {
         }
     }
 
+    @Test
+    void anAlertReadWhileTheRegistryIsDownIsPagedOnceItIsBackNotSkipped() throws Exception {
+        String principal = "pg:it/agent_four";
+        try (FakeSchemaRegistry registry = FakeSchemaRegistry.start()) {
+            // The test's writer and the service's reader use different base URLs: no cache shared in this JVM.
+            var writer = new RegistryAvroSerializer<>(Alert.class, SchemaRegistries.forUrl(registry.confluentUrl() + "/test"), false);
+            Alert alert = ruleAlert("drop-burst/" + principal + "/e4", principal, Response.ALERT_ONLY, Instant.now()).build();
+            producer.send(new ProducerRecord<>(Topics.ALERTS, principal, writer.serialize(Topics.ALERTS, alert))).get();
+            registry.stop();
+            SimpleMeterRegistry ownMeters = new SimpleMeterRegistry();
+            try (OnCallService reader = OnCallService.start(config(alertmanager.url(), registry.confluentUrl() + "/oncall"),
+                    ownMeters)) {
+                await().atMost(WAIT).until(() -> ownMeters.get("firebreak.registry.retries").tag("stage", "oncall")
+                        .functionCounter().count() >= 3);
+                assertThat(ownMeters.get("firebreak.registry.unavailable").tag("stage", "oncall").gauge().value()).isEqualTo(1);
+                assertThat(activeAlert(alertmanager, principal)).isEmpty();
+
+                registry.restart();
+                await().atMost(WAIT).until(() -> activeAlert(alertmanager, principal), Optional::isPresent);
+                assertThat(ownMeters.get("firebreak.registry.unavailable").tag("stage", "oncall").gauge().value()).isZero();
+            }
+        }
+    }
+
     static OnCallConfig config(String alertmanagerUrl) {
+        return config(alertmanagerUrl, REGISTRY);
+    }
+
+    static OnCallConfig config(String alertmanagerUrl, String registryUrl) {
         Map<String, String> map = new HashMap<>();
         map.put(OnCallConfig.ALERTMANAGER_URLS, alertmanagerUrl);
         map.put(OnCallConfig.ENVIRONMENT, "it");
         map.put(OnCallConfig.DASHBOARD_URL, "http://grafana.it/d/p?var-principal={principal}&var-rule={rule}");
         map.put(OnCallConfig.RESEND_INTERVAL_MS, "500");
         map.put(OnCallConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
-        map.put(OnCallConfig.SCHEMA_REGISTRY_URL, REGISTRY);
+        map.put(OnCallConfig.SCHEMA_REGISTRY_URL, registryUrl);
         return OnCallConfig.fromMap(map).orElseThrow();
     }
 

@@ -1,13 +1,16 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.registry.SchemaRegistryException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
  * One record of the audit topic as read: either an event or the raw bytes with the reason they
- * could not be read. Reading never throws, so unreadable input reaches the topology and goes to
- * the dead letter queue through the same producer and commit as everything else.
+ * could not be read. Reading bad data never throws, so unreadable input reaches the topology and
+ * goes to the dead letter queue through the same producer and commit as everything else. A schema
+ * registry outage is not bad data: it is thrown (after the retries of the wrapped deserializer), and
+ * {@link RegistryOutageHandler} stops the stream thread so the record is read again, not skipped.
  *
  * @param event the event, or null when unreadable
  * @param raw   the raw value, kept only when unreadable
@@ -43,6 +46,11 @@ record AuditInput(AuditEvent event, byte[] raw, String error) {
                 try {
                     return readable(events.deserialize(topic, headers, data));
                 } catch (RuntimeException e) {
+                    if (SchemaRegistryException.isRegistryUnavailable(e)) {
+                        // Not bad data: the record is read again once the registry answers (see
+                        // RegistryOutageHandler), never dead-lettered for an outage.
+                        throw e;
+                    }
                     return unreadable(data, e.getClass().getSimpleName() + ": " + e.getMessage());
                 }
             }

@@ -14,7 +14,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /**
  * Configuration of the detection service, validated when built: a bad value fails at start-up
@@ -175,9 +174,10 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         // Unreadable values never reach this handler (the topology routes them to the DLQ itself);
-        // it covers keys, which must not stop detection either.
+        // it covers keys, which must not stop detection either, and registry outages, which fail
+        // the stream thread (it is replaced and reads the record again) instead of skipping.
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                LogAndContinueExceptionHandler.class.getName());
+                RegistryOutageHandler.class.getName());
         props.putAll(kafka);
         return props;
     }

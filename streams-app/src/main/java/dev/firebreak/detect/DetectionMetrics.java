@@ -3,6 +3,7 @@ package dev.firebreak.detect;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
+import dev.firebreak.schema.registry.RegistryOutage;
 
 /**
  * What the detection topology reports as it runs. The topology stays a pure function of its rules:
@@ -42,6 +43,14 @@ public interface DetectionMetrics {
      * @param triggerEventTimeUs source time of the event that crossed the threshold, epoch microseconds
      */
     default void episode(String rule, Severity severity, Response response, String principal, long triggerEventTimeUs) {
+    }
+
+    /**
+     * Where the topology's deserializers report schema registry outages and wait between retries;
+     * called once per topology built.
+     */
+    default RegistryOutage registryOutage() {
+        return new RegistryOutage("detection");
     }
 
     /** How many of {@code rule}'s episodes are open in stream task {@code task} now (replaces the previous count). */

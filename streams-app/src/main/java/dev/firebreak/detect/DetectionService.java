@@ -117,6 +117,7 @@ public final class DetectionService implements AutoCloseable {
             watcher.close();
         }
         metrics.close();
+        detectionMetrics.registryOutage().stop(); // a thread waiting on the registry gives up (unread, not skipped)
         boolean closed = streams.close(timeout);
         if (!closed) {
             LOG.warn("detection did not stop within {}", timeout);

@@ -2,6 +2,10 @@ package dev.firebreak.detect;
 
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.signing.SigningKey;
+import dev.firebreak.schema.registry.RegistryOutage;
+import dev.firebreak.schema.serde.RegistryRetryingDeserializer;
+import dev.firebreak.schema.serde.RegistryRetryingSerializer;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +33,13 @@ import org.apache.kafka.streams.state.Stores;
  * is needed. Every node and store is named from {@link DetectionNames}.
  */
 public final class DetectionTopology {
+    /**
+     * How long one record waits on an unavailable schema registry inside the stream thread, reading
+     * it (source) or registering an output schema not cached yet (sinks), retrying with back-off,
+     * before the thread gives up and is replaced, which reads the record again: under Kafka
+     * Streams' {@code max.poll.interval.ms} (5 min), so the thread keeps its partitions meanwhile.
+     */
+    public static final Duration REGISTRY_MAX_BLOCK = Duration.ofMinutes(4);
 
     private DetectionTopology() {
     }
@@ -63,11 +74,13 @@ public final class DetectionTopology {
         java.util.Objects.requireNonNull(commandKey, "commandKey: revoke commands must be signed ("
                 + DetectionConfig.COMMAND_SIGNING_SECRET + ")");
         List<String> detectors = detectorNames(rules);
+        RegistryOutage outage = metrics.registryOutage();
         Topology topology = new Topology();
         // A group starting for the first time must not skip events produced while it was joining.
         topology.addSource(AutoOffsetReset.earliest(), DetectionNames.AUDIT_EVENTS_SOURCE,
                 new AuditEventTimestampExtractor(), new StringDeserializer(),
-                AuditInput.deserializer(serdes.auditEvents().deserializer()), Topics.AUDIT_EVENTS);
+                AuditInput.deserializer(new RegistryRetryingDeserializer<>(serdes.auditEvents().deserializer(),
+                        outage, REGISTRY_MAX_BLOCK)), Topics.AUDIT_EVENTS);
         List<String> consumers = new java.util.ArrayList<>(detectors);
         if (baseline != null) {
             consumers.add(DetectionNames.BASELINE_DETECTOR); // last: never ahead of a rule that revokes
@@ -75,7 +88,7 @@ public final class DetectionTopology {
         topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(consumers, metrics),
                 DetectionNames.AUDIT_EVENTS_SOURCE);
         topology.addSink(DetectionNames.AUDIT_DLQ_SINK, Topics.AUDIT_DLQ, new StringSerializer(),
-                serdes.deadLetters().serializer(), DetectionNames.AUDIT_EVENTS_PARSER);
+                retrying(serdes.deadLetters().serializer(), outage), DetectionNames.AUDIT_EVENTS_PARSER);
         for (DetectionRule rule : rules) {
             String detector = DetectionNames.dropBurstDetector(rule.id());
             topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics, commandKey), DetectionNames.AUDIT_EVENTS_PARSER);
@@ -91,15 +104,21 @@ public final class DetectionTopology {
         topology.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(DetectionNames.PRINCIPAL_LINKS_STORE),
                         Serdes.String(), serdes.principalLinks()).withLoggingDisabled(),
-                DetectionNames.PRINCIPAL_LINKS_SOURCE, new StringDeserializer(), serdes.principalLinks().deserializer(),
+                DetectionNames.PRINCIPAL_LINKS_SOURCE, new StringDeserializer(),
+                new RegistryRetryingDeserializer<>(serdes.principalLinks().deserializer(), outage, REGISTRY_MAX_BLOCK),
                 Topics.PRINCIPAL_LINKS, DetectionNames.PRINCIPAL_LINKS_UPDATER, PrincipalLinks.Updater::new);
         String[] parents = detectors.toArray(String[]::new);
         String[] alertParents = consumers.toArray(String[]::new);
         topology.addSink(DetectionNames.ALERTS_SINK, Topics.ALERTS, new StringSerializer(),
-                serdes.alerts().serializer(), alertParents);
+                retrying(serdes.alerts().serializer(), outage), alertParents);
         topology.addSink(DetectionNames.REVOKE_COMMANDS_SINK, Topics.KILLSWITCH_COMMANDS, new StringSerializer(),
-                serdes.revokeCommands().serializer(), parents);
+                retrying(serdes.revokeCommands().serializer(), outage), parents);
         return topology;
+    }
+
+    private static <T> org.apache.kafka.common.serialization.Serializer<T> retrying(
+            org.apache.kafka.common.serialization.Serializer<T> serializer, RegistryOutage outage) {
+        return new RegistryRetryingSerializer<>(serializer, outage, REGISTRY_MAX_BLOCK);
     }
 
     private static List<String> detectorNames(List<DetectionRule> rules) {

@@ -7,6 +7,8 @@ import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import dev.firebreak.metrics.RegistryOutageMeters;
+import dev.firebreak.schema.registry.RegistryOutage;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Locale;
@@ -34,6 +36,7 @@ public final class MicrometerDetectionMetrics implements DetectionMetrics {
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<String, Timer> latencies = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Integer>> openByRule = new ConcurrentHashMap<>();
+    private final RegistryOutage outage = new RegistryOutage("detection");
 
     /**
      * @param nowUs the clock alerts are emitted by, epoch microseconds
@@ -47,6 +50,13 @@ public final class MicrometerDetectionMetrics implements DetectionMetrics {
         this.deadLettered = outcome("dead_letter");
         // The reasons are a fixed set: registered up front, so a rate over them is 0 rather than absent.
         deadLetterReason(UNREADABLE);
+        RegistryOutageMeters.bind(meters, "detection", outage);
+    }
+
+    /** One per service, so its gauges outlive topology swaps on rule reload. */
+    @Override
+    public RegistryOutage registryOutage() {
+        return outage;
     }
 
     /** On the system clock. */

@@ -80,7 +80,7 @@ class DetectionConfigTest {
                 .containsEntry("topology.optimization", "all")
                 .containsEntry("ensure.explicit.internal.resource.naming", "true")
                 .containsEntry("deserialization.exception.handler",
-                        "org.apache.kafka.streams.errors.LogAndContinueExceptionHandler");
+                        RegistryOutageHandler.class.getName());
     }
 
     @Test

@@ -5,7 +5,10 @@ import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.RowChange;
 import dev.firebreak.schema.Topics;
+import dev.firebreak.metrics.RegistryOutageMeters;
+import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.schema.registry.SchemaRegistryException;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -40,6 +43,7 @@ public final class AuditSink implements AutoCloseable {
     private final RegistryAvroSerializer<DeadLetter> deadLetters;
     private final RegistryAvroSerializer<RowChange> rowChanges;
     private final KafkaClientMetrics metrics;
+    private final RegistryOutage outage = new RegistryOutage("ingest");
 
     /**
      * @param overrides producer settings that win over Firebreak's defaults
@@ -64,6 +68,35 @@ public final class AuditSink implements AutoCloseable {
         producer.partitionsFor(Topics.AUDIT_DLQ);
         this.metrics = new KafkaClientMetrics(producer);
         metrics.bindTo(meters);
+        RegistryOutageMeters.bind(meters, "ingest", outage);
+    }
+
+    /**
+     * Serialises {@code value}. The serializer asks the registry only for a schema not yet registered
+     * by this process (the pipeline's own are registered at start-up; row-image topics on first use).
+     * While the registry is unavailable it waits, retrying with back-off (a WARN, metric
+     * {@code firebreak.registry.unavailable{stage="ingest"}}): the event is never dead-lettered or
+     * dropped for it, and nothing after it is sent first. {@link #close()} ends the wait with the
+     * outage, which fails the batch uncommitted, so a restart replays it.
+     */
+    private <T extends org.apache.avro.specific.SpecificRecord> byte[] serialize(RegistryAvroSerializer<T> serializer,
+                                                                                 String topic, T value) {
+        while (true) {
+            try {
+                byte[] bytes = serializer.serialize(topic, value);
+                outage.succeeded();
+                return bytes;
+            } catch (RuntimeException e) {
+                if (!SchemaRegistryException.isRegistryUnavailable(e) || outage.stopped()) {
+                    throw e;
+                }
+                try {
+                    outage.await(outage.failed("publishing to " + topic, e));
+                } catch (InterruptedException interrupted) {
+                    throw new org.apache.kafka.common.errors.InterruptException(interrupted);
+                }
+            }
+        }
     }
 
     /**
@@ -71,7 +104,7 @@ public final class AuditSink implements AutoCloseable {
      * record the broker refuses would fail the batch, and a restart would replay it forever.
      */
     public Future<RecordMetadata> send(AuditEvent event) {
-        byte[] value = events.serialize(Topics.AUDIT_EVENTS, event);
+        byte[] value = serialize(events, Topics.AUDIT_EVENTS, event);
         if (value.length > MAX_EVENT_BYTES) {
             LOG.warn("event {} of {} is {} bytes, over the {} byte limit: sent to {} instead",
                     event.getEventId(), event.getPrincipal(), value.length, MAX_EVENT_BYTES, Topics.AUDIT_DLQ);
@@ -90,7 +123,7 @@ public final class AuditSink implements AutoCloseable {
     /** Sends the dead letter with its payload cut to {@link #MAX_DEAD_LETTER_PAYLOAD} bytes (the reason says so). */
     public Future<RecordMetadata> sendDeadLetter(String key, DeadLetter letter) {
         return producer.send(new ProducerRecord<>(Topics.AUDIT_DLQ, key,
-                deadLetters.serialize(Topics.AUDIT_DLQ, bounded(letter))));
+                serialize(deadLetters, Topics.AUDIT_DLQ, bounded(letter))));
     }
 
     static DeadLetter bounded(DeadLetter letter) {
@@ -112,11 +145,12 @@ public final class AuditSink implements AutoCloseable {
 
     /** A row image to its table's own topic, keyed by the row's primary key. */
     public Future<RecordMetadata> sendRowChange(String topic, String key, RowChange change) {
-        return producer.send(new ProducerRecord<>(topic, key, rowChanges.serialize(topic, change)));
+        return producer.send(new ProducerRecord<>(topic, key, serialize(rowChanges, topic, change)));
     }
 
     @Override
     public void close() {
+        outage.stop();
         metrics.close();
         producer.close(Duration.ofSeconds(10));
     }

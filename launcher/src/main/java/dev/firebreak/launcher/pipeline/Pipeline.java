@@ -10,6 +10,7 @@ import dev.firebreak.ingest.pglog.ServerLogCapture;
 import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.killswitch.KillSwitchService;
 import dev.firebreak.oncall.OnCallService;
+import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -49,11 +50,14 @@ public final class Pipeline implements AutoCloseable {
 
     /** Starts every stage and returns once each is ready. */
     public static Pipeline start(PipelineSettings settings, MeterRegistry meters, Consumer<String> progress) {
-        SchemaRegistries.registerPipelineSchemas(settings.detection().schemaRegistryUrl());
+        // The kill switch first: it needs no registry to start (it waits for one per record).
         KillSwitchService killSwitch = KillSwitchService.start(settings.killSwitch(), meters);
         DetectionService detection = null;
         try {
             progress.accept("kill switch consuming commands, holding a connection to " + settings.killSwitch().jdbcUrl());
+            // Detection and capture start with warm serializers; an unavailable registry is waited for.
+            SchemaRegistries.registerPipelineSchemas(settings.detection().schemaRegistryUrl(),
+                    new RegistryOutage("start-up"), Duration.ofMinutes(2));
             detection = new DetectionService(settings.detection(), meters);
             detection.start();
             awaitRunning(detection, Duration.ofSeconds(60));

@@ -19,6 +19,7 @@ import dev.firebreak.oncall.OnCallService;
 import dev.firebreak.killswitch.KillSwitchService;
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
+import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import java.io.IOException;
 import java.io.Reader;
@@ -94,7 +95,9 @@ public final class ServiceCommand implements Callable<Integer> {
     private static Supplier<String> startIngest(Map<String, String> settings, Lifecycle lifecycle, MetricsServer metrics) {
         IngestConfig ingest = IngestConfig.fromMap(settings);
         ServerLogConfig serverLog = ServerLogConfig.fromMap(settings);
-        SchemaRegistries.registerPipelineSchemas(ingest.registryUrl());
+        // An unavailable registry is waited for (WARN while it lasts), not a failed start.
+        SchemaRegistries.registerPipelineSchemas(ingest.registryUrl(), new RegistryOutage("start-up"),
+                SchemaRegistries.UNTIL_AVAILABLE);
         AgentActionConfig agents = AgentActionConfig.fromMap(settings);
         ActionClassifier classifier = RulesActionClassifier.defaults();
         PostgresCapture capture = lifecycle.own(new PostgresCapture(ingest, agents, classifier,
@@ -113,7 +116,9 @@ public final class ServiceCommand implements Callable<Integer> {
 
     private static Supplier<String> startDetection(Map<String, String> settings, Lifecycle lifecycle, MetricsServer metrics) {
         DetectionConfig detection = DetectionConfig.fromMap(settings);
-        SchemaRegistries.registerPipelineSchemas(detection.schemaRegistryUrl());
+        // An unavailable registry is waited for (WARN while it lasts), not a failed start.
+        SchemaRegistries.registerPipelineSchemas(detection.schemaRegistryUrl(), new RegistryOutage("start-up"),
+                SchemaRegistries.UNTIL_AVAILABLE);
         DetectionService service = lifecycle.own(new DetectionService(detection, metrics.registry()));
         service.start();
         return () -> switch (service.state()) {

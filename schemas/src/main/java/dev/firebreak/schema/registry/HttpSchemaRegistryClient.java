@@ -66,10 +66,11 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         try {
             response = http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            throw new SchemaRegistryException("schema registry at " + baseUrl + " unreachable (" + what + "): " + e, -1, e);
+            throw new SchemaRegistryException("schema registry at " + baseUrl + " unreachable (" + what + "): " + e,
+                    SchemaRegistryException.NO_ANSWER, e);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SchemaRegistryException("interrupted (" + what + ")", -1, e);
+            // Neither bad data nor an outage to wait out: the caller is being stopped.
+            throw new org.apache.kafka.common.errors.InterruptException("interrupted (" + what + ")", e);
         }
         if (response.statusCode() / 100 != 2) {
             throw new SchemaRegistryException("schema registry at " + baseUrl + " refused to " + what + ": HTTP "
@@ -78,7 +79,10 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         try {
             return JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new SchemaRegistryException("schema registry answer to " + what + " is not JSON", response.statusCode(), e);
+            // A 2xx that is not JSON comes from something in front of the registry (a proxy's page):
+            // treated as no answer, so it is retried rather than blamed on the record.
+            throw new SchemaRegistryException("schema registry answer to " + what + " is not JSON",
+                    SchemaRegistryException.NO_ANSWER, e);
         }
     }
 

@@ -12,7 +12,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SchemaRegistries {
     /** Kafka-style config key read by the serdes. */
     public static final String URL_CONFIG = "schema.registry.url";
+    /** Bound of each registry call (connect and answer); a slower answer counts as the registry being unavailable. */
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** For {@link #registerPipelineSchemas(String, RegistryOutage, Duration)}: wait as long as the process runs. */
+    public static final Duration UNTIL_AVAILABLE = Duration.ofDays(36_500);
     private static final Map<String, SchemaRegistryClient> CLIENTS = new ConcurrentHashMap<>();
 
     private SchemaRegistries() {
@@ -28,12 +31,41 @@ public final class SchemaRegistries {
     }
 
     /**
-     * Registers the value schema of every pipeline topic, so that a registry that is down or
-     * refuses a schema fails start-up, not the first burst, and no first record waits on it.
+     * Registers the value schema of every pipeline topic, so that no first record waits on the
+     * registry. A registry that refuses a schema (4xx) fails at once; a registry that is
+     * unavailable is retried with back-off and a WARN ({@link RegistryOutage}) for up to
+     * {@code maxWait}, then its last failure is thrown.
      */
-    public static void registerPipelineSchemas(String url) {
+    public static void registerPipelineSchemas(String url, RegistryOutage outage, Duration maxWait) {
         SchemaRegistryClient client = forUrl(url);
-        dev.firebreak.schema.Topics.VALUE_SCHEMAS.forEach((topic, schema) -> client.register(topic + "-value", schema));
+        long deadline = System.currentTimeMillis() + maxWait.toMillis();
+        for (var entry : dev.firebreak.schema.Topics.VALUE_SCHEMAS.entrySet()) {
+            while (true) {
+                try {
+                    client.register(entry.getKey() + "-value", entry.getValue());
+                    outage.succeeded();
+                    break;
+                } catch (SchemaRegistryException e) {
+                    if (!e.registryUnavailable()) {
+                        throw e;
+                    }
+                    long delay = outage.failed("registering the pipeline's schemas", e);
+                    if (outage.stopped() || System.currentTimeMillis() + delay > deadline) {
+                        throw e;
+                    }
+                    try {
+                        outage.await(delay);
+                    } catch (InterruptedException interrupted) {
+                        throw new org.apache.kafka.common.errors.InterruptException(interrupted);
+                    }
+                }
+            }
+        }
+    }
+
+    /** As {@link #registerPipelineSchemas(String, RegistryOutage, Duration)}, retrying for up to one minute. */
+    public static void registerPipelineSchemas(String url) {
+        registerPipelineSchemas(url, new RegistryOutage("start-up"), Duration.ofMinutes(1));
     }
 
     private static SchemaRegistryClient create(String url) {
