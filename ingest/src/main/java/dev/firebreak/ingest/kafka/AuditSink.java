@@ -8,8 +8,8 @@ import dev.firebreak.schema.Topics;
 import dev.firebreak.metrics.RegistryOutageMeters;
 import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
-import dev.firebreak.schema.registry.SchemaRegistryException;
 import dev.firebreak.schema.serde.RegistryAvroSerializer;
+import dev.firebreak.schema.serde.RegistryRetryingSerializer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.ByteBuffer;
@@ -22,6 +22,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,11 +40,12 @@ public final class AuditSink implements AutoCloseable {
     private static final int MAX_REASON_CHARS = 2_000;
     private static final Logger LOG = LoggerFactory.getLogger(AuditSink.class);
     private final KafkaProducer<String, byte[]> producer;
-    private final RegistryAvroSerializer<AuditEvent> events;
-    private final RegistryAvroSerializer<DeadLetter> deadLetters;
-    private final RegistryAvroSerializer<RowChange> rowChanges;
+    private final Serializer<AuditEvent> events;
+    private final Serializer<DeadLetter> deadLetters;
+    private final Serializer<RowChange> rowChanges;
     private final KafkaClientMetrics metrics;
     private final RegistryOutage outage = new RegistryOutage("ingest");
+    private static final Duration WAIT_FOR_REGISTRY = Duration.ofDays(36_500);
 
     /**
      * @param overrides producer settings that win over Firebreak's defaults
@@ -60,9 +62,14 @@ public final class AuditSink implements AutoCloseable {
         props.putAll(overrides);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         var registry = SchemaRegistries.forUrl(registryUrl);
-        this.events = new RegistryAvroSerializer<>(AuditEvent.class, registry, false);
-        this.deadLetters = new RegistryAvroSerializer<>(DeadLetter.class, registry, false);
-        this.rowChanges = new RegistryAvroSerializer<>(RowChange.class, registry, false);
+        // The serializers ask the registry only for a schema not yet registered by this process. While
+        // it is unavailable they wait, retrying with back-off (a WARN, metric
+        // firebreak.registry.unavailable{stage="ingest"}): an event is never dead-lettered or dropped for
+        // it, and nothing after it is sent first. close() ends the wait with the outage, which fails the
+        // batch uncommitted, so a restart replays it.
+        this.events = waitingOut(new RegistryAvroSerializer<>(AuditEvent.class, registry, false));
+        this.deadLetters = waitingOut(new RegistryAvroSerializer<>(DeadLetter.class, registry, false));
+        this.rowChanges = waitingOut(new RegistryAvroSerializer<>(RowChange.class, registry, false));
         // Fetch topic metadata now: the first send would otherwise wait for it mid-burst.
         producer.partitionsFor(Topics.AUDIT_EVENTS);
         producer.partitionsFor(Topics.AUDIT_DLQ);
@@ -72,39 +79,16 @@ public final class AuditSink implements AutoCloseable {
     }
 
     /**
-     * Serialises {@code value}. The serializer asks the registry only for a schema not yet registered
-     * by this process (the pipeline's own are registered at start-up; row-image topics on first use).
-     * While the registry is unavailable it waits, retrying with back-off (a WARN, metric
-     * {@code firebreak.registry.unavailable{stage="ingest"}}): the event is never dead-lettered or
-     * dropped for it, and nothing after it is sent first. {@link #close()} ends the wait with the
-     * outage, which fails the batch uncommitted, so a restart replays it.
-     */
-    private <T extends org.apache.avro.specific.SpecificRecord> byte[] serialize(RegistryAvroSerializer<T> serializer,
-                                                                                 String topic, T value) {
-        while (true) {
-            try {
-                byte[] bytes = serializer.serialize(topic, value);
-                outage.succeeded();
-                return bytes;
-            } catch (RuntimeException e) {
-                if (!SchemaRegistryException.isRegistryUnavailable(e) || outage.stopped()) {
-                    throw e;
-                }
-                try {
-                    outage.await(outage.failed("publishing to " + topic, e));
-                } catch (InterruptedException interrupted) {
-                    throw new org.apache.kafka.common.errors.InterruptException(interrupted);
-                }
-            }
-        }
-    }
-
-    /**
      * Sends the event, or, when it would not fit in a Kafka request, a dead letter in its place: a
      * record the broker refuses would fail the batch, and a restart would replay it forever.
      */
+    // Ingest waits for the registry as long as it runs: an outage only ever delays capture.
+    private <T> Serializer<T> waitingOut(Serializer<T> serializer) {
+        return new RegistryRetryingSerializer<>(serializer, outage, WAIT_FOR_REGISTRY);
+    }
+
     public Future<RecordMetadata> send(AuditEvent event) {
-        byte[] value = serialize(events, Topics.AUDIT_EVENTS, event);
+        byte[] value = events.serialize(Topics.AUDIT_EVENTS, event);
         if (value.length > MAX_EVENT_BYTES) {
             LOG.warn("event {} of {} is {} bytes, over the {} byte limit: sent to {} instead",
                     event.getEventId(), event.getPrincipal(), value.length, MAX_EVENT_BYTES, Topics.AUDIT_DLQ);
@@ -123,7 +107,7 @@ public final class AuditSink implements AutoCloseable {
     /** Sends the dead letter with its payload cut to {@link #MAX_DEAD_LETTER_PAYLOAD} bytes (the reason says so). */
     public Future<RecordMetadata> sendDeadLetter(String key, DeadLetter letter) {
         return producer.send(new ProducerRecord<>(Topics.AUDIT_DLQ, key,
-                serialize(deadLetters, Topics.AUDIT_DLQ, bounded(letter))));
+                deadLetters.serialize(Topics.AUDIT_DLQ, bounded(letter))));
     }
 
     static DeadLetter bounded(DeadLetter letter) {
@@ -145,7 +129,7 @@ public final class AuditSink implements AutoCloseable {
 
     /** A row image to its table's own topic, keyed by the row's primary key. */
     public Future<RecordMetadata> sendRowChange(String topic, String key, RowChange change) {
-        return producer.send(new ProducerRecord<>(topic, key, serialize(rowChanges, topic, change)));
+        return producer.send(new ProducerRecord<>(topic, key, rowChanges.serialize(topic, change)));
     }
 
     @Override

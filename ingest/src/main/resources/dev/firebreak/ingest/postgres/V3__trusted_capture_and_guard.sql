@@ -633,7 +633,7 @@ BEGIN
         RETURN NULL;
     END IF;
     -- Routine statements (below dml.immediate.rows and below what any row_change guard could
-    -- judge, firebreak.apply_policy keeps the smaller as dml.routine.below): one transactional
+    -- judge; firebreak.apply_policy writes the smaller into firebreak.routine_below()): one transactional
     -- message, decoded at commit, no WAL flush and no guard lookups of their own (a locked role's
     -- small statements are not refused: its sessions end a few milliseconds after the lock).
     IF n < firebreak.routine_below() THEN

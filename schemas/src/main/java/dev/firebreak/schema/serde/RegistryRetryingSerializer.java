@@ -40,7 +40,9 @@ public final class RegistryRetryingSerializer<T> implements Serializer<T> {
         long deadline = System.currentTimeMillis() + maxBlockMs;
         while (true) {
             try {
-                return delegate.serialize(topic, headers, data);
+                byte[] bytes = delegate.serialize(topic, headers, data);
+                outage.succeeded();
+                return bytes;
             } catch (RuntimeException e) {
                 if (!SchemaRegistryException.isRegistryUnavailable(e)) {
                     throw e;
