@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -82,9 +83,11 @@ public final class KillSwitch implements AutoCloseable {
      *
      * @param forceDryRun     treat every command as a dry run
      * @param commandDeadline time budget of a command without its own deadline, from when execution starts
-     * @param maxCommandAge   commands issued longer ago are not executed (FAILED, alert): a first deployment
+     * @param maxCommandAge   commands older than this are not executed (FAILED, alert): a first deployment
      *                        replaying an old topic must not lock out principals for last month's bursts;
-     *                        zero disables the check
+     *                        zero disables the check. Age is measured from the broker's append time when the
+     *                        commands topic has {@code message.timestamp.type=LogAppendTime}, else from the
+     *                        command's issued time
      * @param maxAttempts     attempts per target for retryable failures (1 = no retry)
      * @param retryBackoff    wait before the first retry; doubles per retry, capped at 1 s
      */
@@ -148,8 +151,24 @@ public final class KillSwitch implements AutoCloseable {
     public record ReinstateTarget(String target, String ruleId, String previousState) {
     }
 
-    /** Revokes every target of the command (each once, in parallel across kinds) and reports each. Never throws for a target. */
+    /**
+     * As {@link #execute(RevokeCommand, OptionalLong)} without a broker time: the age limit falls back to
+     * the command's issued time (detection's clock).
+     */
     public List<Outcome> execute(RevokeCommand command) {
+        return execute(command, OptionalLong.empty());
+    }
+
+    /**
+     * Revokes every target of the command (each once, in parallel across kinds) and reports each. Never throws for a target.
+     *
+     * @param command            the verified command
+     * @param brokerAppendTimeUs when the broker appended the command to its topic (the record's timestamp on a
+     *                           {@code message.timestamp.type=LogAppendTime} topic); the age limit is measured
+     *                           from it when present, so that a detection host whose clock runs slow or fast
+     *                           cannot make a fresh command look stale or an old one look fresh
+     */
+    public List<Outcome> execute(RevokeCommand command, OptionalLong brokerAppendTimeUs) {
         long startUs = Micros.now();
         long startNanos = System.nanoTime();
         boolean dryRun = settings.forceDryRun() || command.getDryRun();
@@ -157,7 +176,7 @@ public final class KillSwitch implements AutoCloseable {
         List<String> targets = command.getTargets().isEmpty()
                 ? List.of(command.getPrincipal()) : List.copyOf(new LinkedHashSet<>(command.getTargets()));
         long deadlineNanos = deadlineNanos(command, startUs, startNanos);
-        String refusal = refusal(command, startUs, deadlineNanos);
+        String refusal = refusal(command, brokerAppendTimeUs, startUs, deadlineNanos);
         List<Pending> pending = new ArrayList<>(targets.size());
         for (String target : targets) {
             if (refusal != null) {
@@ -248,13 +267,16 @@ public final class KillSwitch implements AutoCloseable {
     }
 
     /** Why the whole command is not executed, or null. */
-    private String refusal(RevokeCommand command, long startUs, long deadlineNanos) {
+    private String refusal(RevokeCommand command, OptionalLong brokerAppendTimeUs, long startUs, long deadlineNanos) {
         if (command.getTargets().isEmpty()) {
             return "command has no targets";
         }
         long maxAgeUs = settings.maxCommandAge().toNanos() / 1_000L;
-        if (maxAgeUs > 0 && command.getIssuedTimeUs() > 0 && startUs - command.getIssuedTimeUs() > maxAgeUs) {
-            return "command issued at " + Micros.format(command.getIssuedTimeUs()) + " is older than the maximum age of "
+        // The broker's append time when the topic records it; the issuer's clock only as a fallback.
+        long bornUs = brokerAppendTimeUs.orElse(command.getIssuedTimeUs());
+        if (maxAgeUs > 0 && bornUs > 0 && startUs - bornUs > maxAgeUs) {
+            String when = brokerAppendTimeUs.isPresent() ? "appended to Kafka at " : "issued at ";
+            return "command " + when + Micros.format(bornUs) + " is older than the maximum age of "
                     + settings.maxCommandAge() + "; not executed (check whether the principal still needs revoking)";
         }
         if (deadlineNanos - System.nanoTime() <= 0) {

@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -42,6 +43,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -98,6 +100,8 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     private final RegistryAvroSerializer<Alert> alerts;
     private final ConsumerLoop loop = new ConsumerLoop("kill switch");
     private final RegistryOutage outage = new RegistryOutage("kill switch");
+    /** Whether the fallback to the issuer's clock was logged (once per process: it is the topic's setting). */
+    private volatile boolean warnedCreateTime;
 
     /**
      * Builds the service around the given revokers, which it then owns (closes). Does not start it.
@@ -275,7 +279,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         RevokeCommand command = record.value();
         Verification verification = RecordSignatures.verify(command, commandKey);
         if (verification == Verification.VALID) {
-            return killSwitch.execute(command);
+            return killSwitch.execute(command, commandTime(record));
         }
         log.warn("kill switch did NOT execute the revoke command at {}-{}@{}: {}; rule={} principal={} window=[{}..{}]"
                         + " command={} targets={}", record.topic(), record.partition(), record.offset(),
@@ -286,6 +290,30 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 .tag("reason", verification.name().toLowerCase(java.util.Locale.ROOT)).register(meters).increment();
         return killSwitch.refuseUnverified(command, "revoke command not executed: " + verification.problem()
                 + "; nothing was revoked");
+    }
+
+    /**
+     * When the broker appended the record, in microseconds, if its topic stamps records with the
+     * broker's clock ({@code message.timestamp.type=LogAppendTime}); empty for a producer's CreateTime,
+     * which is detection's host clock and must not decide a command's age.
+     */
+    static OptionalLong brokerAppendTimeUs(ConsumerRecord<?, ?> record) {
+        if (record.timestampType() == TimestampType.LOG_APPEND_TIME && record.timestamp() >= 0) {
+            return OptionalLong.of(record.timestamp() * 1_000L);
+        }
+        return OptionalLong.empty();
+    }
+
+    /** The broker time of the command; without one, says once that age falls back to the issuer's clock. */
+    private OptionalLong commandTime(ConsumerRecord<String, RevokeCommand> record) {
+        OptionalLong appended = brokerAppendTimeUs(record);
+        if (appended.isEmpty() && !warnedCreateTime) {
+            warnedCreateTime = true;
+            log.warn("kill switch: {} records carry {} timestamps, not LogAppendTime; command age is measured from"
+                    + " the issuing host's clock (set message.timestamp.type=LogAppendTime on the topic)",
+                    record.topic(), record.timestampType());
+        }
+        return appended;
     }
 
     /** A command that cannot be decoded is a command not executed: skip it, but loudly. */

@@ -203,6 +203,26 @@ class KillSwitchExecutionTest {
     }
 
     @Test
+    void theAgeLimitTrustsTheBrokersAppendTimeOverTheIssuersClock() {
+        Scripted pg = new Scripted("pg").then(() -> Revocation.revoked("locked", "{}"));
+        long hourUs = Duration.ofHours(1).toNanos() / 1_000;
+        try (KillSwitch ks = new KillSwitch(List.of(pg), settings(Duration.ofSeconds(5), 1), meters)) {
+            // detection's clock an hour behind: issued "an hour ago", but the broker appended it just now
+            RevokeCommand skewedSlow = command(Micros.now() - hourUs, "pg:main/app");
+            assertThat(ks.execute(skewedSlow, java.util.OptionalLong.of(Micros.now() - 1_000)).get(0).result().getOutcome())
+                    .isEqualTo(RevocationOutcome.REVOKED);
+            // detection's clock an hour ahead cannot make a command replayed from an old topic look fresh
+            RevokeCommand replayed = command(Micros.now() + hourUs, "pg:main/app");
+            KillSwitch.Outcome stale = ks.execute(replayed, java.util.OptionalLong.of(Micros.now() - hourUs)).get(0);
+            assertThat(stale.result().getOutcome()).isEqualTo(RevocationOutcome.FAILED);
+            assertThat(stale.result().getDetail()).contains("appended to Kafka at").contains("older than the maximum age");
+            // without a broker time the issued time decides, as before
+            assertThat(ks.execute(skewedSlow).get(0).result().getDetail()).contains("issued at").contains("older than");
+        }
+        assertThat(pg.calls).isEqualTo(1);
+    }
+
+    @Test
     void reinstateReportsOperatorReasonAndAction() {
         Scripted pg = new Scripted("pg");
         try (KillSwitch ks = new KillSwitch(List.of(pg), settings(Duration.ofSeconds(5), 1), meters)) {

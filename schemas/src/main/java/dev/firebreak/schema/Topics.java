@@ -46,6 +46,14 @@ public final class Topics {
             KILLSWITCH_RESULTS, RevocationResult.getClassSchema(),
             PRINCIPAL_LINKS, PrincipalLink.getClassSchema());
 
+    /**
+     * Topic settings the pipeline's guarantees depend on, beyond replication, by topic. The commands
+     * topic is stamped with the broker's clock ({@code LogAppendTime}): the kill switch measures a
+     * command's age from it instead of from the clock of the detection host that issued it.
+     */
+    public static final Map<String, Map<String, String>> REQUIRED_CONFIGS = Map.of(
+            KILLSWITCH_COMMANDS, Map.of("message.timestamp.type", "LogAppendTime"));
+
     /** Topics that keep the latest value per key, created with {@code cleanup.policy=compact}. */
     public static final List<String> COMPACTED_TOPICS = List.of(PRINCIPAL_LINKS);
 

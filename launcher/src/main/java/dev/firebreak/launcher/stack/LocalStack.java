@@ -59,7 +59,10 @@ public final class LocalStack implements AutoCloseable {
             // On three brokers an acknowledged event survives losing one of them: every write is on at
             // least two replicas (acks=all with min.insync.replicas=2 of RF 3).
             String minInsync = kafka.replicationFactor() >= 3 ? "2" : "1";
-            kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of("min.insync.replicas", minInsync));
+            kafka.createTopics(Topics.PIPELINE_TOPICS.stream().filter(t -> !Topics.REQUIRED_CONFIGS.containsKey(t)).toList(),
+                    Map.of("min.insync.replicas", minInsync));
+            Topics.REQUIRED_CONFIGS.forEach((topic, configs) -> kafka.createTopics(List.of(topic),
+                    withEntry(configs, "min.insync.replicas", minInsync)));
             kafka.createTopics(Topics.COMPACTED_TOPICS, Map.of("min.insync.replicas", minInsync, "cleanup.policy", "compact"));
             postgres = provider.startPostgres();
             progress.accept("PostgreSQL 17 at " + postgres.host() + ":" + postgres.port()
@@ -80,6 +83,12 @@ public final class LocalStack implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static Map<String, String> withEntry(Map<String, String> configs, String key, String value) {
+        Map<String, String> all = new java.util.HashMap<>(configs);
+        all.put(key, value);
+        return all;
     }
 
     public KafkaService kafka() {
