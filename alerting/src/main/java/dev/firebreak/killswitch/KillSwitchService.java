@@ -10,6 +10,7 @@ import dev.firebreak.schema.Response;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Severity;
+import dev.firebreak.schema.TopicDurability;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.signing.RecordSignatures;
 import dev.firebreak.schema.signing.RecordSignatures.Verification;
@@ -142,6 +143,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         try {
+            TopicDurability.require(TopicDurability.Requirement.of("kill switch",
+                    List.of(Topics.KILLSWITCH_COMMANDS, Topics.KILLSWITCH_RESULTS, Topics.ALERTS),
+                    Map.of("firebreak-killswitch", producerProps)), consumerProps);
             this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), new ByteArraySerializer());
         } catch (RuntimeException e) {
             closeQuietly(consumer);

@@ -3,6 +3,7 @@ package dev.firebreak.oncall;
 import dev.firebreak.alerting.ConsumerLoop;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.RevocationResult;
+import dev.firebreak.schema.TopicDurability;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.metrics.RegistryOutageMeters;
 import dev.firebreak.schema.registry.RegistryOutage;
@@ -105,6 +106,8 @@ public final class OnCallService implements Runnable, AutoCloseable {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        TopicDurability.require(TopicDurability.Requirement.of("on-call",
+                List.of(Topics.ALERTS, Topics.KILLSWITCH_RESULTS), Map.of()), props);
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         this.client = new AlertmanagerClient(config.alertmanagerUrls(), config.timeout());
         Gauge.builder(ACTIVE_ALERTS, firing, AtomicInteger::get).description("Firebreak alerts firing in Alertmanager")

@@ -32,7 +32,7 @@ public final class EmbeddedKafka implements KafkaService {
         this.users = users;
     }
 
-    /** Formats and starts a cluster of 1 or 3 combined broker/controller nodes. */
+    /** Formats and starts a cluster of 1 combined broker/controller node, or of 3 brokers and 1 controller. */
     public static EmbeddedKafka start(int brokers) {
         if (brokers != 1 && brokers != 3) {
             throw new IllegalArgumentException("brokers must be 1 or 3, was " + brokers);
@@ -89,9 +89,14 @@ public final class EmbeddedKafka implements KafkaService {
             Path base = Files.createTempDirectory("firebreak-kafka");
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                     .setBaseDirectory(base)
-                    .setCombined(true)
+                    // One node is broker and controller. Three brokers get one controller of their own:
+                    // with three combined nodes (Kafka 4.1's kit) the quorum leader answers the other
+                    // voters' UpdateVoter requests with INVALID_REQUEST, a fatal fault that stops their
+                    // raft threads, and the cluster loses its quorum within seconds. A separate controller
+                    // also lets a test stop a broker without touching the metadata quorum.
+                    .setCombined(brokers == 1)
                     .setNumBrokerNodes(brokers)
-                    .setNumControllerNodes(brokers)
+                    .setNumControllerNodes(1)
                     .build())
                     .setConfigProp("offsets.topic.replication.factor", rf)
                     .setConfigProp("transaction.state.log.replication.factor", rf)
@@ -170,6 +175,20 @@ public final class EmbeddedKafka implements KafkaService {
                 "sasl.jaas.config", PLAIN_LOGIN_MODULE + " required username=\"" + user + "\" password=\"" + password + "\";");
     }
 
+
+    /**
+     * Stops broker {@code nodeId} as losing that machine would stop it, for failure tests: its
+     * partitions move to the other replicas. The controller is a node of its own on three brokers, so
+     * the test exercises the loss of a broker, not of the metadata quorum.
+     */
+    public void stopBroker(int nodeId) {
+        var broker = cluster.brokers().get(nodeId);
+        if (broker == null) {
+            throw new IllegalArgumentException("no broker " + nodeId + "; brokers: " + cluster.brokers().keySet());
+        }
+        broker.shutdown();
+        broker.awaitShutdown();
+    }
 
     @Override
     public void close() {

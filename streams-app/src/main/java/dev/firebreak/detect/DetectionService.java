@@ -1,11 +1,16 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.metrics.BoundedLabel;
+import dev.firebreak.schema.TopicDurability;
+import dev.firebreak.schema.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -64,6 +69,7 @@ public final class DetectionService implements AutoCloseable {
      * to the rule files are picked up while running.
      */
     public synchronized void start() {
+        TopicDurability.require(durabilityRequirement(config.toStreamsProperties()), settings(config.toStreamsProperties()));
         streams.start();
         if (config.rulesPath() != null) {
             watcher = new RulesWatcher(config.rulesPath(), RELOAD_INTERVAL, new RulesWatcher.Listener() {
@@ -79,6 +85,32 @@ public final class DetectionService implements AutoCloseable {
                 }
             }).start();
         }
+    }
+
+    /**
+     * What detection relies on: the topics it reads and writes, its Streams producer's effective
+     * settings, and the internal topics Streams creates with {@code replication.factor} and
+     * {@code topic.min.insync.replicas} (the brokers' default when unset).
+     */
+    static TopicDurability.Requirement durabilityRequirement(Properties streamsProperties) {
+        StreamsConfig streamsConfig = new StreamsConfig(streamsProperties);
+        Map<String, Object> producer = streamsConfig.getProducerConfigs("firebreak-detection-producer");
+        String minInsync = streamsProperties.getProperty(StreamsConfig.topicPrefix("min.insync.replicas"));
+        TopicDurability.CreatedTopics internal = new TopicDurability.CreatedTopics(
+                "the Kafka Streams internal topics (window changelogs, repartition topic) of "
+                        + streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG),
+                streamsConfig.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG),
+                minInsync == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(Integer.parseInt(minInsync.trim())),
+                DetectionConfig.KAFKA_PREFIX + StreamsConfig.REPLICATION_FACTOR_CONFIG + " and " + DetectionConfig.KAFKA_PREFIX
+                        + StreamsConfig.topicPrefix("min.insync.replicas"));
+        return new TopicDurability.Requirement("detection", List.of(Topics.AUDIT_EVENTS, Topics.PRINCIPAL_LINKS,
+                Topics.ALERTS, Topics.KILLSWITCH_COMMANDS, Topics.AUDIT_DLQ), Map.of("detection", producer), List.of(internal));
+    }
+
+    private static Map<String, Object> settings(Properties properties) {
+        Map<String, Object> settings = new java.util.HashMap<>();
+        properties.forEach((k, v) -> settings.put(String.valueOf(k), v));
+        return settings;
     }
 
     /**

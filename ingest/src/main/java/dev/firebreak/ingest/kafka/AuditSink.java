@@ -4,6 +4,7 @@ import dev.firebreak.ingest.metrics.DeadLetterReason;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.RowChange;
+import dev.firebreak.schema.TopicDurability;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.metrics.RegistryOutageMeters;
 import dev.firebreak.schema.registry.RegistryOutage;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Future;
@@ -60,6 +62,10 @@ public final class AuditSink implements AutoCloseable {
         props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "firebreak-ingest");
         props.putAll(overrides);
+        Map<String, Object> settings = new java.util.HashMap<>();
+        props.forEach((k, v) -> settings.put(String.valueOf(k), v));
+        TopicDurability.require(TopicDurability.Requirement.of("ingest", List.of(Topics.AUDIT_EVENTS, Topics.AUDIT_DLQ),
+                Map.of(String.valueOf(props.get(ProducerConfig.CLIENT_ID_CONFIG)), settings)), settings);
         this.producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
         var registry = SchemaRegistries.forUrl(registryUrl);
         // The serializers ask the registry only for a schema not yet registered by this process. While

@@ -102,6 +102,10 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         if (stack.kafka().replicationFactor() > 1) {
             m.put("kafka.replication.factor", Short.toString(stack.kafka().replicationFactor()));
         }
+        if (stack.kafka().replicationFactor() >= 3) {
+            // Detection's changelogs and repartition topic, as durable as the pipeline's topics (TopicDurability).
+            m.put("kafka.topic.min.insync.replicas", "2");
+        }
         return m;
     }
 
