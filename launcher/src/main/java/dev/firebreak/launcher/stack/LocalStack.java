@@ -61,8 +61,9 @@ public final class LocalStack implements AutoCloseable {
             String minInsync = kafka.replicationFactor() >= 3 ? "2" : "1";
             kafka.createTopics(Topics.PIPELINE_TOPICS.stream().filter(t -> !Topics.REQUIRED_CONFIGS.containsKey(t)).toList(),
                     Map.of("min.insync.replicas", minInsync));
-            Topics.REQUIRED_CONFIGS.forEach((topic, configs) -> kafka.createTopics(List.of(topic),
-                    withEntry(configs, "min.insync.replicas", minInsync)));
+            for (var topic : Topics.REQUIRED_CONFIGS.entrySet()) {
+                kafka.createTopics(List.of(topic.getKey()), withEntry(topic.getValue(), "min.insync.replicas", minInsync));
+            }
             kafka.createTopics(Topics.COMPACTED_TOPICS, Map.of("min.insync.replicas", minInsync, "cleanup.policy", "compact"));
             postgres = provider.startPostgres();
             progress.accept("PostgreSQL 17 at " + postgres.host() + ":" + postgres.port()
