@@ -33,6 +33,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * executed or refused has its event in the events topic, read back from Kafka itself.
  */
 final class CapturedStatements {
+    /** SQLSTATE of a statement refused because its role has been locked. */
+    private static final String LOCKED = "FB002";
     private CapturedStatements() {
     }
 
@@ -97,13 +99,25 @@ final class CapturedStatements {
         Set<String> executed = tables(events, e -> !"blocked".equals(e.getAttributes().get("guard_outcome")));
         Set<String> refused = tables(events, e -> "blocked".equals(e.getAttributes().get("guard_outcome")));
         List<String> missing = new ArrayList<>();
+        List<String> lockedRefusals = new ArrayList<>();
         for (RogueAgent.Drop drop : run.drops()) {
             String table = drop.table().replace("\"", "");
             if (drop.ok() && !executed.contains(table)) {
                 missing.add(table + " (dropped)");
+            } else if (LOCKED.equals(drop.sqlState())) {
+                lockedRefusals.add(table);
             } else if (drop.refusedByGuard() && !refused.contains(table)) {
                 missing.add(table + " (refused " + drop.sqlState() + ")");
             }
+        }
+        // A locked role's DDL is refused before it runs (ddl_command_start), when PostgreSQL has not
+        // resolved what it would drop: those events name no table, so they are counted instead.
+        long lockedEvents = events.stream().filter(e -> "DROP TABLE".equals(e.getAction()))
+                .filter(e -> "blocked".equals(e.getAttributes().get("guard_outcome")))
+                .filter(e -> "firebreak-locked".equals(e.getAttributes().get("guard_rule")))
+                .map(AuditEvent::getEventId).distinct().count();
+        if (lockedEvents < lockedRefusals.size()) {
+            missing.add(lockedRefusals.size() - lockedEvents + " of the refusals of the locked role (FB002): " + lockedRefusals);
         }
         return missing;
     }

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.Test;
  * The schema registry becomes unreachable in the middle of a rogue's burst, for every stage at once
  * (each stage reaches Apicurio through its own cuttable TCP proxy, so each has its own client cache),
  * and comes back a few seconds later while the rogue is still at it. Ingest and the kill switch have
- * not needed the registry yet when it goes, so they meet the outage; detection registered every
- * schema at start-up. Nothing is dead-lettered or lost, and the role is locked out once the registry
+ * not needed the registry yet when it goes, so one of them meets the outage (detection registered
+ * every schema at start-up, and a waiting ingest holds the rest of the pipeline back). Nothing is dead-lettered or lost, and the role is locked out once the registry
  * is back.
  */
 class RegistryOutageMidBurstIT {
@@ -97,9 +97,11 @@ class RegistryOutageMidBurstIT {
                         long duplicates = CapturedStatements.assertNothingLost(run, gone, events);
                         assertThat(CapturedStatements.endOffset(stack.kafka().bootstrapServers(), Topics.AUDIT_DLQ))
                                 .as("dead letters: an outage is waited out, never dead-lettered").isZero();
-                        // The outage really was met: the kill switch needed the registry for its first command.
-                        assertThat(retries(meters, "killswitch")).isPositive();
-                        assertThat(killSwitch.refused()).isPositive();
+                        // The outage really was met on the critical path: by ingest, cut before it serialised its
+                        // first event (it then holds everything back, so the kill switch sees the registry back),
+                        // or, when ingest won that race, by the kill switch reading its first command.
+                        assertThat(retries(meters, "ingest") + retries(meters, "killswitch")).isPositive();
+                        assertThat(ingest.refused() + killSwitch.refused()).isPositive();
                         System.out.printf("registry outage: %d statements, %d tables dropped, %d events, %d duplicates;"
                                         + " registry retries: ingest %.0f, detection %.0f, kill switch %.0f%n",
                                 run.drops().size(), gone.size(), events.size(), duplicates, retries(meters, "ingest"),
