@@ -26,6 +26,28 @@ class DetectionServiceTest {
         }
     }
 
+    /** What the durability check is given: Streams' effective producer settings and its internal topics' replication. */
+    @Test
+    void durabilityRequirementReadsTheStreamsSettings(@TempDir Path stateDir) {
+        DetectionConfig config = DetectionConfig.fromMap(Map.of(
+                DetectionConfig.BOOTSTRAP_SERVERS, "localhost:1",
+                DetectionConfig.SCHEMA_REGISTRY_URL, "mem://detection-service-test",
+                DetectionConfig.STATE_DIR, stateDir.toString(),
+                "kafka.replication.factor", "3",
+                "kafka.topic.min.insync.replicas", "2",
+                "kafka.producer.acks", "1"));
+        var requirement = DetectionService.durabilityRequirement(config.toStreamsProperties());
+        assertThat(requirement.topics()).contains(dev.firebreak.schema.Topics.AUDIT_EVENTS,
+                dev.firebreak.schema.Topics.KILLSWITCH_COMMANDS);
+        assertThat(requirement.created()).singleElement().satisfies(c -> {
+            assertThat(c.replicationFactor()).isEqualTo(3);
+            assertThat(c.minInsyncReplicas()).hasValue(2);
+        });
+        // an override weakening the producer reaches the check, which refuses it on three brokers
+        assertThat(dev.firebreak.schema.TopicDurability.problems(requirement, 3, java.util.List.of(), 1))
+                .singleElement().asString().contains("acks=1");
+    }
+
     @Test
     void doesNotStartWithoutACommandSigningSecret(@TempDir Path stateDir) {
         DetectionConfig config = DetectionConfig.fromMap(Map.of(
