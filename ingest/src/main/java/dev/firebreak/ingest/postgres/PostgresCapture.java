@@ -82,6 +82,7 @@ public final class PostgresCapture implements AutoCloseable {
     private final AtomicInteger guardRules = new AtomicInteger();
     private final CaptureHealth health;
     private final Duration healthInterval;
+    private final RoutineDmlSummarizer summarizer;
 
     /** Captures the event-trigger messages only, as before agent actions existed. */
     public PostgresCapture(IngestConfig config, MeterRegistry meters) {
@@ -112,6 +113,7 @@ public final class PostgresCapture implements AutoCloseable {
         this.guard = new GuardPolicyInstaller(guard, config.cluster());
         this.health = new CaptureHealth(this::connect, config.slotName(), meters);
         this.healthInterval = Duration.ofMillis(guard.integrityIntervalMs());
+        this.summarizer = config.routineSummarized() ? new RoutineDmlSummarizer(this::connect, meters) : null;
         this.guardPolicy.set(guardPolicy);
         this.agentActions = agentActions;
         this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producer(), meters);
@@ -150,6 +152,7 @@ public final class PostgresCapture implements AutoCloseable {
             try (Connection c = connect()) {
                 TriggerInstaller.forConfig(config).install(c);
                 guardRules.set(guard.apply(c, guardPolicy.get()));
+                TriggerInstaller.setRoutineCapture(c, config.dmlRoutine());
                 unguardable.set(guard.unguardableSuperusers(c).size());
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot install Firebreak's capture objects into " + config.pgDatabase()
@@ -174,6 +177,9 @@ public final class PostgresCapture implements AutoCloseable {
         executor.execute(engine);
         awaitStreaming(readyTimeout);
         health.start(healthInterval);
+        if (summarizer != null) {
+            summarizer.start(Duration.ofMillis(config.dmlSummaryIntervalMs()));
+        }
     }
 
     // After the capture objects (the publication must exist), before the slot streams: rows
@@ -460,6 +466,9 @@ public final class PostgresCapture implements AutoCloseable {
     @Override
     public void close() {
         health.close();
+        if (summarizer != null) {
+            summarizer.close();
+        }
         if (engine != null) {
             try {
                 engine.close();
