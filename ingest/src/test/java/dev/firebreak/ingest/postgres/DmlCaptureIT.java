@@ -46,7 +46,8 @@ class DmlCaptureIT {
 
     @BeforeAll
     static void start() {
-        pg = EmbeddedPostgres17.start(Map.of());
+        // without pg_stat_statements: dml.routine=summary must be refused here
+        pg = EmbeddedPostgres17.start(Map.of("shared_preload_libraries", ""));
         kafka = EmbeddedKafka.start(1);
         kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
         capture = new PostgresCapture(IngestConfig.of(CLUSTER, pg.host(), pg.port(), EmbeddedPostgres17.DATABASE,
