@@ -424,6 +424,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                         fixed(median(of, r -> r.unwatched().cpu().cores()), 3), "0", "", "nothing captured: the baseline");
             }
         }
+        printThreads("idle", o.idle());
+        printThreads("paced UPDATEs", o.pacedCpu());
         report.note("  ms/statement: the JVM's CPU per captured statement, (cores - baseline cores) * 1000 / captured "
                 + "statements per second; baseline: idle for the paced load, the same round's unwatched run for pgbench "
                 + "(median of the rounds)");
@@ -479,6 +481,25 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 + "processes; syncs/tx below 1 is commits sharing a sync (group commit)%n");
     }
 
+    /**
+     * Where the JVM's CPU went: the pipeline's own threads, the embedded broker's (which production
+     * runs elsewhere) and the JVM's (GC, JIT), and the busiest threads by name: the profile the
+     * per-statement figures come from.
+     */
+    private static void printThreads(String load, JvmCpu.Usage usage) {
+        if (usage == null) {
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%s: %.3f cores = pipeline threads %.3f + embedded broker %.3f + the bench's own "
+                        + "thread %.3f + JVM (GC, JIT) %.3f; busiest threads:%n", load, usage.cores(), usage.pipelineCores(),
+                usage.brokerCores(), usage.benchSeconds() / usage.wallSeconds(), usage.jvmCores());
+        for (JvmCpu.ThreadCpu t : usage.top()) {
+            if (t.cores() >= 0.005) {
+                System.out.printf(Locale.ROOT, "    %6.3f  %s%s%n", t.cores(), t.name(), t.broker() ? "  [broker]" : "");
+            }
+        }
+    }
+
     private String toJson(Outcome o, long pollIntervalMs) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
@@ -514,6 +535,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         ObjectNode cpu = root.putObject("jvm_cores");
         if (o.idle() != null) {
             cpu.put("idle", round(o.idle().cores(), 3));
+            cpu.put("idle_pipeline_threads", round(o.idle().pipelineCores(), 3));
+            cpu.put("idle_broker", round(o.idle().brokerCores(), 3));
         }
         if (o.paced() != null) {
             cpu.put("paced", round(o.pacedCpu().cores(), 3)).put("paced_target_per_s", pacedRate)
