@@ -22,6 +22,13 @@ import java.util.regex.Pattern;
  *                         changes, with full before images, go to their own topic for restores
  * @param dmlExcludeTables ({@code dml.exclude.tables}, comma-separated {@code schema.table}) tables
  *                         that get no DML triggers
+ * @param dmlRoutine       ({@code dml.routine}, default {@code statement}) how routine DELETE/UPDATE
+ *                         statements (fewer rows than the guard or {@code dml.immediate.rows} judge)
+ *                         are captured: {@code statement}, one event each at commit; {@code summary},
+ *                         one event per role and statement shape per interval, from
+ *                         pg_stat_statements (which must be in {@code shared_preload_libraries})
+ * @param dmlSummaryIntervalMs ({@code dml.summary.interval.ms}, default 1000) how often routine DML
+ *                         is summarised when {@code dml.routine=summary}
  */
 public record IngestConfig(
         String cluster,
@@ -44,6 +51,8 @@ public record IngestConfig(
         List<String> dmlExcludeSchemas,
         List<String> dmlExcludeTables,
         List<String> rowImageTables,
+        String dmlRoutine,
+        long dmlSummaryIntervalMs,
         Map<String, String> debezium,
         Map<String, String> producer) {
 
@@ -51,6 +60,11 @@ public record IngestConfig(
     public static final String DEBEZIUM_PREFIX = PREFIX + "debezium.";
     public static final String PRODUCER_PREFIX = PREFIX + "kafka.producer.";
     public static final String DEFAULT_MESSAGE_PREFIX = "firebreak.audit.v1";
+    /** {@code dml.routine}: one event per routine statement, at commit. */
+    public static final String ROUTINE_STATEMENT = "statement";
+    /** {@code dml.routine}: routine statements summarised per role and statement shape. */
+    public static final String ROUTINE_SUMMARY = "summary";
+    private static final List<String> ROUTINE_MODES = List.of(ROUTINE_STATEMENT, ROUTINE_SUMMARY);
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     // Catalog names as stored (case-sensitive); names containing dots, commas or spaces cannot be listed.
     private static final Pattern SCHEMA_NAME = Pattern.compile("[^.,\\s]{1,63}");
@@ -75,8 +89,16 @@ public record IngestConfig(
         rowImageTables = List.copyOf(rowImageTables);
         rowImageTables.forEach(t -> require(CDC_TABLE_NAME.matcher(t).matches(), "cdc.tables", t,
                 "lower-case schema.table names (letters, digits, _), comma-separated"));
+        require(ROUTINE_MODES.contains(dmlRoutine), "dml.routine", dmlRoutine, String.join(", ", ROUTINE_MODES));
+        require(dmlSummaryIntervalMs >= 100 && dmlSummaryIntervalMs <= 60_000, "dml.summary.interval.ms",
+                dmlSummaryIntervalMs, "100..60000");
         debezium = Map.copyOf(debezium);
         producer = Map.copyOf(producer);
+    }
+
+    /** Whether routine DELETE/UPDATE statements are summarised from pg_stat_statements. */
+    public boolean routineSummarized() {
+        return ROUTINE_SUMMARY.equals(dmlRoutine);
     }
 
     /** Settings for a local stack: defaults everywhere else. */
@@ -84,7 +106,8 @@ public record IngestConfig(
                                   String bootstrapServers, String registryUrl, int offsetsReplicationFactor) {
         return new IngestConfig(cluster, host, port, database, user, password, "firebreak_" + cluster.replace('-', '_'),
                 "firebreak_audit", DEFAULT_MESSAGE_PREFIX, 2048, true, bootstrapServers, registryUrl,
-                offsetsReplicationFactor, 1, 1000, true, List.of(), List.of(), List.of(), Map.of(), Map.of());
+                offsetsReplicationFactor, 1, 1000, true, List.of(), List.of(), List.of(), ROUTINE_STATEMENT, 1000,
+                Map.of(), Map.of());
     }
 
     /** Reads {@code firebreak.ingest.*} keys; anything missing takes its default. */
@@ -111,6 +134,8 @@ public record IngestConfig(
                 listOf(map, "dml.exclude.schemas"),
                 listOf(map, "dml.exclude.tables"),
                 listOf(map, "cdc.tables"),
+                get(map, "dml.routine", ROUTINE_STATEMENT).trim(),
+                intOf(map, "dml.summary.interval.ms", "1000"),
                 PassThrough.withPrefix(map, DEBEZIUM_PREFIX),
                 PassThrough.withPrefix(map, PRODUCER_PREFIX));
     }
@@ -121,6 +146,7 @@ public record IngestConfig(
                 + ", slot=" + slotName + ", publication=" + publication + ", kafka=" + bootstrapServers
                 + ", registry=" + registryUrl + ", pollIntervalMs=" + pollIntervalMs + ", dml=" + dmlEnabled
                 + (dmlEnabled ? " excluding schemas " + dmlExcludeSchemas + " tables " + dmlExcludeTables : "")
+                + ", routine DML by " + dmlRoutine + (routineSummarized() ? " every " + dmlSummaryIntervalMs + " ms" : "")
                 + ", rowImages=" + rowImageTables + "]";
     }
 
