@@ -22,6 +22,9 @@ import java.util.regex.Pattern;
  *                         changes, with full before images, go to their own topic for restores
  * @param dmlExcludeTables ({@code dml.exclude.tables}, comma-separated {@code schema.table}) tables
  *                         that get no DML triggers
+ * @param client           ({@code client.*}) settings for every Kafka client ingest opens (the audit
+ *                         producers, the Debezium offset store, admin clients), e.g. its SASL credentials;
+ *                         {@link #PRODUCER_PREFIX} settings win over them for the producer
  */
 public record IngestConfig(
         String cluster,
@@ -45,11 +48,14 @@ public record IngestConfig(
         List<String> dmlExcludeTables,
         List<String> rowImageTables,
         Map<String, String> debezium,
-        Map<String, String> producer) {
+        Map<String, String> producer,
+        Map<String, String> client) {
 
     public static final String PREFIX = "firebreak.ingest.";
     public static final String DEBEZIUM_PREFIX = PREFIX + "debezium.";
     public static final String PRODUCER_PREFIX = PREFIX + "kafka.producer.";
+    /** Kafka client settings of ingest alone: {@code firebreak.ingest.client.sasl.jaas.config}, ... */
+    public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
     public static final String DEFAULT_MESSAGE_PREFIX = "firebreak.audit.v1";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     // Catalog names as stored (case-sensitive); names containing dots, commas or spaces cannot be listed.
@@ -77,6 +83,34 @@ public record IngestConfig(
                 "lower-case schema.table names (letters, digits, _), comma-separated"));
         debezium = Map.copyOf(debezium);
         producer = Map.copyOf(producer);
+        client = Map.copyOf(client == null ? Map.of() : client);
+        require(!client.containsKey("bootstrap.servers"), "client.bootstrap.servers", client.get("bootstrap.servers"),
+                "nothing; set " + PREFIX + "kafka.bootstrap.servers");
+    }
+
+    /** The shape before per-stage client settings: none (an unauthenticated cluster). */
+    public IngestConfig(String cluster, String pgHost, int pgPort, String pgDatabase, String pgUser, String pgPassword,
+                        String slotName, String publication, String messagePrefix, int statementMaxChars,
+                        boolean installTriggers, String bootstrapServers, String registryUrl, int offsetsReplicationFactor,
+                        long pollIntervalMs, long offsetFlushIntervalMs, boolean dmlEnabled, List<String> dmlExcludeSchemas,
+                        List<String> dmlExcludeTables, List<String> rowImageTables, Map<String, String> debezium,
+                        Map<String, String> producer) {
+        this(cluster, pgHost, pgPort, pgDatabase, pgUser, pgPassword, slotName, publication, messagePrefix,
+                statementMaxChars, installTriggers, bootstrapServers, registryUrl, offsetsReplicationFactor, pollIntervalMs,
+                offsetFlushIntervalMs, dmlEnabled, dmlExcludeSchemas, dmlExcludeTables, rowImageTables, debezium, producer,
+                Map.of());
+    }
+
+    /** Settings of the audit producer: {@link #client} with {@link #producer} laid over it. */
+    public Map<String, String> producerSettings() {
+        return PassThrough.layered(client, producer);
+    }
+
+    /** Settings of an admin client or a plain producer of ingest: {@link #client} and bootstrap servers. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> props = new java.util.HashMap<>(client);
+        props.put("bootstrap.servers", bootstrapServers);
+        return props;
     }
 
     /** Settings for a local stack: defaults everywhere else. */
@@ -112,7 +146,8 @@ public record IngestConfig(
                 listOf(map, "dml.exclude.tables"),
                 listOf(map, "cdc.tables"),
                 PassThrough.withPrefix(map, DEBEZIUM_PREFIX),
-                PassThrough.withPrefix(map, PRODUCER_PREFIX));
+                PassThrough.withPrefix(map, PRODUCER_PREFIX),
+                PassThrough.withPrefix(map, CLIENT_PREFIX));
     }
 
     @Override
