@@ -172,7 +172,13 @@ class KafkaAuthIT {
     }
 
     private static void assertDenied(String user, String topic) {
-        assertThatThrownBy(() -> send(user, topic, JUNK))
+        Map<String, Object> props = new HashMap<>(stack.kafkaClientProperties(user));
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 15_000);
+        // Not idempotent: a read-only user is otherwise refused a producer id first
+        // (ClusterAuthorizationException), and the topic's own ACL would go untested.
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        assertThatThrownBy(() -> send(props, topic, JUNK))
                 .as("%s writing %s", user, topic)
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(TopicAuthorizationException.class);
