@@ -22,7 +22,6 @@ public final class EmbeddedKafka implements KafkaService {
     private static final String SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule";
     /** The SASL mechanism of clients on a {@link #startScram SCRAM} cluster. */
     public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
-    private static final int SCRAM_ITERATIONS = 4096;
     private final KafkaClusterTestKit cluster;
     private final int brokers;
     private final Path baseDirectory;

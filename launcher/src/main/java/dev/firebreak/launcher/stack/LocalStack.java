@@ -1,5 +1,7 @@
 package dev.firebreak.launcher.stack;
 
+import dev.firebreak.detect.DetectionConfig;
+import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.stack.KafkaService;
 import dev.firebreak.stack.PostgresService;
@@ -135,8 +137,8 @@ public final class LocalStack implements AutoCloseable {
             return;
         }
         try (Admin admin = kafka.admin()) {
-            admin.createAcls(PipelineKafkaAcls.bindings(dev.firebreak.detect.DetectionConfig.DEFAULT_APPLICATION_ID,
-                    dev.firebreak.killswitch.KillSwitchConfig.DEFAULT_GROUP_ID)).all().get(60, TimeUnit.SECONDS);
+            admin.createAcls(PipelineKafkaAcls.bindings(DetectionConfig.DEFAULT_APPLICATION_ID,
+                    KillSwitchConfig.DEFAULT_GROUP_ID)).all().get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the pipeline's ACLs", e);
