@@ -22,7 +22,9 @@ for t in firebreak.audit.events.v1 firebreak.audit.dlq.v1 firebreak.alerts.v1 \
          firebreak.killswitch.commands.v1 firebreak.killswitch.results.v1; do
   topic "$t"
 done
-topic firebreak.principals.links.v1 --config cleanup.policy=compact
+for t in firebreak.principals.links.v1 firebreak.ingest.heartbeat.v1; do
+  topic "$t" --config cleanup.policy=compact
+done
 
 # acl USER ARGS...: allow User:USER the operations and resources in ARGS (kafka-acls.sh syntax).
 acl() {
@@ -31,8 +33,9 @@ acl() {
   /opt/kafka/bin/kafka-acls.sh --bootstrap-server "$bootstrap" --command-config "$admin" --add \
     --allow-principal "User:$user" "$@" > /dev/null
 }
-# ingest: writes events and dead letters; owns its Debezium offsets topic and the row-image topics
+# ingest: writes events, dead letters and heartbeats; owns its Debezium offsets topic and the row-image topics
 acl firebreak-ingest --operation Write --operation Describe --topic firebreak.audit.events.v1 --topic firebreak.audit.dlq.v1
+acl firebreak-ingest --operation Create --operation Write --operation Describe --topic firebreak.ingest.heartbeat.v1
 acl firebreak-ingest --operation Create --operation Read --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.ingest.offsets.v1
 acl firebreak-ingest --operation Create --operation Write --operation Describe --resource-pattern-type prefixed --topic firebreak.cdc.
 # detection: reads events and links; writes commands, alerts, dead letters; its group, its internal

@@ -86,6 +86,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KillSwitchService.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long RETRY_BACKOFF_MS = 1_000;
+    /** How often the revokers are told the kill switch is live (strict mode's heartbeat). */
+    static final Duration HEARTBEAT_INTERVAL = Duration.ofSeconds(2);
+    private static final Duration REACH_KAFKA = Duration.ofSeconds(1);
 
     private final List<Revoker> revokers;
     private final KillSwitch killSwitch;
@@ -98,6 +101,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     private final RegistryAvroSerializer<Alert> alerts;
     private final ConsumerLoop loop = new ConsumerLoop("kill switch");
     private final RegistryOutage outage = new RegistryOutage("kill switch");
+    private long lastBeat = System.nanoTime() - HEARTBEAT_INTERVAL.toNanos();
 
     /**
      * Builds the service around the given revokers, which it then owns (closes). Does not start it.
@@ -203,6 +207,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 if (!records.isEmpty()) {
                     outage.succeeded();
                 }
+                beatIfDue();
                 for (ConsumerRecord<String, RevokeCommand> record : records) {
                     if (!loop.running() || !handle(record)) {
                         break; // on a publish failure the consumer was rewound; poll again from there
@@ -219,6 +224,28 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             closeQuietly(consumer);
             closeQuietly(producer);
             loop.finished();
+        }
+    }
+
+    /**
+     * Every {@link #HEARTBEAT_INTERVAL}, while the loop consumes: when the brokers answer for the
+     * assigned command partitions (a bounded round trip; an empty poll alone proves nothing), every
+     * revoker is told the kill switch is live. No assignment or no answer: no beat.
+     */
+    private void beatIfDue() {
+        long now = System.nanoTime();
+        if (now - lastBeat < HEARTBEAT_INTERVAL.toNanos() || consumer.assignment().isEmpty()) {
+            return;
+        }
+        lastBeat = now;
+        try {
+            consumer.endOffsets(consumer.assignment(), REACH_KAFKA);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            log.debug("kill switch heartbeat skipped: Kafka did not answer within {}", REACH_KAFKA);
+            return;
+        }
+        for (Revoker revoker : revokers) {
+            revoker.heartbeat();
         }
     }
 

@@ -55,6 +55,15 @@ public interface Revoker extends AutoCloseable {
         return List.of();
     }
 
+    /**
+     * Tells the target that the kill switch is live: called from the command loop every few seconds
+     * while it consumes commands and reaches Kafka. A PostgreSQL target records it in
+     * {@code firebreak.heartbeat}, which Firebreak's strict mode reads. Never throws; a failure is
+     * logged, and the missing beat is what strict mode acts on.
+     */
+    default void heartbeat() {
+    }
+
     @Override
     default void close() {
     }

@@ -22,6 +22,13 @@ import java.util.regex.Pattern;
  *                         changes, with full before images, go to their own topic for restores
  * @param dmlExcludeTables ({@code dml.exclude.tables}, comma-separated {@code schema.table}) tables
  *                         that get no DML triggers
+ * @param dmlRoutine       ({@code dml.routine}, default {@code statement}) how routine DELETE/UPDATE
+ *                         statements (fewer rows than the guard or {@code dml.immediate.rows} judge)
+ *                         are captured: {@code statement}, one event each at commit; {@code summary},
+ *                         one event per role and statement shape per interval, from
+ *                         pg_stat_statements (which must be in {@code shared_preload_libraries})
+ * @param dmlSummaryIntervalMs ({@code dml.summary.interval.ms}, default 1000) how often routine DML
+ *                         is summarised when {@code dml.routine=summary}
  * @param client           ({@code client.*}) settings for every Kafka client ingest opens (the audit
  *                         producers, the Debezium offset store, admin clients), e.g. its SASL credentials;
  *                         {@link #PRODUCER_PREFIX} settings win over them for the producer
@@ -47,6 +54,8 @@ public record IngestConfig(
         List<String> dmlExcludeSchemas,
         List<String> dmlExcludeTables,
         List<String> rowImageTables,
+        String dmlRoutine,
+        long dmlSummaryIntervalMs,
         Map<String, String> debezium,
         Map<String, String> producer,
         Map<String, String> client) {
@@ -57,6 +66,11 @@ public record IngestConfig(
     /** Kafka client settings of ingest alone: {@code firebreak.ingest.client.sasl.jaas.config}, ... */
     public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
     public static final String DEFAULT_MESSAGE_PREFIX = "firebreak.audit.v1";
+    /** {@code dml.routine}: one event per routine statement, at commit. */
+    public static final String ROUTINE_STATEMENT = "statement";
+    /** {@code dml.routine}: routine statements summarised per role and statement shape. */
+    public static final String ROUTINE_SUMMARY = "summary";
+    private static final List<String> ROUTINE_MODES = List.of(ROUTINE_STATEMENT, ROUTINE_SUMMARY);
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     // Catalog names as stored (case-sensitive); names containing dots, commas or spaces cannot be listed.
     private static final Pattern SCHEMA_NAME = Pattern.compile("[^.,\\s]{1,63}");
@@ -81,6 +95,9 @@ public record IngestConfig(
         rowImageTables = List.copyOf(rowImageTables);
         rowImageTables.forEach(t -> require(CDC_TABLE_NAME.matcher(t).matches(), "cdc.tables", t,
                 "lower-case schema.table names (letters, digits, _), comma-separated"));
+        require(ROUTINE_MODES.contains(dmlRoutine), "dml.routine", dmlRoutine, String.join(", ", ROUTINE_MODES));
+        require(dmlSummaryIntervalMs >= 100 && dmlSummaryIntervalMs <= 60_000, "dml.summary.interval.ms",
+                dmlSummaryIntervalMs, "100..60000");
         debezium = Map.copyOf(debezium);
         producer = Map.copyOf(producer);
         client = Map.copyOf(client == null ? Map.of() : client);
@@ -93,12 +110,12 @@ public record IngestConfig(
                         String slotName, String publication, String messagePrefix, int statementMaxChars,
                         boolean installTriggers, String bootstrapServers, String registryUrl, int offsetsReplicationFactor,
                         long pollIntervalMs, long offsetFlushIntervalMs, boolean dmlEnabled, List<String> dmlExcludeSchemas,
-                        List<String> dmlExcludeTables, List<String> rowImageTables, Map<String, String> debezium,
-                        Map<String, String> producer) {
+                        List<String> dmlExcludeTables, List<String> rowImageTables, String dmlRoutine,
+                        long dmlSummaryIntervalMs, Map<String, String> debezium, Map<String, String> producer) {
         this(cluster, pgHost, pgPort, pgDatabase, pgUser, pgPassword, slotName, publication, messagePrefix,
                 statementMaxChars, installTriggers, bootstrapServers, registryUrl, offsetsReplicationFactor, pollIntervalMs,
-                offsetFlushIntervalMs, dmlEnabled, dmlExcludeSchemas, dmlExcludeTables, rowImageTables, debezium, producer,
-                Map.of());
+                offsetFlushIntervalMs, dmlEnabled, dmlExcludeSchemas, dmlExcludeTables, rowImageTables, dmlRoutine,
+                dmlSummaryIntervalMs, debezium, producer, Map.of());
     }
 
     /** Settings of the audit producer: {@link #client} with {@link #producer} laid over it. */
@@ -113,12 +130,18 @@ public record IngestConfig(
         return props;
     }
 
+    /** Whether routine DELETE/UPDATE statements are summarised from pg_stat_statements. */
+    public boolean routineSummarized() {
+        return ROUTINE_SUMMARY.equals(dmlRoutine);
+    }
+
     /** Settings for a local stack: defaults everywhere else. */
     public static IngestConfig of(String cluster, String host, int port, String database, String user, String password,
                                   String bootstrapServers, String registryUrl, int offsetsReplicationFactor) {
         return new IngestConfig(cluster, host, port, database, user, password, "firebreak_" + cluster.replace('-', '_'),
                 "firebreak_audit", DEFAULT_MESSAGE_PREFIX, 2048, true, bootstrapServers, registryUrl,
-                offsetsReplicationFactor, 1, 1000, true, List.of(), List.of(), List.of(), Map.of(), Map.of());
+                offsetsReplicationFactor, 1, 1000, true, List.of(), List.of(), List.of(), ROUTINE_STATEMENT, 1000,
+                Map.of(), Map.of());
     }
 
     /** Reads {@code firebreak.ingest.*} keys; anything missing takes its default. */
@@ -145,6 +168,8 @@ public record IngestConfig(
                 listOf(map, "dml.exclude.schemas"),
                 listOf(map, "dml.exclude.tables"),
                 listOf(map, "cdc.tables"),
+                get(map, "dml.routine", ROUTINE_STATEMENT).trim(),
+                intOf(map, "dml.summary.interval.ms", "1000"),
                 PassThrough.withPrefix(map, DEBEZIUM_PREFIX),
                 PassThrough.withPrefix(map, PRODUCER_PREFIX),
                 PassThrough.withPrefix(map, CLIENT_PREFIX));
@@ -156,6 +181,7 @@ public record IngestConfig(
                 + ", slot=" + slotName + ", publication=" + publication + ", kafka=" + bootstrapServers
                 + ", registry=" + registryUrl + ", pollIntervalMs=" + pollIntervalMs + ", dml=" + dmlEnabled
                 + (dmlEnabled ? " excluding schemas " + dmlExcludeSchemas + " tables " + dmlExcludeTables : "")
+                + ", routine DML by " + dmlRoutine + (routineSummarized() ? " every " + dmlSummaryIntervalMs + " ms" : "")
                 + ", rowImages=" + rowImageTables + "]";
     }
 

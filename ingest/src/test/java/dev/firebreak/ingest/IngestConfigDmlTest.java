@@ -41,4 +41,22 @@ class IngestConfigDmlTest {
         assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.dml.enabled", "on")))
                 .hasMessageContaining("dml.enabled").hasMessageContaining("true, false");
     }
+
+    @Test
+    void routineDmlIsOneEventPerStatementUnlessSummaryIsChosen() {
+        assertThat(IngestConfig.fromMap(Map.of()).routineSummarized()).isFalse();
+        IngestConfig summary = IngestConfig.fromMap(Map.of("firebreak.ingest.dml.routine", "summary",
+                "firebreak.ingest.dml.summary.interval.ms", "250"));
+        assertThat(summary.routineSummarized()).isTrue();
+        assertThat(summary.dmlSummaryIntervalMs()).isEqualTo(250);
+        assertThat(summary.toString()).contains("routine DML by summary every 250 ms");
+    }
+
+    @Test
+    void badRoutineSettingsFailNamingTheKeyAndTheAllowedValues() {
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.dml.routine", "sampled")))
+                .hasMessageContaining("firebreak.ingest.dml.routine").hasMessageContaining("statement, summary");
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.dml.summary.interval.ms", "10")))
+                .hasMessageContaining("firebreak.ingest.dml.summary.interval.ms").hasMessageContaining("100..60000");
+    }
 }

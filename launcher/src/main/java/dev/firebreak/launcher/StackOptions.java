@@ -56,6 +56,11 @@ public final class StackOptions {
         return Map.copyOf(overrides);
     }
 
+    /** Sets {@code key} unless {@code --set} already did: a command's own default for a pipeline setting. */
+    public void defaultSetting(String key, String value) {
+        overrides.putIfAbsent(key, value);
+    }
+
     public int metricsPort() {
         return metricsPort;
     }

@@ -21,6 +21,11 @@ public final class Topics {
     public static final String KILLSWITCH_RESULTS = "firebreak.killswitch.results.v1";
     /** Credential to owner links (compacted, keyed by the credential's principal; a tombstone unlinks). */
     public static final String PRINCIPAL_LINKS = "firebreak.principals.links.v1";
+    /**
+     * Capture's liveness probes for strict mode (compacted, keyed by cluster, UTF-8 text values):
+     * a beat counts only once Kafka acknowledged one. Never read as audit events.
+     */
+    public static final String INGEST_HEARTBEAT = "firebreak.ingest.heartbeat.v1";
     /** Debezium offsets of the ingest engine (compacted). */
     public static final String INGEST_OFFSETS = "firebreak.ingest.offsets.v1";
 
@@ -47,7 +52,7 @@ public final class Topics {
             PRINCIPAL_LINKS, PrincipalLink.getClassSchema());
 
     /** Topics that keep the latest value per key, created with {@code cleanup.policy=compact}. */
-    public static final List<String> COMPACTED_TOPICS = List.of(PRINCIPAL_LINKS);
+    public static final List<String> COMPACTED_TOPICS = List.of(PRINCIPAL_LINKS, INGEST_HEARTBEAT);
 
     private Topics() {
     }

@@ -47,7 +47,9 @@ public final class EmbeddedPostgres17 implements PostgresService {
                     .setServerConfig("log_destination", "jsonlog")
                     .setServerConfig("log_statement", "ddl")
                     .setServerConfig("log_directory", "log")
-                    .setServerConfig("log_filename", "postgresql-%Y%m%d-%H%M%S.log");
+                    .setServerConfig("log_filename", "postgresql-%Y%m%d-%H%M%S.log")
+                    // what ingest's dml.routine=summary reads; loaded as most production servers have it
+                    .setServerConfig("shared_preload_libraries", "pg_stat_statements");
             extra.forEach(builder::setServerConfig);
             EmbeddedPostgres server = builder.start();
             EmbeddedPostgres17 pg = new EmbeddedPostgres17(server, dir);

@@ -367,6 +367,26 @@ class RuleTopologyTest {
         assertThat(commands.isEmpty()).isTrue();
     }
 
+    /** Summaries of routine DELETEs count their rows towards pg-routine-row-deletion only, and only alert. */
+    @Test
+    void bundledRulesCountSummarisedRoutineDeletesButNeverRevokeOnThem() {
+        start(RulesLoader.loadBundled(LOADED).rules());
+        send(summary(BOB, "s1", at(0.0), "DELETE", 4_000));
+        send(summary(BOB, "s2", at(1.0), "UPDATE", 9_000));
+        send(summary(BOB, "s3", at(2.0), "DELETE", 5_000));
+        assertNothingEmitted();
+        send(summary(BOB, "s4", at(3.0), "DELETE", 1_000));
+        assertThat(alerts.readValuesToList()).extracting(Alert::getRuleId, Alert::getTriggerEventId)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("pg-routine-row-deletion", "s4"));
+        assertThat(commands.isEmpty()).isTrue();
+    }
+
+    private static AuditEvent summary(String principal, String id, double seconds, String of, long rows) {
+        return AuditEvent.newBuilder(event(principal, id, at(seconds), "DML SUMMARY", of + " FROM public.t WHERE id = $1",
+                        List.of(object("table", "public.t", true)))).setRowCount(rows).setDestructive(true)
+                .setAttributes(Map.of("trigger", "dml_summary", "summary_of", of, "origin", "summary", "calls", "1")).build();
+    }
+
     private void start(String rules, String exceptions) {
         start(RulesLoader.load(Map.of("rules.yaml", rules, "exceptions.yaml", exceptions), LOADED).rules());
     }

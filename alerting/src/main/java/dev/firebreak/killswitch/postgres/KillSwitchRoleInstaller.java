@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  *       CREATEROLE role alter only roles it administers, and without INHERIT/SET it cannot use their
  *       privileges, so a stolen kill switch password cannot read or drop their data;</li>
  *   <li>USAGE and CREATE on schema {@code firebreak}, where it keeps its two functions; existing ones
- *       are handed to it so it can upgrade them.</li>
+ *       are handed to it so it can upgrade them;</li>
+ *   <li>EXECUTE on {@code firebreak.beat(text, text)} when ingest installed it, to beat for strict mode
+ *       (for component {@code killswitch} only).</li>
  * </ul>
  * Every statement quotes names with {@code format('%I')}; the password travels as a bind parameter.
  */
@@ -46,6 +48,10 @@ public final class KillSwitchRoleInstaller {
                 CREATE SCHEMA firebreak;
               END IF;
               EXECUTE format('GRANT USAGE, CREATE ON SCHEMA firebreak TO %I', current_setting('firebreak.ks_role'));
+              -- strict mode's heartbeat (ingest's V4); the function lets this role beat for itself only
+              IF to_regprocedure('firebreak.beat(text, text)') IS NOT NULL THEN
+                EXECUTE format('GRANT EXECUTE ON FUNCTION firebreak.beat(text, text) TO %I', current_setting('firebreak.ks_role'));
+              END IF;
             END$$""";
     private static final String HAND_OVER_FUNCTIONS = """
             DO $$DECLARE f regprocedure;

@@ -291,11 +291,15 @@ public final class PostgresRevoker implements Revoker {
         }
     };
     private Connection connection;
+    /** The last heartbeat failure logged, so that each is logged once, not every beat. */
+    private String beatFailure;
     private PreparedStatement restore;
     private PreparedStatement lock;
     private PreparedStatement sessions;
     private PreparedStatement terminate;
     private PreparedStatement terminateAll;
+
+    private static final String BEAT = "SELECT firebreak.beat('killswitch', ?)";
 
     private PostgresRevoker(KillSwitchConfig config) {
         this.cluster = config.cluster();
@@ -724,6 +728,39 @@ public final class PostgresRevoker implements Revoker {
                 log.debug("closing a broken kill switch connection failed", e);
             }
             connection = null;
+        }
+    }
+
+    /**
+     * Beats {@code firebreak.heartbeat} for component {@code killswitch} over the warm connection
+     * (reconnecting when it was lost): strict mode, when it requires the kill switch, refuses guarded
+     * roles' destructive statements once this beat is stale. Needs EXECUTE on
+     * {@code firebreak.beat(text, text)}, granted by Firebreak's V4 and by {@link KillSwitchRoleInstaller}.
+     */
+    @Override
+    public synchronized void heartbeat() {
+        try {
+            if (connection == null) {
+                connect();
+            }
+            try (PreparedStatement ps = connection.prepareStatement(BEAT)) {
+                ps.setString(1, "consuming commands");
+                ps.execute();
+            }
+            if (beatFailure != null) {
+                log.info("kill switch heartbeat on cluster {} restored", cluster);
+                beatFailure = null;
+            }
+        } catch (SQLException e) {
+            if (connectionLost(e)) {
+                closeConnection();
+            }
+            String why = String.valueOf(e.getMessage());
+            if (!why.equals(beatFailure)) {
+                log.warn("kill switch heartbeat on cluster {} failed: {}; strict mode, when it requires the kill switch, "
+                        + "refuses guarded roles' destructive statements once the beat is stale", cluster, why);
+                beatFailure = why;
+            }
         }
     }
 

@@ -20,15 +20,29 @@ import java.util.regex.Pattern;
  *                           that are unguarded on purpose; every other one is warned about at start-up
  * @param integrityIntervalMs ({@code integrity.interval.ms}, default 5000) how often the installed
  *                           capture objects and the slot's retained WAL are checked
+ * @param strictStaleAfterMs ({@code guard.strict.stale.after.ms}, default 0 = off) strict mode: once the
+ *                           oldest required pipeline heartbeat is older than this, guarded roles are
+ *                           refused destructive statements (FB004); 1000..86400000 and at least twice
+ *                           {@code heartbeat.interval.ms} when on
+ * @param strictComponents   ({@code guard.strict.components}, comma-separated, default {@code capture})
+ *                           whose heartbeats strict mode requires: {@code capture}, {@code killswitch}
+ * @param heartbeatIntervalMs ({@code heartbeat.interval.ms}, default 2000) how often capture proves its
+ *                           round trip (a WAL message back through Debezium, a Kafka write) and beats
  */
 public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, List<String> expectedSuperusers,
-                          long integrityIntervalMs) {
+                          long integrityIntervalMs, long strictStaleAfterMs, List<String> strictComponents,
+                          long heartbeatIntervalMs) {
     public static final String PREFIX = "firebreak.ingest.";
     public static final String SCOPE = PREFIX + "guard.scope";
     public static final String OBJECTS_MAX = PREFIX + "objects.max";
     public static final String DML_IMMEDIATE_ROWS = PREFIX + "dml.immediate.rows";
     public static final String EXPECTED_SUPERUSERS = PREFIX + "guard.expected.superusers";
     public static final String INTEGRITY_INTERVAL_MS = PREFIX + "integrity.interval.ms";
+    public static final String STRICT_STALE_AFTER_MS = PREFIX + "guard.strict.stale.after.ms";
+    public static final String STRICT_COMPONENTS = PREFIX + "guard.strict.components";
+    public static final String HEARTBEAT_INTERVAL_MS = PREFIX + "heartbeat.interval.ms";
+    /** The pipeline components that beat into {@code firebreak.heartbeat}. */
+    public static final List<String> COMPONENTS = List.of("capture", "killswitch");
     public static final String DEFAULT_SCOPE = "members_of:firebreak_guarded";
     private static final Pattern SCOPE_PATTERN = Pattern.compile("all|none|members_of:[^\\s,]{1,63}");
 
@@ -46,6 +60,35 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
         if (integrityIntervalMs < 100 || integrityIntervalMs > 600_000) {
             throw new IllegalArgumentException(INTEGRITY_INTERVAL_MS + "=" + integrityIntervalMs + " is invalid; allowed: 100..600000");
         }
+        if (heartbeatIntervalMs < 100 || heartbeatIntervalMs > 60_000) {
+            throw new IllegalArgumentException(HEARTBEAT_INTERVAL_MS + "=" + heartbeatIntervalMs + " is invalid; allowed: 100..60000");
+        }
+        validateStrict(strictStaleAfterMs, heartbeatIntervalMs);
+        strictComponents = List.copyOf(strictComponents);
+        if (strictComponents.isEmpty() || !COMPONENTS.containsAll(strictComponents)) {
+            throw new IllegalArgumentException(STRICT_COMPONENTS + "=" + String.join(",", strictComponents)
+                    + " is invalid; allowed: one or more of " + String.join(", ", COMPONENTS) + ", comma-separated");
+        }
+    }
+
+    // A threshold below two beats would refuse whenever one beat is a little late on a loaded host.
+    private static void validateStrict(long staleAfterMs, long heartbeatIntervalMs) {
+        if (staleAfterMs == 0) {
+            return;
+        }
+        if (staleAfterMs < 1_000 || staleAfterMs > 86_400_000) {
+            throw new IllegalArgumentException(STRICT_STALE_AFTER_MS + "=" + staleAfterMs
+                    + " is invalid; allowed: 0 (off) or 1000..86400000");
+        }
+        if (staleAfterMs < 2 * heartbeatIntervalMs) {
+            throw new IllegalArgumentException(STRICT_STALE_AFTER_MS + "=" + staleAfterMs + " is invalid; allowed: 0 (off) or at least twice "
+                    + HEARTBEAT_INTERVAL_MS + " (" + heartbeatIntervalMs + ")");
+        }
+    }
+
+    /** Whether strict mode is on. */
+    public boolean strict() {
+        return strictStaleAfterMs > 0;
     }
 
     /** The defaults: members of firebreak_guarded are guarded. */
@@ -58,9 +101,15 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
         return new GuardConfig(map.getOrDefault(SCOPE, DEFAULT_SCOPE).trim(),
                 number(map, OBJECTS_MAX, "100").intValue(),
                 number(map, DML_IMMEDIATE_ROWS, "100"),
-                Arrays.stream(map.getOrDefault(EXPECTED_SUPERUSERS, "").split(","))
-                        .map(String::trim).filter(s -> !s.isEmpty()).toList(),
-                number(map, INTEGRITY_INTERVAL_MS, "5000"));
+                list(map, EXPECTED_SUPERUSERS, ""),
+                number(map, INTEGRITY_INTERVAL_MS, "5000"),
+                number(map, STRICT_STALE_AFTER_MS, "0"),
+                list(map, STRICT_COMPONENTS, "capture"),
+                number(map, HEARTBEAT_INTERVAL_MS, "2000"));
+    }
+
+    private static List<String> list(Map<String, String> map, String key, String fallback) {
+        return Arrays.stream(map.getOrDefault(key, fallback).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     private static Long number(Map<String, String> map, String key, String fallback) {

@@ -44,9 +44,10 @@ public final class GuardPolicyInstaller {
             try (ResultSet rs = st.executeQuery()) {
                 rs.next();
                 int rules = rs.getInt(1);
-                LOG.info("guard policy applied: scope {}, {} rules ({}), {} exceptions", config.scope(), rules,
+                LOG.info("guard policy applied: scope {}, {} rules ({}), {} exceptions, strict mode {}", config.scope(), rules,
                         policy.rules().stream().map(r -> r.id() + (r.mode() == GuardRule.Mode.SHADOW ? " (shadow)" : ""))
-                                .toList(), policy.exceptions().size());
+                                .toList(), policy.exceptions().size(),
+                        config.strict() ? "after " + config.strictStaleAfterMs() + " ms without " + config.strictComponents() : "off");
                 return rules;
             }
         }
@@ -78,6 +79,9 @@ public final class GuardPolicyInstaller {
         s.put("cluster", cluster);
         s.put("objects.max", Integer.toString(config.objectsMax()));
         s.put("dml.immediate.rows", Long.toString(config.dmlImmediateRows()));
+        // strict mode (V4): 0 is off; the trigger functions compare the oldest required beat with it
+        s.put("guard.strict.stale.after.ms", Long.toString(config.strictStaleAfterMs()));
+        s.put("guard.strict.components", String.join(",", config.strictComponents()));
         return s;
     }
 

@@ -132,6 +132,15 @@ public final class AuditSink implements AutoCloseable {
         return producer.send(new ProducerRecord<>(topic, key, rowChanges.serialize(topic, change)));
     }
 
+    /**
+     * A liveness probe of capture to {@link Topics#INGEST_HEARTBEAT}, through the same producer as
+     * the events: its acknowledgement shows that this producer's writes are taken now.
+     */
+    public Future<RecordMetadata> sendHeartbeat(String cluster, String probe) {
+        return producer.send(new ProducerRecord<>(Topics.INGEST_HEARTBEAT, cluster,
+                probe.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
     @Override
     public void close() {
         outage.stop();

@@ -28,6 +28,8 @@ public final class AuditMessageNormalizer {
     static final Set<String> DESTRUCTIVE_KINDS = Set.of("sql_drop", "truncate");
     /** Statement-level DELETE/UPDATE: destructive when they touched rows (the count is in {@code rows}). */
     static final String DML_KIND = "dml";
+    /** Routine DELETE/UPDATE statements of one role and statement shape, summarised (V5). */
+    static final String DML_SUMMARY_KIND = "dml_summary";
     /**
      * Limits on what a message may carry, whoever wrote it. Firebreak's own functions stay far
      * below them (statements are cut in the database, objects listed up to {@code objects.max});
@@ -40,7 +42,7 @@ public final class AuditMessageNormalizer {
     static final int MAX_ATTRIBUTE_CHARS = 512;
     /** Body fields kept as event attributes, each cut to {@link #MAX_ATTRIBUTE_CHARS}. */
     static final List<String> ATTRIBUTE_FIELDS = List.of("guard_outcome", "guard_rule", "guard_reason", "origin",
-            "routine", "tamper", "objects_total");
+            "routine", "tamper", "objects_total", "summary_of", "calls", "counters_reset", "summary_since_us");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String cluster;
@@ -110,7 +112,7 @@ public final class AuditMessageNormalizer {
     // A DELETE or UPDATE that touched rows destroyed what was there; how many rows make an
     // incident is for the detection rules to judge from row_count.
     private static boolean isDestructive(String kind, Long rows) {
-        return DESTRUCTIVE_KINDS.contains(kind) || (DML_KIND.equals(kind) && rows != null && rows > 0);
+        return DESTRUCTIVE_KINDS.contains(kind) || ((DML_KIND.equals(kind) || DML_SUMMARY_KIND.equals(kind)) && rows != null && rows > 0);
     }
 
     private static Map<String, String> attributes(JsonNode body) throws MalformedMessageException {

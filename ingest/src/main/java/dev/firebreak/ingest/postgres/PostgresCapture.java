@@ -82,6 +82,10 @@ public final class PostgresCapture implements AutoCloseable {
     private final AtomicInteger guardRules = new AtomicInteger();
     private final CaptureHealth health;
     private final Duration healthInterval;
+    private final RoutineDmlSummarizer summarizer;
+    private final CaptureBeat beat;
+    /** Probes of {@link CaptureBeat} read in the batch being handled; engine thread only. */
+    private final List<ReturnedProbe> returnedProbes = new ArrayList<>();
 
     /** Captures the event-trigger messages only, as before agent actions existed. */
     public PostgresCapture(IngestConfig config, MeterRegistry meters) {
@@ -112,6 +116,7 @@ public final class PostgresCapture implements AutoCloseable {
         this.guard = new GuardPolicyInstaller(guard, config.cluster());
         this.health = new CaptureHealth(this::connect, config.slotName(), meters);
         this.healthInterval = Duration.ofMillis(guard.integrityIntervalMs());
+        this.summarizer = config.routineSummarized() ? new RoutineDmlSummarizer(this::connect, meters) : null;
         this.guardPolicy.set(guardPolicy);
         this.agentActions = agentActions;
         this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producerSettings(), meters);
@@ -122,6 +127,7 @@ public final class PostgresCapture implements AutoCloseable {
         this.rowImages = new RowImages(config.cluster(), config.rowImageTables(), sink);
         this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "firebreak-ingest-" + config.cluster()));
         this.metrics = new IngestMetrics(meters, CaptureSource.POSTGRES);
+        this.beat = new CaptureBeat(this::connect, sink, config.cluster(), Duration.ofMillis(guard.heartbeatIntervalMs()), meters);
         debeziumMetrics.bindTo(meters);
         Gauge.builder("firebreak_guard_unguardable_superusers", unguardable, AtomicInteger::get)
                 .description("Superuser login roles the guard cannot judge, other than those expected (guard.expected.superusers)")
@@ -150,6 +156,7 @@ public final class PostgresCapture implements AutoCloseable {
             try (Connection c = connect()) {
                 TriggerInstaller.forConfig(config).install(c);
                 guardRules.set(guard.apply(c, guardPolicy.get()));
+                TriggerInstaller.setRoutineCapture(c, config.dmlRoutine());
                 unguardable.set(guard.unguardableSuperusers(c).size());
             } catch (SQLException e) {
                 throw new IllegalStateException("cannot install Firebreak's capture objects into " + config.pgDatabase()
@@ -174,6 +181,33 @@ public final class PostgresCapture implements AutoCloseable {
         executor.execute(engine);
         awaitStreaming(readyTimeout);
         health.start(healthInterval);
+        if (summarizer != null) {
+            summarizer.start(Duration.ofMillis(config.dmlSummaryIntervalMs()));
+        }
+        ensureHeartbeatTopic();
+        beat.start();
+    }
+
+    /**
+     * Creates the heartbeat topic when it is missing (compacted, one partition). A failure is only
+     * logged: the beats then miss, which strict mode, when on, turns into refusals.
+     */
+    private void ensureHeartbeatTopic() {
+        var topic = new org.apache.kafka.clients.admin.NewTopic(Topics.INGEST_HEARTBEAT, java.util.Optional.of(1),
+                java.util.Optional.of((short) config.offsetsReplicationFactor()))
+                .configs(java.util.Map.of("cleanup.policy", "compact"));
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
+            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                LOG.warn("cannot create {}: {}; capture cannot beat until it exists", Topics.INGEST_HEARTBEAT, e.getCause().toString());
+            }
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("{} not created within 30 s; capture cannot beat until it exists", Topics.INGEST_HEARTBEAT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating " + Topics.INGEST_HEARTBEAT, e);
+        }
     }
 
     // After the capture objects (the publication must exist), before the slot streams: rows
@@ -244,6 +278,7 @@ public final class PostgresCapture implements AutoCloseable {
             throws InterruptedException {
         List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
         List<AuditEvent> sent = new ArrayList<>(records.size());
+        returnedProbes.clear();
         for (RecordChangeEvent<SourceRecord> change : records) {
             Future<RecordMetadata> ack = dispatch(change.record(), sent);
             if (ack != null) {
@@ -252,6 +287,8 @@ public final class PostgresCapture implements AutoCloseable {
         }
         awaitAcks(acks);
         metrics.acknowledged(sent, Micros.now());
+        // every event read before a probe is in Kafka now: the probe made the trip
+        returnedProbes.forEach(p -> beat.returned(p.content(), p.lsn()));
         for (RecordChangeEvent<SourceRecord> change : records) {
             committer.markProcessed(change);
         }
@@ -285,7 +322,12 @@ public final class PostgresCapture implements AutoCloseable {
         long lsn = source.getInt64("lsn");
         byte[] content = bytes(message.get("content"));
         if (HEARTBEAT_PREFIX.equals(message.getString("prefix"))) {
-            lastHeartbeat.set(content == null ? "" : new String(content, java.nio.charset.StandardCharsets.UTF_8));
+            String text = content == null ? "" : new String(content, java.nio.charset.StandardCharsets.UTF_8);
+            if (text.startsWith(CaptureBeat.PROBE)) {
+                returnedProbes.add(new ReturnedProbe(text, lsn));
+            } else {
+                lastHeartbeat.set(text);
+            }
             metrics.heartbeat(System.currentTimeMillis());
             return null;
         }
@@ -448,6 +490,15 @@ public final class PostgresCapture implements AutoCloseable {
         return failure.get();
     }
 
+    /** Successful capture heartbeats since start (strict mode's liveness beats). */
+    public long heartbeats() {
+        return beat.beats();
+    }
+
+    /** A strict-mode probe read from the slot, with where it was read. */
+    private record ReturnedProbe(String content, long lsn) {
+    }
+
     private Connection connect() throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", config.pgUser());
@@ -461,7 +512,11 @@ public final class PostgresCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        beat.close();
         health.close();
+        if (summarizer != null) {
+            summarizer.close();
+        }
         if (engine != null) {
             try {
                 engine.close();

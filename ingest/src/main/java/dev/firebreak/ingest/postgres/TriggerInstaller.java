@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class TriggerInstaller {
     /** The scripts in order; the version is the number after V. */
     static final List<String> SCRIPTS = List.of("V1__audit_capture.sql", "V2__dml_capture.sql",
-            "V3__trusted_capture_and_guard.sql");
+            "V3__trusted_capture_and_guard.sql", "V4__strict_mode.sql", "V5__routine_dml_summary.sql");
     static final String UNINSTALL_SCRIPT = "uninstall.sql";
     private static final Logger LOG = LoggerFactory.getLogger(TriggerInstaller.class);
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
@@ -184,6 +184,20 @@ public final class TriggerInstaller {
             }
         });
         LOG.info("Firebreak capture objects removed (publication {})", placeholders.get("publication"));
+    }
+
+    /**
+     * Sets how routine DELETE/UPDATE statements are captured ({@code statement} or {@code summary},
+     * see {@link IngestConfig#dmlRoutine()}); summary is refused unless pg_stat_statements is loaded.
+     */
+    public static void setRoutineCapture(Connection connection, String mode) throws SQLException {
+        inTransaction(connection, c -> {
+            try (PreparedStatement st = c.prepareStatement("SELECT firebreak.set_routine_capture(?)")) {
+                st.setString(1, mode);
+                st.execute();
+            }
+        });
+        LOG.info("routine DELETE/UPDATE captured by {}", mode);
     }
 
     /** The highest version installed, 0 when none. */

@@ -54,3 +54,15 @@ BEGIN
     END LOOP;
 END;
 $do$;
+
+-- Version 5's summary mode made pg_stat_statements track statements inside functions in this
+-- database. The extension stays (other tools may read it); the setting goes back to the server's.
+DO $do$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
+                WHERE d.datname = current_database() AND s.setrole = 0
+                  AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c WHERE c LIKE 'pg_stat_statements.track=%')) THEN
+        EXECUTE format('ALTER DATABASE %I RESET pg_stat_statements.track', current_database());
+    END IF;
+END;
+$do$;

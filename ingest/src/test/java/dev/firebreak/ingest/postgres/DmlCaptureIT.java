@@ -46,7 +46,8 @@ class DmlCaptureIT {
 
     @BeforeAll
     static void start() {
-        pg = EmbeddedPostgres17.start(Map.of());
+        // without pg_stat_statements: dml.routine=summary must be refused here
+        pg = EmbeddedPostgres17.start(Map.of("shared_preload_libraries", ""));
         kafka = EmbeddedKafka.start(1);
         kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
         capture = new PostgresCapture(IngestConfig.of(CLUSTER, pg.host(), pg.port(), EmbeddedPostgres17.DATABASE,
@@ -356,7 +357,7 @@ class DmlCaptureIT {
     void uninstallRemovesEverythingAndInstallingAgainWorks() throws Exception {
         try (Connection db = freshDatabase("uninstall_it")) {
             TriggerInstaller installer = installer(DmlScope.ALL_TABLES);
-            assertThat(installer.install(db)).containsExactly(1, 2, 3);
+            assertThat(installer.install(db)).containsExactly(1, 2, 3, 4, 5);
             try (Statement st = db.createStatement()) {
                 st.execute("CREATE SCHEMA app");
                 st.execute("CREATE TABLE app.orders (id int)");
@@ -376,11 +377,23 @@ class DmlCaptureIT {
                     + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("stock privilege restored").isEqualTo(2);
             assertThat(TriggerInstaller.installedVersion(db)).isZero();
 
-            assertThat(installer.install(db)).containsExactly(1, 2, 3);
+            assertThat(installer.install(db)).containsExactly(1, 2, 3, 4, 5);
             assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(9);
             assertThat(countIn(db, "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'firebreak_%'")).isEqualTo(3);
             assertThat(countIn(db, "SELECT count(*) FROM pg_proc WHERE proname = 'pg_logical_emit_message' "
                     + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("revoked again").isZero();
+        }
+    }
+
+    @Test
+    void summarisingRoutineDmlIsRefusedWithoutPgStatStatementsAndNothingChanges() throws Exception {
+        try (Connection admin = pg.superuserConnection()) {
+            assertThatThrownBy(() -> TriggerInstaller.setRoutineCapture(admin, "summary"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("shared_preload_libraries");
+            assertThatThrownBy(() -> TriggerInstaller.setRoutineCapture(admin, "sampled"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("must be statement or summary");
+            assertThat(countIn(admin, "SELECT count(*) FROM pg_proc WHERE proname = 'routine_summarized' "
+                    + "AND prosrc LIKE '%false%'")).as("still one event per routine statement").isEqualTo(1);
         }
     }
 

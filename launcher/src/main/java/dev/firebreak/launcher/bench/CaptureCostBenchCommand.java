@@ -97,6 +97,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     @Option(names = "--pgbench", defaultValue = "/usr/bin/pgbench", description = "The pgbench executable (default ${DEFAULT-VALUE}).")
     Path pgbenchPath;
 
+    @Option(names = "--routine", defaultValue = "summary",
+            description = "How ingest captures routine DELETE/UPDATE statements (firebreak.ingest.dml.routine): "
+                    + "statement or summary (default ${DEFAULT-VALUE}); a --set of that key wins.")
+    String routine;
+
     @Option(names = "--json", description = "Also print the summary as one JSON line.")
     boolean json;
 
@@ -110,6 +115,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     private static final Duration DROP_SPACING = Duration.ofMillis(600);
     private static final Duration DROP_SAMPLE_TIMEOUT = Duration.ofSeconds(10);
     private static final String PACED_SYNCHRONOUS_COMMIT = "off";
+    private static final String ROUTINE_KEY = "firebreak.ingest.dml.routine";
     /** UPDATEs of the built-in pgbench script, each a captured statement on the watched database. */
     private static final int CAPTURED_PER_TRANSACTION = 3;
 
@@ -148,6 +154,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
+        stackOptions.defaultSetting(ROUTINE_KEY, routine);
         BenchRun run = BenchRun.start(timeoutSeconds);
         Deadline deadline = run.deadline();
         try (Lifecycle lifecycle = new Lifecycle()) {
@@ -185,6 +192,12 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         try (Connection admin = postgres.superuserConnection(); Statement st = admin.createStatement()) {
             st.execute("CREATE DATABASE " + UNWATCHED);
+            // pg_stat_statements is loaded cluster-wide; only a database whose routine DML is
+            // summarised should pay for its tracking, so the baseline does not
+            st.execute("ALTER DATABASE " + UNWATCHED + " SET pg_stat_statements.track = 'none'");
+            if (!rig.settings().ingest().routineSummarized()) {
+                st.execute("ALTER DATABASE " + WATCHED + " SET pg_stat_statements.track = 'none'");
+            }
             // The load runs as an ordinary role, which the guard judges (a superuser it never could).
             st.execute("CREATE ROLE " + Pgbench.APP_ROLE + " LOGIN PASSWORD '" + Pgbench.APP_PASSWORD + "'");
         }
@@ -349,7 +362,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 Pgbench.APP_ROLE,
                 o.pgbenchVersion()));
         report.note(String.format(Locale.ROOT, "  databases: watched %s (Firebreak's capture installed, the pipeline's ingest "
-                + "reads it), unwatched %s (nothing installed); same cluster, same server settings", WATCHED, UNWATCHED));
+                + "reads it; routine DELETE/UPDATE captured by %s%s), unwatched %s (nothing installed, "
+                + "pg_stat_statements.track=none); same cluster, same server settings", WATCHED,
+                rig.settings().ingest().dmlRoutine(), rig.settings().ingest().routineSummarized()
+                        ? " every " + rig.settings().ingest().dmlSummaryIntervalMs() + " ms, pg_stat_statements.track=all"
+                        : ", pg_stat_statements.track=none", UNWATCHED));
         report.note("  server: " + o.server().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .reduce((a, b) -> a + ", " + b).orElse("-") + "; synchronous_commit per run through PGOPTIONS");
         report.note(String.format(Locale.ROOT, "  pipeline: ingest poll.interval.ms=%d, Kafka brokers=%d, cluster=%s, overrides=%s; "
@@ -407,6 +424,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                         fixed(median(of, r -> r.unwatched().cpu().cores()), 3), "0", "", "nothing captured: the baseline");
             }
         }
+        printThreads("idle", o.idle());
+        printThreads("paced UPDATEs", o.pacedCpu());
         report.note("  ms/statement: the JVM's CPU per captured statement, (cores - baseline cores) * 1000 / captured "
                 + "statements per second; baseline: idle for the paced load, the same round's unwatched run for pgbench "
                 + "(median of the rounds)");
@@ -462,6 +481,25 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 + "processes; syncs/tx below 1 is commits sharing a sync (group commit)%n");
     }
 
+    /**
+     * Where the JVM's CPU went: the pipeline's own threads, the embedded broker's (which production
+     * runs elsewhere) and the JVM's (GC, JIT), and the busiest threads by name: the profile the
+     * per-statement figures come from.
+     */
+    private static void printThreads(String load, JvmCpu.Usage usage) {
+        if (usage == null) {
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%s: %.3f cores = pipeline threads %.3f + embedded broker %.3f + the bench's own "
+                        + "thread %.3f + JVM (GC, JIT) %.3f; busiest threads:%n", load, usage.cores(), usage.pipelineCores(),
+                usage.brokerCores(), usage.benchSeconds() / usage.wallSeconds(), usage.jvmCores());
+        for (JvmCpu.ThreadCpu t : usage.top()) {
+            if (t.cores() >= 0.005) {
+                System.out.printf(Locale.ROOT, "    %6.3f  %s%s%n", t.cores(), t.name(), t.broker() ? "  [broker]" : "");
+            }
+        }
+    }
+
     private String toJson(Outcome o, long pollIntervalMs) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
@@ -469,6 +507,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         ObjectNode server = root.putObject("server");
         o.server().forEach(server::put);
         root.put("poll_interval_ms", pollIntervalMs);
+        root.put("routine_dml", stackOptions.overrides().get(ROUTINE_KEY));
         ObjectNode perSync = root.putObject("synchronous_commit");
         for (String sync : SYNCHRONOUS_COMMIT) {
             List<Round> of = o.rounds().stream().filter(r -> r.synchronousCommit().equals(sync)).toList();
@@ -496,6 +535,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         ObjectNode cpu = root.putObject("jvm_cores");
         if (o.idle() != null) {
             cpu.put("idle", round(o.idle().cores(), 3));
+            cpu.put("idle_pipeline_threads", round(o.idle().pipelineCores(), 3));
+            cpu.put("idle_broker", round(o.idle().brokerCores(), 3));
         }
         if (o.paced() != null) {
             cpu.put("paced", round(o.pacedCpu().cores(), 3)).put("paced_target_per_s", pacedRate)

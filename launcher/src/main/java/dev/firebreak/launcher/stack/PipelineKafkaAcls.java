@@ -19,7 +19,7 @@ import org.apache.kafka.common.resource.ResourceType;
  * broker to it.
  */
 public final class PipelineKafkaAcls {
-    /** Capture: writes audit events, dead letters, row images; owns its Debezium offsets topic. */
+    /** Capture: writes audit events, dead letters, row images, heartbeats; owns its Debezium offsets topic. */
     public static final String INGEST = "firebreak-ingest";
     /** Kafka Streams: reads events and links, writes commands, alerts and dead letters. */
     public static final String DETECTION = "firebreak-detection";
@@ -59,6 +59,9 @@ public final class PipelineKafkaAcls {
 
     private static void ingest(List<AclBinding> acls) {
         writes(acls, INGEST, Topics.AUDIT_EVENTS, Topics.AUDIT_DLQ);
+        // Capture's liveness beats (strict mode); ingest creates the compacted topic when missing.
+        topic(acls, INGEST, PatternType.LITERAL, Topics.INGEST_HEARTBEAT, AclOperation.CREATE, AclOperation.WRITE,
+                AclOperation.DESCRIBE);
         // Debezium's offset store creates, reads back and checks the compaction of its own topic.
         topic(acls, INGEST, PatternType.LITERAL, Topics.INGEST_OFFSETS, AclOperation.CREATE, AclOperation.READ,
                 AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);

@@ -1,0 +1,224 @@
+package dev.firebreak.ingest.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.firebreak.ingest.IngestConfig;
+import dev.firebreak.ingest.TopicReader;
+import dev.firebreak.schema.AffectedObject;
+import dev.firebreak.schema.AuditEvent;
+import dev.firebreak.schema.Topics;
+import dev.firebreak.stack.EmbeddedKafka;
+import dev.firebreak.stack.EmbeddedPostgres17;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code dml.routine=summary} (V5) on a real PostgreSQL 17 with pg_stat_statements and a real
+ * KRaft Kafka: routine statements are reported per role and statement shape from PostgreSQL's own
+ * counters, nothing one by one; large statements are still reported one by one before commit; what
+ * runs while ingest is stopped is reported once it is back.
+ */
+class RoutineDmlSummaryIT {
+    private static final String REGISTRY = "mem://routine-dml-summary-it";
+    private static final String CLUSTER = "sum";
+    private static final Duration INTERVAL = Duration.ofMillis(200);
+    private static EmbeddedPostgres17 pg;
+    private static EmbeddedKafka kafka;
+    private static PostgresCapture capture;
+
+    @BeforeAll
+    static void start() {
+        pg = EmbeddedPostgres17.start(Map.of("shared_preload_libraries", "pg_stat_statements"));
+        kafka = EmbeddedKafka.start(1);
+        kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
+        capture = startCapture();
+    }
+
+    private static PostgresCapture startCapture() {
+        Map<String, String> settings = new HashMap<>();
+        settings.put("firebreak.ingest.cluster", CLUSTER);
+        settings.put("firebreak.ingest.pg.host", pg.host());
+        settings.put("firebreak.ingest.pg.port", Integer.toString(pg.port()));
+        settings.put("firebreak.ingest.pg.database", EmbeddedPostgres17.DATABASE);
+        settings.put("firebreak.ingest.pg.user", EmbeddedPostgres17.SUPERUSER);
+        settings.put("firebreak.ingest.pg.password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        settings.put("firebreak.ingest.kafka.bootstrap.servers", kafka.bootstrapServers());
+        settings.put("firebreak.ingest.schema.registry.url", REGISTRY);
+        settings.put("firebreak.ingest.offsets.replication.factor", "1");
+        settings.put("firebreak.ingest.dml.routine", "summary");
+        settings.put("firebreak.ingest.dml.summary.interval.ms", Long.toString(INTERVAL.toMillis()));
+        PostgresCapture started = new PostgresCapture(IngestConfig.fromMap(settings), new SimpleMeterRegistry());
+        started.start(Duration.ofSeconds(60));
+        return started;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (capture != null) {
+            capture.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    @Test
+    void routineStatementsAreSummarisedPerRoleAndShapeNotOneByOne() throws Exception {
+        String role = newRoleWithTable(1000);
+        try (KafkaConsumer<String, AuditEvent> consumer = subscribe();
+             Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            for (int id = 1; id <= 40; id++) {
+                assertThat(st.executeUpdate("DELETE FROM " + role + ".t WHERE id = " + id)).isEqualTo(1);
+            }
+            for (int id = 41; id <= 50; id++) {
+                st.executeUpdate("UPDATE " + role + ".t SET v = 'x' WHERE id = " + id);
+            }
+            List<AuditEvent> events = pollUntilRows(consumer, role, 50);
+            List<AuditEvent> summaries = events.stream().filter(RoutineDmlSummaryIT::isSummary).toList();
+            assertThat(events).as("no statement reported one by one").allMatch(RoutineDmlSummaryIT::isSummary);
+            assertThat(rowsOf(summaries, "DELETE")).isEqualTo(40);
+            assertThat(rowsOf(summaries, "UPDATE")).isEqualTo(10);
+            AuditEvent delete = summaries.stream().filter(e -> "DELETE".equals(e.getAttributes().get("summary_of")))
+                    .findFirst().orElseThrow();
+            assertThat(delete.getAction()).isEqualTo("DML SUMMARY");
+            assertThat(delete.getSessionUser()).isEqualTo(role);
+            assertThat(delete.getAttributes()).containsEntry("origin", "summary").containsEntry("trigger", "dml_summary")
+                    .containsKey("calls").containsKey("summary_since_us");
+            // the shape, never the literals: PostgreSQL normalises constants to parameters
+            assertThat(delete.getStatement()).isEqualTo("DELETE FROM " + role + ".t WHERE id = $1");
+            assertThat(delete.getObjects()).extracting(AffectedObject::getIdentity).containsExactly(role + ".t");
+            assertThat(delete.getDestructive()).isTrue();
+        }
+    }
+
+    @Test
+    void largeStatementsAreStillReportedOneByOneBeforeCommit() throws Exception {
+        String role = newRoleWithTable(1000);
+        try (KafkaConsumer<String, AuditEvent> consumer = subscribe(); Connection agent = pg.connect(role, "pw")) {
+            agent.setAutoCommit(false);
+            try (Statement st = agent.createStatement()) {
+                assertThat(st.executeUpdate("DELETE FROM " + role + ".t WHERE id <= 300")).isEqualTo(300);
+                AuditEvent delete = TopicReader.pollUntil(consumer, 1,
+                        e -> principal(role).equals(e.getPrincipal()) && "dml".equals(e.getAttributes().get("trigger"))).get(0);
+                assertThat(delete.getRowCount()).isEqualTo(300L);
+                assertThat(delete.getAttributes()).containsEntry("origin", "session");
+            }
+            agent.rollback();
+        }
+    }
+
+    @Test
+    void whatRunsWhileIngestIsStoppedIsReportedWhenItIsBack() throws Exception {
+        String role = newRoleWithTable(1000);
+        Set<String> ids = new HashSet<>();
+        try (KafkaConsumer<String, AuditEvent> consumer = subscribe()) {
+            try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+                for (int id = 1; id <= 5; id++) {
+                    st.executeUpdate("DELETE FROM " + role + ".t WHERE id = " + id);
+                }
+                pollUntilRows(consumer, role, 5, ids);
+                capture.close();
+                capture = null;
+                for (int id = 6; id <= 30; id++) {
+                    st.executeUpdate("DELETE FROM " + role + ".t WHERE id = " + id);
+                }
+            }
+            capture = startCapture();
+            List<AuditEvent> later = pollUntilRows(consumer, role, 25, ids);
+            assertThat(rowsOf(later, "DELETE")).as("exactly the rows deleted while stopped").isEqualTo(25);
+        }
+    }
+
+    @Test
+    void noOrdinaryRoleMaySummariseOrMoveTheCursor() throws Exception {
+        String role = newRoleWithTable(1);
+        try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            assertThatThrownBy(() -> st.execute("SELECT firebreak.summarize_routine_dml(10)"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> st.execute("DELETE FROM firebreak.statement_cursor"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+            assertThatThrownBy(() -> st.execute("SELECT firebreak.set_routine_capture('statement')"))
+                    .isInstanceOf(SQLException.class).hasMessageContaining("permission denied");
+        }
+    }
+
+    // --- helpers -------------------------------------------------------------------------------
+
+    private static KafkaConsumer<String, AuditEvent> subscribe() {
+        return TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
+    }
+
+    private static boolean isSummary(AuditEvent e) {
+        return "dml_summary".equals(e.getAttributes().get("trigger"));
+    }
+
+    private static long rowsOf(List<AuditEvent> summaries, String of) {
+        return summaries.stream().filter(RoutineDmlSummaryIT::isSummary)
+                .filter(e -> of.equals(e.getAttributes().get("summary_of")))
+                .mapToLong(e -> e.getRowCount() == null ? 0 : e.getRowCount()).sum();
+    }
+
+    /**
+     * The role's DML events (one by one or summarised) until their rows add up to {@code rows}. A
+     * restart may deliver an event twice (at least once, same event id): counted once, as detection does.
+     */
+    private static List<AuditEvent> pollUntilRows(KafkaConsumer<String, AuditEvent> consumer, String role, long rows) {
+        return pollUntilRows(consumer, role, rows, new HashSet<>());
+    }
+
+    /** As above, counting no event whose id is in {@code ids} (events seen by earlier calls). */
+    private static List<AuditEvent> pollUntilRows(KafkaConsumer<String, AuditEvent> consumer, String role, long rows,
+                                                  Set<String> ids) {
+        List<AuditEvent> seen = new ArrayList<>();
+        long total = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (total < rows && System.nanoTime() < deadline) {
+            for (var record : consumer.poll(Duration.ofMillis(100))) {
+                AuditEvent e = record.value();
+                String trigger = e.getAttributes().get("trigger");
+                if (principal(role).equals(e.getPrincipal()) && ("dml".equals(trigger) || "dml_summary".equals(trigger))
+                        && ids.add(e.getEventId())) {
+                    seen.add(e);
+                    total += e.getRowCount() == null ? 0 : e.getRowCount();
+                }
+            }
+        }
+        assertThat(total).as("rows reported for %s within 30 s", role).isEqualTo(rows);
+        return seen;
+    }
+
+    private static String principal(String role) {
+        return AuditMessageNormalizer.principalOf(CLUSTER, role);
+    }
+
+    /** A login role (password pw) owning schema {@code <role>} with table {@code t(id, v)} of {@code rows} rows. */
+    private static String newRoleWithTable(int rows) throws SQLException {
+        String role = "s_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+            st.execute("CREATE SCHEMA " + role + " AUTHORIZATION " + role);
+            st.execute("CREATE TABLE " + role + ".t (id int PRIMARY KEY, v text)");
+            st.execute("INSERT INTO " + role + ".t SELECT g, 'v' || g FROM generate_series(1, " + rows + ") g");
+            st.execute("ALTER TABLE " + role + ".t OWNER TO " + role);
+        }
+        return role;
+    }
+}
