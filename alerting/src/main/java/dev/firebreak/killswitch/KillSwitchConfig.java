@@ -103,6 +103,12 @@ public record KillSwitchConfig(
      * {@code firebreak.killswitch.kafka.*}, {@code firebreak.killswitch.webhook.<issuer>.*}.
      */
     public static final List<String> TARGET_BLOCKS = List.of(PREFIX + "kafka.", PREFIX + "webhook.");
+    /**
+     * Kafka client settings of the kill switch alone (its consumer, producer, and reinstate's), e.g. its
+     * SASL credentials ({@code firebreak.killswitch.client.sasl.jaas.config}); the consumer and producer
+     * pass-throughs win on the same key.
+     */
+    public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
     /** Pass-through prefix for Kafka consumer settings, e.g. {@code kafka.consumer.fetch.max.wait.ms}. */
     public static final String CONSUMER_PREFIX = "kafka.consumer.";
     /** Pass-through prefix for Kafka producer settings, e.g. {@code kafka.producer.compression.type}. */
@@ -194,12 +200,13 @@ public record KillSwitchConfig(
      */
     public static KillSwitchConfig fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
-                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k))
+                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(CLIENT_PREFIX))
                 .filter(k -> TARGET_BLOCKS.stream().noneMatch(k::startsWith)).sorted().toList();
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
-                    + "; allowed: " + new TreeSet<>(KEYS));
+                    + "; allowed: " + new TreeSet<>(KEYS) + ", " + CLIENT_PREFIX + "*");
         }
+        Map<String, String> client = clientSettings(map);
         String roles = map.getOrDefault(PROTECTED_ROLES, "");
         return new KillSwitchConfig(
                 map.get(CLUSTER),
@@ -218,12 +225,20 @@ public record KillSwitchConfig(
                 Duration.ofMillis(parseLong(map, COMMAND_MAX_AGE_MS, DEFAULT_COMMAND_MAX_AGE.toMillis())),
                 (int) parseLong(map, RETRY_MAX_ATTEMPTS, DEFAULT_RETRY_MAX_ATTEMPTS),
                 Duration.ofMillis(parseLong(map, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF.toMillis())),
-                PassThrough.withPrefix(map, CONSUMER_PREFIX),
-                PassThrough.withPrefix(map, PRODUCER_PREFIX),
+                PassThrough.layered(client, PassThrough.withPrefix(map, CONSUMER_PREFIX)),
+                PassThrough.layered(client, PassThrough.withPrefix(map, PRODUCER_PREFIX)),
                 targetBlocks(map),
                 BoundedLabel.principalLimit(map),
                 key(map, COMMAND_VERIFICATION_SECRET),
                 key(map, RESULT_SIGNING_SECRET));
+    }
+
+    private static Map<String, String> clientSettings(Map<String, String> map) {
+        try {
+            return PassThrough.clientSettings(map, PREFIX);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + e.getMessage());
+        }
     }
 
     private static SigningKey key(Map<String, String> map, String key) {
@@ -264,8 +279,8 @@ public record KillSwitchConfig(
                 + ", bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
                 + ", dryRun=" + dryRun + ", revokeConnect=" + revokeConnect + ", commandDeadline=" + commandDeadline
                 + ", maxCommandAge=" + maxCommandAge + ", retryMaxAttempts=" + retryMaxAttempts
-                + ", retryBackoff=" + retryBackoff + ", consumerOverrides=" + consumerOverrides
-                + ", producerOverrides=" + producerOverrides + ", targetBlocks=" + masked(targetBlocks)
+                + ", retryBackoff=" + retryBackoff + ", consumerOverrides=" + masked(consumerOverrides)
+                + ", producerOverrides=" + masked(producerOverrides) + ", targetBlocks=" + masked(targetBlocks)
                 + ", commandVerificationKey=" + commandVerificationKey + ", resultSigningKey=" + resultSigningKey + "]";
     }
 

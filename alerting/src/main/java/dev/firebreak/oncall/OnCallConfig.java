@@ -53,6 +53,11 @@ public record OnCallConfig(
     public static final String SCHEMA_REGISTRY_URL = PREFIX + "schema.registry.url";
     /** Pass-through prefix for Kafka consumer settings (shared with the kill switch), e.g. security settings. */
     public static final String CONSUMER_PREFIX = "kafka.consumer.";
+    /**
+     * Kafka client settings of the on-call notifier alone, e.g. its SASL credentials
+     * ({@code firebreak.oncall.client.sasl.jaas.config}); {@link #CONSUMER_PREFIX} keys win on the same key.
+     */
+    public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
 
     public static final String DEFAULT_DASHBOARD_URL =
             "http://localhost:3000/d/firebreak-principal/firebreak-principal?var-principal={principal}";
@@ -109,7 +114,7 @@ public record OnCallConfig(
      */
     public static Optional<OnCallConfig> fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
-                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k)).sorted().toList();
+                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(CLIENT_PREFIX)).sorted().toList();
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("invalid on-call configuration: unknown key(s) " + unknown
                     + "; allowed: " + new TreeSet<>(KEYS));
@@ -128,7 +133,7 @@ public record OnCallConfig(
                 millis(map, TIMEOUT_MS, DEFAULT_TIMEOUT),
                 map.get(BOOTSTRAP_SERVERS),
                 map.get(SCHEMA_REGISTRY_URL),
-                PassThrough.withPrefix(map, CONSUMER_PREFIX)));
+                PassThrough.layered(PassThrough.clientSettings(map, PREFIX), PassThrough.withPrefix(map, CONSUMER_PREFIX))));
     }
 
     /** Everything, with credentials in URLs (user info) and secret-looking consumer settings masked. */

@@ -124,4 +124,18 @@ class KillSwitchConfigTest {
         assertThatThrownBy(() -> KillSwitchConfig.fromMap(m).requireResultSigningKey())
                 .hasMessageContaining(KillSwitchConfig.RESULT_SIGNING_SECRET + " (or ");
     }
+
+    @Test
+    void clientSettingsReachConsumerAndProducerButAreNeverPrinted() {
+        Map<String, String> m = minimal();
+        m.put(KillSwitchConfig.CLIENT_PREFIX + "security.protocol", "SASL_PLAINTEXT");
+        m.put(KillSwitchConfig.CLIENT_PREFIX + "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";");
+        m.put("kafka.consumer.security.protocol", "SASL_SSL");
+        KillSwitchConfig c = KillSwitchConfig.fromMap(m);
+        assertThat(c.consumerOverrides()).containsEntry("security.protocol", "SASL_SSL").containsKey("sasl.jaas.config");
+        assertThat(c.producerOverrides()).containsEntry("security.protocol", "SASL_PLAINTEXT").containsKey("sasl.jaas.config");
+        assertThat(c.toString()).doesNotContain("kafka-pw");
+        m.put(KillSwitchConfig.CLIENT_PREFIX + "group.id", "someone-elses");
+        assertThatThrownBy(() -> KillSwitchConfig.fromMap(m)).hasMessageContaining("kafka.consumer.group.id cannot be overridden");
+    }
 }

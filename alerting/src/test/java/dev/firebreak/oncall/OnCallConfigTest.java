@@ -80,4 +80,13 @@ class OnCallConfigTest {
         String printed = OnCallConfig.fromMap(map).orElseThrow().toString();
         assertThat(printed).doesNotContain("s3cret").doesNotContain("hunter2").contains("https://****@am-1:9093");
     }
+
+    @Test
+    void clientSettingsReachTheConsumerButAreNeverPrinted() {
+        Map<String, String> m = new HashMap<>(minimal());
+        m.put(OnCallConfig.CLIENT_PREFIX + "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";");
+        OnCallConfig c = OnCallConfig.fromMap(m).orElseThrow();
+        assertThat(c.consumerOverrides()).containsKey("sasl.jaas.config");
+        assertThat(c.toString()).doesNotContain("kafka-pw");
+    }
 }

@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  *                         pg_stat_statements (which must be in {@code shared_preload_libraries})
  * @param dmlSummaryIntervalMs ({@code dml.summary.interval.ms}, default 1000) how often routine DML
  *                         is summarised when {@code dml.routine=summary}
+ * @param client           ({@code client.*}) settings for every Kafka client ingest opens (the audit
+ *                         producers, the Debezium offset store, admin clients), e.g. its SASL credentials;
+ *                         {@link #PRODUCER_PREFIX} settings win over them for the producer
  */
 public record IngestConfig(
         String cluster,
@@ -54,11 +57,14 @@ public record IngestConfig(
         String dmlRoutine,
         long dmlSummaryIntervalMs,
         Map<String, String> debezium,
-        Map<String, String> producer) {
+        Map<String, String> producer,
+        Map<String, String> client) {
 
     public static final String PREFIX = "firebreak.ingest.";
     public static final String DEBEZIUM_PREFIX = PREFIX + "debezium.";
     public static final String PRODUCER_PREFIX = PREFIX + "kafka.producer.";
+    /** Kafka client settings of ingest alone: {@code firebreak.ingest.client.sasl.jaas.config}, ... */
+    public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
     public static final String DEFAULT_MESSAGE_PREFIX = "firebreak.audit.v1";
     /** {@code dml.routine}: one event per routine statement, at commit. */
     public static final String ROUTINE_STATEMENT = "statement";
@@ -94,6 +100,34 @@ public record IngestConfig(
                 dmlSummaryIntervalMs, "100..60000");
         debezium = Map.copyOf(debezium);
         producer = Map.copyOf(producer);
+        client = Map.copyOf(client == null ? Map.of() : client);
+        require(!client.containsKey("bootstrap.servers"), "client.bootstrap.servers", client.get("bootstrap.servers"),
+                "nothing; set " + PREFIX + "kafka.bootstrap.servers");
+    }
+
+    /** The shape before per-stage client settings: none (an unauthenticated cluster). */
+    public IngestConfig(String cluster, String pgHost, int pgPort, String pgDatabase, String pgUser, String pgPassword,
+                        String slotName, String publication, String messagePrefix, int statementMaxChars,
+                        boolean installTriggers, String bootstrapServers, String registryUrl, int offsetsReplicationFactor,
+                        long pollIntervalMs, long offsetFlushIntervalMs, boolean dmlEnabled, List<String> dmlExcludeSchemas,
+                        List<String> dmlExcludeTables, List<String> rowImageTables, String dmlRoutine,
+                        long dmlSummaryIntervalMs, Map<String, String> debezium, Map<String, String> producer) {
+        this(cluster, pgHost, pgPort, pgDatabase, pgUser, pgPassword, slotName, publication, messagePrefix,
+                statementMaxChars, installTriggers, bootstrapServers, registryUrl, offsetsReplicationFactor, pollIntervalMs,
+                offsetFlushIntervalMs, dmlEnabled, dmlExcludeSchemas, dmlExcludeTables, rowImageTables, dmlRoutine,
+                dmlSummaryIntervalMs, debezium, producer, Map.of());
+    }
+
+    /** Settings of the audit producer: {@link #client} with {@link #producer} laid over it. */
+    public Map<String, String> producerSettings() {
+        return PassThrough.layered(client, producer);
+    }
+
+    /** Settings of an admin client or a plain producer of ingest: {@link #client} and bootstrap servers. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> props = new java.util.HashMap<>(client);
+        props.put("bootstrap.servers", bootstrapServers);
+        return props;
     }
 
     /** Whether routine DELETE/UPDATE statements are summarised from pg_stat_statements. */
@@ -137,7 +171,8 @@ public record IngestConfig(
                 get(map, "dml.routine", ROUTINE_STATEMENT).trim(),
                 intOf(map, "dml.summary.interval.ms", "1000"),
                 PassThrough.withPrefix(map, DEBEZIUM_PREFIX),
-                PassThrough.withPrefix(map, PRODUCER_PREFIX));
+                PassThrough.withPrefix(map, PRODUCER_PREFIX),
+                PassThrough.withPrefix(map, CLIENT_PREFIX));
     }
 
     @Override

@@ -33,4 +33,21 @@ class IngestConfigTest {
         assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.install.triggers", "yes")))
                 .hasMessageContaining("install.triggers").hasMessageContaining("true, false");
     }
+
+    @Test
+    void clientSettingsReachEveryKafkaClientAndTheProducerPassThroughWins() {
+        IngestConfig c = IngestConfig.fromMap(Map.of(
+                "firebreak.ingest.client.security.protocol", "SASL_PLAINTEXT",
+                "firebreak.ingest.client.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";",
+                "firebreak.ingest.client.client.id", "from-client",
+                "firebreak.ingest.kafka.producer.client.id", "from-producer",
+                "firebreak.ingest.kafka.bootstrap.servers", "kafka:9092"));
+        assertThat(c.producerSettings()).containsEntry("security.protocol", "SASL_PLAINTEXT")
+                .containsEntry("client.id", "from-producer");
+        assertThat(c.clientProperties()).containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";")
+                .containsEntry("bootstrap.servers", "kafka:9092");
+        assertThat(c.toString()).doesNotContain("kafka-pw");
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.client.bootstrap.servers", "x:1")))
+                .hasMessageContaining("firebreak.ingest.client.bootstrap.servers");
+    }
 }

@@ -19,8 +19,29 @@ public final class StackOptions {
             description = "Override a pipeline setting, e.g. --set firebreak.ingest.poll.interval.ms=5 (repeatable).")
     Map<String, String> overrides = new TreeMap<>();
 
+    @Option(names = "--kafka-auth", defaultValue = "scram", converter = KafkaAuthConverter.class,
+            description = "Kafka client authentication: scram (SASL/SCRAM-SHA-512 per stage, ACLs; default) or none.")
+    LocalStack.KafkaAuth kafkaAuth = LocalStack.KafkaAuth.SCRAM;
+
     @Option(names = "--metrics-port", defaultValue = "0", description = "Port of the Prometheus endpoint on 127.0.0.1; 0 picks a free one.")
     int metricsPort;
+
+    public LocalStack.KafkaAuth kafkaAuth() {
+        return kafkaAuth;
+    }
+
+    /** {@code scram} or {@code none}; anything else fails naming the option and the allowed values. */
+    static final class KafkaAuthConverter implements picocli.CommandLine.ITypeConverter<LocalStack.KafkaAuth> {
+        @Override
+        public LocalStack.KafkaAuth convert(String value) {
+            return switch (value) {
+                case "scram" -> LocalStack.KafkaAuth.SCRAM;
+                case "none" -> LocalStack.KafkaAuth.NONE;
+                default -> throw new picocli.CommandLine.TypeConversionException(
+                        "--kafka-auth=" + value + " is not allowed; allowed: scram, none");
+            };
+        }
+    }
 
     public int brokers() {
         return brokers;

@@ -135,7 +135,7 @@ class DetectionQualityIT {
         flat.put(DetectionConfig.RULES_PATH, rulesFolder.toString());
         settings = PipelineSettings.fromMap(flat);
         pipeline = Pipeline.start(settings, new SimpleMeterRegistry(), m -> { });
-        watcher = new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(), a -> { }, r -> { });
+        watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(), a -> { }, r -> { });
     }
 
     @AfterAll
@@ -804,7 +804,7 @@ class DetectionQualityIT {
     private record Outcomes(List<Alert> alerts, List<RevokeCommand> commands, List<RevocationResult> results) {
         static Outcomes readAll() {
             Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+            props.putAll(stack.adminClientProperties());
             props.put(ConsumerConfig.GROUP_ID_CONFIG, "dq-reader-" + UUID.randomUUID());
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             var registry = SchemaRegistries.forUrl(stack.registryUrl());

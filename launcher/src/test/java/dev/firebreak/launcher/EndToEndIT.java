@@ -48,7 +48,7 @@ class EndToEndIT {
         stack = LocalStack.start(1, m -> { });
         pipeline = Pipeline.start(PipelineSettings.forStack(stack, CLUSTER, List.of(PROTECTED)),
                 new SimpleMeterRegistry(), m -> { });
-        watcher = new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(), a -> { }, r -> { });
+        watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(), a -> { }, r -> { });
         scenario = new BurstScenario(stack.postgres(), watcher, CLUSTER,
                 new Timeline(new PrintStream(OutputStream.nullOutputStream()), true));
     }

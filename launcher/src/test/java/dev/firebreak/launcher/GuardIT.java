@@ -81,7 +81,7 @@ class GuardIT {
         Map<String, String> settings = PipelineSettings.stackMap(stack, CLUSTER, List.of());
         settings.put(DetectionConfig.RULES_PATH, rulesFolder.toString());
         pipeline = Pipeline.start(PipelineSettings.fromMap(settings), new SimpleMeterRegistry(), m -> { });
-        watcher = new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(), a -> { }, r -> { });
+        watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(), a -> { }, r -> { });
         reader = new Thread(GuardIT::readAuditTopics, "guard-it-reader");
         reader.start();
     }
@@ -516,7 +516,7 @@ class GuardIT {
 
     private static void readAuditTopics() {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+        props.putAll(stack.adminClientProperties());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "guard-it-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         var registry = SchemaRegistries.forUrl(stack.registryUrl());

@@ -84,7 +84,7 @@ class ObservabilityIT {
         flat.put(OnCallConfig.ALERTMANAGER_URLS, alertmanager.url());
         PipelineSettings settings = PipelineSettings.fromMap(flat);
         pipeline = Pipeline.start(settings, metrics.registry(), m -> { });
-        watcher = new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(), a -> { }, r -> { });
+        watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(), a -> { }, r -> { });
         prometheus = PrometheusProcess.start(List.of(PrometheusProcess.Target.of(JOB, metrics.url())),
                 ruleFiles(root), Duration.ofSeconds(60));
         // A first scrape before any traffic: counters must be seen at their value before the burst.

@@ -88,13 +88,13 @@ class RulesReloadIT {
 
     private static KafkaProducer<String, byte[]> producer(LocalStack stack) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+        props.putAll(stack.adminClientProperties());
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
     private static List<RevokeCommand> commandsFor(LocalStack stack, String principal, Duration wait) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+        props.putAll(stack.adminClientProperties());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<RevokeCommand> found = new ArrayList<>();

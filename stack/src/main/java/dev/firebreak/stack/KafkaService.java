@@ -12,6 +12,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /** A running Kafka cluster for the local stack and the integration tests: in this JVM, or a container. */
 public interface KafkaService extends AutoCloseable {
+    /** The super user of an {@link #authenticated} cluster: creates topics and ACLs. */
+    String SUPER_USER = "admin";
 
     /** host:port[,host:port] reachable from this JVM. */
     String bootstrapServers();
@@ -24,6 +26,20 @@ public interface KafkaService extends AutoCloseable {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         return Admin.create(props);
+    }
+
+    /** Whether clients must authenticate (SASL) and are authorised by ACLs on this cluster. */
+    default boolean authenticated() {
+        return false;
+    }
+
+    /**
+     * Client settings to connect as {@code user}: {@code bootstrap.servers}, and on an
+     * {@link #authenticated} cluster {@code security.protocol}, {@code sasl.mechanism} and
+     * {@code sasl.jaas.config}. On an open cluster every user gets the bootstrap servers alone.
+     */
+    default Map<String, String> clientProperties(String user) {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     }
 
     /** Creates the topics that do not exist yet (single partition: ordering per principal is total). */

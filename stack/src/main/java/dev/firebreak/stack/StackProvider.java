@@ -18,6 +18,15 @@ public interface StackProvider {
 
     KafkaService startKafka(int brokers);
 
+    /**
+     * A cluster on which clients authenticate with SASL/SCRAM-SHA-512 and ACLs are enforced, with
+     * super user {@code admin} and {@code users} (name to password) created before it serves anyone.
+     * Empty when this provider cannot run one; the caller then decides (see {@code LocalStack}).
+     */
+    default Optional<KafkaService> startScramKafka(int brokers, String adminPassword, java.util.Map<String, String> users) {
+        return Optional.empty();
+    }
+
     PostgresService startPostgres();
 
     RegistryService startRegistry(Duration timeout);

@@ -74,6 +74,11 @@ public final class StackProviders {
             }
 
             @Override
+            public Optional<KafkaService> startScramKafka(int brokers, String adminPassword, Map<String, String> users) {
+                return Optional.of(EmbeddedKafka.startScram(brokers, adminPassword, users));
+            }
+
+            @Override
             public PostgresService startPostgres() {
                 return EmbeddedPostgres17.start(Map.of());
             }

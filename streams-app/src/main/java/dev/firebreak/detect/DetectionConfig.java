@@ -53,6 +53,11 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final String COMMAND_SIGNING_SECRET = PREFIX + "command.signing.secret";
     /** Keys with this prefix pass, without it, to Kafka Streams. */
     public static final String KAFKA_PREFIX = "kafka.";
+    /**
+     * Kafka client settings of detection alone, e.g. its SASL credentials
+     * ({@code firebreak.detection.client.sasl.jaas.config}); {@link #KAFKA_PREFIX} keys win on the same key.
+     */
+    public static final String CLIENT_PREFIX = PREFIX + dev.firebreak.config.PassThrough.CLIENT_INFIX;
 
     public static final String DEFAULT_APPLICATION_ID = "firebreak-detection";
     /** Fine for the demo; production should set a directory the OS does not clean up. */
@@ -111,13 +116,17 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static DetectionConfig fromMap(Map<String, String> config) {
         Map<String, String> values = new HashMap<>();
         Map<String, String> kafka = new HashMap<>();
+        // Detection's own client settings first, the shared kafka.* pass-through over them.
+        kafka.putAll(dev.firebreak.config.PassThrough.clientSettings(config, PREFIX));
         config.forEach((key, value) -> {
             if (key.startsWith(KAFKA_PREFIX)) {
                 kafka.put(key.substring(KAFKA_PREFIX.length()), value);
+            } else if (key.startsWith(CLIENT_PREFIX)) {
+                return; // read above
             } else if (key.startsWith(PREFIX)) {
                 if (!KEYS.contains(key)) {
                     throw new IllegalArgumentException("unknown key " + key + "; allowed: "
-                            + KEYS.stream().sorted().collect(Collectors.joining(", ")));
+                            + KEYS.stream().sorted().collect(Collectors.joining(", ")) + ", " + CLIENT_PREFIX + "*");
                 }
                 if (value != null && !value.isBlank()) {
                     values.put(key, value.trim());

@@ -185,4 +185,17 @@ class DetectionConfigTest {
         assertThatThrownBy(() -> DetectionConfig.fromMap(flat))
                 .hasMessageContaining("firebreak.metrics.principal.label.limit").hasMessageContaining("0..10000");
     }
+
+    @Test
+    void detectionsOwnClientSettingsReachStreamsAndTheSharedPassThroughWins() {
+        Map<String, String> m = new HashMap<>(MINIMAL);
+        m.put(DetectionConfig.CLIENT_PREFIX + "sasl.mechanism", "SCRAM-SHA-512");
+        m.put(DetectionConfig.CLIENT_PREFIX + "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";");
+        m.put(DetectionConfig.CLIENT_PREFIX + "client.id", "from-client");
+        m.put("kafka.client.id", "from-kafka");
+        Properties props = DetectionConfig.fromMap(m).toStreamsProperties();
+        assertThat(props).containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsEntry("client.id", "from-kafka");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(with(DetectionConfig.CLIENT_PREFIX + "bootstrap.servers", "x:1")))
+                .hasMessageContaining("firebreak.detection.client.bootstrap.servers");
+    }
 }

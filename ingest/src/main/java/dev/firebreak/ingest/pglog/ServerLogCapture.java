@@ -52,7 +52,7 @@ public final class ServerLogCapture implements AutoCloseable {
     public ServerLogCapture(ServerLogConfig config, MeterRegistry meters) {
         this.config = config;
         // Its own client id: two producers under one id would share (and clobber) their metrics.
-        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), Map.of("client.id", CLIENT_ID), meters);
+        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), dev.firebreak.config.PassThrough.layered(config.client(), Map.of("client.id", CLIENT_ID)), meters);
         this.normalizer = new ServerLogNormalizer(config.cluster(), config.statementMaxChars());
         this.metrics = new IngestMetrics(meters, CaptureSource.PGLOG);
         this.thread = new Thread(this::loop, "firebreak-pglog-" + config.cluster());

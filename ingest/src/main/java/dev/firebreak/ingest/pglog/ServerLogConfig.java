@@ -11,9 +11,10 @@ import java.util.regex.Pattern;
  *
  * @param positionFile where the read position is kept after Kafka acknowledged what was read; null
  *                     keeps it in memory only (a restart then starts at the end of the current log)
+ * @param client       ingest's Kafka client settings ({@code firebreak.ingest.client.*}), e.g. its SASL credentials
  */
 public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollInterval, int statementMaxChars,
-                              Path positionFile, String bootstrapServers, String registryUrl) {
+                              Path positionFile, String bootstrapServers, String registryUrl, Map<String, String> client) {
     public static final String PREFIX = "firebreak.ingest.pglog.";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
@@ -25,6 +26,13 @@ public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollI
         require(statementMaxChars >= 16, "statement.max.chars", statementMaxChars, ">= 16");
         require(bootstrapServers != null && !bootstrapServers.isBlank(), "kafka.bootstrap.servers", bootstrapServers, "host:port[,host:port]");
         require(registryUrl != null && !registryUrl.isBlank(), "schema.registry.url", registryUrl, "http(s)://... or mem://<scope>");
+        client = Map.copyOf(client == null ? Map.of() : client);
+    }
+
+    /** Without client settings (an unauthenticated cluster). */
+    public ServerLogConfig(String cluster, Path dataDirectory, Duration pollInterval, int statementMaxChars,
+                           Path positionFile, String bootstrapServers, String registryUrl) {
+        this(cluster, dataDirectory, pollInterval, statementMaxChars, positionFile, bootstrapServers, registryUrl, Map.of());
     }
 
     /**
@@ -45,7 +53,8 @@ public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollI
                 (int) parse(map, "statement.max.chars", "2048"),
                 position == null ? null : Path.of(position),
                 map.get("firebreak.ingest.kafka.bootstrap.servers"),
-                map.get("firebreak.ingest.schema.registry.url"));
+                map.get("firebreak.ingest.schema.registry.url"),
+                dev.firebreak.config.PassThrough.clientSettings(map, "firebreak.ingest."));
     }
 
     private static long parse(Map<String, String> map, String key, String fallback) {

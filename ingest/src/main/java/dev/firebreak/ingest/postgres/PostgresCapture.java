@@ -119,7 +119,7 @@ public final class PostgresCapture implements AutoCloseable {
         this.summarizer = config.routineSummarized() ? new RoutineDmlSummarizer(this::connect, meters) : null;
         this.guardPolicy.set(guardPolicy);
         this.agentActions = agentActions;
-        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producer(), meters);
+        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producerSettings(), meters);
         this.normalizer = new AuditMessageNormalizer(config.cluster());
         this.agentRows = agentActions.tableEnabled()
                 ? new AgentActionTableRouter(config.cluster(), agentActions, classifier, AuditEventSink.of(sink), meters)
@@ -196,7 +196,7 @@ public final class PostgresCapture implements AutoCloseable {
         var topic = new org.apache.kafka.clients.admin.NewTopic(Topics.INGEST_HEARTBEAT, java.util.Optional.of(1),
                 java.util.Optional.of((short) config.offsetsReplicationFactor()))
                 .configs(java.util.Map.of("cleanup.policy", "compact"));
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", config.bootstrapServers()))) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
             admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
@@ -265,6 +265,9 @@ public final class PostgresCapture implements AutoCloseable {
         p.setProperty("offset.storage.partitions", "1");
         p.setProperty("offset.storage.replication.factor", Integer.toString(config.offsetsReplicationFactor()));
         p.setProperty("offset.flush.interval.ms", Long.toString(config.offsetFlushIntervalMs()));
+        // The offset store's producer, consumer and admin take the engine's top-level settings: ingest's
+        // own credentials, so they authenticate as ingest.
+        p.putAll(config.client());
         p.setProperty("bootstrap.servers", config.bootstrapServers());
         p.putAll(config.debezium());
         return p;
@@ -378,7 +381,7 @@ public final class PostgresCapture implements AutoCloseable {
             throw new IllegalStateException("cannot prepare the row-image tables " + config.rowImageTables() + ": "
                     + e.getMessage(), e);
         }
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", config.bootstrapServers()))) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
             var topics = rowImages.topics().stream().map(t -> new org.apache.kafka.clients.admin.NewTopic(t,
                     java.util.Optional.of(1), java.util.Optional.of((short) config.offsetsReplicationFactor()))).toList();
             for (var result : admin.createTopics(topics).values().entrySet()) {
@@ -409,10 +412,9 @@ public final class PostgresCapture implements AutoCloseable {
      */
     private void forgetStoredOffset() {
         String key = "[\"" + engineName() + "\",{\"server\":\"" + topicPrefix() + "\"}]";
-        java.util.Map<String, Object> props = new java.util.HashMap<>();
-        props.put("bootstrap.servers", config.bootstrapServers());
+        java.util.Map<String, Object> props = config.clientProperties();
         props.put("acks", "all");
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(java.util.Map.of("bootstrap.servers", config.bootstrapServers()))) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
             if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(Topics.INGEST_OFFSETS)) {
                 return; // first start: nothing stored yet
             }

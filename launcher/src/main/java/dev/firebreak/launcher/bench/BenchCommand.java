@@ -63,11 +63,11 @@ public final class BenchCommand implements Callable<Integer> {
         };
         Timeline timeline = new Timeline(System.out, !verbose);
         try (Lifecycle lifecycle = new Lifecycle()) {
-            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> timeline.event("stack", m)));
+            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), stackOptions.kafkaAuth(), m -> timeline.event("stack", m)));
             MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
             lifecycle.own(Pipeline.start(stackOptions.settings(stack),
                     metrics.registry(), m -> timeline.event("pipeline", m)));
-            OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.kafka().bootstrapServers(),
+            OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.observerClientProperties(),
                     stack.registryUrl(), a -> { }, r -> { }));
             BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster(), timeline);
             List<Double> latencies = new ArrayList<>();

@@ -8,6 +8,7 @@ import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.schema.serde.RegistryAvroDeserializer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -62,8 +63,8 @@ final class EventTap implements AutoCloseable {
      * Subscribes, waits until every partition is assigned and its position resolved to the end,
      * and starts consuming: nothing produced after this returns is missed.
      */
-    static EventTap join(String bootstrapServers, String registryUrl, Duration timeout) {
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties(bootstrapServers),
+    static EventTap join(Map<String, String> clientProperties, String registryUrl, Duration timeout) {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProperties),
                 new StringDeserializer(), new ByteArrayDeserializer());
         try {
             List<String> topics = List.of(Topics.AUDIT_EVENTS, Topics.ALERTS);
@@ -86,10 +87,11 @@ final class EventTap implements AutoCloseable {
         return tap;
     }
 
-    private static Properties consumerProperties(String bootstrapServers) {
+    private static Properties consumerProperties(Map<String, String> clientProperties) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "firebreak-capture-bench-" + UUID.randomUUID());
+        props.putAll(clientProperties);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG,
+                dev.firebreak.launcher.stack.PipelineKafkaAcls.OBSERVER_GROUP_PREFIX + "capture-bench-" + UUID.randomUUID());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "firebreak-capture-bench");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -16,7 +16,7 @@ import java.time.Duration;
 record PipelineRig(LocalStack stack, PipelineSettings settings, Pipeline pipeline) {
 
     static PipelineRig start(Lifecycle lifecycle, StackOptions options, Timeline progress) {
-        LocalStack stack = lifecycle.own(LocalStack.start(options.brokers(), m -> progress.event("stack", m)));
+        LocalStack stack = lifecycle.own(LocalStack.start(options.brokers(), options.kafkaAuth(), m -> progress.event("stack", m)));
         MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", options.metricsPort()));
         PipelineSettings settings = options.settings(stack);
         Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> progress.event("pipeline", m)));
@@ -28,6 +28,6 @@ record PipelineRig(LocalStack stack, PipelineSettings settings, Pipeline pipelin
      * every event, so a bench that measures this JVM's CPU closes it before.
      */
     EventTap joinTap() {
-        return EventTap.join(stack.kafka().bootstrapServers(), stack.registryUrl(), Duration.ofSeconds(30));
+        return EventTap.join(stack.observerClientProperties(), stack.registryUrl(), Duration.ofSeconds(30));
     }
 }

@@ -37,11 +37,11 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Timeline timeline = new Timeline(System.out, false);
         try (Lifecycle lifecycle = new Lifecycle()) {
-            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> timeline.event("stack", m)));
+            LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), stackOptions.kafkaAuth(), m -> timeline.event("stack", m)));
             MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
             lifecycle.own(Pipeline.start(stackOptions.settings(stack), metrics.registry(), m -> timeline.event("pipeline", m)));
             timeline.event("metrics", metrics.url());
-            OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(),
+            OutcomeWatcher watcher = lifecycle.own(new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(),
                     alert -> timeline.event("ALERT", Narration.alert(alert)),
                     result -> timeline.event("KILL SWITCH", Narration.result(result))));
             BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, stackOptions.cluster(), timeline);

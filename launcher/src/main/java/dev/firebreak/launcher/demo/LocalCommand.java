@@ -28,7 +28,7 @@ public final class LocalCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Timeline timeline = new Timeline(System.err, false);
         Lifecycle lifecycle = new Lifecycle();
-        LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), m -> timeline.event("stack", m)));
+        LocalStack stack = lifecycle.own(LocalStack.start(stackOptions.brokers(), stackOptions.kafkaAuth(), m -> timeline.event("stack", m)));
         MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
         PipelineSettings settings = stackOptions.settings(stack);
         Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> timeline.event("pipeline", m)));
@@ -55,6 +55,13 @@ public final class LocalCommand implements Callable<Integer> {
         ready.put("postgres_password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
         ready.put("killswitch_role", LocalStack.KILL_SWITCH_ROLE);
         ready.put("kafka_bootstrap", stack.kafka().bootstrapServers());
+        stack.observerPassword().ifPresent(password -> {
+            // read-only: every firebreak.* topic, consumer groups firebreak-observer-*
+            ready.put("kafka_security_protocol", "SASL_PLAINTEXT");
+            ready.put("kafka_sasl_mechanism", dev.firebreak.stack.EmbeddedKafka.SCRAM_MECHANISM);
+            ready.put("kafka_user", dev.firebreak.launcher.stack.PipelineKafkaAcls.OBSERVER);
+            ready.put("kafka_password", password);
+        });
         ready.put("registry_url", stack.registryUrl());
         ready.put("metrics_url", metrics.url());
         pipeline.agentActionsUrl().ifPresent(url -> {

@@ -35,11 +35,16 @@ public final class OutcomeWatcher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
 
-    public OutcomeWatcher(String bootstrapServers, String registryUrl,
+    /**
+     * @param clientProperties bootstrap servers and credentials, e.g. the stack's read-only observer
+     *                         ({@code LocalStack.observerClientProperties()}), whose groups it uses
+     */
+    public OutcomeWatcher(Map<String, String> clientProperties, String registryUrl,
                           Consumer<Alert> onAlert, Consumer<RevocationResult> onResult) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "firebreak-watcher-" + UUID.randomUUID());
+        props.putAll(clientProperties);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG,
+                dev.firebreak.launcher.stack.PipelineKafkaAcls.OBSERVER_GROUP_PREFIX + "watcher-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());

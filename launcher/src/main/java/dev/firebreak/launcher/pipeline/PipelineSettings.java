@@ -9,6 +9,7 @@ import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.oncall.OnCallConfig;
 import dev.firebreak.launcher.stack.LocalStack;
+import dev.firebreak.launcher.stack.PipelineKafkaAcls;
 import dev.firebreak.stack.PostgresService;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -99,6 +100,7 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         // consumer default (45 s) would leave a replacement blind that long.
         m.put("kafka.consumer.session.timeout.ms", "6000");
         m.put("kafka.consumer.heartbeat.interval.ms", "1500");
+        stageClients(stack, m);
         if (stack.kafka().replicationFactor() > 1) {
             m.put("kafka.replication.factor", Short.toString(stack.kafka().replicationFactor()));
         }
@@ -107,6 +109,25 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
             m.put("kafka.topic.min.insync.replicas", "2");
         }
         return m;
+    }
+
+    /**
+     * Each stage's own Kafka credentials under its {@code firebreak.<stage>.client.*} keys, so stages
+     * sharing this process (or this map, written to each service's file) still act as themselves.
+     */
+    private static void stageClients(LocalStack stack, Map<String, String> m) {
+        if (!stack.kafkaAuthenticated()) {
+            return;
+        }
+        Map<String, String> prefixes = Map.of(PipelineKafkaAcls.INGEST, IngestConfig.CLIENT_PREFIX,
+                PipelineKafkaAcls.DETECTION, DetectionConfig.CLIENT_PREFIX,
+                PipelineKafkaAcls.KILL_SWITCH, KillSwitchConfig.CLIENT_PREFIX,
+                PipelineKafkaAcls.ON_CALL, OnCallConfig.CLIENT_PREFIX);
+        prefixes.forEach((user, prefix) -> stack.kafkaClientProperties(user).forEach((k, v) -> {
+            if (!k.equals("bootstrap.servers")) {
+                m.put(prefix + k, v);
+            }
+        }));
     }
 
     private static String randomSecret() {

@@ -1,5 +1,7 @@
 package dev.firebreak.launcher.stack;
 
+import dev.firebreak.detect.DetectionConfig;
+import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.stack.KafkaService;
 import dev.firebreak.stack.PostgresService;
@@ -15,15 +17,33 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The infrastructure of {@code demo}, {@code local} and the end-to-end tests, all on loopback: by
  * default a KRaft Kafka cluster and PostgreSQL 17 in this JVM, Apicurio Registry as a child process;
  * with {@code -Dfirebreak.stack=testcontainers} (and Docker present) the same three in containers
  * ({@link StackProviders}).
+ *
+ * <p>Kafka authenticates every client (SASL/SCRAM-SHA-512) and authorises it by ACLs by default: each
+ * stage has its own user with least privilege ({@link PipelineKafkaAcls}), passwords are fresh per
+ * stack and never logged.
  */
 public final class LocalStack implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
+
+    /** How clients authenticate to the stack's Kafka. */
+    public enum KafkaAuth {
+        /** SASL/SCRAM-SHA-512 per stage, ACLs enforced (the default). */
+        SCRAM,
+        /** PLAINTEXT, no authorizer: anyone on loopback may read and write anything. */
+        NONE
+    }
+
     /** The kill switch's own least-privilege role in the local stack (see {@link KillSwitchRoleInstaller}). */
     public static final String KILL_SWITCH_ROLE = "firebreak_killswitch";
     private static final String UNLOCKABLE = """
@@ -35,27 +55,44 @@ public final class LocalStack implements AutoCloseable {
     private final KafkaService kafka;
     private final PostgresService postgres;
     private final RegistryService registry;
+    /** Kafka user to password, fresh per stack; empty when Kafka runs without authentication. */
+    private final Map<String, String> kafkaPasswords;
 
-    private LocalStack(KafkaService kafka, PostgresService postgres, RegistryService registry) {
+    private LocalStack(KafkaService kafka, PostgresService postgres, RegistryService registry,
+                       Map<String, String> kafkaPasswords) {
         this.kafka = kafka;
         this.postgres = postgres;
         this.registry = registry;
+        this.kafkaPasswords = kafka.authenticated() ? Map.copyOf(kafkaPasswords) : Map.of();
     }
 
     /** Starts all three (the registry in parallel, it is the slowest) and creates the pipeline's topics. */
     public static LocalStack start(int brokers, Consumer<String> progress) {
-        return start(StackProviders.select(), brokers, progress);
+        return start(StackProviders.select(), brokers, KafkaAuth.SCRAM, progress);
     }
 
-    /** Starts the stack from the given provider. */
+    /** Starts the stack with the given Kafka authentication. */
+    public static LocalStack start(int brokers, KafkaAuth auth, Consumer<String> progress) {
+        return start(StackProviders.select(), brokers, auth, progress);
+    }
+
+    /** Starts the stack from the given provider, Kafka with SCRAM and ACLs. */
     public static LocalStack start(StackProvider provider, int brokers, Consumer<String> progress) {
+        return start(provider, brokers, KafkaAuth.SCRAM, progress);
+    }
+
+    /** Starts the stack from the given provider with the given Kafka authentication. */
+    public static LocalStack start(StackProvider provider, int brokers, KafkaAuth auth, Consumer<String> progress) {
         CompletableFuture<RegistryService> registry =
                 CompletableFuture.supplyAsync(() -> provider.startRegistry(Duration.ofSeconds(120)));
         KafkaService kafka = null;
         PostgresService postgres = null;
+        Map<String, String> passwords = new java.util.LinkedHashMap<>();
+        PipelineKafkaAcls.USERS.forEach(u -> passwords.put(u, randomPassword()));
         try {
-            kafka = provider.startKafka(brokers);
-            progress.accept("Kafka (KRaft, " + brokers + " broker" + (brokers > 1 ? "s" : "") + ") at " + kafka.bootstrapServers());
+            kafka = startKafka(provider, brokers, auth, passwords);
+            progress.accept("Kafka (KRaft, " + brokers + " broker" + (brokers > 1 ? "s" : "") + ") at " + kafka.bootstrapServers()
+                    + (kafka.authenticated() ? ", SASL/SCRAM-SHA-512 and ACLs, one user per stage" : ", no authentication"));
             // On three brokers an acknowledged event survives losing one of them: every write is on at
             // least two replicas (acks=all with min.insync.replicas=2 of RF 3).
             String minInsync = kafka.replicationFactor() >= 3 ? "2" : "1";
@@ -65,12 +102,13 @@ public final class LocalStack implements AutoCloseable {
                 kafka.createTopics(List.of(topic.getKey()), withEntry(topic.getValue(), "min.insync.replicas", minInsync));
             }
             kafka.createTopics(Topics.COMPACTED_TOPICS, Map.of("min.insync.replicas", minInsync, "cleanup.policy", "compact"));
+            grantPipeline(kafka);
             postgres = provider.startPostgres();
             progress.accept("PostgreSQL 17 at " + postgres.host() + ":" + postgres.port()
                     + " (wal_level=logical, fsync=on, synchronous_commit=on)");
             RegistryService schemaRegistry = registry.join();
             progress.accept(schemaRegistry.describe());
-            LocalStack stack = new LocalStack(kafka, postgres, schemaRegistry);
+            LocalStack stack = new LocalStack(kafka, postgres, schemaRegistry, passwords);
             stack.installKillSwitchRole();
             progress.accept("kill switch role " + KILL_SWITCH_ROLE + ": CREATEROLE, pg_signal_backend, not superuser");
             return stack;
@@ -92,8 +130,72 @@ public final class LocalStack implements AutoCloseable {
         return all;
     }
 
+    private static KafkaService startKafka(StackProvider provider, int brokers, KafkaAuth auth, Map<String, String> users) {
+        if (auth == KafkaAuth.NONE) {
+            return provider.startKafka(brokers);
+        }
+        return provider.startScramKafka(brokers, randomPassword(), users).orElseGet(() -> {
+            log.warn("stack provider {} cannot run Kafka with SASL; its Kafka runs WITHOUT authentication or ACLs",
+                    provider.name());
+            return provider.startKafka(brokers);
+        });
+    }
+
+    /** Creates the pipeline users' ACLs (for the default application id and group) on a secured cluster. */
+    private static void grantPipeline(KafkaService kafka) {
+        if (!kafka.authenticated()) {
+            return;
+        }
+        try (Admin admin = kafka.admin()) {
+            admin.createAcls(PipelineKafkaAcls.bindings(DetectionConfig.DEFAULT_APPLICATION_ID,
+                    KillSwitchConfig.DEFAULT_GROUP_ID)).all().get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating the pipeline's ACLs", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot create the pipeline's Kafka ACLs: " + e.getMessage(), e);
+        }
+    }
+
+    private static String randomPassword() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
     public KafkaService kafka() {
         return kafka;
+    }
+
+    /** Whether the stack's Kafka authenticates clients and enforces ACLs. */
+    public boolean kafkaAuthenticated() {
+        return kafka.authenticated();
+    }
+
+    /**
+     * Client settings (bootstrap servers and, when authenticated, SASL) to connect as one of
+     * {@link PipelineKafkaAcls#USERS}; on an open cluster, the bootstrap servers alone.
+     */
+    public Map<String, String> kafkaClientProperties(String user) {
+        return kafka.clientProperties(user);
+    }
+
+    /** Client settings of the super user {@code admin}: for tests that forge, inspect or set up anything. */
+    public Map<String, String> adminClientProperties() {
+        return kafka.clientProperties(KafkaService.SUPER_USER);
+    }
+
+    /**
+     * Client settings of the read-only observer (the demo's watcher, benches, tests' readers): it reads
+     * every {@code firebreak.} topic in groups named {@link PipelineKafkaAcls#OBSERVER_GROUP_PREFIX}*.
+     */
+    public Map<String, String> observerClientProperties() {
+        return kafka.clientProperties(PipelineKafkaAcls.OBSERVER);
+    }
+
+    /** The observer's password, for {@code local}'s READY line (stdout, never a log); empty when Kafka is open. */
+    public java.util.Optional<String> observerPassword() {
+        return java.util.Optional.ofNullable(kafkaPasswords.get(PipelineKafkaAcls.OBSERVER));
     }
 
     public PostgresService postgres() {

@@ -1,0 +1,61 @@
+#!/bin/bash
+# kafka-init: as the super user admin, creates the pipeline's topics and each stage's ACLs, once
+# before any stage starts. The ACLs are dev.firebreak.launcher.stack.PipelineKafkaAcls, which the
+# embedded stack applies (ComposeStackTest holds this file to it): only ingest writes events, only
+# detection writes commands, only the kill switch writes results.
+set -euo pipefail
+: "${KAFKA_ADMIN_PASSWORD:?}"
+bootstrap=kafka:9092
+admin=/tmp/admin.properties
+umask 077
+cat > "$admin" <<PROPS
+security.protocol=SASL_PLAINTEXT
+sasl.mechanism=SCRAM-SHA-512
+sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$KAFKA_ADMIN_PASSWORD";
+PROPS
+
+topic() {
+  /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$bootstrap" --command-config "$admin" --create --if-not-exists \
+    --partitions 1 --replication-factor 1 --topic "$@"
+}
+# One broker here: RF 1. On three or more brokers every stage refuses to start unless each
+# pipeline topic has RF >= 3 and min.insync.replicas >= 2 (README, "Durability").
+for t in firebreak.audit.events.v1 firebreak.audit.dlq.v1 firebreak.alerts.v1 \
+         firebreak.killswitch.results.v1; do
+  topic "$t"
+done
+# Stamped with the broker's clock: the kill switch measures a command's age from it.
+topic firebreak.killswitch.commands.v1 --config message.timestamp.type=LogAppendTime
+for t in firebreak.principals.links.v1 firebreak.ingest.heartbeat.v1; do
+  topic "$t" --config cleanup.policy=compact
+done
+
+# acl USER ARGS...: allow User:USER the operations and resources in ARGS (kafka-acls.sh syntax).
+acl() {
+  local user=$1
+  shift
+  /opt/kafka/bin/kafka-acls.sh --bootstrap-server "$bootstrap" --command-config "$admin" --add \
+    --allow-principal "User:$user" "$@" > /dev/null
+}
+# ingest: writes events, dead letters and heartbeats; owns its Debezium offsets topic and the row-image topics
+acl firebreak-ingest --operation Write --operation Describe --topic firebreak.audit.events.v1 --topic firebreak.audit.dlq.v1
+acl firebreak-ingest --operation Create --operation Write --operation Describe --topic firebreak.ingest.heartbeat.v1
+acl firebreak-ingest --operation Create --operation Read --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.ingest.offsets.v1
+acl firebreak-ingest --operation Create --operation Write --operation Describe --resource-pattern-type prefixed --topic firebreak.cdc.
+# detection: reads events and links; writes commands, alerts, dead letters; its group, its internal
+# topics and transactional ids (prefix: the application id), idempotent writes
+acl firebreak-detection --operation Read --operation Describe --topic firebreak.audit.events.v1 --topic firebreak.principals.links.v1
+acl firebreak-detection --operation Write --operation Describe --topic firebreak.killswitch.commands.v1 --topic firebreak.alerts.v1 --topic firebreak.audit.dlq.v1
+acl firebreak-detection --operation Read --group firebreak-detection
+acl firebreak-detection --operation All --resource-pattern-type prefixed --topic firebreak-detection-
+acl firebreak-detection --operation Write --operation Describe --resource-pattern-type prefixed --transactional-id firebreak-detection
+acl firebreak-detection --operation IdempotentWrite --cluster
+# kill switch: reads commands (and results, for reinstate); writes results and alerts
+acl firebreak-killswitch --operation Read --operation Describe --topic firebreak.killswitch.commands.v1 --topic firebreak.killswitch.results.v1
+acl firebreak-killswitch --operation Write --operation Describe --topic firebreak.killswitch.results.v1 --topic firebreak.alerts.v1
+acl firebreak-killswitch --operation Read --group firebreak-killswitch
+# on-call: reads alerts and results (no group)
+acl firebreak-oncall --operation Read --operation Describe --topic firebreak.alerts.v1 --topic firebreak.killswitch.results.v1
+# observer (dashboards, tools, you): reads every firebreak. topic, in its own groups only
+acl firebreak-observer --operation Read --operation Describe --resource-pattern-type prefixed --topic firebreak.
+acl firebreak-observer --operation Read --resource-pattern-type prefixed --group firebreak-observer-
