@@ -57,7 +57,7 @@ class BrokerLossIT {
         stack = LocalStack.start(3, m -> { });
         assumeTrue(stack.kafka() instanceof EmbeddedKafka, "needs the in-JVM cluster to stop one of its brokers");
         pipeline = Pipeline.start(PipelineSettings.forStack(stack, CLUSTER, List.of()), new SimpleMeterRegistry(), m -> { });
-        watcher = new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(), a -> { }, r -> { });
+        watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(), a -> { }, r -> { });
     }
 
     @AfterAll
@@ -97,7 +97,7 @@ class BrokerLossIT {
         assertThat(rogue.tryReconnect()).contains("not permitted to log in");
 
         Set<String> gone = CapturedStatements.tablesGone(stack.postgres(), "fleet", TABLES);
-        List<AuditEvent> events = CapturedStatements.events(stack.kafka().bootstrapServers(), stack.registryUrl(), principal,
+        List<AuditEvent> events = CapturedStatements.events(stack.adminClientProperties(), stack.registryUrl(), principal,
                 CapturedStatements.covers(run), Duration.ofSeconds(60));
         long duplicates = CapturedStatements.assertNothingLost(run, gone, events);
         assertThat(gone).as("the rogue got some drops in before the lock").isNotEmpty();

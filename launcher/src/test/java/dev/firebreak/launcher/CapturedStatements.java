@@ -39,14 +39,14 @@ final class CapturedStatements {
     }
 
     /** The principal's events in {@link Topics#AUDIT_EVENTS}, read from the start until {@code enough} holds or time runs out. */
-    static List<AuditEvent> events(String bootstrap, String registryUrl, String principal,
+    static List<AuditEvent> events(Map<String, String> client, String registryUrl, String principal,
                                    Predicate<List<AuditEvent>> enough, Duration timeout) {
         TopicPartition partition = new TopicPartition(Topics.AUDIT_EVENTS, 0);
         var deserializer = new RegistryAvroDeserializer<>(AuditEvent.class, SchemaRegistries.forUrl(registryUrl));
         List<AuditEvent> found = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+        Map<String, Object> props = new java.util.HashMap<>(client);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -62,9 +62,9 @@ final class CapturedStatements {
     }
 
     /** Last offset + 1 of the single-partition topic: how many records it ever received. */
-    static long endOffset(String bootstrap, String topic) {
+    static long endOffset(Map<String, String> client, String topic) {
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(), new ByteArrayDeserializer())) {
+                new java.util.HashMap<String, Object>(client), new StringDeserializer(), new ByteArrayDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
             return consumer.endOffsets(List.of(tp)).get(tp);
         }

@@ -66,7 +66,7 @@ class RegistryOutageMidBurstIT {
                 settings.put(OnCallConfig.SCHEMA_REGISTRY_URL, via(killSwitch, registry));
                 SimpleMeterRegistry meters = new SimpleMeterRegistry();
                 try (Pipeline pipeline = Pipeline.start(PipelineSettings.fromMap(settings), meters, m -> { });
-                     OutcomeWatcher watcher = new OutcomeWatcher(stack.kafka().bootstrapServers(), stack.registryUrl(),
+                     OutcomeWatcher watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(),
                              a -> { }, r -> { })) {
                     List<CuttableProxy> proxies = List.of(ingest, detection, killSwitch);
                     ScheduledExecutorService restorer = Executors.newSingleThreadScheduledExecutor();
@@ -92,10 +92,10 @@ class RegistryOutageMidBurstIT {
                         assertThat(result.getStartedTimeUs()).isGreaterThanOrEqualTo(restoredUs.get());
 
                         Set<String> gone = CapturedStatements.tablesGone(stack.postgres(), "vault", TABLES);
-                        List<AuditEvent> events = CapturedStatements.events(stack.kafka().bootstrapServers(),
+                        List<AuditEvent> events = CapturedStatements.events(stack.adminClientProperties(),
                                 stack.registryUrl(), principal, CapturedStatements.covers(run), Duration.ofSeconds(60));
                         long duplicates = CapturedStatements.assertNothingLost(run, gone, events);
-                        assertThat(CapturedStatements.endOffset(stack.kafka().bootstrapServers(), Topics.AUDIT_DLQ))
+                        assertThat(CapturedStatements.endOffset(stack.adminClientProperties(), Topics.AUDIT_DLQ))
                                 .as("dead letters: an outage is waited out, never dead-lettered").isZero();
                         // The outage really was met on the critical path: by ingest, cut before it serialised its
                         // first event (it then holds everything back, so the kill switch sees the registry back),
