@@ -37,25 +37,26 @@ acl() {
   /opt/kafka/bin/kafka-acls.sh --bootstrap-server "$bootstrap" --command-config "$admin" --add \
     --allow-principal "User:$user" "$@" > /dev/null
 }
+# Every stage may also describe its topics' configs: it checks their durability at start-up.
 # ingest: writes events, dead letters and heartbeats; owns its Debezium offsets topic and the row-image topics
-acl firebreak-ingest --operation Write --operation Describe --topic firebreak.audit.events.v1 --topic firebreak.audit.dlq.v1
+acl firebreak-ingest --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.audit.dlq.v1
 acl firebreak-ingest --operation Create --operation Write --operation Describe --topic firebreak.ingest.heartbeat.v1
 acl firebreak-ingest --operation Create --operation Read --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.ingest.offsets.v1
 acl firebreak-ingest --operation Create --operation Write --operation Describe --resource-pattern-type prefixed --topic firebreak.cdc.
 # detection: reads events and links; writes commands, alerts, dead letters; its group, its internal
 # topics and transactional ids (prefix: the application id), idempotent writes
-acl firebreak-detection --operation Read --operation Describe --topic firebreak.audit.events.v1 --topic firebreak.principals.links.v1
-acl firebreak-detection --operation Write --operation Describe --topic firebreak.killswitch.commands.v1 --topic firebreak.alerts.v1 --topic firebreak.audit.dlq.v1
+acl firebreak-detection --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.principals.links.v1
+acl firebreak-detection --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.killswitch.commands.v1 --topic firebreak.alerts.v1 --topic firebreak.audit.dlq.v1
 acl firebreak-detection --operation Read --group firebreak-detection
 acl firebreak-detection --operation All --resource-pattern-type prefixed --topic firebreak-detection-
 acl firebreak-detection --operation Write --operation Describe --resource-pattern-type prefixed --transactional-id firebreak-detection
 acl firebreak-detection --operation IdempotentWrite --cluster
 # kill switch: reads commands (and results, for reinstate); writes results and alerts
-acl firebreak-killswitch --operation Read --operation Describe --topic firebreak.killswitch.commands.v1 --topic firebreak.killswitch.results.v1
-acl firebreak-killswitch --operation Write --operation Describe --topic firebreak.killswitch.results.v1 --topic firebreak.alerts.v1
+acl firebreak-killswitch --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.killswitch.commands.v1 --topic firebreak.killswitch.results.v1
+acl firebreak-killswitch --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.killswitch.results.v1 --topic firebreak.alerts.v1
 acl firebreak-killswitch --operation Read --group firebreak-killswitch
 # on-call: reads alerts and results (no group)
-acl firebreak-oncall --operation Read --operation Describe --topic firebreak.alerts.v1 --topic firebreak.killswitch.results.v1
+acl firebreak-oncall --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.alerts.v1 --topic firebreak.killswitch.results.v1
 # observer (dashboards, tools, you): reads every firebreak. topic, in its own groups only
 acl firebreak-observer --operation Read --operation Describe --resource-pattern-type prefixed --topic firebreak.
 acl firebreak-observer --operation Read --resource-pattern-type prefixed --group firebreak-observer-

@@ -88,15 +88,16 @@ public final class PipelineKafkaAcls {
         acls.add(allow(KILL_SWITCH, ResourceType.GROUP, PatternType.LITERAL, group, AclOperation.READ));
     }
 
+    // DESCRIBE_CONFIGS: every stage checks at start-up that its topics are durable (TopicDurability).
     private static void reads(List<AclBinding> acls, String user, String... topics) {
         for (String t : topics) {
-            topic(acls, user, PatternType.LITERAL, t, AclOperation.READ, AclOperation.DESCRIBE);
+            topic(acls, user, PatternType.LITERAL, t, AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
         }
     }
 
     private static void writes(List<AclBinding> acls, String user, String... topics) {
         for (String t : topics) {
-            topic(acls, user, PatternType.LITERAL, t, AclOperation.WRITE, AclOperation.DESCRIBE);
+            topic(acls, user, PatternType.LITERAL, t, AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
         }
     }
 
