@@ -8,6 +8,9 @@ import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.AuditSource;
 import dev.firebreak.schema.Micros;
+import dev.firebreak.schema.RevocationAction;
+import dev.firebreak.schema.RevocationOutcome;
+import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
@@ -56,9 +59,12 @@ import org.junit.jupiter.api.Test;
  * thread and the restarted service restore the state without it and trip the rule again. Under
  * at-least-once the write stays, the replayed events only extend an episode that looks handled,
  * the input offsets are committed, and the command is gone for good.
+ *
+ * <p>And a revocation the kill switch reports FAILED is re-issued while the burst goes on.
  */
 class DetectionCommandLossIT {
     private static final String SECRET = "command-loss-it-signing-secret-0123456789";
+    private static final String RESULT_SECRET = "command-loss-it-result-secret-0123456789";
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     @Test
@@ -77,6 +83,64 @@ class DetectionCommandLossIT {
                 .as("the changelog says the episode was handled; no command ever reached Kafka").isEmpty();
     }
 
+    /**
+     * The re-issue path on real Kafka Streams: the kill switch's signed FAILED result reaches the
+     * global outcomes store, and the burst going on yields the command {@code <episode>#2}. Drops
+     * keep coming until it does, since the store is updated by its own thread.
+     */
+    @Test
+    void aFailedRevocationIsReissuedWhileTheBurstGoesOn() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
+            kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS, Topics.KILLSWITCH_COMMANDS,
+                    Topics.KILLSWITCH_RESULTS, Topics.PRINCIPAL_LINKS), Map.of());
+            String registry = "mem://command-loss-it-" + UUID.randomUUID();
+            String principal = "pg:loss/rogue_" + UUID.randomUUID().toString().substring(0, 6);
+            long t0 = Micros.now();
+            burst(kafka, registry, principal, t0, 0, 3);
+            Map<String, String> config = Map.of(
+                    DetectionConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
+                    DetectionConfig.SCHEMA_REGISTRY_URL, registry,
+                    DetectionConfig.STATE_DIR, Files.createTempDirectory("firebreak-reissue-it").toString(),
+                    DetectionConfig.COMMAND_SIGNING_SECRET, SECRET,
+                    DetectionConfig.RESULT_VERIFICATION_SECRET, RESULT_SECRET);
+            try (DetectionService detection = new DetectionService(DetectionConfig.fromMap(config), new SimpleMeterRegistry())) {
+                detection.start();
+                awaitCommitted(kafka, 3);
+                RevokeCommand first = commandsFor(kafka, registry, principal).get(0);
+                failed(kafka, registry, first);
+                int next = 3;
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (commandsFor(kafka, registry, principal).size() < 2 && System.nanoTime() < deadline) {
+                    burst(kafka, registry, principal, t0, next, 1); // 100 ms apart by event time: well inside the episode
+                    next++;
+                    awaitCommitted(kafka, next);
+                }
+                List<RevokeCommand> commands = commandsFor(kafka, registry, principal);
+                assertThat(commands).extracting(RevokeCommand::getCommandId)
+                        .containsExactly(first.getCommandId(), first.getCommandId() + "#2");
+                assertThat(RecordSignatures.verify(commands.get(1), SigningKey.of(SECRET)))
+                        .isEqualTo(RecordSignatures.Verification.VALID);
+            }
+        }
+    }
+
+    private static void failed(EmbeddedKafka kafka, String registry, RevokeCommand command) throws Exception {
+        RevocationResult result = RecordSignatures.sign(RevocationResult.newBuilder()
+                .setCommandId(command.getCommandId()).setRuleId(command.getRuleId()).setPrincipal(command.getPrincipal())
+                .setTarget(command.getPrincipal()).setOutcome(RevocationOutcome.FAILED).setDetail("target unreachable")
+                .setWindowStartUs(command.getWindowStartUs()).setWindowEndUs(command.getWindowEndUs())
+                .setTriggerEventTimeUs(command.getTriggerEventTimeUs()).setStartedTimeUs(Micros.now())
+                .setCompletedTimeUs(Micros.now()).setAction(RevocationAction.REVOKE).setKind("postgres").build(),
+                SigningKey.of(RESULT_SECRET));
+        var serializer = new RegistryAvroSerializer<>(RevocationResult.class, SchemaRegistries.forUrl(registry), false);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.KILLSWITCH_RESULTS, result.getTarget(),
+                    serializer.serialize(Topics.KILLSWITCH_RESULTS, result))).get();
+        }
+    }
+
     private static List<RevokeCommand> commandsAfterAFailedSendAndARestart(String guarantee) throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
             kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS, Topics.KILLSWITCH_COMMANDS,
@@ -84,7 +148,7 @@ class DetectionCommandLossIT {
             String registry = "mem://command-loss-it-" + UUID.randomUUID();
             String principal = "pg:loss/rogue_" + UUID.randomUUID().toString().substring(0, 6);
             commandsTopicLimit(kafka, "64");
-            burst(kafka, registry, principal);
+            burst(kafka, registry, principal, Micros.now(), 0, 3);
 
             Map<String, String> config = Map.of(
                     DetectionConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
@@ -126,13 +190,14 @@ class DetectionCommandLossIT {
         }
     }
 
-    private static void burst(EmbeddedKafka kafka, String registry, String principal) throws Exception {
+    /** Drops {@code e<from>} to {@code e<from+count-1>} by {@code principal}, drop i at t0 + i * 100 ms. */
+    private static void burst(EmbeddedKafka kafka, String registry, String principal, long t0, int from, int count)
+            throws Exception {
         var serializer = new RegistryAvroSerializer<>(AuditEvent.class, SchemaRegistries.forUrl(registry), false);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        long t0 = Micros.now();
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < 3; i++) {
+            for (int i = from; i < from + count; i++) {
                 AuditEvent event = AuditEvent.newBuilder()
                         .setEventId("e" + i).setPrincipal(principal).setSource(AuditSource.POSTGRES_EVENT_TRIGGER)
                         .setAction("DROP TABLE").setEventTimeUs(t0 + i * 100_000L).setCapturedTimeUs(t0 + i * 100_000L + 1_000)
