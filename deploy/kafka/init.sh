@@ -43,9 +43,9 @@ acl firebreak-ingest --operation Write --operation Describe --operation Describe
 acl firebreak-ingest --operation Create --operation Write --operation Describe --topic firebreak.ingest.heartbeat.v1
 acl firebreak-ingest --operation Create --operation Read --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.ingest.offsets.v1
 acl firebreak-ingest --operation Create --operation Write --operation Describe --resource-pattern-type prefixed --topic firebreak.cdc.
-# detection: reads events and links; writes commands, alerts, dead letters; its group, its internal
+# detection: reads events, links and results (to re-issue a command that failed); writes commands, alerts, dead letters; its group, its internal
 # topics and transactional ids (prefix: the application id), idempotent writes
-acl firebreak-detection --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.principals.links.v1
+acl firebreak-detection --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.principals.links.v1 --topic firebreak.killswitch.results.v1
 acl firebreak-detection --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.killswitch.commands.v1 --topic firebreak.alerts.v1 --topic firebreak.audit.dlq.v1
 acl firebreak-detection --operation Read --group firebreak-detection
 acl firebreak-detection --operation All --resource-pattern-type prefixed --topic firebreak-detection-

@@ -136,6 +136,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // Detection writes commands in transactions: an aborted one (its send failed, detection
+        // re-issues it after the restart) must never be executed. Not overridable.
+        consumerProps.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
                 new RegistryAvroDeserializer<>(RevokeCommand.class, registry));
 

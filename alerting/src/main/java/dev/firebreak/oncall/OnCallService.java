@@ -100,9 +100,9 @@ public final class OnCallService implements Runnable, AutoCloseable {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "firebreak-oncall");
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
-        // an alert of an aborted transaction never happened: do not page for it
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putAll(config.consumerOverrides());
+        // an alert of an aborted transaction never happened: do not page for it (not overridable)
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

@@ -245,7 +245,8 @@ class KillSwitchServiceTest {
     static long offsetOf(RevokeCommand command) {
         long offset = -1;
         try (KafkaConsumer<String, RevokeCommand> consumer = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()), new StringDeserializer(),
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(),
                 new RegistryAvroDeserializer<>(RevokeCommand.class, SchemaRegistries.forUrl(REGISTRY)))) {
             TopicPartition partition = new TopicPartition(Topics.KILLSWITCH_COMMANDS, 0);
             consumer.assign(List.of(partition));

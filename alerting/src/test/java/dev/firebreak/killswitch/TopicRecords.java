@@ -51,7 +51,7 @@ final class TopicRecords {
                                                     Predicate<T> filter, int count, Duration timeout) {
         List<T> matching = new ArrayList<>();
         try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(
-                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringDeserializer(),
+                Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
                 new RegistryAvroDeserializer<>(type, SchemaRegistries.forUrl(registry)))) {
             TopicPartition partition = new TopicPartition(topic, 0);
             consumer.assign(List.of(partition));

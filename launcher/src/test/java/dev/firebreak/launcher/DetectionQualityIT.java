@@ -806,6 +806,7 @@ class DetectionQualityIT {
             Properties props = new Properties();
             props.putAll(stack.adminClientProperties());
             props.put(ConsumerConfig.GROUP_ID_CONFIG, "dq-reader-" + UUID.randomUUID());
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
             var registry = SchemaRegistries.forUrl(stack.registryUrl());
             var alertSerde = new RegistryAvroDeserializer<>(Alert.class, registry);

@@ -518,6 +518,7 @@ class GuardIT {
         Properties props = new Properties();
         props.putAll(stack.adminClientProperties());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "guard-it-" + UUID.randomUUID());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         var registry = SchemaRegistries.forUrl(stack.registryUrl());
         var events = new RegistryAvroDeserializer<>(AuditEvent.class, registry);

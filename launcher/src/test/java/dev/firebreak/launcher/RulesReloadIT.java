@@ -96,6 +96,7 @@ class RulesReloadIT {
         Properties props = new Properties();
         props.putAll(stack.adminClientProperties());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + UUID.randomUUID());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         List<RevokeCommand> found = new ArrayList<>();
         try (KafkaConsumer<String, RevokeCommand> consumer = new KafkaConsumer<>(props, new StringDeserializer(),

@@ -152,8 +152,12 @@ public final class EmbeddedKafka implements KafkaService {
             }
             KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes.build())
                     .setConfigProp("offsets.topic.replication.factor", rf)
+                    // Detection runs exactly-once: its transactions need the transaction state log,
+                    // replicated like the data (2 in sync of 3, so one broker may fail; 1 of 1 alone)
+                    // and with few partitions, since the first transactional producer creates them all.
                     .setConfigProp("transaction.state.log.replication.factor", rf)
-                    .setConfigProp("transaction.state.log.min.isr", 1)
+                    .setConfigProp("transaction.state.log.min.isr", Math.min(2, rf))
+                    .setConfigProp("transaction.state.log.num.partitions", 5)
                     .setConfigProp("group.initial.rebalance.delay.ms", 0)
                     .setConfigProp("auto.create.topics.enable", false)
                     .setConfigProp("num.partitions", 1)

@@ -29,10 +29,14 @@ import org.apache.kafka.streams.StreamsConfig;
  *                          ({@link BoundedLabel#PRINCIPAL_LIMIT_KEY}); later ones share {@link BoundedLabel#OTHER}
  * @param commandSigningKey signs every revoke command ({@link #COMMAND_SIGNING_SECRET}); required by
  *                          {@link DetectionService}, since the kill switch executes no unsigned command
+ * @param processingGuarantee {@link #PROCESSING_GUARANTEE}: {@code exactly_once_v2} (default) or {@code at_least_once}
+ * @param reissue           when a failed or reinstated revocation is re-issued ({@link #RESULT_VERIFICATION_SECRET},
+ *                          {@link #REISSUE_MAX})
  */
 public record DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl,
                               Path stateDir, List<DetectionRule> rules, Path rulesPath, boolean baselines,
-                              Map<String, String> kafka, int principalLabelLimit, SigningKey commandSigningKey) {
+                              Map<String, String> kafka, int principalLabelLimit, SigningKey commandSigningKey,
+                              String processingGuarantee, ReissuePolicy reissue) {
     public static final String PREFIX = "firebreak.detection.";
     public static final String APPLICATION_ID = PREFIX + "application.id";
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
@@ -51,6 +55,35 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * environment variable holding it. Required, at least {@value SigningKey#MIN_LENGTH} characters; never logged.
      */
     public static final String COMMAND_SIGNING_SECRET = PREFIX + "command.signing.secret";
+    /**
+     * Kafka Streams' processing guarantee: {@code exactly_once_v2} (default) or {@code at_least_once}.
+     * Under exactly-once a revoke command, the window state that led to it and the input offsets
+     * commit in one transaction: a command whose send failed is never recorded as sent, so the
+     * restarted thread issues it again. Under at-least-once the state may say "episode open" while
+     * the command never reached Kafka, and the burst is then never revoked.
+     */
+    public static final String PROCESSING_GUARANTEE = PREFIX + "processing.guarantee";
+    /** The guarantees {@link #PROCESSING_GUARANTEE} allows. */
+    public static final List<String> PROCESSING_GUARANTEES = List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
+    /**
+     * Kafka Streams' commit interval under this service: 0, a commit after every batch that was
+     * processed. Under exactly-once a command becomes visible to the kill switch (a read_committed
+     * consumer) only when its transaction commits. Streams checks the interval once per loop, and
+     * an idle loop blocks in poll for up to {@code poll.ms} (100 ms), so any interval above 0 can
+     * hold a command back that long: measured with {@code bench}, 100 ms put 112 ms (p50) between
+     * produce and the kill switch, 20 ms still left some bursts waiting, 0 cost 13 ms over
+     * at-least-once (the transaction's own round trips). Batches grow under load, so commits do not
+     * outnumber polls. Override with {@code kafka.commit.interval.ms}.
+     */
+    public static final String DEFAULT_COMMIT_INTERVAL_MS = "0";
+    /**
+     * The HMAC-SHA256 secret verifying the kill switch's results (the same secret as
+     * {@code firebreak.killswitch.result.signing.secret}), or {@code <key>.env}. Unset: no result is
+     * trusted, so a failed or reinstated revocation is never re-issued (logged at start-up).
+     */
+    public static final String RESULT_VERIFICATION_SECRET = PREFIX + "result.verification.secret";
+    /** Commands re-issued at most per episode after a FAILED or REINSTATED result; 0..100, default 3. */
+    public static final String REISSUE_MAX = PREFIX + "reissue.max";
     /** Keys with this prefix pass, without it, to Kafka Streams. */
     public static final String KAFKA_PREFIX = "kafka.";
     /**
@@ -64,17 +97,19 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final Path DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "firebreak-detection");
 
     private static final Set<String> KEYS = Set.of(APPLICATION_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, STATE_DIR,
-            RULES_PATH, BASELINES, COMMAND_SIGNING_SECRET, COMMAND_SIGNING_SECRET + SigningKey.ENV_SUFFIX);
+            RULES_PATH, BASELINES, COMMAND_SIGNING_SECRET, COMMAND_SIGNING_SECRET + SigningKey.ENV_SUFFIX,
+            PROCESSING_GUARANTEE, RESULT_VERIFICATION_SECRET, RESULT_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX, REISSUE_MAX);
     // Owned by the typed keys above; a pass-through copy would silently disagree with them.
     private static final Map<String, String> RESERVED = Map.of(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
-            StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR);
+            StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR,
+            StreamsConfig.PROCESSING_GUARANTEE_CONFIG, PROCESSING_GUARANTEE);
     private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
     /** With the default principal label limit and no signing key (enough for the topology's own properties). */
     public DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                            List<DetectionRule> rules, Path rulesPath, boolean baselines, Map<String, String> kafka) {
         this(applicationId, bootstrapServers, schemaRegistryUrl, stateDir, rules, rulesPath, baselines, kafka,
-                BoundedLabel.DEFAULT_PRINCIPAL_LIMIT, null);
+                BoundedLabel.DEFAULT_PRINCIPAL_LIMIT, null, StreamsConfig.EXACTLY_ONCE_V2, ReissuePolicy.DISABLED);
     }
 
     public DetectionConfig {
@@ -96,6 +131,10 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         if (rules == null || rules.isEmpty()) {
             throw new IllegalArgumentException("at least one rule is required");
         }
+        if (!PROCESSING_GUARANTEES.contains(processingGuarantee)) {
+            throw invalid(PROCESSING_GUARANTEE, processingGuarantee, String.join(", ", PROCESSING_GUARANTEES));
+        }
+        reissue = reissue == null ? ReissuePolicy.DISABLED : reissue;
         rules = List.copyOf(rules);
         kafka = Map.copyOf(kafka == null ? Map.of() : kafka);
         for (String key : kafka.keySet()) {
@@ -138,11 +177,28 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
                 values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
                 rules(values.get(RULES_PATH)), values.containsKey(RULES_PATH) ? Path.of(values.get(RULES_PATH)) : null,
                 baselines(values.getOrDefault(BASELINES, "true")), kafka, BoundedLabel.principalLimit(config),
-                signingKey(config));
+                signingKey(config), values.getOrDefault(PROCESSING_GUARANTEE, StreamsConfig.EXACTLY_ONCE_V2),
+                new ReissuePolicy(SigningKey.fromConfig(config, RESULT_VERIFICATION_SECRET).orElse(null),
+                        reissueMax(values.get(REISSUE_MAX))));
     }
 
     private static SigningKey signingKey(Map<String, String> config) {
         return SigningKey.fromConfig(config, COMMAND_SIGNING_SECRET).orElse(null);
+    }
+
+    private static int reissueMax(String value) {
+        if (value == null) {
+            return ReissuePolicy.DEFAULT_MAX;
+        }
+        try {
+            int max = Integer.parseInt(value);
+            if (max >= 0 && max <= ReissuePolicy.MAX_MAX) {
+                return max;
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the key
+        }
+        throw invalid(REISSUE_MAX, value, "an integer 0.." + ReissuePolicy.MAX_MAX + " (0: never re-issue)");
     }
 
     /** The command signing key; fails, naming the key, when none is configured. */
@@ -167,7 +223,8 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     /**
      * Kafka Streams properties. Every default that would cost more than the latency budget is
      * overridden: no record cache (it holds output until commit), no producer linger, short fetch
-     * waits. At-least-once suffices because revocation is idempotent and ids are deterministic.
+     * waits, and a commit after every processed batch, since under exactly-once the kill switch sees
+     * a command only once its transaction commits ({@link #DEFAULT_COMMIT_INTERVAL_MS}).
      */
     public Properties toStreamsProperties() {
         Properties props = new Properties();
@@ -177,9 +234,9 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "5");
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");
         // Unreadable values never reach this handler (the topology routes them to the DLQ itself);

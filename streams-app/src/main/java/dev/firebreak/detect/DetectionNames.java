@@ -47,4 +47,13 @@ public final class DetectionNames {
     public static final String BASELINE_DETECTOR = "baseline-detector";
     /** Per principal baseline state (changelogged). */
     public static final String BASELINE_STATE = "baseline-state";
+    /** Reads the kill switch's results ({@code firebreak.killswitch.results.v1}) into the outcomes store. */
+    public static final String REVOCATION_RESULTS_SOURCE = "revocation-results-source";
+    /** Verifies each result's signature and keeps the latest verified outcome per target. */
+    public static final String REVOCATION_OUTCOMES_UPDATER = "revocation-outcomes-updater";
+    /**
+     * Global store: revoked target to the latest verified outcome of its revocation
+     * ({@code RevocationOutcomes.Latest}); every rule reads it to re-issue a command that did not hold.
+     */
+    public static final String REVOCATION_OUTCOMES_STORE = "revocation-outcomes";
 }

@@ -4,6 +4,7 @@ import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.PrincipalLink;
+import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.serde.RegistryAvroSerde;
 import java.util.Objects;
@@ -18,10 +19,11 @@ import org.apache.kafka.common.serialization.Serde;
  * @param revokeCommands {@code firebreak.killswitch.commands.v1}
  * @param deadLetters    {@code firebreak.audit.dlq.v1}
  * @param principalLinks {@code firebreak.principals.links.v1}
+ * @param revocationResults {@code firebreak.killswitch.results.v1}, read only to re-issue commands that did not hold
  */
 public record DetectionSerdes(Serde<AuditEvent> auditEvents, Serde<Alert> alerts,
                               Serde<RevokeCommand> revokeCommands, Serde<DeadLetter> deadLetters,
-                              Serde<PrincipalLink> principalLinks) {
+                              Serde<PrincipalLink> principalLinks, Serde<RevocationResult> revocationResults) {
 
     public DetectionSerdes {
         Objects.requireNonNull(auditEvents, "auditEvents");
@@ -29,6 +31,7 @@ public record DetectionSerdes(Serde<AuditEvent> auditEvents, Serde<Alert> alerts
         Objects.requireNonNull(revokeCommands, "revokeCommands");
         Objects.requireNonNull(deadLetters, "deadLetters");
         Objects.requireNonNull(principalLinks, "principalLinks");
+        Objects.requireNonNull(revocationResults, "revocationResults");
     }
 
     /** Confluent-wire-format Avro serdes on the registry at {@code url} (http(s)://... or mem://scope). */
@@ -37,6 +40,7 @@ public record DetectionSerdes(Serde<AuditEvent> auditEvents, Serde<Alert> alerts
                 RegistryAvroSerde.forValue(Alert.class, url),
                 RegistryAvroSerde.forValue(RevokeCommand.class, url),
                 RegistryAvroSerde.forValue(DeadLetter.class, url),
-                RegistryAvroSerde.forValue(PrincipalLink.class, url));
+                RegistryAvroSerde.forValue(PrincipalLink.class, url),
+                RegistryAvroSerde.forValue(RevocationResult.class, url));
     }
 }

@@ -43,13 +43,19 @@ public final class DetectionService implements AutoCloseable {
         // Outlives topology swaps on reload: the principal bound and the counters carry over.
         this.detectionMetrics = new MicrometerDetectionMetrics(meterRegistry, new BoundedLabel(config.principalLabelLimit()));
         this.rules = config.rules();
+        if (!config.reissue().enabled()) {
+            LOG.warn("detection reads no revocation results ({} unset or {}=0): an episode whose revocation failed"
+                    + " or was reinstated is not revoked again while its burst goes on",
+                    DetectionConfig.RESULT_VERIFICATION_SECRET, DetectionConfig.REISSUE_MAX);
+        }
+        LOG.info("detection processing guarantee {}", config.processingGuarantee());
         this.streams = streamsFor(rules);
     }
 
     private KafkaStreams streamsFor(List<DetectionRule> ruleSet) {
         Topology topology = DetectionTopology.build(ruleSet, DetectionSerdes.forRegistry(config.schemaRegistryUrl()),
                 config.baselines() ? Baseline.BaselineSettings.DEFAULTS : null, detectionMetrics,
-                config.commandSigningKey());
+                config.commandSigningKey(), config.reissue());
         LOG.info("detection topology for {}:\n{}", config.applicationId(), topology.describe());
         KafkaStreams built = new KafkaStreams(topology, config.toStreamsProperties());
         built.setStateListener((to, from) -> LOG.info("detection {} -> {}", from, to));

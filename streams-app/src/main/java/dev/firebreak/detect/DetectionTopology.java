@@ -70,7 +70,19 @@ public final class DetectionTopology {
      */
     public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline,
                                  DetectionMetrics metrics, SigningKey commandKey) {
+        return build(rules, serdes, baseline, metrics, commandKey, ReissuePolicy.DISABLED);
+    }
+
+    /**
+     * As {@link #build(List, DetectionSerdes, Baseline.BaselineSettings, DetectionMetrics, SigningKey)}; when
+     * {@code reissue} is enabled, the kill switch's results feed the global store
+     * {@link DetectionNames#REVOCATION_OUTCOMES_STORE} and an open episode whose revocation failed or was
+     * reinstated gets a new command on its next counted event.
+     */
+    public static Topology build(List<DetectionRule> rules, DetectionSerdes serdes, Baseline.BaselineSettings baseline,
+                                 DetectionMetrics metrics, SigningKey commandKey, ReissuePolicy reissue) {
         java.util.Objects.requireNonNull(metrics, "metrics (DetectionMetrics.NONE for none)");
+        java.util.Objects.requireNonNull(reissue, "reissue (ReissuePolicy.DISABLED for none)");
         java.util.Objects.requireNonNull(commandKey, "commandKey: revoke commands must be signed ("
                 + DetectionConfig.COMMAND_SIGNING_SECRET + ")");
         List<String> detectors = detectorNames(rules);
@@ -91,7 +103,8 @@ public final class DetectionTopology {
                 retrying(serdes.deadLetters().serializer(), outage), DetectionNames.AUDIT_EVENTS_PARSER);
         for (DetectionRule rule : rules) {
             String detector = DetectionNames.dropBurstDetector(rule.id());
-            topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics, commandKey), DetectionNames.AUDIT_EVENTS_PARSER);
+            topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics, commandKey, reissue),
+                    DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(store(rule), detector);
         }
         if (baseline != null) {
@@ -107,6 +120,9 @@ public final class DetectionTopology {
                 DetectionNames.PRINCIPAL_LINKS_SOURCE, new StringDeserializer(),
                 new RegistryRetryingDeserializer<>(serdes.principalLinks().deserializer(), outage, REGISTRY_MAX_BLOCK),
                 Topics.PRINCIPAL_LINKS, DetectionNames.PRINCIPAL_LINKS_UPDATER, PrincipalLinks.Updater::new);
+        if (reissue.enabled()) {
+            addRevocationOutcomes(topology, serdes, outage, reissue.resultKey());
+        }
         String[] parents = detectors.toArray(String[]::new);
         String[] alertParents = consumers.toArray(String[]::new);
         topology.addSink(DetectionNames.ALERTS_SINK, Topics.ALERTS, new StringSerializer(),
@@ -114,6 +130,20 @@ public final class DetectionTopology {
         topology.addSink(DetectionNames.REVOKE_COMMANDS_SINK, Topics.KILLSWITCH_COMMANDS, new StringSerializer(),
                 retrying(serdes.revokeCommands().serializer(), outage), parents);
         return topology;
+    }
+
+    // Global: results are keyed by target, commands by principal, so a principal's results may sit
+    // on any partition; they are few (one per command and target). Kept in memory and rebuilt
+    // through the updater from the topic at start-up, which verifies every result again.
+    private static void addRevocationOutcomes(Topology topology, DetectionSerdes serdes, RegistryOutage outage,
+                                              SigningKey resultKey) {
+        topology.addGlobalStore(Stores.keyValueStoreBuilder(
+                        Stores.inMemoryKeyValueStore(DetectionNames.REVOCATION_OUTCOMES_STORE),
+                        Serdes.String(), new RevocationOutcomes.LatestSerde()).withLoggingDisabled(),
+                DetectionNames.REVOCATION_RESULTS_SOURCE, new StringDeserializer(),
+                new RegistryRetryingDeserializer<>(serdes.revocationResults().deserializer(), outage, REGISTRY_MAX_BLOCK),
+                Topics.KILLSWITCH_RESULTS, DetectionNames.REVOCATION_OUTCOMES_UPDATER,
+                () -> new RevocationOutcomes.Updater(resultKey));
     }
 
     private static <T> org.apache.kafka.common.serialization.Serializer<T> retrying(

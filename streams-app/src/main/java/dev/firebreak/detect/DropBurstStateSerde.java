@@ -21,9 +21,13 @@ import org.apache.kafka.common.serialization.Serializer;
  * the schema registry: restoring state must not depend on a network service.
  */
 final class DropBurstStateSerde implements Serde<DropBurstState> {
-    /** Version 2 adds long amounts and object identities; version 1 (int object counts) is still read. */
-    static final byte VERSION = 2;
+    /**
+     * Version 3 adds the number of commands issued for the open episode; version 2 added long amounts
+     * and object identities. Versions 1 (int object counts) and 2 are still read.
+     */
+    static final byte VERSION = 3;
     private static final byte VERSION_1 = 1;
+    private static final byte VERSION_2 = 2;
 
     @Override
     public Serializer<DropBurstState> serializer() {
@@ -41,6 +45,7 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
             out.writeByte(VERSION);
             out.writeLong(state.latestUs());
             writeNullableString(out, state.episodeId());
+            out.writeInt(state.commands());
             out.writeInt(state.events().size());
             for (TrackedEvent e : state.events()) {
                 out.writeLong(e.timeUs());
@@ -69,12 +74,13 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
     static DropBurstState read(String topic, byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != VERSION && version != VERSION_1) {
+            if (version != VERSION && version != VERSION_1 && version != VERSION_2) {
                 throw new SerializationException("drop-burst state from " + topic + " has version " + version
-                        + "; this build reads versions " + VERSION_1 + " and " + VERSION);
+                        + "; this build reads versions " + VERSION_1 + " to " + VERSION);
             }
             long latestUs = in.readLong();
             String episodeId = readNullableString(in);
+            int commands = version == VERSION ? in.readInt() : 1;
             int size = in.readInt();
             List<TrackedEvent> events = new ArrayList<>(size);
             for (int i = 0; i < size; i++) {
@@ -93,7 +99,7 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
                 }
                 events.add(new TrackedEvent(timeUs, amount, eventId, lsn, statement, pid, identities));
             }
-            return new DropBurstState(latestUs, events, episodeId);
+            return new DropBurstState(latestUs, events, episodeId, commands);
         } catch (IOException e) {
             throw new SerializationException("cannot read drop-burst state from " + topic, e);
         }

@@ -50,7 +50,8 @@ final class RuleDetector {
         if (state.episodeOpen() && event.timeUs() - state.latestUs() <= quietUs) {
             // Events of an open episode are not kept: nothing more is reported for them, and the
             // state stays small however long the flood lasts.
-            return new Step(new DropBurstState(latestUs, List.of(), state.episodeId()), Outcome.EXTENDED, null);
+            return new Step(new DropBurstState(latestUs, List.of(), state.episodeId(), state.commands()),
+                    Outcome.EXTENDED, null);
         }
         List<TrackedEvent> events = track(state.events(), event, latestUs);
         Burst burst = burstContaining(events, event, principal);

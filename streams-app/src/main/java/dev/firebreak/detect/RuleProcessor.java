@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one {@link DetectionRule} per principal: keeps the principal's state in the rule's store and
  * emits the alert and the revoke command on the event that crosses the threshold. Events covered
- * by an active exception are not counted; a shadow rule alerts (marked) and never revokes.
+ * by an active exception are not counted; a shadow rule alerts (marked) and never revokes. While
+ * the episode is open, a counted event re-issues the command when its revocation did not hold
+ * (see {@link ReissuePolicy}).
  */
 final class RuleProcessor implements Processor<String, AuditEvent, String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(RuleProcessor.class);
@@ -39,13 +41,16 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     private final RuleDetector detector;
     private final DetectionMetrics metrics;
     private final SigningKey commandKey;
+    private final ReissuePolicy reissue;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, DropBurstState> store;
     private PrincipalLinks links;
+    private RevocationOutcomes outcomes;
 
-    RuleProcessor(DetectionRule rule, DetectionMetrics metrics, SigningKey commandKey) {
+    RuleProcessor(DetectionRule rule, DetectionMetrics metrics, SigningKey commandKey, ReissuePolicy reissue) {
         this.rule = rule;
         this.commandKey = java.util.Objects.requireNonNull(commandKey, "commandKey");
+        this.reissue = java.util.Objects.requireNonNull(reissue, "reissue");
         this.detector = new RuleDetector(rule);
         this.metrics = metrics;
     }
@@ -55,6 +60,9 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         this.context = context;
         this.store = context.getStateStore(DetectionNames.dropBurstState(rule.id()));
         this.links = new PrincipalLinks(context.getStateStore(DetectionNames.PRINCIPAL_LINKS_STORE));
+        if (reissue.enabled() && rule.effectiveResponse() == Response.REVOKE) {
+            this.outcomes = new RevocationOutcomes(context.getStateStore(DetectionNames.REVOCATION_OUTCOMES_STORE));
+        }
         context.schedule(PURGE_INTERVAL, PunctuationType.STREAM_TIME, this::purgeIdle);
         context.schedule(OPEN_EPISODES_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::reportOpenEpisodes);
     }
@@ -93,7 +101,50 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
             emit(owners.burst(), event, record.timestamp(), owner);
         } else if (own.outcome() == Outcome.TRIGGERED) {
             emit(own.burst(), event, record.timestamp(), owner);
+        } else if (!reissued(owner, owners, tracked, event, record.timestamp())) {
+            reissued(principal, own, tracked, event, record.timestamp());
         }
+    }
+
+    /**
+     * Re-issues the command of {@code key}'s open episode when {@code step} counted an event into it
+     * and the latest verified result of the current command says it did not hold on some target
+     * (FAILED, or REINSTATED since), up to {@link ReissuePolicy#max()} times per episode. The new
+     * command has its own deterministic id ({@link DropBurstState#commandId()}), so the kill switch
+     * does not take it for a replay, and the state records it before it is sent: under exactly-once
+     * both commit together.
+     */
+    private boolean reissued(String key, Step step, TrackedEvent tracked, AuditEvent event, long timestampMs) {
+        if (outcomes == null || step == null || step.outcome() != Outcome.EXTENDED) {
+            return false;
+        }
+        DropBurstState state = step.state();
+        if (state.commands() > reissue.max()) {
+            LOG.debug("rule {}: episode {} of {} re-issued {} times already; no more", rule.id(), state.episodeId(),
+                    key, reissue.max());
+            return false;
+        }
+        List<String> targets = links.revocationTargets(key);
+        java.util.Optional<RevocationOutcomes.Latest> notHolding = outcomes.notHolding(state.commandId(), targets);
+        if (notHolding.isEmpty()) {
+            return false;
+        }
+        DropBurstState next = new DropBurstState(state.latestUs(), state.events(), state.episodeId(), state.commands() + 1);
+        store.put(key, next);
+        long createdUs = event.getCapturedTimeUs() > 0 ? event.getCapturedTimeUs() : timestampMs * MICROS_PER_MILLI;
+        RevokeCommand command = RecordSignatures.sign(RevokeCommand.newBuilder()
+                .setCommandId(next.commandId()).setRuleId(rule.id()).setPrincipal(key).setTargets(targets)
+                .setBackendPids(tracked.backendPid() == null ? List.of() : List.of(tracked.backendPid()))
+                .setWindowStartUs(tracked.timeUs()).setWindowEndUs(tracked.timeUs())
+                .setTriggerEventId(tracked.eventId()).setTriggerEventTimeUs(tracked.timeUs())
+                .setIssuedTimeUs(createdUs).setDryRun(false).build(), commandKey);
+        RevocationOutcomes.Latest why = notHolding.get();
+        LOG.warn("rule {}: re-issuing revocation of {} as {} (re-issue {} of at most {}): command {} was {} for target {};"
+                        + " the burst goes on, event {} at {} µs within window {}", rule.id(), key, next.commandId(),
+                next.commands() - 1, reissue.max(), why.commandId(), why.outcome(), why.target(), tracked.eventId(),
+                tracked.timeUs(), rule.window());
+        context.forward(new Record<>(key, command, timestampMs), DetectionNames.REVOKE_COMMANDS_SINK);
+        return true;
     }
 
     private Step observe(String key, TrackedEvent tracked, AuditEvent event) {

@@ -75,13 +75,46 @@ class DetectionConfigTest {
                 .containsEntry("statestore.cache.max.bytes", "0")
                 .containsEntry("producer.linger.ms", "0")
                 .containsEntry("consumer.fetch.max.wait.ms", "5")
-                .containsEntry("commit.interval.ms", "100")
+                .containsEntry("commit.interval.ms", DetectionConfig.DEFAULT_COMMIT_INTERVAL_MS)
                 .containsEntry("num.standby.replicas", "0")
-                .containsEntry("processing.guarantee", "at_least_once")
+                .containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("topology.optimization", "all")
                 .containsEntry("ensure.explicit.internal.resource.naming", "true")
                 .containsEntry("deserialization.exception.handler",
                         RegistryOutageHandler.class.getName());
+    }
+
+    @Test
+    void theProcessingGuaranteeIsAValidatedKey() {
+        Map<String, String> alos = new java.util.HashMap<>(MINIMAL);
+        alos.put(DetectionConfig.PROCESSING_GUARANTEE, "at_least_once");
+        assertThat(DetectionConfig.fromMap(alos).toStreamsProperties()).containsEntry("processing.guarantee", "at_least_once");
+
+        Map<String, String> bad = new java.util.HashMap<>(MINIMAL);
+        bad.put(DetectionConfig.PROCESSING_GUARANTEE, "exactly_once");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(bad)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("firebreak.detection.processing.guarantee=exactly_once is invalid; allowed: exactly_once_v2, at_least_once");
+        Map<String, String> passThrough = new java.util.HashMap<>(MINIMAL);
+        passThrough.put("kafka.processing.guarantee", "at_least_once");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(passThrough)).hasMessageContaining(DetectionConfig.PROCESSING_GUARANTEE);
+    }
+
+    @Test
+    void reissueNeedsTheResultVerificationSecretAndIsCapped() {
+        assertThat(DetectionConfig.fromMap(MINIMAL).reissue().enabled()).as("no key: no result is trusted").isFalse();
+        Map<String, String> on = new java.util.HashMap<>(MINIMAL);
+        on.put(DetectionConfig.RESULT_VERIFICATION_SECRET, "result-secret-for-this-test-0123456789");
+        ReissuePolicy policy = DetectionConfig.fromMap(on).reissue();
+        assertThat(policy.enabled()).isTrue();
+        assertThat(policy.max()).isEqualTo(ReissuePolicy.DEFAULT_MAX);
+        assertThat(policy.toString()).doesNotContain("result-secret");
+        on.put(DetectionConfig.REISSUE_MAX, "0");
+        assertThat(DetectionConfig.fromMap(on).reissue().enabled()).isFalse();
+        on.put(DetectionConfig.REISSUE_MAX, "101");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(on))
+                .hasMessage("firebreak.detection.reissue.max=101 is invalid; allowed: an integer 0..100 (0: never re-issue)");
+        on.put(DetectionConfig.REISSUE_MAX, "three");
+        assertThatThrownBy(() -> DetectionConfig.fromMap(on)).hasMessageContaining(DetectionConfig.REISSUE_MAX);
     }
 
     @Test

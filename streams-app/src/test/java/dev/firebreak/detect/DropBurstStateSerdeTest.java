@@ -36,6 +36,23 @@ class DropBurstStateSerdeTest {
 
     /** What a deployment before rules-as-data left in the changelog still restores. */
     @Test
+    void roundTripsTheCommandsOfAnOpenEpisodeAndReadsVersionTwoAsOneCommand() {
+        DropBurstState reissued = new DropBurstState(9, List.of(), "rule/p/e1", 3);
+        assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", reissued))).isEqualTo(reissued);
+        assertThat(reissued.commandId()).isEqualTo("rule/p/e1#3");
+        byte[] v3 = serde.serializer().serialize("t", new DropBurstState(9, List.of(), "rule/p/e1", 1));
+        // version 2 is version 3 without the int of commands after the episode id
+        byte[] v2 = new byte[v3.length - 4];
+        int afterEpisode = 1 + 8 + 1 + 4 + "rule/p/e1".length();
+        System.arraycopy(v3, 0, v2, 0, afterEpisode);
+        System.arraycopy(v3, afterEpisode + 4, v2, afterEpisode, v3.length - afterEpisode - 4);
+        v2[0] = 2;
+        DropBurstState read = serde.deserializer().deserialize("t", v2);
+        assertThat(read.commands()).isEqualTo(1);
+        assertThat(read.commandId()).isEqualTo("rule/p/e1");
+    }
+
+    @Test
     void readsVersionOne() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {

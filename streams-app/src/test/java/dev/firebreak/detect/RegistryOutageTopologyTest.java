@@ -81,7 +81,8 @@ class RegistryOutageTopologyTest {
         // the topology's serdes ask the flaky registry and cache nothing in between
         DetectionSerdes serdes = new DetectionSerdes(new RegistryAvroSerde<>(AuditEvent.class, registry),
                 new RegistryAvroSerde<>(Alert.class, registry), new RegistryAvroSerde<>(RevokeCommand.class, registry),
-                new RegistryAvroSerde<>(DeadLetter.class, registry), new RegistryAvroSerde<>(PrincipalLink.class, registry));
+                new RegistryAvroSerde<>(DeadLetter.class, registry), new RegistryAvroSerde<>(PrincipalLink.class, registry),
+                new RegistryAvroSerde<>(dev.firebreak.schema.RevocationResult.class, registry));
         DetectionMetrics metrics = new DetectionMetrics() {
             @Override
             public RegistryOutage registryOutage() {

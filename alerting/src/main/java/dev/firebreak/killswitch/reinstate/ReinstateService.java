@@ -95,6 +95,8 @@ public final class ReinstateService {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        // Only what was committed counts, should results ever be written in transactions.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         RegistryAvroDeserializer<RevocationResult> values = new RegistryAvroDeserializer<>(RevocationResult.class, registry);
         List<RevocationResult> results = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {

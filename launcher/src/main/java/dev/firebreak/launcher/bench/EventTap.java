@@ -95,6 +95,8 @@ final class EventTap implements AutoCloseable {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "firebreak-capture-bench");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // As detection reads its input: committed records only.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, Integer.toString(FETCH_MAX_WAIT_MS));
         return props;
     }

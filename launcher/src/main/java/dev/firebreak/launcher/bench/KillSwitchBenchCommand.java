@@ -183,7 +183,8 @@ public final class KillSwitchBenchCommand implements Callable<Integer> {
                     ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(),
                     new RegistryAvroSerializer<>(RevokeCommand.class, SchemaRegistries.forUrl(REGISTRY), false));
             consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, pipeline.bootstrapServers(),
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5), new StringDeserializer(),
+                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5, ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                    new StringDeserializer(),
                     new RegistryAvroDeserializer<>(RevocationResult.class, SchemaRegistries.forUrl(REGISTRY)));
             TopicPartition results = new TopicPartition(Topics.KILLSWITCH_RESULTS, 0);
             consumer.assign(List.of(results));

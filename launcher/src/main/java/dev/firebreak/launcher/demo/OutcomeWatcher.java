@@ -47,6 +47,8 @@ public final class OutcomeWatcher implements AutoCloseable {
                 dev.firebreak.launcher.stack.PipelineKafkaAcls.OBSERVER_GROUP_PREFIX + "watcher-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "10");
+        // Detection's output is transactional: report only what the kill switch and on-call see.
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         this.consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         var registry = SchemaRegistries.forUrl(registryUrl);
         this.alerts = new RegistryAvroDeserializer<>(Alert.class, registry);

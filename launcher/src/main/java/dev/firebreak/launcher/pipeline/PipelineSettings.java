@@ -86,11 +86,14 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(KillSwitchConfig.PROTECTED_ROLES, String.join(",", protectedRoles));
         m.put(KillSwitchConfig.BOOTSTRAP_SERVERS, kafka);
         // Fresh secrets per stack: detection signs commands with one the kill switch verifies, and the
-        // kill switch signs its results with its own, which reinstate verifies.
+        // kill switch signs its results with its own, which reinstate and detection (to re-issue a
+        // command that did not hold) verify.
         String commandSecret = randomSecret();
         m.put(DetectionConfig.COMMAND_SIGNING_SECRET, commandSecret);
         m.put(KillSwitchConfig.COMMAND_VERIFICATION_SECRET, commandSecret);
-        m.put(KillSwitchConfig.RESULT_SIGNING_SECRET, randomSecret());
+        String resultSecret = randomSecret();
+        m.put(KillSwitchConfig.RESULT_SIGNING_SECRET, resultSecret);
+        m.put(DetectionConfig.RESULT_VERIFICATION_SECRET, resultSecret);
         // Paging is off until firebreak.oncall.alertmanager.urls is set (--set); the rest is ready.
         m.put(OnCallConfig.ENVIRONMENT, "local");
         m.put(OnCallConfig.BOOTSTRAP_SERVERS, kafka);

@@ -70,7 +70,8 @@ public final class PipelineKafkaAcls {
     }
 
     private static void detection(List<AclBinding> acls, String applicationId) {
-        reads(acls, DETECTION, Topics.AUDIT_EVENTS, Topics.PRINCIPAL_LINKS);
+        // results: the kill switch's signed outcomes, so a FAILED or reinstated revocation is re-issued
+        reads(acls, DETECTION, Topics.AUDIT_EVENTS, Topics.PRINCIPAL_LINKS, Topics.KILLSWITCH_RESULTS);
         writes(acls, DETECTION, Topics.KILLSWITCH_COMMANDS, Topics.ALERTS, Topics.AUDIT_DLQ);
         acls.add(allow(DETECTION, ResourceType.GROUP, PatternType.LITERAL, applicationId, AclOperation.READ));
         // Changelog and repartition topics are <application.id>-...; Streams creates, reads, writes,
