@@ -3,6 +3,7 @@ package dev.firebreak.launcher.stack;
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.schema.Topics;
+import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.stack.KafkaService;
 import dev.firebreak.stack.PostgresService;
 import dev.firebreak.stack.RegistryService;
@@ -247,7 +248,10 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        String registryUrl = registryUrl();
         registry.close();
+        // the next stack's registry may get this address and number its schemas differently
+        SchemaRegistries.forget(registryUrl);
         postgres.close();
         kafka.close();
     }

@@ -31,6 +31,18 @@ public final class SchemaRegistries {
     }
 
     /**
+     * Drops the shared client of {@code url}, with every id it cached: for a registry that stopped.
+     * Ids belong to one registry's storage; another registry started later on the same address (a
+     * port reused, an in-memory registry restarted) numbers its schemas anew, and a cached id would
+     * then decode records with the wrong schema.
+     */
+    public static void forget(String url) {
+        if (url != null) {
+            CLIENTS.remove(url);
+        }
+    }
+
+    /**
      * Registers the value schema of every pipeline topic, so that no first record waits on the
      * registry. A registry that refuses a schema (4xx) fails at once; a registry that is
      * unavailable is retried with back-off and a WARN ({@link RegistryOutage}) for up to
