@@ -52,16 +52,14 @@ final class RoutineDmlSummarizer implements AutoCloseable {
         return this;
     }
 
-    /** One run: as many batches as the backlog needs. Package-private so tests need not wait. */
-    int run() {
-        int total = 0;
+    /** One run: as many batches as the backlog needs; each batch moves the cursor, so a backlog ends. */
+    private void run() {
         try {
             int batch;
             do {
                 batch = summarizeBatch();
-                total += batch;
+                written.increment(batch);
             } while (batch == BATCH);
-            written.increment(total);
             if (failing) {
                 LOG.info("routine DML summaries written again");
                 failing = false;
@@ -74,7 +72,6 @@ final class RoutineDmlSummarizer implements AutoCloseable {
             }
             closeConnection();
         }
-        return total;
     }
 
     private int summarizeBatch() throws SQLException {
