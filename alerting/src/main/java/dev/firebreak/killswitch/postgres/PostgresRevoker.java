@@ -299,6 +299,8 @@ public final class PostgresRevoker implements Revoker {
     private PreparedStatement terminate;
     private PreparedStatement terminateAll;
 
+    /** SQLSTATE undefined_function: {@code firebreak.beat} is not installed (yet). */
+    private static final String UNDEFINED_FUNCTION = "42883";
     private static final String BEAT = "SELECT firebreak.beat('killswitch', ?)";
 
     private PostgresRevoker(KillSwitchConfig config) {
@@ -757,8 +759,13 @@ public final class PostgresRevoker implements Revoker {
             }
             String why = String.valueOf(e.getMessage());
             if (!why.equals(beatFailure)) {
-                log.warn("kill switch heartbeat on cluster {} failed: {}; strict mode, when it requires the kill switch, "
-                        + "refuses guarded roles' destructive statements once the beat is stale", cluster, why);
+                if (UNDEFINED_FUNCTION.equals(e.getSQLState())) {
+                    // The kill switch may start before ingest installed the capture objects (V4).
+                    log.info("kill switch heartbeat on cluster {} waits for firebreak.beat, which ingest installs", cluster);
+                } else {
+                    log.warn("kill switch heartbeat on cluster {} failed: {}; strict mode, when it requires the kill switch, "
+                            + "refuses guarded roles' destructive statements once the beat is stale", cluster, why);
+                }
                 beatFailure = why;
             }
         }
