@@ -196,17 +196,33 @@ public final class PostgresCapture implements AutoCloseable {
         var topic = new org.apache.kafka.clients.admin.NewTopic(Topics.INGEST_HEARTBEAT, java.util.Optional.of(1),
                 java.util.Optional.of((short) config.offsetsReplicationFactor()))
                 .configs(java.util.Map.of("cleanup.policy", "compact"));
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
-            admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-                LOG.warn("cannot create {}: {}; capture cannot beat until it exists", Topics.INGEST_HEARTBEAT, e.getCause().toString());
+        try {
+            createMissingTopics(List.of(topic));
+        } catch (IllegalStateException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw e;
             }
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.warn("{} not created within 30 s; capture cannot beat until it exists", Topics.INGEST_HEARTBEAT);
+            LOG.warn("{}; capture cannot beat until {} exists", e.getMessage(), Topics.INGEST_HEARTBEAT);
+        }
+    }
+
+    /** Creates the topics that do not exist yet, within 30 s each; any other failure is thrown. */
+    private void createMissingTopics(List<org.apache.kafka.clients.admin.NewTopic> topics) {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
+            for (var result : admin.createTopics(topics).values().entrySet()) {
+                try {
+                    result.getValue().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + result.getKey() + ": " + e.getCause(), e);
+                    }
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("topic " + result.getKey() + " not created within 30 s", e);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating " + Topics.INGEST_HEARTBEAT, e);
+            throw new IllegalStateException("interrupted while creating topics " + topics, e);
         }
     }
 
@@ -381,24 +397,8 @@ public final class PostgresCapture implements AutoCloseable {
             throw new IllegalStateException("cannot prepare the row-image tables " + config.rowImageTables() + ": "
                     + e.getMessage(), e);
         }
-        try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
-            var topics = rowImages.topics().stream().map(t -> new org.apache.kafka.clients.admin.NewTopic(t,
-                    java.util.Optional.of(1), java.util.Optional.of((short) config.offsetsReplicationFactor()))).toList();
-            for (var result : admin.createTopics(topics).values().entrySet()) {
-                try {
-                    result.getValue().get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
-                        throw new IllegalStateException("cannot create row-image topic " + result.getKey() + ": " + e.getCause(), e);
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating row-image topics", e);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("row-image topics not created within 30 s", e);
-        }
+        createMissingTopics(rowImages.topics().stream().map(t -> new org.apache.kafka.clients.admin.NewTopic(t,
+                java.util.Optional.of(1), java.util.Optional.of((short) config.offsetsReplicationFactor()))).toList());
     }
 
     /**

@@ -107,8 +107,7 @@ STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT coalesce(
-        (SELECT jsonb_build_array(jsonb_build_object('type', 'table', 'schema', n.nspname, 'name', c.relname,
-                                                     'identity', format('%I.%I', n.nspname, c.relname), 'original', true))
+        (SELECT firebreak.table_objects(n.nspname, c.relname)
            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.oid = to_regclass(m.name)),
         jsonb_build_array(jsonb_build_object('type', 'table', 'identity', left(m.name, 200), 'original', true)))
@@ -130,6 +129,7 @@ DECLARE
     s record;
     written integer := 0;
     since timestamptz;
+    who text;
 BEGIN
     IF NOT firebreak.routine_summarized() THEN
         RETURN 0;
@@ -149,6 +149,7 @@ BEGIN
          LIMIT p_limit
     LOOP
         since := coalesce(s.seen_at, now());
+        who := coalesce((SELECT r.rolname FROM pg_roles r WHERE r.oid = s.userid)::text, s.userid::text);
         PERFORM pg_catalog.pg_logical_emit_message(true, '${message_prefix}', jsonb_build_object(
             'v', 1, 'kind', 'dml_summary', 'tag', 'DML SUMMARY',
             'summary_of', upper((regexp_match(s.query, '^\s*(\w+)'))[1]),
@@ -159,8 +160,8 @@ BEGIN
             'objects', coalesce(firebreak.summary_objects(s.query), '[]'::jsonb),
             'statement', left(s.query, ${statement_max_chars}),
             'statement_length', length(s.query),
-            'session_user', coalesce((SELECT r.rolname FROM pg_roles r WHERE r.oid = s.userid)::text, s.userid::text),
-            'effective_user', coalesce((SELECT r.rolname FROM pg_roles r WHERE r.oid = s.userid)::text, s.userid::text),
+            'session_user', who,
+            'effective_user', who,
             'origin', CASE WHEN s.toplevel THEN 'summary' ELSE 'routine' END,
             'database', current_database(),
             'clock_us', (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)::text);
