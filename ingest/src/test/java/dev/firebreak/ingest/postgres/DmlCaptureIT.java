@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.UUID;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.assertj.core.groups.Tuple;
@@ -403,17 +402,8 @@ class DmlCaptureIT {
         return new TriggerInstaller(IngestConfig.DEFAULT_MESSAGE_PREFIX, "firebreak_audit", 2048, scope);
     }
 
-    /** A login role (password pw) owning schema {@code <role>} with table {@code t(id, v)} of {@code rows} rows. */
     private static String newRoleWithTable(int rows) throws SQLException {
-        String role = "r_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
-            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
-            st.execute("CREATE SCHEMA " + role + " AUTHORIZATION " + role);
-            st.execute("CREATE TABLE " + role + ".t (id int PRIMARY KEY, v text)");
-            st.execute("INSERT INTO " + role + ".t SELECT g, 'v' || g FROM generate_series(1, " + rows + ") g");
-            st.execute("ALTER TABLE " + role + ".t OWNER TO " + role);
-        }
-        return role;
+        return TestRoles.newRoleWithTable(pg, "r", rows);
     }
 
     private static String principal(String role) {

@@ -21,7 +21,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -209,16 +208,7 @@ class RoutineDmlSummaryIT {
         return AuditMessageNormalizer.principalOf(CLUSTER, role);
     }
 
-    /** A login role (password pw) owning schema {@code <role>} with table {@code t(id, v)} of {@code rows} rows. */
     private static String newRoleWithTable(int rows) throws SQLException {
-        String role = "s_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
-        try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
-            st.execute("CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
-            st.execute("CREATE SCHEMA " + role + " AUTHORIZATION " + role);
-            st.execute("CREATE TABLE " + role + ".t (id int PRIMARY KEY, v text)");
-            st.execute("INSERT INTO " + role + ".t SELECT g, 'v' || g FROM generate_series(1, " + rows + ") g");
-            st.execute("ALTER TABLE " + role + ".t OWNER TO " + role);
-        }
-        return role;
+        return TestRoles.newRoleWithTable(pg, "s", rows);
     }
 }
