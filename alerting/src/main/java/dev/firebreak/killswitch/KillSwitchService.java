@@ -60,8 +60,9 @@ import org.slf4j.LoggerFactory;
  * to {@link Topics#ALERTS} (key = principal), and commits the command's offset only after all of those
  * were acknowledged. A crash in between replays the command, which revocation's idempotence makes safe.
  *
- * <p>Clients are tuned for latency: the consumer fetches with {@code fetch.max.wait.ms=5}, the
- * producer sends with {@code linger.ms=0} and {@code acks=all}. Runs on its own thread after
+ * <p>Clients are tuned for latency: the consumer long-polls with {@code fetch.min.bytes=1} (the broker
+ * answers as soon as a command's transaction commits; a short {@code fetch.max.wait.ms} would only add
+ * empty round trips while idle), the producer sends with {@code linger.ms=0} and {@code acks=all}. Runs on its own thread after
  * {@link #start()}; {@link #close()} stops it and closes the revokers. Gauge {@value #UP} is 1 while
  * the loop runs.
  *
@@ -129,7 +130,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         consumerProps.put(ConsumerConfig.CLIENT_ID_CONFIG, "firebreak-killswitch");
         // A brand-new group must not miss commands issued before its first start; replays are harmless.
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 5);
+        consumerProps.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         consumerProps.put(ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1);
         consumerProps.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 50);
         consumerProps.putAll(config.consumerOverrides());

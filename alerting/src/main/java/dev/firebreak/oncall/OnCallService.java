@@ -99,7 +99,8 @@ public final class OnCallService implements Runnable, AutoCloseable {
 
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "firebreak-oncall");
-        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
+        // long poll: the broker answers as soon as an alert commits; a short wait only costs idle CPU
+        props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 500);
         props.putAll(config.consumerOverrides());
         // an alert of an aborted transaction never happened: do not page for it (not overridable)
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -64,6 +64,7 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
         if (step.finding() != Finding.NONE) {
             Alert alert = alert(principal, event, step, timeUs);
             context.forward(new Record<>(principal, alert, record.timestamp()), DetectionNames.ALERTS_SINK);
+            context.commit();
             metrics.episode(alert.getRuleId(), alert.getSeverity(), Response.ALERT_ONLY, principal, timeUs);
         }
     }

@@ -11,7 +11,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -66,20 +65,23 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     /** The guarantees {@link #PROCESSING_GUARANTEE} allows. */
     public static final List<String> PROCESSING_GUARANTEES = List.of(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE);
     /**
-     * Kafka Streams' commit interval under this service: 20 ms, with {@link #DEFAULT_POLL_MS}. Under
-     * exactly-once a command becomes visible to the kill switch (a read_committed consumer) only when
-     * its transaction commits. Streams checks the interval once per loop, and an idle loop blocks in
-     * poll for up to {@code poll.ms} (100 ms by default), so the two together bound how long a command
-     * waits: measured with {@code bench}, 100 ms put 112 ms (p50) between produce and the kill switch.
-     * A commit after every batch (0) cost only 13 ms over at-least-once on a quiet pipeline, but a
-     * transaction per small batch could not keep up with a backlog: in the demo, the 1,000 events of
-     * its set-up delayed the first burst by 2.3 to 3.3 s and 8 to 10 tables went instead of 3. At
-     * 20 ms with a 5 ms poll the demo lost 3 tables, 148 ms from statement to revocation. Override
-     * with {@code kafka.commit.interval.ms} and {@code kafka.poll.ms}.
+     * Kafka Streams' commit interval under this service: 100 ms, Kafka's own default under
+     * exactly-once. Under exactly-once a command becomes visible to the kill switch (a read_committed
+     * consumer) only when its transaction commits, so the processor that emits a command or an alert
+     * asks Streams to commit at once ({@code ProcessorContext#commit()}): Streams honours that in the
+     * same loop, right after processing, and the interval no longer bounds a command's latency. It
+     * bounds only how much routine window state one transaction carries. Before that request, the
+     * interval was 20 ms with a 5 ms poll: a commit after every batch (0) could not keep up with the
+     * demo's set-up backlog (2.3 to 3.3 s late), and 100 ms put 112 ms (p50) between produce and the
+     * kill switch. Override with {@code kafka.commit.interval.ms} and {@code kafka.poll.ms}.
      */
-    public static final String DEFAULT_COMMIT_INTERVAL_MS = "20";
-    /** Kafka Streams' {@code poll.ms}: how long an idle stream thread blocks in poll before it checks the commit interval. */
-    public static final String DEFAULT_POLL_MS = "5";
+    public static final String DEFAULT_COMMIT_INTERVAL_MS = "100";
+    /**
+     * Kafka Streams' {@code poll.ms}: how long an idle stream thread blocks in poll. A record ends
+     * the wait as soon as it is fetched, so this costs no latency; a 5 ms poll cost an idle pipeline
+     * a loop every 5 ms on each stream thread.
+     */
+    public static final String DEFAULT_POLL_MS = "100";
     /**
      * The HMAC-SHA256 secret verifying the kill switch's results (the same secret as
      * {@code firebreak.killswitch.result.signing.secret}), or {@code <key>.env}. Unset: no result is
@@ -226,9 +228,10 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
 
     /**
      * Kafka Streams properties. Every default that would cost more than the latency budget is
-     * overridden: no record cache (it holds output until commit), no producer linger, short fetch
-     * waits, and a short commit interval and poll, since under exactly-once the kill switch sees a
-     * command only once its transaction commits ({@link #DEFAULT_COMMIT_INTERVAL_MS}).
+     * overridden: no record cache (it holds output until commit) and no producer linger. Fetches
+     * keep Kafka's long poll: with {@code fetch.min.bytes=1} the broker answers as soon as a record
+     * (for read_committed, its commit marker) arrives, so a short {@code fetch.max.wait.ms} only adds
+     * empty round trips. Commands commit at once ({@link #DEFAULT_COMMIT_INTERVAL_MS}).
      */
     public Properties toStreamsProperties() {
         Properties props = new Properties();
@@ -237,7 +240,6 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), "5");
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         props.put(StreamsConfig.POLL_MS_CONFIG, DEFAULT_POLL_MS);
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");

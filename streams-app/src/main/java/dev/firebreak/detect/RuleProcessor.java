@@ -144,6 +144,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
                 next.commands() - 1, reissue.max(), why.commandId(), why.outcome(), why.target(), tracked.eventId(),
                 tracked.timeUs(), rule.window());
         context.forward(new Record<>(key, command, timestampMs), DetectionNames.REVOKE_COMMANDS_SINK);
+        context.commit();
         return true;
     }
 
@@ -183,6 +184,10 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         }
         context.forward(new Record<>(burst.principal(), burst.toAlert(rule, createdUs, owner), timestampMs),
                 DetectionNames.ALERTS_SINK);
+        // Under exactly-once the kill switch sees the command only once this transaction commits:
+        // asking for the commit now, instead of at the next commit interval, takes the interval
+        // out of the latency budget, so the interval and poll can stay long and an idle thread cheap.
+        context.commit();
         metrics.episode(rule.id(), rule.severity(), rule.effectiveResponse(), burst.principal(),
                 AuditEventTimestampExtractor.eventTimeUs(trigger, timestampMs));
         reportOpenEpisodes(context.currentStreamTimeMs());

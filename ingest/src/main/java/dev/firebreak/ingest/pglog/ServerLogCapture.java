@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,7 @@ public final class ServerLogCapture implements AutoCloseable {
     private volatile boolean running = true;
     private Path file;
     private long position;
+    private FileTime logListModified;
 
     public ServerLogCapture(ServerLogConfig config, MeterRegistry meters) {
         this.config = config;
@@ -91,6 +93,9 @@ public final class ServerLogCapture implements AutoCloseable {
         if (size > position) {
             readFrom(size);
             return true;
+        }
+        if (!logListChanged()) {
+            return false;
         }
         Optional<Path> current = currentLogFile();
         if (current.isPresent() && !current.get().equals(file)) {
@@ -199,6 +204,24 @@ public final class ServerLogCapture implements AutoCloseable {
                 throw new IllegalStateException("Kafka did not acknowledge a server-log event", e.getCause());
             }
         }
+    }
+
+    /**
+     * True when PostgreSQL rewrote {@code current_logfiles} since the last look: it does on every
+     * rotation. One stat per idle poll instead of reading the file every few milliseconds.
+     */
+    private boolean logListChanged() {
+        FileTime modified;
+        try {
+            modified = Files.getLastModifiedTime(config.dataDirectory().resolve("current_logfiles"));
+        } catch (IOException e) {
+            return true;
+        }
+        if (modified.equals(logListModified)) {
+            return false;
+        }
+        logListModified = modified;
+        return true;
     }
 
     private Optional<Path> currentLogFile() {

@@ -4,6 +4,7 @@ import dev.firebreak.schema.Micros;
 
 import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.agent.AgentActionConfig;
+import dev.firebreak.ingest.postgres.engine.PromptPostgresConnector;
 import dev.firebreak.ingest.agent.AgentActionTableInstaller;
 import dev.firebreak.ingest.agent.AgentActionTableRouter;
 import dev.firebreak.ingest.agent.AuditEventSink;
@@ -243,7 +244,7 @@ public final class PostgresCapture implements AutoCloseable {
     Properties engineProperties() {
         Properties p = new Properties();
         p.setProperty("name", engineName());
-        p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        p.setProperty("connector.class", PromptPostgresConnector.class.getName());
         p.setProperty("database.hostname", config.pgHost());
         p.setProperty("database.port", Integer.toString(config.pgPort()));
         p.setProperty("database.dbname", config.pgDatabase());
@@ -275,7 +276,9 @@ public final class PostgresCapture implements AutoCloseable {
             p.setProperty("skipped.operations", "none");
         }
         p.setProperty("poll.interval.ms", Long.toString(config.pollIntervalMs()));
-        p.setProperty("max.batch.size", "2048");
+        // one change fills a batch, so Debezium's queue wakes the task at once; the task then takes
+        // everything queued in one batch (PromptPostgresConnectorTask)
+        p.setProperty("max.batch.size", "1");
         p.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         p.setProperty("offset.storage.topic", Topics.INGEST_OFFSETS);
         p.setProperty("offset.storage.partitions", "1");
