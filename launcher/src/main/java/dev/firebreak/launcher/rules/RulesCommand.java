@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** {@code firebreak rules validate|test|corpus}: an operator's tools for their own rule files. */
 @Command(name = "rules", mixinStandardHelpOptions = true,
         description = "Check rule files: validate them, run their unit tests, measure them on the corpus.",
-        subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class})
+        subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class, CorpusCommand.class})
 public final class RulesCommand implements Runnable {
     @Override
     public void run() {
