@@ -310,7 +310,7 @@ public final class BenignCorpus {
                 // a subscriber re-sync: tear down and set up again
                 "SELECT pg_drop_replication_slot('" + slot + "')",
                 "DROP PUBLICATION " + role + "_pub",
-                "CREATE PUBLICATION " + role + "_pub FOR TABLES IN SCHEMA " + role,
+                "CREATE PUBLICATION " + role + "_pub FOR TABLE " + role + ".t001, " + role + ".t002, " + role + ".t003",
                 "SELECT pg_create_logical_replication_slot('" + slot + "', 'pgoutput')",
                 "SELECT pg_drop_replication_slot('" + slot + "')");
         int done = ctx.runAs(role, setup.toArray(String[]::new));
