@@ -134,6 +134,19 @@ class RulesCommandTest {
         assertThat(both.out()).contains("ok: 1 rules, 0 guards from 2 files");
     }
 
+    @Test
+    void corpusListsItsCasesAndRefusesBadRulesBeforeStartingAnything() throws Exception {
+        Run list = run("rules", "corpus", "--list", "--case", "attack/drop-*");
+        assertThat(list.exit()).isZero();
+        assertThat(list.out()).contains("attack/drop-slow-25x1.5s").contains("attack/drop-database")
+                .doesNotContain("benign/").doesNotContain("attack/set-role");
+
+        Path bad = Files.writeString(dir.resolve("bad.yaml"), "version: 1\nrules:\n  - id: x\n    descripton: typo\n");
+        Run refused = run("rules", "corpus", "--rules", bad.toString());
+        assertThat(refused.exit()).isEqualTo(2);
+        assertThat(refused.err()).contains(bad + ":4:");
+    }
+
     private static Run run(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
