@@ -1,0 +1,72 @@
+package dev.firebreak.launcher.rules;
+
+import dev.firebreak.detect.RulesFileException;
+import dev.firebreak.detect.RulesLoader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** Several rule files and folders read as one rule set, the way detection reads one folder. */
+public final class RuleFiles {
+    private RuleFiles() {
+    }
+
+    /**
+     * Loads every path (a file, or the {@code *.yaml}/{@code *.yml} files of a folder) with the real loader;
+     * names are shared across all of them, as across the files of one folder.
+     *
+     * @throws RulesFileException naming every problem as {@code file:line: reason}
+     */
+    public static RulesLoader.RuleSet load(List<Path> paths, Instant now) {
+        if (paths.size() == 1) {
+            return RulesLoader.load(paths.get(0), now);
+        }
+        return RulesLoader.load(texts(paths), now);
+    }
+
+    private static Map<String, String> texts(List<Path> paths) {
+        Map<String, String> texts = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (Path path : paths) {
+            for (Path file : files(path, problems)) {
+                try {
+                    texts.put(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    problems.add(file + ": cannot read: " + e.getMessage());
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new RulesFileException(problems);
+        }
+        return texts;
+    }
+
+    private static List<Path> files(Path path, List<String> problems) {
+        if (Files.isRegularFile(path)) {
+            return List.of(path);
+        }
+        if (!Files.isDirectory(path)) {
+            problems.add(path + ": no such rule file or directory");
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(path)) {
+            List<Path> files = entries.filter(p -> Files.isRegularFile(p) && (p.toString().endsWith(".yaml")
+                    || p.toString().endsWith(".yml"))).sorted().toList();
+            if (files.isEmpty()) {
+                problems.add(path + ": no *.yaml rule files in this directory");
+            }
+            return files;
+        } catch (IOException e) {
+            problems.add(path + ": cannot list rule files: " + e.getMessage());
+            return List.of();
+        }
+    }
+}
