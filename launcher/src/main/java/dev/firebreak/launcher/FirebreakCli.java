@@ -9,6 +9,7 @@ import dev.firebreak.launcher.demo.LocalCommand;
 import dev.firebreak.launcher.service.ServiceCommand;
 import dev.firebreak.launcher.reinstate.ReinstateCommand;
 import dev.firebreak.launcher.setup.InstallRoleCommand;
+import dev.firebreak.launcher.topics.TopicsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,11 +17,12 @@ import picocli.CommandLine.Command;
 @Command(name = "firebreak", mixinStandardHelpOptions = true, version = "firebreak 0.1.0",
         description = "Cuts off a principal that starts destroying things, while the burst is still running.",
         subcommands = {DemoCommand.class, LocalCommand.class, BenchCommand.class, CaptureBenchCommand.class, ServiceCommand.class,
-                ReinstateCommand.class, InstallRoleCommand.class, KillSwitchBenchCommand.class, CaptureCostBenchCommand.class})
+                ReinstateCommand.class, InstallRoleCommand.class, KillSwitchBenchCommand.class, CaptureCostBenchCommand.class,
+                TopicsCommand.class})
 public final class FirebreakCli implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FirebreakCli()).execute(args));
+        System.exit(CliErrors.install(new CommandLine(new FirebreakCli())).execute(args));
     }
 
     @Override
