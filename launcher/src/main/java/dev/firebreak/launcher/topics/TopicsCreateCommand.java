@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
  * {@code min.insync.replicas}, and checks the ones that exist against the same plan. Idempotent:
  * a second run creates nothing. It never alters an existing topic: drift is reported, one line per
  * difference, for a human to decide (adding partitions moves keys; shortening retention deletes).
- * Exit code 0 when every topic matches, {@value #DRIFT} when any drifted.
+ * Exit code 0 when every topic matches, {@value #DRIFT} when any drifted (or, with {@code --dry-run},
+ * is missing).
  */
 @Command(name = "create", mixinStandardHelpOptions = true,
         description = "Create the pipeline's topics (idempotent); verify existing ones and report drift.")
@@ -75,6 +76,7 @@ public final class TopicsCreateCommand implements Callable<Integer> {
             boolean drifted = false;
             for (TopicPlan.Spec topic : TopicPlan.TOPICS) {
                 if (!existing.contains(topic.name()) && create(admin, topic, rf, minInsync, out)) {
+                    drifted |= dryRun;
                     continue;
                 }
                 List<String> drift = TopicPlan.drift(topic, observe(admin, topic.name()), rf, minInsync);

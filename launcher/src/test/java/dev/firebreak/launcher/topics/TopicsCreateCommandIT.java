@@ -29,6 +29,11 @@ class TopicsCreateCommandIT {
             // one topic already there, made by hand with a single partition
             admin.createTopics(List.of(new NewTopic(Topics.ALERTS, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
 
+            Run dry = run(kafka, "--dry-run");
+            assertThat(dry.code).isEqualTo(TopicsCreateCommand.DRIFT);
+            assertThat(dry.lines()).filteredOn(l -> l.startsWith("MISSING")).hasSize(TopicPlan.TOPICS.size() - 1);
+            assertThat(admin.listTopics().names().get()).doesNotContain(Topics.AUDIT_EVENTS);
+
             Run first = run(kafka);
             assertThat(first.code).isEqualTo(TopicsCreateCommand.DRIFT);
             assertThat(first.lines()).hasSize(TopicPlan.TOPICS.size());
@@ -76,11 +81,13 @@ class TopicsCreateCommandIT {
         }
     }
 
-    private static Run run(EmbeddedKafka kafka) {
+    private static Run run(EmbeddedKafka kafka, String... extra) {
         StringWriter out = new StringWriter();
         CommandLine cli = CliErrors.install(new CommandLine(new FirebreakCli()));
         cli.setOut(new PrintWriter(out, true));
-        int code = cli.execute("topics", "create", "--bootstrap-server", kafka.bootstrapServers());
+        List<String> args = new java.util.ArrayList<>(List.of("topics", "create", "--bootstrap-server", kafka.bootstrapServers()));
+        args.addAll(List.of(extra));
+        int code = cli.execute(args.toArray(String[]::new));
         return new Run(code, out.toString());
     }
 }
