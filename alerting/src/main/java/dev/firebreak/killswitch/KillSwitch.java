@@ -394,6 +394,9 @@ public final class KillSwitch implements AutoCloseable {
                 .setKind(kind)
                 .setAttempts(pending.attempts())
                 .setPreviousState(revocation.previousState().isEmpty() ? null : revocation.previousState())
+                // a manual command's operator and reason travel with each result (null on detection's)
+                .setOperator(command.getOperator())
+                .setReason(command.getReason())
                 .build();
         log.warn("kill switch {}: rule={} principal={} target={} kind={} window=[{}..{}] terminated={} took={}ms detail={}",
                 outcome, Printable.of(command.getRuleId()), Printable.of(command.getPrincipal()), Printable.of(target), kind,
@@ -424,7 +427,10 @@ public final class KillSwitch implements AutoCloseable {
             triage = "Nothing was revoked: the command's signature did not verify. Either something other than "
                     + "detection wrote to the commands topic (find the producer: Kafka ACLs, broker audit log) or "
                     + "detection and the kill switch hold different secrets (firebreak.detection.command.signing.secret, "
-                    + "firebreak.killswitch.command.verification.secret). If the burst is real, revoke by hand.";
+                    + "firebreak.killswitch.command.verification.secret). If the burst is real, revoke by hand."
+                    + (dev.firebreak.schema.signing.RecordSignatures.isManual(command)
+                    ? " This one claims to be a manual command: the operator's firebreak revoke and the kill switch"
+                      + " must hold the same firebreak.killswitch.operator.secret." : "");
         }
         return Optional.of(Alert.newBuilder()
                 .setAlertId("killswitch:" + (unverified ? "unverified:" : "") + command.getCommandId() + ":" + target)

@@ -44,6 +44,8 @@ import java.util.TreeSet;
  *                          detection's signing secret); the service does not start without it
  * @param resultSigningKey  signs every result the kill switch and reinstate publish, and verifies the results
  *                          reinstate reads ({@link #RESULT_SIGNING_SECRET}); the service does not start without it
+ * @param operatorKey       verifies manual commands ({@code firebreak revoke}) and signs them in the CLI
+ *                          ({@link #OPERATOR_SECRET}); null: manual commands are refused
  */
 public record KillSwitchConfig(
         String cluster,
@@ -67,7 +69,8 @@ public record KillSwitchConfig(
         Map<String, String> targetBlocks,
         int principalLabelLimit,
         SigningKey commandVerificationKey,
-        SigningKey resultSigningKey) {
+        SigningKey resultSigningKey,
+        SigningKey operatorKey) {
 
     public static final String PREFIX = "firebreak.killswitch.";
     public static final String CLUSTER = PREFIX + "pg.cluster";
@@ -99,6 +102,13 @@ public record KillSwitchConfig(
      */
     public static final String RESULT_SIGNING_SECRET = PREFIX + "result.signing.secret";
     /**
+     * The operators' secret for manual revoke commands ({@code firebreak revoke} signs with it, the kill
+     * switch verifies), or with {@code .env} an environment variable's name. Optional: without it the
+     * kill switch refuses every manual command. Deliberately none of the other two secrets: holding
+     * detection's secret does not let anyone order a revocation "by hand", and the reverse.
+     */
+    public static final String OPERATOR_SECRET = PREFIX + "operator.secret";
+    /**
      * Config blocks of the other target kinds, validated by their revokers (see {@link Revokers}):
      * {@code firebreak.killswitch.kafka.*}, {@code firebreak.killswitch.webhook.<issuer>.*}.
      */
@@ -126,7 +136,8 @@ public record KillSwitchConfig(
             CONFIRM_TIMEOUT_MS, SETTLE_MS, GROUP_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, DRY_RUN, PG_REVOKE_CONNECT,
             COMMAND_DEADLINE_MS, COMMAND_MAX_AGE_MS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS,
             COMMAND_VERIFICATION_SECRET, COMMAND_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX,
-            RESULT_SIGNING_SECRET, RESULT_SIGNING_SECRET + SigningKey.ENV_SUFFIX);
+            RESULT_SIGNING_SECRET, RESULT_SIGNING_SECRET + SigningKey.ENV_SUFFIX,
+            OPERATOR_SECRET, OPERATOR_SECRET + SigningKey.ENV_SUFFIX);
     // Settings the kill switch's correctness depends on (manual commit after acked results, acks=all,
     // its own serdes); an override would silently break at-least-once, so it is rejected.
     private static final Set<String> FIXED_CONSUMER = Set.of("enable.auto.commit", "key.deserializer",
@@ -230,7 +241,8 @@ public record KillSwitchConfig(
                 targetBlocks(map),
                 BoundedLabel.principalLimit(map),
                 key(map, COMMAND_VERIFICATION_SECRET),
-                key(map, RESULT_SIGNING_SECRET));
+                key(map, RESULT_SIGNING_SECRET),
+                key(map, OPERATOR_SECRET));
     }
 
     private static Map<String, String> clientSettings(Map<String, String> map) {
@@ -253,6 +265,12 @@ public record KillSwitchConfig(
     public SigningKey requireCommandVerificationKey() {
         return required(commandVerificationKey, COMMAND_VERIFICATION_SECRET, "the secret detection signs revoke commands"
                 + " with (firebreak.detection.command.signing.secret); without it no command could be trusted");
+    }
+
+    /** The operators' key for manual commands; fails, naming the setting, when none is configured. */
+    public SigningKey requireOperatorKey() {
+        return required(operatorKey, OPERATOR_SECRET, "the operators' secret that signs manual revoke commands"
+                + " (firebreak revoke); the kill switch verifies them with the same setting");
     }
 
     /** The key signing and verifying results; fails, naming the setting, when none is configured. */
@@ -281,7 +299,8 @@ public record KillSwitchConfig(
                 + ", maxCommandAge=" + maxCommandAge + ", retryMaxAttempts=" + retryMaxAttempts
                 + ", retryBackoff=" + retryBackoff + ", consumerOverrides=" + masked(consumerOverrides)
                 + ", producerOverrides=" + masked(producerOverrides) + ", targetBlocks=" + masked(targetBlocks)
-                + ", commandVerificationKey=" + commandVerificationKey + ", resultSigningKey=" + resultSigningKey + "]";
+                + ", commandVerificationKey=" + commandVerificationKey + ", resultSigningKey=" + resultSigningKey
+                + ", operatorKey=" + operatorKey + "]";
     }
 
     /** The pre-existing shape, with the default principal label bound; for programmatic use. */
@@ -305,7 +324,7 @@ public record KillSwitchConfig(
                             Map<String, String> targetBlocks, int principalLabelLimit) {
         this(cluster, jdbcUrl, user, password, protectedRoles, confirmTimeout, settle, groupId, bootstrapServers,
                 schemaRegistryUrl, dryRun, revokeConnect, commandDeadline, maxCommandAge, retryMaxAttempts, retryBackoff,
-                consumerOverrides, producerOverrides, targetBlocks, principalLabelLimit, null, null);
+                consumerOverrides, producerOverrides, targetBlocks, principalLabelLimit, null, null, null);
     }
 
     /** How the kill switch executes commands. */

@@ -98,6 +98,8 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     private final KillSwitch killSwitch;
     private final SigningKey commandKey;
     private final SigningKey resultKey;
+    /** Verifies manual commands ({@code firebreak revoke}); null when none is configured: they are refused. */
+    private final SigningKey operatorKey;
     private final MeterRegistry meters;
     private final KafkaConsumer<String, RevokeCommand> consumer;
     private final KafkaProducer<String, byte[]> producer;
@@ -119,6 +121,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     public KillSwitchService(KillSwitchConfig config, List<Revoker> revokers, MeterRegistry meters) {
         this.commandKey = config.requireCommandVerificationKey();
         this.resultKey = config.requireResultSigningKey();
+        this.operatorKey = config.operatorKey();
         this.meters = meters;
         this.revokers = List.copyOf(revokers);
         this.killSwitch = new KillSwitch(revokers, config.execution(), meters, new BoundedLabel(config.principalLabelLimit()));
@@ -309,12 +312,28 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         }
     }
 
-    /** Executes the command only if detection's signature verifies; otherwise refuses every target, loudly. */
+    /**
+     * Executes the command only if its signature verifies: detection's (v1) under the command key, an
+     * operator's (m1, manual) under the operator key; otherwise refuses every target, loudly.
+     */
     private List<KillSwitch.Outcome> executeVerified(ConsumerRecord<String, RevokeCommand> record) {
         RevokeCommand command = record.value();
-        Verification verification = RecordSignatures.verify(command, commandKey);
+        boolean manual = RecordSignatures.isManual(command);
+        Verification verification = !manual ? RecordSignatures.verify(command, commandKey)
+                : operatorKey == null ? Verification.INVALID : RecordSignatures.verifyManual(command, operatorKey);
         if (verification == Verification.VALID) {
+            if (manual) {
+                log.warn("kill switch executing a MANUAL revoke command: operator={} reason={} principal={} targets={}"
+                                + " window=[{}..{}] command={}", Printable.of(command.getOperator()),
+                        Printable.of(command.getReason()), Printable.of(command.getPrincipal()), command.getTargets().size(),
+                        Micros.format(command.getWindowStartUs()), Micros.format(command.getWindowEndUs()),
+                        Printable.of(command.getCommandId()));
+            }
             return killSwitch.execute(command, commandTime(record));
+        }
+        if (manual && operatorKey == null) {
+            log.warn("kill switch has no {} configured: manual revoke commands cannot be verified",
+                    KillSwitchConfig.OPERATOR_SECRET);
         }
         log.warn("kill switch did NOT execute the revoke command at {}-{}@{}: {}; rule={} principal={} window=[{}..{}]"
                         + " command={} targets={}", record.topic(), record.partition(), record.offset(),

@@ -10,6 +10,8 @@ import dev.firebreak.launcher.service.ServiceCommand;
 import dev.firebreak.launcher.reinstate.ReinstateCommand;
 import dev.firebreak.launcher.rules.RulesCommand;
 import dev.firebreak.launcher.setup.InstallRoleCommand;
+import dev.firebreak.launcher.revoke.ManualRevokeCommand;
+import dev.firebreak.launcher.topics.TopicsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,11 +20,11 @@ import picocli.CommandLine.Command;
         description = "Cuts off a principal that starts destroying things, while the burst is still running.",
         subcommands = {DemoCommand.class, LocalCommand.class, BenchCommand.class, CaptureBenchCommand.class, ServiceCommand.class,
                 ReinstateCommand.class, InstallRoleCommand.class, KillSwitchBenchCommand.class, CaptureCostBenchCommand.class,
-                RulesCommand.class})
+                RulesCommand.class, TopicsCommand.class, ManualRevokeCommand.class})
 public final class FirebreakCli implements Runnable {
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new FirebreakCli()).execute(args));
+        System.exit(CliErrors.install(new CommandLine(new FirebreakCli())).execute(args));
     }
 
     @Override

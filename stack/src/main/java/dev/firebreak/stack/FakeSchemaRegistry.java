@@ -15,8 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A schema registry for outage tests: the two Confluent REST calls Firebreak makes
- * ({@code POST /subjects/{s}/versions}, {@code GET /schemas/ids/{id}}) served from a map by the
+ * A schema registry for outage tests: the Confluent REST calls Firebreak makes
+ * ({@code PUT /config/{s}}, {@code POST /subjects/{s}/versions}, {@code GET /schemas/ids/{id}}) served
+ * from maps by the
  * JDK's HTTP server on 127.0.0.1. It can answer 503 ({@link #unavailable(boolean)}) or stop listening
  * altogether and come back on the same port with the same schemas ({@link #stop()},
  * {@link #restart()}), which Apicurio's in-memory storage cannot. Unknown ids answer 404.
@@ -29,6 +30,7 @@ public final class FakeSchemaRegistry implements RegistryService {
     // ids from 1001: a record written with another (in-memory) registry's small ids reads as unknown here
     private final AtomicInteger nextId = new AtomicInteger(1001);
     private final AtomicInteger requests = new AtomicInteger();
+    private final Map<String, String> compatibility = new ConcurrentHashMap<>();
     private int port;
     private volatile boolean unavailable;
     private HttpServer server;
@@ -75,6 +77,11 @@ public final class FakeSchemaRegistry implements RegistryService {
         }
     }
 
+    /** The compatibility level last set on {@code subject}, or null. */
+    public String compatibility(String subject) {
+        return compatibility.get(subject);
+    }
+
     /** Requests received (any answer). */
     public int requests() {
         return requests.get();
@@ -108,7 +115,7 @@ public final class FakeSchemaRegistry implements RegistryService {
             }
             String path = exchange.getRequestURI().getRawPath();
             // any base path works (http://host:port/anything/...), so tests can take a fresh client per URL
-            for (String api : new String[] {"/subjects/", "/schemas/ids/"}) {
+            for (String api : new String[] {"/subjects/", "/schemas/ids/", "/config/"}) {
                 if (path.indexOf(api) > 0) {
                     path = path.substring(path.indexOf(api));
                 }
@@ -128,6 +135,11 @@ public final class FakeSchemaRegistry implements RegistryService {
                     return next;
                 });
                 reply(exchange, 200, "{\"id\":" + id + "}");
+            } else if ("PUT".equals(exchange.getRequestMethod()) && path.startsWith("/config/")) {
+                // Recorded, not enforced: outage tests register one version per subject.
+                String level = JSON.readTree(exchange.getRequestBody()).path("compatibility").asText("");
+                compatibility.put(URLDecoder.decode(path.substring("/config/".length()), StandardCharsets.UTF_8), level);
+                reply(exchange, 200, JSON.writeValueAsString(Map.of("compatibility", level)));
             } else if ("GET".equals(exchange.getRequestMethod()) && path.startsWith("/schemas/ids/")) {
                 String schema;
                 try {

@@ -6,6 +6,7 @@ import dev.firebreak.launcher.service.ServiceCommand;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.firebreak.schema.registry.SchemaRegistries;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -48,6 +49,7 @@ public final class ReinstateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Map<String, String> settings = new HashMap<>(ServiceCommand.read(config));
         settings.putAll(overrides);
+        SchemaRegistries.configure(settings);
         ReinstateService.Report report = ReinstateService.reinstate(KillSwitchConfig.fromMap(settings), principal,
                 operator, reason, dryRun, Duration.ofMillis(timeoutMs), new SimpleMeterRegistry());
         // Not trusted, not used: whoever could write them could choose what gets restored.

@@ -60,6 +60,7 @@ public final class ServiceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> settings = read(config);
+        SchemaRegistries.configure(settings);
         Lifecycle lifecycle = new Lifecycle();
         String[] hostPort = metricsAddress.split(":", 2);
         MetricsServer metrics = lifecycle.own(new MetricsServer(hostPort[0], Integer.parseInt(hostPort[1])));

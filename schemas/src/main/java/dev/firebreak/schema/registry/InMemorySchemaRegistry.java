@@ -16,6 +16,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Map<Schema, Integer> ids = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemas = new ConcurrentHashMap<>();
+    private final Map<String, String> levels = new ConcurrentHashMap<>();
 
     /** The registry of this scope, created on first use. */
     public static InMemorySchemaRegistry scope(String scope) {
@@ -34,6 +35,20 @@ public final class InMemorySchemaRegistry implements SchemaRegistryClient {
             schemas.put(id, s);
             return id;
         });
+    }
+
+    /**
+     * Remembers the level ({@link #compatibility}) but enforces none: one JVM registers only the
+     * schemas compiled into it, so there is no older release to be incompatible with.
+     */
+    @Override
+    public void setCompatibility(String subject, String level) {
+        levels.put(subject, level);
+    }
+
+    /** The level last set on {@code subject}, or null. */
+    public String compatibility(String subject) {
+        return levels.get(subject);
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.firebreak.schema.registry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Chooses the client for a registry URL: {@code http(s)://...} speaks the Confluent REST protocol,
@@ -17,8 +19,29 @@ public final class SchemaRegistries {
     /** For {@link #registerPipelineSchemas(String, RegistryOutage, Duration)}: wait as long as the process runs. */
     public static final Duration UNTIL_AVAILABLE = Duration.ofDays(36_500);
     private static final Map<String, SchemaRegistryClient> CLIENTS = new ConcurrentHashMap<>();
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaRegistries.class);
+    private static volatile RegistryClientConfig settings = RegistryClientConfig.DEFAULT;
 
     private SchemaRegistries() {
+    }
+
+    /**
+     * Reads {@code firebreak.schema.registry.*} ({@link RegistryClientConfig}) for every registry
+     * client this process opens from now on; call it at start-up, before the first stage. Clients
+     * already open are dropped, so none keeps older credentials.
+     *
+     * @throws IllegalArgumentException naming the bad key and what is allowed
+     */
+    public static RegistryClientConfig configure(Map<String, String> config) {
+        return configure(RegistryClientConfig.fromMap(config));
+    }
+
+    /** As {@link #configure(Map)}, with settings already read. */
+    public static RegistryClientConfig configure(RegistryClientConfig config) {
+        settings = java.util.Objects.requireNonNull(config, "config");
+        CLIENTS.clear();
+        LOG.info("schema registry client: {}", config);
+        return config;
     }
 
     /** The shared caching client for this URL. */
@@ -44,7 +67,9 @@ public final class SchemaRegistries {
 
     /**
      * Registers the value schema of every pipeline topic, so that no first record waits on the
-     * registry. A registry that refuses a schema (4xx) fails at once; a registry that is
+     * registry, after setting each subject's compatibility level (by default BACKWARD_TRANSITIVE,
+     * see {@link RegistryClientConfig#COMPATIBILITY}) so the registry refuses a later schema that
+     * would break readers of records already in Kafka. A registry that refuses a schema (4xx) fails at once; a registry that is
      * unavailable is retried with back-off and a WARN ({@link RegistryOutage}) for up to
      * {@code maxWait}, then its last failure is thrown.
      */
@@ -85,7 +110,13 @@ public final class SchemaRegistries {
             return InMemorySchemaRegistry.scope(url.substring("mem://".length()));
         }
         if (url.startsWith("http://") || url.startsWith("https://")) {
-            return new CachingSchemaRegistryClient(new HttpSchemaRegistryClient(url, TIMEOUT));
+            RegistryClientConfig config = settings;
+            if (config.user().isPresent() && url.startsWith("http://")) {
+                LOG.warn("schema registry {} is plain http: its basic auth password crosses the network unencrypted;"
+                        + " use https://", url);
+            }
+            return new CachingSchemaRegistryClient(new HttpSchemaRegistryClient(url, TIMEOUT, config),
+                    config.compatibility().name());
         }
         throw new IllegalArgumentException(URL_CONFIG + "=" + url + " is not supported; allowed: http://..., "
                 + "https://..., mem://<scope>");

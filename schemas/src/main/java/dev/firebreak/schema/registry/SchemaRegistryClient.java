@@ -15,6 +15,16 @@ public interface SchemaRegistryClient extends AutoCloseable {
     /** The schema with this global id. */
     Schema schemaById(int id);
 
+    /**
+     * Sets the compatibility level of {@code subject} ({@code PUT /config/{subject}}), e.g.
+     * {@code BACKWARD_TRANSITIVE}; from then on the registry refuses a schema that breaks it.
+     *
+     * @throws UnsupportedOperationException from clients that cannot enforce one (test doubles)
+     */
+    default void setCompatibility(String subject, String level) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot set compatibility levels");
+    }
+
     @Override
     default void close() {
     }

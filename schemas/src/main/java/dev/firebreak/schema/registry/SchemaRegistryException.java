@@ -8,6 +8,8 @@ package dev.firebreak.schema.registry;
 public class SchemaRegistryException extends RuntimeException {
     /** {@link #status()} when no HTTP answer was received (connection refused, reset, timed out). */
     public static final int NO_ANSWER = -1;
+    /** {@link #status()} when the TLS handshake failed: a trust problem, not an outage, so never retried. */
+    public static final int TLS_FAILED = -2;
 
     private final int status;
 
@@ -16,7 +18,7 @@ public class SchemaRegistryException extends RuntimeException {
         this.status = status;
     }
 
-    /** HTTP status, or {@link #NO_ANSWER} when no answer was received. */
+    /** HTTP status, {@link #NO_ANSWER} when no answer was received, {@link #TLS_FAILED} when TLS failed. */
     public int status() {
         return status;
     }

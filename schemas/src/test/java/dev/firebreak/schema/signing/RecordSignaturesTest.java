@@ -57,8 +57,11 @@ class RecordSignaturesTest {
 
     @Test
     void everyCommandFieldIsCoveredAndTamperingAnyFails() {
-        assertThat(coveredFields(RevokeCommand.getClassSchema())).containsExactlyElementsOf(RecordSignatures.COMMAND_FIELDS);
+        assertThat(coveredFields(RevokeCommand.getClassSchema())).containsExactlyElementsOf(RecordSignatures.MANUAL_COMMAND_FIELDS);
+        assertThat(RecordSignatures.MANUAL_COMMAND_FIELDS).startsWith(RecordSignatures.COMMAND_FIELDS.toArray(String[]::new))
+                .endsWith("operator", "reason");
         RevokeCommand signed = RecordSignatures.sign(command(), KEY);
+        // operator and reason are outside the v1 encoding: setting either on a detection command is tampering too
         for (Schema.Field field : RevokeCommand.getClassSchema().getFields()) {
             if (field.name().equals("signature")) {
                 continue;
@@ -67,6 +70,48 @@ class RecordSignaturesTest {
             tamper(tampered, field);
             assertThat(RecordSignatures.verify(tampered, KEY)).as("tampered %s", field.name()).isEqualTo(Verification.INVALID);
         }
+    }
+
+    static RevokeCommand manual() {
+        return RevokeCommand.newBuilder(command()).setCommandId("manual/1").setRuleId("manual").setOperator("alice")
+                .setReason("INC-42: token leaked").build();
+    }
+
+    @Test
+    void aManualCommandVerifiesOnlyUnderTheOperatorKeyAndEveryFieldIsCovered() {
+        RevokeCommand signed = RecordSignatures.signManual(manual(), OTHER);
+        assertThat(signed.getSignature()).startsWith("m1.");
+        assertThat(RecordSignatures.isManual(signed)).isTrue();
+        assertThat(RecordSignatures.verifyManual(signed, OTHER)).isEqualTo(Verification.VALID);
+        assertThat(RecordSignatures.verifyManual(signed, KEY)).as("detection's key").isEqualTo(Verification.INVALID);
+        assertThat(RecordSignatures.verify(signed, OTHER)).as("not a detection signature").isEqualTo(Verification.INVALID);
+        for (Schema.Field field : RevokeCommand.getClassSchema().getFields()) {
+            if (field.name().equals("signature")) {
+                continue;
+            }
+            RevokeCommand tampered = RevokeCommand.newBuilder(signed).build();
+            tamper(tampered, field);
+            assertThat(RecordSignatures.verifyManual(tampered, OTHER)).as("tampered %s", field.name())
+                    .isEqualTo(Verification.INVALID);
+        }
+    }
+
+    @Test
+    void neitherSignatureCanBePassedOffAsTheOther() {
+        // a detection command re-labelled m1 with its v1 MAC, under the same key: other tag, so invalid
+        RevokeCommand detection = RecordSignatures.sign(command(), KEY);
+        RevokeCommand relabelled = RevokeCommand.newBuilder(detection).setOperator("mallory").setReason("r")
+                .setSignature("m1." + detection.getSignature().substring(3)).build();
+        assertThat(RecordSignatures.verifyManual(relabelled, KEY)).isEqualTo(Verification.INVALID);
+        // a manual command stripped of operator and reason and re-labelled v1
+        RevokeCommand manual = RecordSignatures.signManual(manual(), KEY);
+        RevokeCommand stripped = RevokeCommand.newBuilder(manual).setOperator(null).setReason(null)
+                .setSignature("v1." + manual.getSignature().substring(3)).build();
+        assertThat(RecordSignatures.verify(stripped, KEY)).isEqualTo(Verification.INVALID);
+        // unsigned, or signed without an operator or a reason
+        assertThat(RecordSignatures.verifyManual(manual(), KEY)).isEqualTo(Verification.MISSING);
+        assertThatThrownBy(() -> RecordSignatures.signManual(RevokeCommand.newBuilder(manual()).setReason(" ").build(), KEY))
+                .hasMessageContaining("operator and a reason");
     }
 
     @Test
