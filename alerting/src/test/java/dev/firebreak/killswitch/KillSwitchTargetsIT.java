@@ -56,7 +56,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KillSwitchTargetsIT {
     static final String REGISTRY = "mem://killswitch-targets-it";
-    static final String SECRET = "whsec-0123456789abcdef";
+    static final String SECRET = "whsec_a2lsbC1zd2l0Y2gtdGFyZ2V0cy1pdC13ZWJob29r";
     static final String PRINCIPAL = "agent:deployer";
     static final String ROLE = "deployer_rw";
     static final String TOKEN = "tok-deployer";
