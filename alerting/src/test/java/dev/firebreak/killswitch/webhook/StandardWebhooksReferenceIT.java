@@ -13,6 +13,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import dev.firebreak.stack.ReferenceNode;
 import org.junit.jupiter.api.Test;
 
 /**
