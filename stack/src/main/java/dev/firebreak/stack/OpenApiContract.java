@@ -78,6 +78,34 @@ public final class OpenApiContract {
     }
 
     /**
+     * Problems of a request's headers against the {@code in: header} parameters of {@code operation}:
+     * each required one present, each present one matching its schema. Names compare case-insensitively.
+     */
+    public List<String> headerProblems(String operation, Map<String, String> headers) {
+        Map<String, String> byName = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        byName.putAll(headers);
+        List<String> problems = new ArrayList<>();
+        JsonNode parameters = document.at(operation + "/parameters");
+        for (int i = 0; i < parameters.size(); i++) {
+            JsonNode parameter = resolve(parameters.get(i));
+            if (!"header".equals(parameter.path("in").asText())) {
+                continue;
+            }
+            String name = parameter.path("name").asText();
+            String value = byName.get(name);
+            if (value == null) {
+                if (parameter.path("required").asBoolean()) {
+                    problems.add("required header " + name + " is missing");
+                }
+                continue;
+            }
+            Schema schema = registry.getSchema(SchemaLocation.of(iri + "#" + operation + "/parameters/" + i + "/schema"));
+            schema.validate(JSON.getNodeFactory().textNode(value)).forEach(e -> problems.add("header " + name + ": " + e));
+        }
+        return problems;
+    }
+
+    /**
      * Problems of one response of {@code operation}: its status must be documented (or {@code default}),
      * its content type too when it has a body, and the body must match that schema; empty when it conforms.
      */
