@@ -236,12 +236,17 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
 
     private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
 
+    static boolean isLoopbackHost(String host) {
+        return isLoopback(host);
+    }
+
     /**
      * True for literal loopback hosts only: {@code localhost}, an IPv4 literal in {@code 127.0.0.0/8},
      * or the IPv6 literal {@code ::1} (any spelling). Names are never resolved: a DNS answer is not
      * something a start-up check can trust.
+     * Public: the CAEP receivers apply the same rule.
      */
-    static boolean isLoopbackHost(String host) {
+    public static boolean isLoopback(String host) {
         if (host == null || host.isEmpty()) {
             return false;
         }
