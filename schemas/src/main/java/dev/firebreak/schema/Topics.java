@@ -26,6 +26,11 @@ public final class Topics {
      * a beat counts only once Kafka acknowledged one. Never read as audit events.
      */
     public static final String INGEST_HEARTBEAT = "firebreak.ingest.heartbeat.v1";
+    /**
+     * Audit events and alerts as OCSF 1.8.0 JSON (Datastore Activity, API Activity, Detection Finding),
+     * keyed by principal, for SIEMs; written by the export stage when {@code firebreak.export.ocsf.enabled}.
+     */
+    public static final String OCSF = "firebreak.ocsf.v1";
     /** Debezium offsets of the ingest engine (compacted). */
     public static final String INGEST_OFFSETS = "firebreak.ingest.offsets.v1";
 
