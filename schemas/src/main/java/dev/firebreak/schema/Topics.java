@@ -45,7 +45,7 @@ public final class Topics {
 
     /** The topics the pipeline creates at start-up (internal Streams topics excluded). */
     public static final List<String> PIPELINE_TOPICS =
-            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS);
+            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS, OCSF);
 
     /** The value schema of every pipeline topic, registered at start-up under {@code <topic>-value}. */
     public static final Map<String, Schema> VALUE_SCHEMAS = Map.of(

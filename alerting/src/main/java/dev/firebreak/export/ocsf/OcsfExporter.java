@@ -80,6 +80,12 @@ public final class OcsfExporter implements Runnable, AutoCloseable {
         log.info("OCSF export from {} and {} to {}: {}", Topics.AUDIT_EVENTS, Topics.ALERTS, Topics.OCSF, config);
     }
 
+    /** As {@link #start(OcsfExportConfig, String, MeterRegistry)}, reporting this jar's version as the product's. */
+    public static OcsfExporter start(OcsfExportConfig config, MeterRegistry meters) {
+        String version = OcsfExporter.class.getPackage().getImplementationVersion();
+        return start(config, version == null ? "dev" : version, meters);
+    }
+
     /** Builds the exporter and runs it on a thread named {@code firebreak-export}. */
     public static OcsfExporter start(OcsfExportConfig config, String productVersion, MeterRegistry meters) {
         OcsfExporter exporter = new OcsfExporter(config, productVersion, meters);
