@@ -59,7 +59,7 @@ final class OcsfSchema {
                 categoryOf(name))).path("uid").asInt();
         int classUid = categoryUid * 1000 + cls.get("uid").asInt();
         Map<String, ObjectNode> defs = new LinkedHashMap<>();
-        ObjectNode schema = shape(attributes(name, true), null, defs);
+        ObjectNode schema = shape(attributes(name, true), defs);
         schema.put("$schema", "https://json-schema.org/draft/2020-12/schema");
         // The dictionary lists only 0 (Unknown) for these: the class fixes them, and type_uid follows activity_id.
         ObjectNode properties = (ObjectNode) schema.get("properties");
@@ -121,7 +121,7 @@ final class OcsfSchema {
         return out;
     }
 
-    private ObjectNode shape(Map<String, ObjectNode> attributes, String objectName, Map<String, ObjectNode> defs) {
+    private ObjectNode shape(Map<String, ObjectNode> attributes, Map<String, ObjectNode> defs) {
         ObjectNode schema = JSON.createObjectNode().put("type", "object").put("additionalProperties", false);
         ObjectNode properties = schema.putObject("properties");
         ArrayNode required = schema.putArray("required");
@@ -171,7 +171,7 @@ final class OcsfSchema {
         } else {
             if (!defs.containsKey(type)) {
                 defs.put(type, JSON.createObjectNode()); // placeholder first: objects may be recursive
-                defs.put(type, shape(attributes(type, false), type, defs));
+                defs.put(type, shape(attributes(type, false), defs));
             }
             item.put("$ref", "#/$defs/" + type);
         }

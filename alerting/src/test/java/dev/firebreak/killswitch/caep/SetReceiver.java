@@ -29,7 +29,7 @@ import java.util.Set;
  * RFC 8417 (typ, iss, aud, iat, jti, events), CAEP 1.0 {@code session-revoked} (event members) and
  * RFC 9493 ({@code sub_id}). Answers 202, or 400 with {@code {"err","description"}}; can be scripted to fail.
  */
-final class SetReceiver implements AutoCloseable {
+public final class SetReceiver implements AutoCloseable {
     static final Set<String> INITIATING_ENTITIES = Set.of("admin", "user", "policy", "system");
     /** RFC 9493 §3 formats and the members each one requires. */
     static final Map<String, Set<String>> SUBJECT_FORMATS = Map.of(
@@ -38,7 +38,7 @@ final class SetReceiver implements AutoCloseable {
             "uri", Set.of("format", "uri"), "aliases", Set.of("format", "identifiers"));
 
     /** One delivery: the raw token, the verified claims (null when refused) and the answer given. */
-    record Delivery(String jwt, JWTClaimsSet claims, int status, String problem) {
+    public record Delivery(String jwt, JWTClaimsSet claims, int status, String problem) {
     }
 
     private final HttpServer server;
@@ -49,7 +49,7 @@ final class SetReceiver implements AutoCloseable {
     private final List<Delivery> deliveries = new ArrayList<>();
     private final Deque<Integer> scripted = new ArrayDeque<>();
 
-    SetReceiver(PublicKey issuerKey, String issuer, String audience, String bearer) throws Exception {
+    public SetReceiver(PublicKey issuerKey, String issuer, String audience, String bearer) throws Exception {
         this.verifier = issuerKey instanceof RSAPublicKey rsa ? new RSASSAVerifier(rsa) : new ECDSAVerifier((ECPublicKey) issuerKey);
         this.issuer = issuer;
         this.audience = audience;
@@ -59,7 +59,7 @@ final class SetReceiver implements AutoCloseable {
         server.start();
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/events");
     }
 
@@ -67,7 +67,7 @@ final class SetReceiver implements AutoCloseable {
         scripted.add(status);
     }
 
-    synchronized List<Delivery> deliveries() {
+    public synchronized List<Delivery> deliveries() {
         return List.copyOf(deliveries);
     }
 
@@ -98,7 +98,7 @@ final class SetReceiver implements AutoCloseable {
     }
 
     /** Waits until {@code n} deliveries arrived or the timeout passed. */
-    synchronized List<Delivery> await(int n, long timeoutMs) throws InterruptedException {
+    public synchronized List<Delivery> await(int n, long timeoutMs) throws InterruptedException {
         long end = System.currentTimeMillis() + timeoutMs;
         while (deliveries.size() < n && System.currentTimeMillis() < end) {
             wait(Math.max(1, end - System.currentTimeMillis()));
