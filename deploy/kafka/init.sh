@@ -21,7 +21,7 @@ topic() {
 # One broker here: RF 1. On three or more brokers every stage refuses to start unless each
 # pipeline topic has RF >= 3 and min.insync.replicas >= 2 (README, "Durability").
 for t in firebreak.audit.events.v1 firebreak.audit.dlq.v1 firebreak.alerts.v1 \
-         firebreak.killswitch.results.v1; do
+         firebreak.killswitch.results.v1 firebreak.ocsf.v1; do
   topic "$t"
 done
 # Stamped with the broker's clock: the kill switch measures a command's age from it.
@@ -57,6 +57,10 @@ acl firebreak-killswitch --operation Write --operation Describe --operation Desc
 acl firebreak-killswitch --operation Read --group firebreak-killswitch
 # on-call: reads alerts and results (no group)
 acl firebreak-oncall --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.alerts.v1 --topic firebreak.killswitch.results.v1
+# export (OCSF for SIEMs, when firebreak.export.ocsf.enabled): reads events and alerts; writes OCSF events; its group
+acl firebreak-export --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.alerts.v1
+acl firebreak-export --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.ocsf.v1
+acl firebreak-export --operation Read --group firebreak-export
 # observer (dashboards, tools, you): reads every firebreak. topic, in its own groups only
 acl firebreak-observer --operation Read --operation Describe --resource-pattern-type prefixed --topic firebreak.
 acl firebreak-observer --operation Read --resource-pattern-type prefixed --group firebreak-observer-

@@ -11,6 +11,7 @@ declare -A users=(
   [firebreak-detection]="${KAFKA_DETECTION_PASSWORD:?}"
   [firebreak-killswitch]="${KAFKA_KILLSWITCH_PASSWORD:?}"
   [firebreak-oncall]="${KAFKA_ONCALL_PASSWORD:?}"
+  [firebreak-export]="${KAFKA_EXPORT_PASSWORD:?}"
   [firebreak-observer]="${KAFKA_OBSERVER_PASSWORD:?}"
 )
 if [ ! -f /tmp/kraft-combined-logs/meta.properties ]; then

@@ -109,10 +109,11 @@ public record KillSwitchConfig(
      */
     public static final String OPERATOR_SECRET = PREFIX + "operator.secret";
     /**
-     * Config blocks of the other target kinds, validated by their revokers (see {@link Revokers}):
-     * {@code firebreak.killswitch.kafka.*}, {@code firebreak.killswitch.webhook.<issuer>.*}.
+     * Config blocks validated by their own readers: the other target kinds' (see {@link Revokers}),
+     * {@code firebreak.killswitch.kafka.*}, {@code firebreak.killswitch.webhook.<issuer>.*}, and the CAEP
+     * push of revocations, {@code firebreak.killswitch.caep.*} ({@code caep.SecurityEventConfig}).
      */
-    public static final List<String> TARGET_BLOCKS = List.of(PREFIX + "kafka.", PREFIX + "webhook.");
+    public static final List<String> TARGET_BLOCKS = List.of(PREFIX + "kafka.", PREFIX + "webhook.", PREFIX + "caep.");
     /**
      * Kafka client settings of the kill switch alone (its consumer, producer, and reinstate's), e.g. its
      * SASL credentials ({@code firebreak.killswitch.client.sasl.jaas.config}); the consumer and producer

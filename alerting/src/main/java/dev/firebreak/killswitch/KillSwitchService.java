@@ -3,6 +3,7 @@ package dev.firebreak.killswitch;
 import dev.firebreak.schema.Micros;
 
 import dev.firebreak.alerting.ConsumerLoop;
+import dev.firebreak.killswitch.caep.SecurityEventPublisher;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -96,6 +98,8 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
 
     private final List<Revoker> revokers;
     private final KillSwitch killSwitch;
+    /** CAEP session-revoked pushes after a revocation, when {@code firebreak.killswitch.caep.*} is set. */
+    private final Optional<SecurityEventPublisher> securityEvents;
     private final SigningKey commandKey;
     private final SigningKey resultKey;
     /** Verifies manual commands ({@code firebreak revoke}); null when none is configured: they are refused. */
@@ -125,6 +129,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         this.meters = meters;
         this.revokers = List.copyOf(revokers);
         this.killSwitch = new KillSwitch(revokers, config.execution(), meters, new BoundedLabel(config.principalLabelLimit()));
+        this.securityEvents = SecurityEventPublisher.fromConfig(config.targetBlocks(), meters);
         SchemaRegistryClient registry = SchemaRegistries.forUrl(config.schemaRegistryUrl());
         this.results = new RegistryAvroSerializer<>(RevocationResult.class, registry, false);
         this.alerts = new RegistryAvroSerializer<>(Alert.class, registry, false);
@@ -295,6 +300,8 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 ack.get();
             }
             consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
+            // Announced only once the result is durable: a SET never precedes the record it reports.
+            securityEvents.ifPresent(p -> outcomes.forEach(o -> p.published(o.result())));
             return true;
         } catch (WakeupException e) {
             throw e;
@@ -448,6 +455,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             closeQuietly(producer);
         }
         killSwitch.close();
+        securityEvents.ifPresent(SecurityEventPublisher::close);
         revokers.forEach(KillSwitchService::closeQuietly);
     }
 

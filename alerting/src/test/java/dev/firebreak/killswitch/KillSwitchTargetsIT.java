@@ -3,6 +3,7 @@ package dev.firebreak.killswitch;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firebreak.killswitch.caep.SetReceiver;
 import dev.firebreak.killswitch.postgres.KillSwitchRoleInstaller;
 import dev.firebreak.killswitch.reinstate.ReinstateService;
 import dev.firebreak.killswitch.webhook.TokenService;
@@ -56,7 +57,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KillSwitchTargetsIT {
     static final String REGISTRY = "mem://killswitch-targets-it";
-    static final String SECRET = "whsec-0123456789abcdef";
+    static final String SECRET = "whsec_a2lsbC1zd2l0Y2gtdGFyZ2V0cy1pdC13ZWJob29r";
     static final String PRINCIPAL = "agent:deployer";
     static final String ROLE = "deployer_rw";
     static final String TOKEN = "tok-deployer";
@@ -68,6 +69,8 @@ class KillSwitchTargetsIT {
     static EmbeddedPostgres17 pg;
     static TokenService tokens;
     static KillSwitchService service;
+    /** Receives the CAEP session-revoked SETs the kill switch pushes after revoking. */
+    static SetReceiver caep;
     static KillSwitchConfig config;
     static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
@@ -113,13 +116,25 @@ class KillSwitchTargetsIT {
         settings.put("firebreak.killswitch.webhook.railway.max.attempts", "3");
         settings.put("firebreak.killswitch.webhook.railway.backoff.ms", "20");
         settings.putAll(TestSigning.settings());
+        java.security.KeyPairGenerator ec = java.security.KeyPairGenerator.getInstance("EC");
+        ec.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair caepKeys = ec.generateKeyPair();
+        caep = new SetReceiver(caepKeys.getPublic(), "https://firebreak.test/", "siem", null);
+        java.nio.file.Path pem = java.nio.file.Files.createTempFile("caep", ".pem");
+        pem.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(pem, "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(caepKeys.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        settings.put("firebreak.killswitch.caep.issuer", "https://firebreak.test/");
+        settings.put("firebreak.killswitch.caep.signing.key.file", pem.toString());
+        settings.put("firebreak.killswitch.caep.receiver.siem.url", caep.url().toString());
+        settings.put("firebreak.killswitch.caep.receiver.siem.audience", "siem");
         config = KillSwitchConfig.fromMap(settings);
         service = KillSwitchService.start(config, meters);
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {service, tokens, pg, secured, pipeline}) {
+        for (AutoCloseable c : new AutoCloseable[] {service, caep, tokens, pg, secured, pipeline}) {
             try {
                 if (c != null) {
                     c.close();
@@ -150,6 +165,11 @@ class KillSwitchTargetsIT {
         assertThatThrownBy(() -> session.createStatement().execute("SELECT 1")).isInstanceOf(SQLException.class);
         assertThat(tokens.usable(TOKEN)).isFalse();
         assertThat(agentCanProduce()).isFalse();
+        // one verified CAEP session-revoked SET per revoked credential, after the results were published
+        List<SetReceiver.Delivery> sets = caep.await(3, 10_000);
+        assertThat(sets).allSatisfy(d -> assertThat(d.problem()).isNull());
+        assertThat(sets).extracting(d -> d.claims().getJSONObjectClaim("sub_id").get("id"))
+                .containsExactlyInAnyOrderElementsOf(TARGETS);
     }
 
     @Test
@@ -162,6 +182,8 @@ class KillSwitchTargetsIT {
         assertThat(results.subList(3, 6)).allSatisfy(r ->
                 assertThat(r.getOutcome()).as(r.getTarget()).isEqualTo(RevocationOutcome.ALREADY_REVOKED));
         assertThat(tokens.revocations()).isEqualTo(revocationsBefore);
+        Thread.sleep(300);
+        assertThat(caep.deliveries()).as("nothing announced for ALREADY_REVOKED").hasSize(3);
     }
 
     @Test

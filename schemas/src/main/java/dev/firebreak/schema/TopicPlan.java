@@ -12,9 +12,12 @@ import java.util.Objects;
  * and {@code min.insync.replicas} depend on the cluster's size and are chosen by whoever creates
  * the topics ({@code firebreak topics create}); {@link TopicDurability} says what the stages demand.
  *
- * <p>Why these numbers: the keyed topics (events, commands, results, links) get several partitions
- * so detection and the kill switch can run as several instances (each principal's records stay in
- * order on one partition); dead letters and alerts are few. Events and commands keep a week, long
+ * <p>Why these numbers: every topic detection reads or writes has one partition. Detection counts
+ * an owner's window (linked credentials) in the task of the credential's partition: with more
+ * partitions a burst spread over linked credentials splits and is missed or revoked twice, until
+ * detection re-keys events to the owner through a repartition topic. Partitions are the one setting
+ * that cannot be lowered later, so the plan starts at one and an existing topic with more is not
+ * drift (the operator chose it). Events and commands keep a week, long
  * enough to replay after an outage or investigate an incident. Results are kept forever:
  * {@code reinstate} restores the state recorded by a principal's first revocation, however long ago
  * it was. Links, heartbeats and Debezium offsets keep the latest value per key (compacted).
@@ -52,12 +55,13 @@ public final class TopicPlan {
 
     /** Every topic the pipeline needs before its stages start, in creation order. */
     public static final List<Spec> TOPICS = List.of(
-            delete(Topics.AUDIT_EVENTS, 12, 7),
-            delete(Topics.AUDIT_DLQ, 3, 30),
-            delete(Topics.ALERTS, 3, 30),
-            delete(Topics.KILLSWITCH_COMMANDS, 6, 7),
-            new Spec(Topics.KILLSWITCH_RESULTS, 6, Map.of("cleanup.policy", "delete", "retention.ms", "-1")),
-            compacted(Topics.PRINCIPAL_LINKS, 6),
+            delete(Topics.AUDIT_EVENTS, 1, 7),
+            delete(Topics.AUDIT_DLQ, 1, 30),
+            delete(Topics.ALERTS, 1, 30),
+            delete(Topics.KILLSWITCH_COMMANDS, 1, 7),
+            new Spec(Topics.KILLSWITCH_RESULTS, 1, Map.of("cleanup.policy", "delete", "retention.ms", "-1")),
+            compacted(Topics.PRINCIPAL_LINKS, 1),
+            delete(Topics.OCSF, 1, 7),
             compacted(Topics.INGEST_HEARTBEAT, 1),
             compacted(Topics.INGEST_OFFSETS, 1));
 

@@ -26,6 +26,11 @@ public final class Topics {
      * a beat counts only once Kafka acknowledged one. Never read as audit events.
      */
     public static final String INGEST_HEARTBEAT = "firebreak.ingest.heartbeat.v1";
+    /**
+     * Audit events and alerts as OCSF 1.8.0 JSON (Datastore Activity, API Activity, Detection Finding),
+     * keyed by principal, for SIEMs; written by the export stage when {@code firebreak.export.ocsf.enabled}.
+     */
+    public static final String OCSF = "firebreak.ocsf.v1";
     /** Debezium offsets of the ingest engine (compacted). */
     public static final String INGEST_OFFSETS = "firebreak.ingest.offsets.v1";
 
@@ -40,7 +45,7 @@ public final class Topics {
 
     /** The topics the pipeline creates at start-up (internal Streams topics excluded). */
     public static final List<String> PIPELINE_TOPICS =
-            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS);
+            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS, OCSF);
 
     /** The value schema of every pipeline topic, registered at start-up under {@code <topic>-value}. */
     public static final Map<String, Schema> VALUE_SCHEMAS = Map.of(

@@ -41,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * Revokes API tokens held by another service (a PaaS, a secrets manager) by calling that issuer's
  * signed webhook: targets {@code token:<issuer>/<token-id>}, one revoker per issuer.
  *
- * <p>Each call is one signed JSON POST (see {@link WebhookSignature} and docs/killswitch-webhook.md)
+ * <p>Each call is one signed JSON POST (Standard Webhooks by default, or the older Firebreak scheme:
+ * {@link WebhookScheme}; see docs/killswitch-webhook.md)
  * carrying an {@code Idempotency-Key} derived from the command, the target and the action, the same on
  * every retry, so the issuer never acts twice on one command. Failures a retry may cure (5xx, 408, 429,
  * timeouts, refused connections) are retried here with doubling backoff, never past the request's
@@ -242,14 +243,13 @@ public final class WebhookRevoker implements Revoker {
 
     private Attempt send(Action action, Principal target, byte[] body, String key, Duration timeout, int attempt) {
         long timestamp = clock.instant().getEpochSecond();
-        HttpRequest request = HttpRequest.newBuilder(config.url())
+        HttpRequest.Builder builder = HttpRequest.newBuilder(config.url())
                 .timeout(timeout)
                 .header("Content-Type", "application/json")
-                .header(IDEMPOTENCY_HEADER, key)
-                .header(WebhookSignature.TIMESTAMP_HEADER, Long.toString(timestamp))
-                .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(config.secret(), timestamp, body))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+                .header(IDEMPOTENCY_HEADER, key);
+        // The idempotency key doubles as the Standard Webhooks message id: same on every retry, unique per message.
+        config.scheme().headers(config.secret(), key, timestamp, body).forEach(builder::header);
+        HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         CompletableFuture<HttpResponse<String>> future = client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
         HttpResponse<String> response;
         try {

@@ -24,14 +24,17 @@ import java.util.regex.Pattern;
  *                        ({@code 127.0.0.0/8}, {@code ::1}, {@code localhost}), because the signed
  *                        request names the token being revoked and the issuer's answer decides
  *                        whether the kill switch reports success
- * @param secret          the HMAC secret, at least {@value #MIN_SECRET_LENGTH} characters; never printed
+ * @param secret          the HMAC secret; never printed. For {@link WebhookScheme#STANDARD_WEBHOOKS}
+ *                        {@code whsec_<base64 of 24..64 bytes>}, for {@link WebhookScheme#FIREBREAK_V1} at least
+ *                        {@value #MIN_SECRET_LENGTH} characters
+ * @param scheme          how requests are signed ({@value #SIGNATURE_SCHEME})
  * @param timeout         per attempt (connect and answer), capped by the request's deadline
  * @param maxAttempts     attempts for failures a retry may cure (5xx, 408, 429, timeouts, refused connections)
  * @param backoff         wait before the first retry, doubling per retry
  * @param protectedTokens token ids that are never revoked
  */
-public record WebhookTargetConfig(String issuer, URI url, String secret, Duration timeout, int maxAttempts,
-                                  Duration backoff, Set<String> protectedTokens) {
+public record WebhookTargetConfig(String issuer, URI url, String secret, WebhookScheme scheme, Duration timeout,
+                                  int maxAttempts, Duration backoff, Set<String> protectedTokens) {
     public static final String PREFIX = "firebreak.killswitch.webhook.";
     public static final String URL = "url";
     public static final String SECRET = "secret";
@@ -40,9 +43,10 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
     public static final String MAX_ATTEMPTS = "max.attempts";
     public static final String BACKOFF_MS = "backoff.ms";
     public static final String PROTECTED_TOKENS = "protected.tokens";
+    public static final String SIGNATURE_SCHEME = "signature.scheme";
     /** The keys of one issuer block, after {@code <PREFIX><issuer>.}. */
     public static final List<String> KEYS = List.of(URL, SECRET, SECRET_ENV, TIMEOUT_MS, MAX_ATTEMPTS, BACKOFF_MS,
-            PROTECTED_TOKENS);
+            PROTECTED_TOKENS, SIGNATURE_SCHEME);
 
     public static final int MIN_SECRET_LENGTH = 16;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(2000);
@@ -55,6 +59,7 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
         Objects.requireNonNull(issuer, "issuer");
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(secret, "secret");
+        Objects.requireNonNull(scheme, "scheme");
         Objects.requireNonNull(timeout, "timeout");
         Objects.requireNonNull(backoff, "backoff");
         protectedTokens = Set.copyOf(protectedTokens);
@@ -67,8 +72,10 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
         if (urlProblem != null) {
             errors.add(key + URL + " " + urlProblem);
         }
-        if (secret.length() < MIN_SECRET_LENGTH) {
-            errors.add(key + SECRET + " must be at least " + MIN_SECRET_LENGTH + " characters, was " + secret.length());
+        String secretProblem = scheme.secretProblem(secret, MIN_SECRET_LENGTH);
+        if (secretProblem != null) {
+            errors.add(key + SECRET + " (or the variable " + SECRET_ENV + " names) " + secretProblem + " for "
+                    + key + SIGNATURE_SCHEME + "=" + scheme.wire + " (allowed schemes: " + WebhookScheme.allowed() + ")");
         }
         checkRange(errors, key + TIMEOUT_MS, timeout.toMillis(), 1, 60_000, " (milliseconds)");
         checkRange(errors, key + MAX_ATTEMPTS, maxAttempts, 1, 20, "");
@@ -129,11 +136,17 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
         long timeout = parseLong(errors, key + TIMEOUT_MS, block.get(TIMEOUT_MS), DEFAULT_TIMEOUT.toMillis());
         long attempts = parseLong(errors, key + MAX_ATTEMPTS, block.get(MAX_ATTEMPTS), DEFAULT_MAX_ATTEMPTS);
         long backoff = parseLong(errors, key + BACKOFF_MS, block.get(BACKOFF_MS), DEFAULT_BACKOFF.toMillis());
+        WebhookScheme scheme = WebhookScheme.STANDARD_WEBHOOKS;
+        try {
+            scheme = WebhookScheme.parse(key + SIGNATURE_SCHEME, block.get(SIGNATURE_SCHEME));
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+        }
         fail(errors);
         String tokens = block.getOrDefault(PROTECTED_TOKENS, "");
         Set<String> protectedTokens = tokens.isBlank() ? Set.of()
                 : new LinkedHashSet<>(Arrays.stream(tokens.split(",", -1)).map(String::strip).toList());
-        return new WebhookTargetConfig(issuer, url, secret, Duration.ofMillis(timeout),
+        return new WebhookTargetConfig(issuer, url, secret, scheme, Duration.ofMillis(timeout),
                 (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, attempts)), Duration.ofMillis(backoff),
                 protectedTokens);
     }
@@ -147,7 +160,8 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
     /** Everything but the secret, which is masked. */
     @Override
     public String toString() {
-        return "WebhookTargetConfig[issuer=" + issuer + ", url=" + displayUrl() + ", secret=****, timeout=" + timeout
+        return "WebhookTargetConfig[issuer=" + issuer + ", url=" + displayUrl() + ", secret=****, scheme=" + scheme.wire
+                + ", timeout=" + timeout
                 + ", maxAttempts=" + maxAttempts + ", backoff=" + backoff + ", protectedTokens=" + new TreeSet<>(protectedTokens) + "]";
     }
 
@@ -222,12 +236,17 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Duratio
 
     private static final Pattern IPV4_LOOPBACK = Pattern.compile("127(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
 
+    static boolean isLoopbackHost(String host) {
+        return isLoopback(host);
+    }
+
     /**
      * True for literal loopback hosts only: {@code localhost}, an IPv4 literal in {@code 127.0.0.0/8},
      * or the IPv6 literal {@code ::1} (any spelling). Names are never resolved: a DNS answer is not
      * something a start-up check can trust.
+     * Public: the CAEP receivers apply the same rule.
      */
-    static boolean isLoopbackHost(String host) {
+    public static boolean isLoopback(String host) {
         if (host == null || host.isEmpty()) {
             return false;
         }

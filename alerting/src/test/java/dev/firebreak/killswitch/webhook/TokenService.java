@@ -35,14 +35,15 @@ public final class TokenService implements AutoCloseable {
     public record Token(boolean active, List<String> scopes, String expiresAt) {
     }
 
-    /** What arrived, for assertions: headers of interest and the raw body. */
-    record Received(String idempotencyKey, String contentType, String timestamp, String body) {
+    /** What arrived, for assertions: headers of interest (lower-case names, first values) and the raw body. */
+    record Received(String idempotencyKey, String contentType, String timestamp, String body, Map<String, String> headers) {
     }
 
     private record Answer(int code, String body, Map<String, String> headers) {
     }
 
     private final String secret;
+    private final WebhookScheme scheme;
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "token-service");
@@ -57,8 +58,14 @@ public final class TokenService implements AutoCloseable {
     private int answersToLose;
     private int revocations;
 
+    /** An issuer verifying Standard Webhooks signatures (the kill switch's default scheme). */
     public TokenService(String secret) throws IOException {
+        this(secret, WebhookScheme.STANDARD_WEBHOOKS);
+    }
+
+    public TokenService(String secret, WebhookScheme scheme) throws IOException {
         this.secret = secret;
+        this.scheme = scheme;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext(PATH, this::handle);
         server.setExecutor(executor);
@@ -109,15 +116,18 @@ public final class TokenService implements AutoCloseable {
         try (exchange) {
             byte[] body = exchange.getRequestBody().readAllBytes();
             String key = exchange.getRequestHeaders().getFirst("Idempotency-Key");
-            String timestamp = exchange.getRequestHeaders().getFirst(WebhookSignature.TIMESTAMP_HEADER);
+            String timestamp = exchange.getRequestHeaders().getFirst(scheme == WebhookScheme.STANDARD_WEBHOOKS
+                    ? StandardWebhookSignature.TIMESTAMP_HEADER : WebhookSignature.TIMESTAMP_HEADER);
+            Map<String, String> headers = new java.util.TreeMap<>();
+            exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(java.util.Locale.ROOT),
+                    values.get(0)));
             boolean lose;
             Answer answer;
             synchronized (this) {
                 received.add(new Received(key, exchange.getRequestHeaders().getFirst("Content-Type"), timestamp,
-                        new String(body, StandardCharsets.UTF_8)));
-                WebhookSignature.Verification v = WebhookSignature.verify(secret, timestamp,
-                        exchange.getRequestHeaders().getFirst(WebhookSignature.SIGNATURE_HEADER), body, Instant.now(),
-                        WebhookSignature.DEFAULT_MAX_SKEW);
+                        new String(body, StandardCharsets.UTF_8), headers));
+                WebhookSignature.Verification v = scheme.verify(secret, exchange.getRequestHeaders()::getFirst, body,
+                        Instant.now(), WebhookSignature.DEFAULT_MAX_SKEW);
                 if (!v.valid()) {
                     answer = new Answer(401, "{\"error\":\"signature " + v + "\"}", Map.of());
                 } else if (!scripted.isEmpty()) {

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 
 /** The webhook revoker against a real HTTP token service on 127.0.0.1 that checks signatures and keys. */
 class WebhookRevokerIT {
-    private static final String SECRET = "railway-hook-secret-6f1c2a9e";
+    private static final String SECRET = "whsec_cmFpbHdheS1ob29rLXNlY3JldC02ZjFjMmE5ZS0wMTIz";
     private static final String ISSUER = "railway";
     private static final String TOKEN_ID = "tok_agent_7";
     private static final Principal TARGET = Principal.parse("token:" + ISSUER + "/" + TOKEN_ID);
@@ -86,6 +86,11 @@ class WebhookRevokerIT {
         assertThat(sent.contentType()).isEqualTo("application/json");
         assertThat(sent.idempotencyKey()).isEqualTo(WebhookRevoker.idempotencyKey("cmd-1", TARGET, "revoke"));
         assertThat(Math.abs(Long.parseLong(sent.timestamp()) - Instant.now().getEpochSecond())).isLessThan(60);
+        // Standard Webhooks by default: the message id is the idempotency key, the same on every retry.
+        assertThat(sent.headers()).containsEntry("webhook-id", sent.idempotencyKey())
+                .containsKeys("webhook-timestamp", "webhook-signature")
+                .doesNotContainKeys("x-firebreak-timestamp", "x-firebreak-signature");
+        assertThat(sent.headers().get("webhook-signature")).startsWith("v1,");
         JsonNode body = JSON.readTree(sent.body());
         assertThat(fieldNames(body)).containsExactly("action", "issuer", "token_id", "command_id", "idempotency_key",
                 "dry_run", "sent_at");
@@ -203,12 +208,12 @@ class WebhookRevokerIT {
 
     @Test
     void aWrongSecretIsRejectedAndNotRetried() {
-        Revocation r = revoker(Map.of("secret", "not-the-issuers-secret-42")).revoke(TARGET, request("cmd-1"));
+        Revocation r = revoker(Map.of("secret", "whsec_bm90LXRoZS1pc3N1ZXJzLXNlY3JldC00MiEhIQ==")).revoke(TARGET, request("cmd-1"));
 
         assertThat(r.outcome()).isEqualTo(RevocationOutcome.FAILED);
         assertThat(r.retryable()).isFalse();
         assertThat(r.detail()).contains("HTTP 401", "MISMATCH", "after 1 attempt)")
-                .doesNotContain("not-the-issuers-secret-42").doesNotContain(SECRET);
+                .doesNotContain("bm90LXRoZS1pc3N1ZXJzLXNlY3JldC00MiEhIQ").doesNotContain(SECRET);
         assertThat(service.requests()).isEqualTo(1);
         assertThat(service.usable(TOKEN_ID)).isTrue();
     }
@@ -325,5 +330,30 @@ class WebhookRevokerIT {
         List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    @Test
+    void theFirebreakV1SchemeIsKeptAsAnOption() throws Exception {
+        String legacySecret = "railway-hook-secret-6f1c2a9e";
+        try (TokenService legacy = new TokenService(legacySecret, WebhookScheme.FIREBREAK_V1)) {
+            legacy.put(TOKEN_ID, LIVE);
+            Map<String, String> blocks = new HashMap<>();
+            String p = "firebreak.killswitch.webhook." + ISSUER + ".";
+            blocks.put(p + "url", legacy.url().toString());
+            blocks.put(p + "secret", legacySecret);
+            blocks.put(p + "signature.scheme", "firebreak-v1");
+            List<WebhookRevoker> built = WebhookRevoker.fromConfig(blocks);
+            revokers.addAll(built);
+
+            Revocation r = built.get(0).revoke(TARGET, request("cmd-legacy"));
+
+            assertThat(r.outcome()).isEqualTo(RevocationOutcome.REVOKED);
+            TokenService.Received sent = legacy.received().get(0);
+            assertThat(sent.headers()).containsKeys("x-firebreak-timestamp", "x-firebreak-signature")
+                    .doesNotContainKeys("webhook-id", "webhook-signature");
+            assertThat(WebhookSignature.verify(legacySecret, sent.timestamp(), sent.headers().get("x-firebreak-signature"),
+                    sent.body().getBytes(java.nio.charset.StandardCharsets.UTF_8), Instant.now(),
+                    WebhookSignature.DEFAULT_MAX_SKEW).valid()).isTrue();
+        }
     }
 }

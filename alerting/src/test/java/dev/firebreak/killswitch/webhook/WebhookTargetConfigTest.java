@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class WebhookTargetConfigTest {
     private static final String P = "firebreak.killswitch.webhook.";
-    private static final String SECRET = "s3cret-0123456789abcdef";
+    /** A Standard Webhooks secret: whsec_ and base64 of 32 bytes. */
+    private static final String SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw6B+eVVk8gFg=";
 
     private static Map<String, String> minimal(String issuer) {
         Map<String, String> m = new HashMap<>();
@@ -45,6 +46,7 @@ class WebhookTargetConfigTest {
         assertThat(c.maxAttempts()).isEqualTo(4);
         assertThat(c.backoff()).isEqualTo(Duration.ofMillis(100));
         assertThat(c.protectedTokens()).isEmpty();
+        assertThat(c.scheme()).isEqualTo(WebhookScheme.STANDARD_WEBHOOKS);
     }
 
     @Test
@@ -56,6 +58,7 @@ class WebhookTargetConfigTest {
         m.put(P + "vault.prod-eu_1.max.attempts", "7");
         m.put(P + "vault.prod-eu_1.backoff.ms", "20");
         m.put(P + "vault.prod-eu_1.protected.tokens", " tok_ci , tok_backup");
+        m.put(P + "vault.prod-eu_1.signature.scheme", "firebreak-v1");
         m.putAll(minimal("railway"));
 
         List<WebhookTargetConfig> cs = read(m);
@@ -67,6 +70,7 @@ class WebhookTargetConfigTest {
         assertThat(c.maxAttempts()).isEqualTo(7);
         assertThat(c.backoff()).isEqualTo(Duration.ofMillis(20));
         assertThat(c.protectedTokens()).containsExactlyInAnyOrder("tok_ci", "tok_backup");
+        assertThat(c.scheme()).isEqualTo(WebhookScheme.FIREBREAK_V1);
     }
 
     @Test
@@ -107,9 +111,30 @@ class WebhookTargetConfigTest {
     void aShortSecretIsRejectedWithoutPrintingIt() {
         Map<String, String> m = minimal("railway");
         m.put(P + "railway.secret", "hunter2hunter2");
+        m.put(P + "railway.signature.scheme", "firebreak-v1");
         assertThatThrownBy(() -> read(m))
-                .hasMessageContaining(P + "railway.secret must be at least 16 characters, was 14")
+                .hasMessageContaining(P + "railway.secret (or the variable secret.env names) must be at least 16 characters, was 14")
                 .message().doesNotContain("hunter2");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"plain-but-long-enough-secret-0123456789", "whsec_not base64!", "whsec_c2hvcnQ="})
+    void theStandardSchemeNeedsAWhsecSecretOf24To64BytesAndNeverPrintsIt(String secret) {
+        Map<String, String> m = minimal("railway");
+        m.put(P + "railway.secret", secret);
+        assertThatThrownBy(() -> read(m))
+                .hasMessageContaining(P + "railway.secret (or the variable secret.env names) must ")
+                .hasMessageContaining("for " + P + "railway.signature.scheme=standard-webhooks (allowed schemes: "
+                        + "standard-webhooks, firebreak-v1)")
+                .message().doesNotContain(secret.substring(6));
+    }
+
+    @Test
+    void anUnknownSchemeIsNamedWithTheAllowedValues() {
+        Map<String, String> m = minimal("railway");
+        m.put(P + "railway.signature.scheme", "hmac");
+        assertThatThrownBy(() -> read(m)).hasMessageContaining(P + "railway.signature.scheme must be one of "
+                + "standard-webhooks, firebreak-v1, was 'hmac'");
     }
 
     @Test
@@ -138,7 +163,8 @@ class WebhookTargetConfigTest {
                 .hasMessageContaining(P + "railway.url must use https:// unless the host is loopback")
                 .hasMessageContaining("allowed: https://<host>/..., or http:// only to 127.0.0.0/8, [::1] or localhost");
         // the record itself refuses it too, not only the key reader
-        assertThatThrownBy(() -> new WebhookTargetConfig("railway", URI.create(url), SECRET, Duration.ofSeconds(1), 1,
+        assertThatThrownBy(() -> new WebhookTargetConfig("railway", URI.create(url), SECRET, WebhookScheme.STANDARD_WEBHOOKS,
+                Duration.ofSeconds(1), 1,
                 Duration.ofMillis(10), java.util.Set.of()))
                 .hasMessageContaining("railway.url must use https://");
     }
@@ -176,7 +202,7 @@ class WebhookTargetConfigTest {
         m.put(P + "railway.protected.tokens", "tok_ci,,tok_x");
         assertThatThrownBy(() -> read(m))
                 .hasMessageContaining("unknown key " + P + "railway.timeout; allowed: " + P
-                        + "<issuer>.{url,secret,secret.env,timeout.ms,max.attempts,backoff.ms,protected.tokens}")
+                        + "<issuer>.{url,secret,secret.env,timeout.ms,max.attempts,backoff.ms,protected.tokens,signature.scheme}")
                 .hasMessageContaining("issuer 'rail way' in " + P + "rail way.* is invalid; allowed: [A-Za-z0-9._-]+")
                 .hasMessageContaining(P + "railway.protected.tokens contains an empty token id");
     }

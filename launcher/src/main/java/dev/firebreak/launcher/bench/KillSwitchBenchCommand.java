@@ -56,7 +56,8 @@ import picocli.CommandLine.Option;
 @Command(name = "killswitch-bench", mixinStandardHelpOptions = true,
         description = "Measure command-to-confirmed revocation latency per target kind (postgres, webhook, kafka).")
 public final class KillSwitchBenchCommand implements Callable<Integer> {
-    private static final String SECRET = "bench-webhook-secret-0123456789";
+    /** A Standard Webhooks secret (the default scheme): whsec_ and base64 of 30 bytes. */
+    private static final String SECRET = "whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQtMDEyMzQ1Njc4OQ==";
     private static final String COMMAND_SECRET = "bench-command-signing-secret-0123456789";
     private static final String RESULT_SECRET = "bench-result-signing-secret-0123456789";
     private static final String REGISTRY = "mem://killswitch-bench";

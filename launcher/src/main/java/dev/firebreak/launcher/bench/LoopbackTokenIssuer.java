@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.firebreak.killswitch.webhook.WebhookScheme;
 import dev.firebreak.killswitch.webhook.WebhookSignature;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -42,10 +43,8 @@ final class LoopbackTokenIssuer implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         byte[] body = exchange.getRequestBody().readAllBytes();
-        WebhookSignature.Verification v = WebhookSignature.verify(secret,
-                exchange.getRequestHeaders().getFirst(WebhookSignature.TIMESTAMP_HEADER),
-                exchange.getRequestHeaders().getFirst(WebhookSignature.SIGNATURE_HEADER), body, Instant.now(),
-                WebhookSignature.DEFAULT_MAX_SKEW);
+        WebhookSignature.Verification v = WebhookScheme.STANDARD_WEBHOOKS.verify(secret,
+                exchange.getRequestHeaders()::getFirst, body, Instant.now(), WebhookSignature.DEFAULT_MAX_SKEW);
         if (!v.valid()) {
             respond(exchange, 401, "{\"error\":\"bad signature\"}");
             return;

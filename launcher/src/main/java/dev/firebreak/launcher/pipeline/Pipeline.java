@@ -9,6 +9,9 @@ import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.pglog.ServerLogCapture;
 import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.killswitch.KillSwitchService;
+import dev.firebreak.export.ocsf.OcsfExportConfig;
+import dev.firebreak.schema.Topics;
+import dev.firebreak.export.ocsf.OcsfExporter;
 import dev.firebreak.oncall.OnCallService;
 import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
@@ -28,12 +31,14 @@ public final class Pipeline implements AutoCloseable {
     private final ServerLogCapture serverLog;
     private final AgentActionEndpoint agentEndpoint;
     private final OnCallService onCall;
+    private final OcsfExporter export;
     private final RulesWatcher guardWatcher;
 
     private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture,
                      ServerLogCapture serverLog, AgentActionEndpoint agentEndpoint, OnCallService onCall,
-                     RulesWatcher guardWatcher) {
+                     OcsfExporter export, RulesWatcher guardWatcher) {
         this.guardWatcher = guardWatcher;
+        this.export = export;
         this.onCall = onCall;
         this.killSwitch = killSwitch;
         this.detection = detection;
@@ -99,10 +104,14 @@ public final class Pipeline implements AutoCloseable {
             if (onCall != null) {
                 progress.accept("paging through Alertmanager at " + settings.onCall().alertmanagerUrls());
             }
+            OcsfExporter export = OcsfExportConfig.fromMap(settings.flat()).map(c -> OcsfExporter.start(c, meters)).orElse(null);
+            if (export != null) {
+                progress.accept("exporting audit events and alerts as OCSF to " + Topics.OCSF);
+            }
             progress.accept("guard: " + settings.guardPolicy().rules().size() + " rules enforced inside PostgreSQL for "
                     + settings.guard().scope());
             RulesWatcher guardWatcher = GuardRules.watch(settings.flat(), capture::applyGuardPolicy).orElse(null);
-            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint, onCall, guardWatcher);
+            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint, onCall, export, guardWatcher);
         } catch (RuntimeException e) {
             if (detection != null) {
                 detection.close();
@@ -141,6 +150,9 @@ public final class Pipeline implements AutoCloseable {
         }
         if (onCall != null) {
             onCall.close();
+        }
+        if (export != null) {
+            export.close();
         }
         if (agentEndpoint != null) {
             agentEndpoint.close(); // shares the capture's producer

@@ -7,6 +7,7 @@ import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.agent.AgentActionConfig;
 import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
+import dev.firebreak.export.ocsf.OcsfExportConfig;
 import dev.firebreak.oncall.OnCallConfig;
 import dev.firebreak.launcher.stack.LocalStack;
 import dev.firebreak.launcher.stack.PipelineKafkaAcls;
@@ -99,6 +100,9 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(OnCallConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(OnCallConfig.SCHEMA_REGISTRY_URL, registry);
         m.put(KillSwitchConfig.SCHEMA_REGISTRY_URL, registry);
+        // The OCSF export is off until firebreak.export.ocsf.enabled=true (--set); the rest is ready.
+        m.put(OcsfExportConfig.BOOTSTRAP_SERVERS, kafka);
+        m.put(OcsfExportConfig.SCHEMA_REGISTRY_URL, registry);
         // A crashed detection or kill switch holds its partitions until its session times out; the
         // consumer default (45 s) would leave a replacement blind that long.
         m.put("kafka.consumer.session.timeout.ms", "6000");
@@ -125,7 +129,7 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         Map<String, String> prefixes = Map.of(PipelineKafkaAcls.INGEST, IngestConfig.CLIENT_PREFIX,
                 PipelineKafkaAcls.DETECTION, DetectionConfig.CLIENT_PREFIX,
                 PipelineKafkaAcls.KILL_SWITCH, KillSwitchConfig.CLIENT_PREFIX,
-                PipelineKafkaAcls.ON_CALL, OnCallConfig.CLIENT_PREFIX);
+                PipelineKafkaAcls.ON_CALL, OnCallConfig.CLIENT_PREFIX, PipelineKafkaAcls.EXPORT, OcsfExportConfig.CLIENT_PREFIX);
         prefixes.forEach((user, prefix) -> stack.kafkaClientProperties(user).forEach((k, v) -> {
             if (!k.equals("bootstrap.servers")) {
                 m.put(prefix + k, v);

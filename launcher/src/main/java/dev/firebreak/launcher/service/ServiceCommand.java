@@ -14,6 +14,8 @@ import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.killswitch.KillSwitchConfig;
+import dev.firebreak.export.ocsf.OcsfExportConfig;
+import dev.firebreak.export.ocsf.OcsfExporter;
 import dev.firebreak.oncall.OnCallConfig;
 import dev.firebreak.oncall.OnCallService;
 import dev.firebreak.killswitch.KillSwitchService;
@@ -42,10 +44,10 @@ import picocli.CommandLine.Parameters;
  * demo uses), with its metrics on a Prometheus endpoint. Stops cleanly on SIGTERM or Ctrl-C.
  */
 @Command(name = "service", mixinStandardHelpOptions = true,
-        description = "Run one pipeline stage (ingest, detection, killswitch or oncall) from a properties file until stopped.")
+        description = "Run one pipeline stage (ingest, detection, killswitch, oncall or export) from a properties file until stopped.")
 public final class ServiceCommand implements Callable<Integer> {
     /** The stages that run as a service. */
-    public enum Stage { ingest, detection, killswitch, oncall }
+    public enum Stage { ingest, detection, killswitch, oncall, export }
 
     @Parameters(index = "0", description = "Stage to run: ${COMPLETION-CANDIDATES}.")
     Stage stage;
@@ -76,6 +78,12 @@ public final class ServiceCommand implements Callable<Integer> {
                         OnCallConfig.ALERTMANAGER_URLS + " is required for the oncall service: http(s)://<alertmanager>[,...]"));
                 OnCallService service = lifecycle.own(OnCallService.start(onCall, metrics.registry()));
                 yield () -> service.isRunning() ? null : "on-call notifier stopped";
+            }
+            case export -> {
+                OcsfExportConfig export = OcsfExportConfig.fromMap(settings).orElseThrow(() -> new IllegalArgumentException(
+                        OcsfExportConfig.ENABLED + "=true is required for the export service"));
+                OcsfExporter service = lifecycle.own(OcsfExporter.start(export, metrics.registry()));
+                yield () -> service.isRunning() ? null : "OCSF export stopped";
             }
         };
         System.out.println("FIREBREAK_SERVICE_READY " + stage + " metrics=" + metrics.url());

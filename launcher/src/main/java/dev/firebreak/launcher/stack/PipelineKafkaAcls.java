@@ -27,6 +27,10 @@ public final class PipelineKafkaAcls {
     public static final String KILL_SWITCH = "firebreak-killswitch";
     /** Reads alerts and results (no consumer group: it assigns partitions itself). */
     public static final String ON_CALL = "firebreak-oncall";
+    /** OCSF export: reads events and alerts, writes {@link Topics#OCSF}, in its own consumer group. */
+    public static final String EXPORT = "firebreak-export";
+    /** The export stage's consumer group (its default, {@code firebreak.export.group.id}). */
+    public static final String EXPORT_GROUP = "firebreak-export";
     /** Read-only: every {@code firebreak.} topic, in consumer groups named {@value #OBSERVER_GROUP_PREFIX}*. */
     public static final String OBSERVER = "firebreak-observer";
     /** The observer's consumer groups; a prefix of its own, so it can never join a stage's group. */
@@ -34,7 +38,7 @@ public final class PipelineKafkaAcls {
     /** Prefix of row-image topics ({@link Topics#rowImages}), which ingest creates on demand. */
     static final String ROW_IMAGE_PREFIX = "firebreak.cdc.";
     /** Every user but the super user, in a stable order. */
-    public static final List<String> USERS = List.of(INGEST, DETECTION, KILL_SWITCH, ON_CALL, OBSERVER);
+    public static final List<String> USERS = List.of(INGEST, DETECTION, KILL_SWITCH, ON_CALL, EXPORT, OBSERVER);
 
     private PipelineKafkaAcls() {
     }
@@ -52,6 +56,9 @@ public final class PipelineKafkaAcls {
         detection(acls, detectionApplicationId);
         killSwitch(acls, killSwitchGroup);
         reads(acls, ON_CALL, Topics.ALERTS, Topics.KILLSWITCH_RESULTS);
+        reads(acls, EXPORT, Topics.AUDIT_EVENTS, Topics.ALERTS);
+        writes(acls, EXPORT, Topics.OCSF);
+        acls.add(allow(EXPORT, ResourceType.GROUP, PatternType.LITERAL, EXPORT_GROUP, AclOperation.READ));
         topic(acls, OBSERVER, PatternType.PREFIXED, "firebreak.", AclOperation.READ, AclOperation.DESCRIBE);
         acls.add(allow(OBSERVER, ResourceType.GROUP, PatternType.PREFIXED, OBSERVER_GROUP_PREFIX, AclOperation.READ));
         return List.copyOf(acls);
