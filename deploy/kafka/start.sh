@@ -12,6 +12,7 @@ declare -A users=(
   [firebreak-killswitch]="${KAFKA_KILLSWITCH_PASSWORD:?}"
   [firebreak-oncall]="${KAFKA_ONCALL_PASSWORD:?}"
   [firebreak-observer]="${KAFKA_OBSERVER_PASSWORD:?}"
+  [firebreak-operator]="${KAFKA_OPERATOR_PASSWORD:?}"
 )
 if [ ! -f /tmp/kraft-combined-logs/meta.properties ]; then
   scram=()

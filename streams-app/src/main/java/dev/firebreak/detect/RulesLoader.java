@@ -71,7 +71,9 @@ public final class RulesLoader {
     public static final List<String> BUNDLED_FILES = List.of("firebreak.yaml", "exceptions.yaml");
 
     private static final Logger LOG = LoggerFactory.getLogger(RulesLoader.class);
-    private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "guards", "exceptions");
+    // decisions: ingest's pre-flight decision rules (dev.firebreak.ingest.preflight), read there, not here
+    private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "guards", "exceptions",
+            "decisions");
     private static final Set<String> GUARD_KEYS = Set.of("id", "description", "kind", "mode", "relations", "tables",
             "rows", "columns", "fraction", "min_rows", "window", "tags");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "triage", "match", "measure",

@@ -27,6 +27,11 @@ public final class PipelineKafkaAcls {
     public static final String KILL_SWITCH = "firebreak-killswitch";
     /** Reads alerts and results (no consumer group: it assigns partitions itself). */
     public static final String ON_CALL = "firebreak-oncall";
+    /**
+     * Operators' tools: {@code approve} and {@code reject} write answers to pending pre-flight decisions
+     * and read the decisions they answer (no consumer group: they assign partitions themselves).
+     */
+    public static final String OPERATOR = "firebreak-operator";
     /** Read-only: every {@code firebreak.} topic, in consumer groups named {@value #OBSERVER_GROUP_PREFIX}*. */
     public static final String OBSERVER = "firebreak-observer";
     /** The observer's consumer groups; a prefix of its own, so it can never join a stage's group. */
@@ -34,7 +39,7 @@ public final class PipelineKafkaAcls {
     /** Prefix of row-image topics ({@link Topics#rowImages}), which ingest creates on demand. */
     static final String ROW_IMAGE_PREFIX = "firebreak.cdc.";
     /** Every user but the super user, in a stable order. */
-    public static final List<String> USERS = List.of(INGEST, DETECTION, KILL_SWITCH, ON_CALL, OBSERVER);
+    public static final List<String> USERS = List.of(INGEST, DETECTION, KILL_SWITCH, ON_CALL, OBSERVER, OPERATOR);
 
     private PipelineKafkaAcls() {
     }
@@ -52,6 +57,8 @@ public final class PipelineKafkaAcls {
         detection(acls, detectionApplicationId);
         killSwitch(acls, killSwitchGroup);
         reads(acls, ON_CALL, Topics.ALERTS, Topics.KILLSWITCH_RESULTS);
+        writes(acls, OPERATOR, Topics.PREFLIGHT_APPROVALS);
+        reads(acls, OPERATOR, Topics.PREFLIGHT_DECISIONS);
         topic(acls, OBSERVER, PatternType.PREFIXED, "firebreak.", AclOperation.READ, AclOperation.DESCRIBE);
         acls.add(allow(OBSERVER, ResourceType.GROUP, PatternType.PREFIXED, OBSERVER_GROUP_PREFIX, AclOperation.READ));
         return List.copyOf(acls);
@@ -67,6 +74,11 @@ public final class PipelineKafkaAcls {
                 AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
         topic(acls, INGEST, PatternType.PREFIXED, ROW_IMAGE_PREFIX, AclOperation.CREATE, AclOperation.WRITE,
                 AclOperation.DESCRIBE);
+        // Pre-flight decisions: ingest records its refusals and rebuilds the principals' live state from
+        // them, the operators' approvals, the alerts (open episodes) and the kill switch's results
+        // (revoked credentials). No consumer group: every ingest instance reads every partition.
+        writes(acls, INGEST, Topics.PREFLIGHT_DECISIONS);
+        reads(acls, INGEST, Topics.PREFLIGHT_DECISIONS, Topics.PREFLIGHT_APPROVALS, Topics.ALERTS, Topics.KILLSWITCH_RESULTS);
     }
 
     private static void detection(List<AclBinding> acls, String applicationId) {
