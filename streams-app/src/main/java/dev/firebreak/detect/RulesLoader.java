@@ -68,7 +68,7 @@ public final class RulesLoader {
     /** The classpath folder of the bundled rules (the repository's {@code rules/} folder). */
     public static final String BUNDLED_FOLDER = "/dev/firebreak/detect/rules/";
     /** The bundled files, in load order. */
-    public static final List<String> BUNDLED_FILES = List.of("firebreak.yaml", "exceptions.yaml");
+    public static final List<String> BUNDLED_FILES = List.of("firebreak.yaml", "exceptions.yaml", "decisions.yaml");
 
     private static final Logger LOG = LoggerFactory.getLogger(RulesLoader.class);
     // decisions: ingest's pre-flight decision rules (dev.firebreak.ingest.preflight), read there, not here
