@@ -23,6 +23,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -122,7 +123,7 @@ public final class AgentActionEndpoint implements AutoCloseable {
             throw new IllegalArgumentException("the agent action endpoint needs at least one bearer token");
         }
         this.config = config;
-        this.parser = new AgentActionParser(config.inputMaxChars(), java.time.Duration.ofMillis(config.httpMaxClockSkewMs()));
+        this.parser = new AgentActionParser(config.inputMaxChars(), Duration.ofMillis(config.httpMaxClockSkewMs()));
         this.normalizer = new AgentActionNormalizer(cluster, classifier, config.statementMaxChars());
         this.sink = sink;
         this.tokens = new BearerTokens(config.httpGrants());
@@ -310,9 +311,10 @@ public final class AgentActionEndpoint implements AutoCloseable {
         Decision decision = decided.outcome().decision();
         String reason = decided.outcome().reason();
         if (decision != Decision.ALLOW) {
-            LOG.warn("pre-flight {} for {} (credential {}) by rule {}: {} [{}], decision {}, attempts window per rule",
-                    decision.wire(), facts.principal(), facts.credential(), decided.outcome().ruleId(), verdict.category(),
-                    facts.targetEnvironment(), decided.id());
+            Duration window = decided.outcome().window();
+            LOG.warn("pre-flight {} by rule {} for principal {} (credential {}): {} on {}, window {}, decision {}",
+                    decision.wire(), decided.outcome().ruleId(), facts.principal(), facts.credential(), verdict.category(),
+                    facts.targetEnvironment(), window == null ? "none" : window, decided.id());
             AuditEvent attempt = normalizer.attempt(action, verdict, decided.id(), decision.wire(), decided.outcome().ruleId(),
                     reason, nowUs);
             if (!recorded(decided, attempt) && decision == Decision.ASK) {

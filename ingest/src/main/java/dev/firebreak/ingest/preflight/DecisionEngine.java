@@ -24,18 +24,20 @@ public final class DecisionEngine {
      * @param decision allow, deny or ask
      * @param ruleId   the rule that decided
      * @param reason   one sentence for the agent and the operator
+     * @param window   the attempts window the rule counted over, or null when it counts none
      */
-    public record Outcome(Decision decision, String ruleId, String reason) {
+    public record Outcome(Decision decision, String ruleId, String reason, java.time.Duration window) {
     }
 
     /** Decides on one action given its principal's live state. */
     public Outcome decide(ActionFacts action, PrincipalView state) {
         for (DecisionRule rule : rules) {
             if (rule.when().matches(action, state)) {
-                return new Outcome(rule.decision(), rule.id(), rule.reasonFor(action, state));
+                return new Outcome(rule.decision(), rule.id(), rule.reasonFor(action, state),
+                        rule.when().refusedAttemptsAtLeast() == null ? null : rule.when().attemptsWindow());
             }
         }
-        return new Outcome(Decision.ALLOW, NO_RULE, "no decision rule matched this action");
+        return new Outcome(Decision.ALLOW, NO_RULE, "no decision rule matched this action", null);
     }
 
     /** The rules, in evaluation order. */

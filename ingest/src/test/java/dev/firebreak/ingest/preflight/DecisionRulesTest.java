@@ -85,7 +85,7 @@ class DecisionRulesTest {
         assertThat(engine.decide(action(false, "other", null), CLEAN).ruleId()).isEqualTo("late");
         ActionFacts sql = new ActionFacts("agent:x", null, "psql", "sql", false, "sql.select", null, null);
         assertThat(engine.decide(sql, CLEAN)).isEqualTo(new DecisionEngine.Outcome(Decision.ALLOW, DecisionEngine.NO_RULE,
-                "no decision rule matched this action"));
+                "no decision rule matched this action", null));
     }
 
     @Test

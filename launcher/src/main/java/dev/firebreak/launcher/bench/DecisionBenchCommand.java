@@ -73,8 +73,10 @@ public final class DecisionBenchCommand implements Callable<Integer> {
             run.progress().event("bench", "stack and pipeline ready; " + warmup + " warm-up decisions");
             Measured warm = measure(url, token, warmup, run.deadline());
             run.progress().event("bench", "measuring " + decisions + " decisions from " + clients + " clients");
+            double cpuBefore = endpointCpuSeconds();
             Measured measured = measure(url, token, decisions, run.deadline());
-            print(measured, rig, run);
+            double cpuMs = (endpointCpuSeconds() - cpuBefore) * 1000 / Math.max(1, measured.latenciesMs().size());
+            print(measured, rig, run, cpuMs);
             boolean ok = warm.failure() == null && measured.failure() == null && measured.latenciesMs().size() == decisions;
             if (!ok) {
                 System.out.println("FAILED: " + (measured.failure() != null ? measured.failure() : warm.failure()));
@@ -124,7 +126,27 @@ public final class DecisionBenchCommand implements Callable<Integer> {
         return record;
     }
 
-    private void print(Measured m, PipelineRig rig, BenchRun run) {
+    /**
+     * CPU seconds of the endpoint's worker threads so far: what a decision costs the server itself
+     * (parse, classify, decide, answer), apart from waiting for a core on a busy machine.
+     */
+    private static double endpointCpuSeconds() {
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith("firebreak-agent-http-")) {
+                nanos += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return nanos / 1e9;
+    }
+
+    private static String loadAverage() {
+        double load = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return load < 0 ? "n/a" : String.format("%.1f", load);
+    }
+
+    private void print(Measured m, PipelineRig rig, BenchRun run, double cpuMsPerDecision) {
         Percentiles p = Percentiles.of(m.latenciesMs());
         System.out.printf("decision-bench: %d decisions (+%d warm-up) from %d concurrent clients (java.net.http, HTTP/1.1,"
                         + " one connection each), loopback; %d action shapes (shell reads, git, SELECT, a delete on staging),"
@@ -140,6 +162,8 @@ public final class DecisionBenchCommand implements Callable<Integer> {
         System.out.printf("%-10s %8s %8s %8s %8s %8s %10s%n", "", "n", "p50 ms", "p90 ms", "p99 ms", "max ms", "per s");
         System.out.printf("%-10s %8d %8.2f %8.2f %8.2f %8.2f %10.0f%n", "decision", p.count(), p.p50(), p.p90(), p.p99(),
                 p.max(), m.seconds() > 0 ? p.count() / m.seconds() : 0);
+        System.out.printf("endpoint CPU per decision %.3f ms (its worker threads: parse, classify, decide, answer);"
+                + " system load average %s at the end%n", cpuMsPerDecision, loadAverage());
         System.out.printf("total %.1f s (stack start included)%n", run.elapsedSeconds());
     }
 }

@@ -47,6 +47,9 @@ public final class ClientOptions {
                     + "rest, unset for none named (env FIREBREAK_ON_UNREACHABLE, default ${DEFAULT-VALUE}).")
     String onUnreachable;
 
+    /** Where the token variable is looked up: the process environment (tests substitute their own). */
+    java.util.function.UnaryOperator<String> environmentVariables = System::getenv;
+
     /** The gate these options describe; a bad option fails here, naming it. */
     Gate gate(PrintStream err) {
         FailModes modes = FailModes.parse(onUnreachable);
@@ -56,7 +59,7 @@ public final class ClientOptions {
         if (askTimeoutMs < 0 || timeoutMs < 1) {
             throw new IllegalArgumentException("--ask-timeout-ms must be >= 0 and --timeout-ms >= 1");
         }
-        String token = System.getenv(tokenEnv);
+        String token = environmentVariables.apply(tokenEnv);
         if (token == null || token.isBlank()) {
             throw new IllegalArgumentException("environment variable " + tokenEnv + " (--token-env) holds no bearer token");
         }
