@@ -52,15 +52,20 @@ public final class SchemaRegistries {
         SchemaRegistryClient client = forUrl(url);
         long deadline = System.currentTimeMillis() + maxWait.toMillis();
         for (var entry : dev.firebreak.schema.Topics.VALUE_SCHEMAS.entrySet()) {
+            boolean timedOutBefore = false;
             while (true) {
                 try {
                     client.register(entry.getKey() + "-value", entry.getValue());
                     outage.succeeded();
                     break;
                 } catch (SchemaRegistryException e) {
-                    if (!e.registryUnavailable()) {
+                    // A request that timed out may still be creating the subject when the retry arrives,
+                    // and Apicurio answers that race with 409: ask again once it is done.
+                    boolean raced = timedOutBefore && e.status() == 409;
+                    if (!e.registryUnavailable() && !raced) {
                         throw e;
                     }
+                    timedOutBefore |= e.status() == SchemaRegistryException.NO_ANSWER;
                     long delay = outage.failed("registering the pipeline's schemas", e);
                     if (outage.stopped() || System.currentTimeMillis() + delay > deadline) {
                         throw e;
