@@ -97,10 +97,14 @@ public final class LiveState {
         prune(decision.getDecidedTimeUs());
     }
 
-    /** An operator's answer. Only a pending ask can be answered; the first answer stands. */
+    /**
+     * An operator's answer. Only a pending ask can be answered (one given after its expiry changes
+     * nothing); the first answer stands. The two topics are not ordered with each other, so an answer
+     * may arrive before its decision: it is kept, and judged when the decision arrives.
+     */
     public void onApproval(DecisionApproval approval, long nowUs) {
         PreflightDecision decision = decisions.get(approval.getDecisionId());
-        if (decision != null && status(approval.getDecisionId(), nowUs) == Status.PENDING) {
+        if (decision == null || status(approval.getDecisionId(), nowUs) == Status.PENDING) {
             answers.putIfAbsent(approval.getDecisionId(), approval);
         }
     }
@@ -115,7 +119,7 @@ public final class LiveState {
             return Status.DENIED;
         }
         DecisionApproval answer = answers.get(id);
-        if (answer != null) {
+        if (answer != null && answer.getDecidedTimeUs() <= decision.getExpiresTimeUs()) {
             return answer.getApproved() ? Status.APPROVED : Status.REJECTED;
         }
         return nowUs > decision.getExpiresTimeUs() ? Status.EXPIRED : Status.PENDING;

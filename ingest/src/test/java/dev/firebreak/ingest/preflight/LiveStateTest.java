@@ -28,8 +28,23 @@ class LiveStateTest {
     }
 
     private static DecisionApproval answer(String id, boolean approved) {
+        return answer(id, approved, T0);
+    }
+
+    private static DecisionApproval answer(String id, boolean approved, long timeUs) {
         return DecisionApproval.newBuilder().setDecisionId(id).setApproved(approved).setOperator("alice").setReason("ok")
-                .setDecidedTimeUs(T0).build();
+                .setDecidedTimeUs(timeUs).build();
+    }
+
+    @Test
+    void anAnswerReadBeforeItsDecisionStillCountsAndOneGivenAfterTheExpiryDoesNot() {
+        state.onApproval(answer("d9", true, T0 + MIN), T0 + MIN);
+        state.onDecision(decision("d9", PreflightVerdict.ASK, T0));
+        assertThat(state.status("d9", T0 + MIN)).isEqualTo(LiveState.Status.APPROVED);
+
+        state.onApproval(answer("d8", true, T0 + 6 * MIN), T0 + 6 * MIN);
+        state.onDecision(decision("d8", PreflightVerdict.ASK, T0));
+        assertThat(state.status("d8", T0 + 6 * MIN)).isEqualTo(LiveState.Status.EXPIRED);
     }
 
     @Test

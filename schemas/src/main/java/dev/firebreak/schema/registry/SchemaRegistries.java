@@ -53,6 +53,7 @@ public final class SchemaRegistries {
         long deadline = System.currentTimeMillis() + maxWait.toMillis();
         for (var entry : dev.firebreak.schema.Topics.VALUE_SCHEMAS.entrySet()) {
             boolean timedOutBefore = false;
+            int races = 0;
             while (true) {
                 try {
                     client.register(entry.getKey() + "-value", entry.getValue());
@@ -61,7 +62,8 @@ public final class SchemaRegistries {
                 } catch (SchemaRegistryException e) {
                     // A request that timed out may still be creating the subject when the retry arrives,
                     // and Apicurio answers that race with 409: ask again once it is done.
-                    boolean raced = timedOutBefore && e.status() == 409;
+                    // At most 3 times: a 409 that stays is an incompatible schema, which fails start-up.
+                    boolean raced = timedOutBefore && e.status() == 409 && races++ < 3;
                     if (!e.registryUnavailable() && !raced) {
                         throw e;
                     }
