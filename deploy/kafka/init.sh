@@ -21,7 +21,7 @@ topic() {
 # One broker here: RF 1. On three or more brokers every stage refuses to start unless each
 # pipeline topic has RF >= 3 and min.insync.replicas >= 2 (README, "Durability").
 for t in firebreak.audit.events.v1 firebreak.audit.dlq.v1 firebreak.alerts.v1 \
-         firebreak.killswitch.results.v1 firebreak.ocsf.v1; do
+         firebreak.killswitch.results.v1 firebreak.ocsf.v1 firebreak.preflight.decisions.v1 firebreak.preflight.approvals.v1; do
   topic "$t"
 done
 # Stamped with the broker's clock: the kill switch measures a command's age from it.
@@ -43,6 +43,9 @@ acl firebreak-ingest --operation Write --operation Describe --operation Describe
 acl firebreak-ingest --operation Create --operation Write --operation Describe --topic firebreak.ingest.heartbeat.v1
 acl firebreak-ingest --operation Create --operation Read --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.ingest.offsets.v1
 acl firebreak-ingest --operation Create --operation Write --operation Describe --resource-pattern-type prefixed --topic firebreak.cdc.
+# ingest, pre-flight decisions: records its refusals; rebuilds live state from them, approvals, alerts, results (no group)
+acl firebreak-ingest --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.preflight.decisions.v1
+acl firebreak-ingest --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.preflight.decisions.v1 --topic firebreak.preflight.approvals.v1 --topic firebreak.alerts.v1 --topic firebreak.killswitch.results.v1
 # detection: reads events, links and results (to re-issue a command that failed); writes commands, alerts, dead letters; its group, its internal
 # topics and transactional ids (prefix: the application id), idempotent writes
 acl firebreak-detection --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.principals.links.v1 --topic firebreak.killswitch.results.v1
@@ -61,6 +64,9 @@ acl firebreak-oncall --operation Read --operation Describe --operation DescribeC
 acl firebreak-export --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.alerts.v1
 acl firebreak-export --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.ocsf.v1
 acl firebreak-export --operation Read --group firebreak-export
+# operator (approve/reject): answers pending pre-flight decisions, reads the decisions (no group)
+acl firebreak-operator --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.preflight.approvals.v1
+acl firebreak-operator --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.preflight.decisions.v1
 # observer (dashboards, tools, you): reads every firebreak. topic, in its own groups only
 acl firebreak-observer --operation Read --operation Describe --resource-pattern-type prefixed --topic firebreak.
 acl firebreak-observer --operation Read --resource-pattern-type prefixed --group firebreak-observer-

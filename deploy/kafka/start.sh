@@ -13,6 +13,7 @@ declare -A users=(
   [firebreak-oncall]="${KAFKA_ONCALL_PASSWORD:?}"
   [firebreak-export]="${KAFKA_EXPORT_PASSWORD:?}"
   [firebreak-observer]="${KAFKA_OBSERVER_PASSWORD:?}"
+  [firebreak-operator]="${KAFKA_OPERATOR_PASSWORD:?}"
 )
 if [ ! -f /tmp/kraft-combined-logs/meta.properties ]; then
   scram=()

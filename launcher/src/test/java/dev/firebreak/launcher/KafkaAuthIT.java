@@ -110,9 +110,21 @@ class KafkaAuthIT {
     @Order(3)
     void onlyIngestWritesAuditEvents() {
         for (String user : List.of(PipelineKafkaAcls.DETECTION, PipelineKafkaAcls.KILL_SWITCH, PipelineKafkaAcls.ON_CALL,
-                PipelineKafkaAcls.OBSERVER)) {
+                PipelineKafkaAcls.OBSERVER, PipelineKafkaAcls.OPERATOR)) {
             assertDenied(user, Topics.AUDIT_EVENTS);
         }
+    }
+
+    /** Pre-flight: only operators answer asks, only ingest records decisions. */
+    @Test
+    @Order(3)
+    void onlyTheOperatorAnswersAsksAndOnlyIngestRecordsDecisions() {
+        for (String user : List.of(PipelineKafkaAcls.INGEST, PipelineKafkaAcls.DETECTION, PipelineKafkaAcls.KILL_SWITCH,
+                PipelineKafkaAcls.OBSERVER)) {
+            assertDenied(user, Topics.PREFLIGHT_APPROVALS);
+        }
+        assertDenied(PipelineKafkaAcls.OPERATOR, Topics.PREFLIGHT_DECISIONS);
+        assertDenied(PipelineKafkaAcls.OPERATOR, Topics.KILLSWITCH_COMMANDS);
     }
 
     @Test

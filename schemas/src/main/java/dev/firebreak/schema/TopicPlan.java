@@ -62,6 +62,8 @@ public final class TopicPlan {
             new Spec(Topics.KILLSWITCH_RESULTS, 1, Map.of("cleanup.policy", "delete", "retention.ms", "-1")),
             compacted(Topics.PRINCIPAL_LINKS, 1),
             delete(Topics.OCSF, 1, 7),
+            delete(Topics.PREFLIGHT_DECISIONS, 1, 30),
+            delete(Topics.PREFLIGHT_APPROVALS, 1, 30),
             compacted(Topics.INGEST_HEARTBEAT, 1),
             compacted(Topics.INGEST_OFFSETS, 1));
 

@@ -31,6 +31,13 @@ public final class Topics {
      * keyed by principal, for SIEMs; written by the export stage when {@code firebreak.export.ocsf.enabled}.
      */
     public static final String OCSF = "firebreak.ocsf.v1";
+    /**
+     * Pre-flight decisions that refused or held an agent's action (deny, ask), keyed by the agent's
+     * principal: the decision endpoint's attempt counts and pending decisions, rebuilt from here.
+     */
+    public static final String PREFLIGHT_DECISIONS = "firebreak.preflight.decisions.v1";
+    /** Operators' approvals and rejections of pending pre-flight decisions, keyed by decision id. */
+    public static final String PREFLIGHT_APPROVALS = "firebreak.preflight.approvals.v1";
     /** Debezium offsets of the ingest engine (compacted). */
     public static final String INGEST_OFFSETS = "firebreak.ingest.offsets.v1";
 
@@ -45,7 +52,8 @@ public final class Topics {
 
     /** The topics the pipeline creates at start-up (internal Streams topics excluded). */
     public static final List<String> PIPELINE_TOPICS =
-            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS, OCSF);
+            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS, OCSF,
+                    PREFLIGHT_DECISIONS, PREFLIGHT_APPROVALS);
 
     /** The value schema of every pipeline topic, registered at start-up under {@code <topic>-value}. */
     public static final Map<String, Schema> VALUE_SCHEMAS = Map.of(
@@ -54,7 +62,9 @@ public final class Topics {
             ALERTS, Alert.getClassSchema(),
             KILLSWITCH_COMMANDS, RevokeCommand.getClassSchema(),
             KILLSWITCH_RESULTS, RevocationResult.getClassSchema(),
-            PRINCIPAL_LINKS, PrincipalLink.getClassSchema());
+            PRINCIPAL_LINKS, PrincipalLink.getClassSchema(),
+            PREFLIGHT_DECISIONS, PreflightDecision.getClassSchema(),
+            PREFLIGHT_APPROVALS, DecisionApproval.getClassSchema());
 
     /**
      * Topic settings the pipeline's guarantees depend on, beyond replication, by topic. The commands

@@ -76,6 +76,7 @@ public final class MicrometerDetectionMetrics implements DetectionMetrics {
             case POSTGRES_SERVER_LOG -> "pglog";
             case AGENT_ACTION_HTTP -> "agent_http";
             case AGENT_ACTION_TABLE -> "agent_table";
+            case AGENT_PREFLIGHT -> "agent_preflight";
             case POSTGRES_ROW_CHANGE -> "row_change";
             default -> "unknown";
         };

@@ -68,10 +68,12 @@ public final class RulesLoader {
     /** The classpath folder of the bundled rules (the repository's {@code rules/} folder). */
     public static final String BUNDLED_FOLDER = "/dev/firebreak/detect/rules/";
     /** The bundled files, in load order. */
-    public static final List<String> BUNDLED_FILES = List.of("firebreak.yaml", "exceptions.yaml");
+    public static final List<String> BUNDLED_FILES = List.of("firebreak.yaml", "exceptions.yaml", "decisions.yaml");
 
     private static final Logger LOG = LoggerFactory.getLogger(RulesLoader.class);
-    private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "guards", "exceptions");
+    // decisions: ingest's pre-flight decision rules (dev.firebreak.ingest.preflight), read there, not here
+    private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "guards", "exceptions",
+            "decisions");
     private static final Set<String> GUARD_KEYS = Set.of("id", "description", "kind", "mode", "relations", "tables",
             "rows", "columns", "fraction", "min_rows", "window", "tags");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "triage", "match", "measure",

@@ -43,7 +43,7 @@ class DetectionConfigTest {
         assertThat(config.rules()).extracting(DetectionRule::id).containsExactly("pg-drop-table-burst",
                 "pg-drop-table-slow-burn", "pg-drop-database", "pg-mass-row-change", "pg-truncate-burst",
                 "pg-grant-to-public", "pg-superuser-granted", "agent-destructive-action", "agent-destructive-burst",
-                "pg-guard-refused", "pg-guard-refusal-burst", "pg-capture-tampering", "pg-routine-row-deletion",
+                "agent-preflight-denied", "agent-preflight-ask", "pg-guard-refused", "pg-guard-refusal-burst", "pg-capture-tampering", "pg-routine-row-deletion",
                 "pg-routine-destruction");
         assertThat(config.kafka()).isEmpty();
     }

@@ -367,6 +367,33 @@ class RuleTopologyTest {
         assertThat(commands.isEmpty()).isTrue();
     }
 
+    /**
+     * Pre-flight attempts (source AGENT_PREFLIGHT): an ask alerts for the operator, a denied destructive
+     * attempt revokes, and neither counts as an action taken (agent-destructive-action stays quiet).
+     */
+    @Test
+    void bundledRulesAlertOnAPreflightAskAndRevokeOnADeniedRepeat() {
+        start(RulesLoader.loadBundled(LOADED).rules());
+        String agent = "agent:cleanup-bot";
+        send(preflight(agent, "p1", at(0.0), "ask"));
+        assertThat(alerts.readValuesToList()).extracting(Alert::getRuleId).containsExactly("agent-preflight-ask");
+        assertThat(commands.isEmpty()).isTrue();
+
+        send(preflight(agent, "p2", at(5.0), "deny"));
+        assertThat(alerts.readValuesToList()).extracting(Alert::getRuleId).containsExactly("agent-preflight-denied");
+        assertThat(commands.readValuesToList()).extracting(RevokeCommand::getRuleId, RevokeCommand::getPrincipal)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("agent-preflight-denied", agent));
+    }
+
+    private static AuditEvent preflight(String principal, String id, long timeUs, String decision) {
+        return AuditEvent.newBuilder(event(principal, id, timeUs, "http.graphql_delete",
+                        "curl -X POST https://backboard.railway.app/graphql/v2 -d 'mutation { volumeDelete }'", List.of()))
+                .setSource(AuditSource.AGENT_PREFLIGHT).setDestructive(true).setDatabase(null).setSessionUser(null)
+                .setBackendPid(null).setLinkedPrincipals(List.of("token:railway/found"))
+                .setAttributes(Map.of("target_environment", "production", "tool", "bash", "preflight_decision", decision,
+                        "preflight_rule", "r", "decision_id", "d-" + id)).build();
+    }
+
     /** Summaries of routine DELETEs count their rows towards pg-routine-row-deletion only, and only alert. */
     @Test
     void bundledRulesCountSummarisedRoutineDeletesButNeverRevokeOnThem() {

@@ -116,7 +116,7 @@ class RulesLoaderTest {
                 "rules.yaml:4: rule 'truncates': match.action_regex is not a valid regular expression: Unclosed group near index 6");
         assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{source: [KAFKA]}"),
                 "rules.yaml:4: rule 'truncates': match.source 'KAFKA' is unknown; allowed: POSTGRES_EVENT_TRIGGER, "
-                        + "POSTGRES_SERVER_LOG, POSTGRES_ROW_CHANGE, AGENT_ACTION_TABLE, AGENT_ACTION_HTTP, UNKNOWN");
+                        + "POSTGRES_SERVER_LOG, POSTGRES_ROW_CHANGE, AGENT_ACTION_TABLE, AGENT_ACTION_HTTP, AGENT_PREFLIGHT, UNKNOWN");
         assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{destructive: maybe}"),
                 "rules.yaml:4: rule 'truncates': match.destructive=maybe is invalid; allowed: true, false");
         assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{object_type: [\"\"]}"),
@@ -135,7 +135,7 @@ class RulesLoaderTest {
                 "rules.yaml:4: rule 'truncates': match.unknown key 'principal'; allowed: action, action_regex, "
                         + "attributes, classification, destructive, macros, object_type, source, statement_regex, target_environment");
         assertProblems("rule:\n" + GOOD.substring("rules:\n".length()),
-                "rules.yaml:1: unknown key 'rule'; allowed: exceptions, guards, lists, macros, rules, version");
+                "rules.yaml:1: unknown key 'rule'; allowed: decisions, exceptions, guards, lists, macros, rules, version");
         assertProblems(GOOD.replace("threshold: 2", "threshold: 2\n    threshold: 3"),
                 "rules.yaml:6: key 'threshold' is repeated");
     }
@@ -217,7 +217,7 @@ class RulesLoaderTest {
     void invalidYamlAndEmptySetsFail() {
         assertProblems("rules: [\n  - id: x\n", "rules.yaml:2: not valid YAML: expected the node content, but found '-'");
         assertProblems("", "rules.yaml: no rules defined; at least one rule is required");
-        assertProblems("- a\n- b\n", "rules.yaml:1: expected a mapping with exceptions, guards, lists, macros, rules, version");
+        assertProblems("- a\n- b\n", "rules.yaml:1: expected a mapping with decisions, exceptions, guards, lists, macros, rules, version");
     }
 
     /** The repository's rules/ folder is what the jar bundles, file for file, and it loads. */
@@ -234,8 +234,10 @@ class RulesLoaderTest {
         assertThat(bundled.warnings()).isEmpty();
         assertThat(bundled.rules()).filteredOn(r -> !r.shadow() && r.effectiveResponse() == Response.REVOKE)
                 .extracting(DetectionRule::id)
-                .as("out of the box only the proven burst rule and what the guard itself establishes revoke")
-                .containsExactly("pg-drop-table-burst", "pg-guard-refusal-burst", "pg-capture-tampering");
+                .as("out of the box only the proven burst rule, what the guard itself establishes and a destructive"
+                        + " attempt repeated after a pre-flight refusal revoke")
+                .containsExactly("pg-drop-table-burst", "agent-preflight-denied", "pg-guard-refusal-burst",
+                        "pg-capture-tampering");
         assertThat(bundled.guards()).isEqualTo(fromFolder.guards());
     }
 

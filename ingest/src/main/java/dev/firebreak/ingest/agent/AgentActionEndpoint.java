@@ -10,6 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.firebreak.ingest.classify.ActionClassifier;
+import dev.firebreak.ingest.preflight.ActionFacts;
+import dev.firebreak.ingest.preflight.Decision;
+import dev.firebreak.ingest.preflight.LiveState;
+import dev.firebreak.ingest.preflight.PreflightService;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.ingest.metrics.CaptureSource;
 import dev.firebreak.ingest.metrics.IngestMetrics;
@@ -19,6 +23,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,6 +77,8 @@ import org.slf4j.LoggerFactory;
 public final class AgentActionEndpoint implements AutoCloseable {
     public static final String ACTIONS_PATH = "/v1/actions";
     public static final String HEALTH_PATH = "/health";
+    /** Pre-flight: {@code POST} one record to ask before acting; {@code GET <path>/<id>} for where an ask stands. */
+    public static final String DECISIONS_PATH = "/v1/decisions";
     private static final Logger LOG = LoggerFactory.getLogger(AgentActionEndpoint.class);
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -88,6 +95,7 @@ public final class AgentActionEndpoint implements AutoCloseable {
     private final Counter timedOut;
     private final Counter overloaded;
     private final IngestMetrics metrics;
+    private final PreflightService preflight;
     private HttpServer server;
     private ThreadPoolExecutor executor;
     private ScheduledExecutorService watchdog;
@@ -102,11 +110,20 @@ public final class AgentActionEndpoint implements AutoCloseable {
      */
     public AgentActionEndpoint(AgentActionConfig config, String cluster, ActionClassifier classifier,
                                AuditEventSink sink, MeterRegistry meters) {
+        this(config, cluster, classifier, sink, meters, null);
+    }
+
+    /**
+     * With pre-flight decisions on {@value #DECISIONS_PATH} ({@code preflight} null: off, 404).
+     */
+    public AgentActionEndpoint(AgentActionConfig config, String cluster, ActionClassifier classifier,
+                               AuditEventSink sink, MeterRegistry meters, PreflightService preflight) {
+        this.preflight = preflight;
         if (config.httpGrants().isEmpty()) {
             throw new IllegalArgumentException("the agent action endpoint needs at least one bearer token");
         }
         this.config = config;
-        this.parser = new AgentActionParser(config.inputMaxChars(), java.time.Duration.ofMillis(config.httpMaxClockSkewMs()));
+        this.parser = new AgentActionParser(config.inputMaxChars(), Duration.ofMillis(config.httpMaxClockSkewMs()));
         this.normalizer = new AgentActionNormalizer(cluster, classifier, config.statementMaxChars());
         this.sink = sink;
         this.tokens = new BearerTokens(config.httpGrants());
@@ -219,6 +236,10 @@ public final class AgentActionEndpoint implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             if (ACTIONS_PATH.equals(path)) {
                 respond(exchange, 202, acceptActions(exchange));
+            } else if (preflight != null && DECISIONS_PATH.equals(path)) {
+                respond(exchange, 200, decide(exchange));
+            } else if (preflight != null && path.startsWith(DECISIONS_PATH + "/")) {
+                respond(exchange, 200, decisionStatus(exchange, path.substring(DECISIONS_PATH.length() + 1)));
             } else if (HEALTH_PATH.equals(path)) {
                 health(exchange);
             } else {
@@ -261,6 +282,128 @@ public final class AgentActionEndpoint implements AutoCloseable {
         events.forEach(e -> ids.add(e.getEventId()));
         LOG.debug("accepted {} agent actions from {}", events.size(), exchange.getRemoteAddress());
         return response;
+    }
+
+    /**
+     * Pre-flight: one record, the same shape and checks as {@code /v1/actions}; answers the decision.
+     * A deny or an ask is recorded (decisions topic) and published as an audit event of source
+     * {@code AGENT_PREFLIGHT} before the answer; if Kafka does not acknowledge, an ask becomes a deny
+     * (fail closed: nobody could approve what was not recorded).
+     */
+    private ObjectNode decide(HttpExchange exchange) throws IOException, Rejection {
+        Instant receivedAt = Instant.now();
+        checkMethod(exchange);
+        BearerTokens.Grant grant = checkToken(exchange);
+        checkContentType(exchange);
+        byte[] body = RequestBodies.read(exchange, config.httpMaxBodyBytes());
+        bodyRead();
+        JsonNode root = parse(body);
+        if (!root.isObject()) {
+            throw new Rejection(400, "malformed_json", "a decision takes one JSON object (one action), was " + root.getNodeType());
+        }
+        AgentAction action = actions(List.of(root), receivedAt, grant).get(0);
+        ActionClassifier.Verdict verdict = normalizer.verdict(action);
+        long nowUs = AgentActionNormalizer.micros(Instant.now());
+        ActionFacts facts = new ActionFacts(action.principal(), action.linkedPrincipal().orElse(null), action.tool(),
+                verdict.kind().name().toLowerCase(Locale.ROOT), verdict.destructive(), verdict.category(), verdict.ruleId(),
+                action.targetEnvironment());
+        PreflightService.Decided decided = preflight.decide(facts, normalizer.bounded(action.input()), nowUs);
+        Decision decision = decided.outcome().decision();
+        String reason = decided.outcome().reason();
+        if (decision != Decision.ALLOW) {
+            Duration window = decided.outcome().window();
+            LOG.warn("pre-flight {} by rule {} for principal {} (credential {}): {} on {}, window {}, decision {}",
+                    decision.wire(), decided.outcome().ruleId(), facts.principal(), facts.credential(), verdict.category(),
+                    facts.targetEnvironment(), window == null ? "none" : window, decided.id());
+            AuditEvent attempt = normalizer.attempt(action, verdict, decided.id(), decision.wire(), decided.outcome().ruleId(),
+                    reason, nowUs);
+            if (!recorded(decided, attempt) && decision == Decision.ASK) {
+                decision = Decision.DENY;
+                reason = reason + "; denied because the decision could not be recorded for an operator to approve";
+            }
+        }
+        Counter.builder("firebreak.ingest.preflight.decisions").tag("decision", decision.wire())
+                .tag("rule", decided.outcome().ruleId()).description("Pre-flight decisions answered, by decision and rule")
+                .register(meters).increment();
+        ObjectNode response = JSON.createObjectNode().put("decision", decision.wire())
+                .put("rule", decided.outcome().ruleId()).put("reason", reason).put("decision_id", decided.id())
+                .put("destructive", verdict.destructive());
+        response.put("category", verdict.category());
+        if (decision == Decision.ASK) {
+            response.put("status", "pending").put("status_url", DECISIONS_PATH + "/" + decided.id())
+                    .put("expires_at", Instant.ofEpochMilli(decided.record().getExpiresTimeUs() / 1000).toString());
+        }
+        return response;
+    }
+
+    /** Waits for the decision record and the attempt event; false when Kafka did not acknowledge both in time. */
+    private boolean recorded(PreflightService.Decided decided, AuditEvent attempt) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(preflight.config().recordTimeoutMs());
+        try {
+            Future<RecordMetadata> event = metrics.onAcknowledged(sink.send(attempt), attempt);
+            decided.recorded().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            event.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            LOG.warn("pre-flight decision {} of {} not acknowledged by Kafka: {}", decided.id(),
+                    decided.record().getPrincipal(), e.toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Where a decision stands: {@code GET /v1/decisions/<id>[?wait_ms=n]} holds the request while it is
+     * pending, up to {@code wait_ms} (at most {@code preflight.max.wait.ms}). Only a token that may speak
+     * for the decision's agent sees it; an unknown id and another agent's id are both 404.
+     */
+    private ObjectNode decisionStatus(HttpExchange exchange, String id) throws IOException, Rejection {
+        String method = exchange.getRequestMethod();
+        if (!method.equals("GET")) {
+            throw new Rejection(405, "method_not_allowed", "use GET").header("Allow", "GET");
+        }
+        BearerTokens.Grant grant = checkToken(exchange);
+        bodyRead();
+        long waitMs = Math.min(waitMs(exchange.getRequestURI().getRawQuery()), preflight.config().maxWaitMs());
+        var decision = preflight.decision(id).filter(d -> grant.mayActFor(d.getPrincipal().substring("agent:".length())))
+                .orElseThrow(() -> new Rejection(404, "unknown_decision", "no decision " + AgentActionParser.quote(
+                        id.length() > 80 ? id.substring(0, 80) : id) + " is known here (or it is older than the lookback)"));
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+        LiveState.Status status = preflight.status(id, AgentActionNormalizer.micros(Instant.now()));
+        while (status == LiveState.Status.PENDING && System.nanoTime() < until) {
+            try {
+                Thread.sleep(20); // an approval is a human's answer: 20 ms of polling is nothing next to it
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            status = preflight.status(id, AgentActionNormalizer.micros(Instant.now()));
+        }
+        ObjectNode response = JSON.createObjectNode().put("decision_id", id)
+                .put("decision", decision.getDecision().name().toLowerCase(Locale.ROOT))
+                .put("status", status.name().toLowerCase(Locale.ROOT)).put("rule", decision.getRuleId())
+                .put("reason", decision.getReason())
+                .put("expires_at", Instant.ofEpochMilli(decision.getExpiresTimeUs() / 1000).toString());
+        preflight.state().answer(id).ifPresent(a -> response.put("operator", a.getOperator()).put("operator_reason", a.getReason()));
+        return response;
+    }
+
+    private static long waitMs(String query) throws Rejection {
+        if (query == null || query.isEmpty()) {
+            return 0;
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith("wait_ms=")) {
+                try {
+                    return Math.max(0, Long.parseLong(pair.substring("wait_ms=".length())));
+                } catch (NumberFormatException e) {
+                    throw new Rejection(400, "invalid_query", "wait_ms must be a number of milliseconds");
+                }
+            }
+        }
+        return 0;
     }
 
     private static void checkMethod(HttpExchange exchange) throws Rejection {
@@ -339,6 +482,14 @@ public final class AgentActionEndpoint implements AutoCloseable {
      */
     private List<AuditEvent> normalise(List<JsonNode> records, Instant receivedAt, BearerTokens.Grant grant)
             throws Rejection {
+        List<AgentAction> actions = actions(records, receivedAt, grant);
+        long capturedUs = AgentActionNormalizer.micros(Instant.now());
+        return actions.stream().map(a -> normalizer.fromHttp(a, capturedUs)).toList();
+    }
+
+    /** Every record validated, and its agent one the token may speak for, or a rejection naming the first that is not. */
+    private List<AgentAction> actions(List<JsonNode> records, Instant receivedAt, BearerTokens.Grant grant)
+            throws Rejection {
         List<AgentAction> actions = new ArrayList<>(records.size());
         for (int i = 0; i < records.size(); i++) {
             String where = records.size() > 1 || !records.get(i).isObject() ? "record " + i + ": " : "";
@@ -355,8 +506,7 @@ public final class AgentActionEndpoint implements AutoCloseable {
             }
             actions.add(action);
         }
-        long capturedUs = AgentActionNormalizer.micros(Instant.now());
-        return actions.stream().map(a -> normalizer.fromHttp(a, capturedUs)).toList();
+        return actions;
     }
 
     private void produce(List<AuditEvent> events) throws Rejection {

@@ -104,6 +104,40 @@ public final class AgentActionNormalizer {
                 .build();
     }
 
+    /** The classifier's verdict on an action an agent asks to take (a failing classifier: non-destructive OTHER). */
+    public Verdict verdict(AgentAction action) {
+        return classify(action, new LinkedHashMap<>());
+    }
+
+    /**
+     * An attempt the pre-flight decision refused or held: source {@code AGENT_PREFLIGHT}, so detection
+     * rules count attempts apart from actions taken; id {@code agent:<id>/decision:<decision id>}; the
+     * decision in attributes {@code preflight_decision} (deny, ask), {@code preflight_rule},
+     * {@code preflight_reason} and {@code decision_id}.
+     */
+    public AuditEvent attempt(AgentAction action, Verdict verdict, String decisionId, String decision, String ruleId,
+                              String reason, long capturedTimeUs) {
+        Map<String, String> attributes = baseAttributes(action);
+        attributes.put("kind", verdict.kind().name());
+        putIfPresent(attributes, "classification_reason", verdict.reason());
+        attributes.put("preflight_decision", decision);
+        attributes.put("preflight_rule", ruleId);
+        attributes.put("preflight_reason", reason);
+        attributes.put("decision_id", decisionId);
+        String category = verdict.category();
+        return event(action, AuditSource.AGENT_PREFLIGHT, action.principal() + "/decision:" + decisionId, capturedTimeUs)
+                .setAction(category == null || category.isBlank() ? action.tool() : category)
+                .setDestructive(verdict.destructive())
+                .setClassification(verdict.ruleId())
+                .setAttributes(attributes)
+                .build();
+    }
+
+    /** The input as events keep it: cut to the statement limit. */
+    public String bounded(String input) {
+        return truncate(input);
+    }
+
     private AuditEvent.Builder classified(AgentAction action, AuditSource source, String eventId, long capturedTimeUs) {
         Map<String, String> attributes = baseAttributes(action);
         Verdict verdict = classify(action, attributes);

@@ -45,6 +45,7 @@ public final class AuditSink implements AutoCloseable {
     private final Serializer<AuditEvent> events;
     private final Serializer<DeadLetter> deadLetters;
     private final Serializer<RowChange> rowChanges;
+    private final Serializer<dev.firebreak.schema.PreflightDecision> decisions;
     private final KafkaClientMetrics metrics;
     private final RegistryOutage outage = new RegistryOutage("ingest");
     private static final Duration WAIT_FOR_REGISTRY = Duration.ofDays(36_500);
@@ -76,6 +77,7 @@ public final class AuditSink implements AutoCloseable {
         this.events = waitingOut(new RegistryAvroSerializer<>(AuditEvent.class, registry, false));
         this.deadLetters = waitingOut(new RegistryAvroSerializer<>(DeadLetter.class, registry, false));
         this.rowChanges = waitingOut(new RegistryAvroSerializer<>(RowChange.class, registry, false));
+        this.decisions = waitingOut(new RegistryAvroSerializer<>(dev.firebreak.schema.PreflightDecision.class, registry, false));
         // Fetch topic metadata now: the first send would otherwise wait for it mid-burst.
         producer.partitionsFor(Topics.AUDIT_EVENTS);
         producer.partitionsFor(Topics.AUDIT_DLQ);
@@ -108,6 +110,12 @@ public final class AuditSink implements AutoCloseable {
                     .build());
         }
         return producer.send(new ProducerRecord<>(Topics.AUDIT_EVENTS, event.getPrincipal(), value));
+    }
+
+    /** Records a pre-flight decision (deny or ask) on {@code firebreak.preflight.decisions.v1}, keyed by principal. */
+    public Future<RecordMetadata> sendDecision(dev.firebreak.schema.PreflightDecision decision) {
+        return producer.send(new ProducerRecord<>(Topics.PREFLIGHT_DECISIONS, decision.getPrincipal(),
+                decisions.serialize(Topics.PREFLIGHT_DECISIONS, decision)));
     }
 
     /** Sends the dead letter with its payload cut to {@link #MAX_DEAD_LETTER_PAYLOAD} bytes (the reason says so). */

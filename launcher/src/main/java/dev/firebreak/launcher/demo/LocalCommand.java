@@ -68,6 +68,10 @@ public final class LocalCommand implements Callable<Integer> {
             ready.put("agent_actions_url", url);
             ready.put("agent_actions_token", settings.agentActions().httpTokens().get(0));
         });
+        // pre-flight: agents ask here; operators answer asks as the operator user (approve/reject)
+        pipeline.agentBaseUrl().ifPresent(url -> ready.put("agent_decisions_url", url + "/v1/decisions"));
+        stack.kafkaPassword(dev.firebreak.launcher.stack.PipelineKafkaAcls.OPERATOR)
+                .ifPresent(password -> ready.put("kafka_operator_password", password));
         return new ObjectMapper().writeValueAsString(ready);
     }
 }

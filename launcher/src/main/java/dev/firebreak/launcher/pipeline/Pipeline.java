@@ -7,6 +7,8 @@ import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.pglog.ServerLogCapture;
+import dev.firebreak.ingest.preflight.PreflightConfig;
+import dev.firebreak.ingest.preflight.PreflightRuntime;
 import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.killswitch.KillSwitchService;
 import dev.firebreak.export.ocsf.OcsfExportConfig;
@@ -33,10 +35,12 @@ public final class Pipeline implements AutoCloseable {
     private final OnCallService onCall;
     private final OcsfExporter export;
     private final RulesWatcher guardWatcher;
+    private final PreflightRuntime preflight;
 
     private Pipeline(KillSwitchService killSwitch, DetectionService detection, PostgresCapture capture,
                      ServerLogCapture serverLog, AgentActionEndpoint agentEndpoint, OnCallService onCall,
-                     OcsfExporter export, RulesWatcher guardWatcher) {
+                     OcsfExporter export, RulesWatcher guardWatcher, PreflightRuntime preflight) {
+        this.preflight = preflight;
         this.guardWatcher = guardWatcher;
         this.export = export;
         this.onCall = onCall;
@@ -51,6 +55,11 @@ public final class Pipeline implements AutoCloseable {
     public java.util.Optional<String> agentActionsUrl() {
         return java.util.Optional.ofNullable(agentEndpoint)
                 .map(e -> "http://127.0.0.1:" + e.port() + AgentActionEndpoint.ACTIONS_PATH);
+    }
+
+    /** Base URL of the agent endpoint ({@code <url>/v1/actions}, {@code <url>/v1/decisions}), when it is on. */
+    public java.util.Optional<String> agentBaseUrl() {
+        return java.util.Optional.ofNullable(agentEndpoint).map(e -> "http://127.0.0.1:" + e.port());
     }
 
     /** Starts every stage and returns once each is ready. */
@@ -81,13 +90,18 @@ public final class Pipeline implements AutoCloseable {
                     + " (Debezium pgoutput, poll.interval.ms=" + settings.ingest().pollIntervalMs() + ")");
             ServerLogCapture serverLog = null;
             AgentActionEndpoint endpoint = null;
+            PreflightRuntime preflight = null;
             try {
                 serverLog = settings.serverLogCapture().map(c -> new ServerLogCapture(c, meters).start()).orElse(null);
                 if (settings.agentActions().httpEnabled()) {
+                    preflight = startPreflight(settings, capture);
                     endpoint = new AgentActionEndpoint(settings.agentActions(), settings.ingest().cluster(), classifier,
-                            AuditEventSink.of(capture.sink()), meters).start();
+                            AuditEventSink.of(capture.sink()), meters, preflight == null ? null : preflight.service()).start();
                 }
             } catch (RuntimeException e) {
+                if (preflight != null) {
+                    preflight.close();
+                }
                 if (serverLog != null) {
                     serverLog.close();
                 }
@@ -111,7 +125,7 @@ public final class Pipeline implements AutoCloseable {
             progress.accept("guard: " + settings.guardPolicy().rules().size() + " rules enforced inside PostgreSQL for "
                     + settings.guard().scope());
             RulesWatcher guardWatcher = GuardRules.watch(settings.flat(), capture::applyGuardPolicy).orElse(null);
-            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint, onCall, export, guardWatcher);
+            return new Pipeline(killSwitch, detection, capture, serverLog, endpoint, onCall, export, guardWatcher, preflight);
         } catch (RuntimeException e) {
             if (detection != null) {
                 detection.close();
@@ -119,6 +133,16 @@ public final class Pipeline implements AutoCloseable {
             killSwitch.close();
             throw e;
         }
+    }
+
+    /** The pre-flight decisions, when {@code firebreak.ingest.preflight.enabled}; recorded through capture's producer. */
+    static PreflightRuntime startPreflight(PipelineSettings settings, PostgresCapture capture) {
+        PreflightConfig config = PreflightConfig.fromMap(settings.flat());
+        if (!config.enabled()) {
+            return null;
+        }
+        return PreflightRuntime.start(config, settings.ingest().clientProperties(), settings.ingest().registryUrl(),
+                capture.sink()::sendDecision);
     }
 
     private static String describe(dev.firebreak.detect.DetectionRule rule) {
@@ -156,6 +180,9 @@ public final class Pipeline implements AutoCloseable {
         }
         if (agentEndpoint != null) {
             agentEndpoint.close(); // shares the capture's producer
+        }
+        if (preflight != null) {
+            preflight.close();
         }
         if (serverLog != null) {
             serverLog.close();

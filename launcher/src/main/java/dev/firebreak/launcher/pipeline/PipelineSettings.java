@@ -75,6 +75,8 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(AgentActionConfig.PREFIX + "http.enabled", "true");
         m.put(AgentActionConfig.PREFIX + "http.port", "0");
         m.put(AgentActionConfig.PREFIX + "http.tokens", java.util.UUID.randomUUID().toString().replace("-", "") + ":*");
+        // agents ask before they act (POST /v1/decisions on the same endpoint and token)
+        m.put(dev.firebreak.ingest.preflight.PreflightConfig.PREFIX + "enabled", "true");
         pg.localDataDirectory().ifPresent(dir -> m.put(ServerLogConfig.PREFIX + "data.directory", dir.toString()));
         m.put(DetectionConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(DetectionConfig.SCHEMA_REGISTRY_URL, registry);

@@ -10,6 +10,9 @@ import dev.firebreak.ingest.pglog.ServerLogConfig;
 import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.ingest.agent.AgentActionConfig;
 import dev.firebreak.ingest.agent.AgentActionEndpoint;
+import dev.firebreak.ingest.preflight.PreflightConfig;
+import dev.firebreak.ingest.preflight.PreflightRuntime;
+import dev.firebreak.ingest.preflight.PreflightService;
 import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.agent.AuditEventSink;
@@ -117,8 +120,11 @@ public final class ServiceCommand implements Callable<Integer> {
             lifecycle.own(new ServerLogCapture(serverLog, metrics.registry()).start());
         }
         if (agents.httpEnabled()) {
+            PreflightConfig preflight = PreflightConfig.fromMap(settings);
+            PreflightService decisions = preflight.enabled() ? lifecycle.own(PreflightRuntime.start(preflight,
+                    ingest.clientProperties(), ingest.registryUrl(), capture.sink()::sendDecision)).service() : null;
             lifecycle.own(new AgentActionEndpoint(agents, ingest.cluster(), classifier, AuditEventSink.of(capture.sink()),
-                    metrics.registry()).start());
+                    metrics.registry(), decisions).start());
         }
         return () -> capture.failure() == null ? null : "capture engine stopped: " + capture.failure().getMessage();
     }

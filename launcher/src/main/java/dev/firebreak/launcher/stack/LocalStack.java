@@ -199,6 +199,11 @@ public final class LocalStack implements AutoCloseable {
         return java.util.Optional.ofNullable(kafkaPasswords.get(PipelineKafkaAcls.OBSERVER));
     }
 
+    /** The password of one of {@link PipelineKafkaAcls#USERS} (stdout of {@code local} only, never a log); empty when Kafka is open. */
+    public java.util.Optional<String> kafkaPassword(String user) {
+        return java.util.Optional.ofNullable(kafkaPasswords.get(user));
+    }
+
     public PostgresService postgres() {
         return postgres;
     }

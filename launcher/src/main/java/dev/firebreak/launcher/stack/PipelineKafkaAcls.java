@@ -31,6 +31,11 @@ public final class PipelineKafkaAcls {
     public static final String EXPORT = "firebreak-export";
     /** The export stage's consumer group (its default, {@code firebreak.export.group.id}). */
     public static final String EXPORT_GROUP = "firebreak-export";
+    /**
+     * Operators' tools: {@code approve} and {@code reject} write answers to pending pre-flight decisions
+     * and read the decisions they answer (no consumer group: they assign partitions themselves).
+     */
+    public static final String OPERATOR = "firebreak-operator";
     /** Read-only: every {@code firebreak.} topic, in consumer groups named {@value #OBSERVER_GROUP_PREFIX}*. */
     public static final String OBSERVER = "firebreak-observer";
     /** The observer's consumer groups; a prefix of its own, so it can never join a stage's group. */
@@ -38,7 +43,7 @@ public final class PipelineKafkaAcls {
     /** Prefix of row-image topics ({@link Topics#rowImages}), which ingest creates on demand. */
     static final String ROW_IMAGE_PREFIX = "firebreak.cdc.";
     /** Every user but the super user, in a stable order. */
-    public static final List<String> USERS = List.of(INGEST, DETECTION, KILL_SWITCH, ON_CALL, EXPORT, OBSERVER);
+    public static final List<String> USERS = List.of(INGEST, DETECTION, KILL_SWITCH, ON_CALL, EXPORT, OBSERVER, OPERATOR);
 
     private PipelineKafkaAcls() {
     }
@@ -59,6 +64,8 @@ public final class PipelineKafkaAcls {
         reads(acls, EXPORT, Topics.AUDIT_EVENTS, Topics.ALERTS);
         writes(acls, EXPORT, Topics.OCSF);
         acls.add(allow(EXPORT, ResourceType.GROUP, PatternType.LITERAL, EXPORT_GROUP, AclOperation.READ));
+        writes(acls, OPERATOR, Topics.PREFLIGHT_APPROVALS);
+        reads(acls, OPERATOR, Topics.PREFLIGHT_DECISIONS);
         topic(acls, OBSERVER, PatternType.PREFIXED, "firebreak.", AclOperation.READ, AclOperation.DESCRIBE);
         acls.add(allow(OBSERVER, ResourceType.GROUP, PatternType.PREFIXED, OBSERVER_GROUP_PREFIX, AclOperation.READ));
         return List.copyOf(acls);
@@ -74,6 +81,11 @@ public final class PipelineKafkaAcls {
                 AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
         topic(acls, INGEST, PatternType.PREFIXED, ROW_IMAGE_PREFIX, AclOperation.CREATE, AclOperation.WRITE,
                 AclOperation.DESCRIBE);
+        // Pre-flight decisions: ingest records its refusals and rebuilds the principals' live state from
+        // them, the operators' approvals, the alerts (open episodes) and the kill switch's results
+        // (revoked credentials). No consumer group: every ingest instance reads every partition.
+        writes(acls, INGEST, Topics.PREFLIGHT_DECISIONS);
+        reads(acls, INGEST, Topics.PREFLIGHT_DECISIONS, Topics.PREFLIGHT_APPROVALS, Topics.ALERTS, Topics.KILLSWITCH_RESULTS);
     }
 
     private static void detection(List<AclBinding> acls, String applicationId) {

@@ -77,15 +77,22 @@ public final class SchemaRegistries {
         SchemaRegistryClient client = forUrl(url);
         long deadline = System.currentTimeMillis() + maxWait.toMillis();
         for (var entry : dev.firebreak.schema.Topics.VALUE_SCHEMAS.entrySet()) {
+            boolean timedOutBefore = false;
+            int races = 0;
             while (true) {
                 try {
                     client.register(entry.getKey() + "-value", entry.getValue());
                     outage.succeeded();
                     break;
                 } catch (SchemaRegistryException e) {
-                    if (!e.registryUnavailable()) {
+                    // A request that timed out may still be creating the subject when the retry arrives,
+                    // and Apicurio answers that race with 409: ask again once it is done.
+                    // At most 3 times: a 409 that stays is an incompatible schema, which fails start-up.
+                    boolean raced = timedOutBefore && e.status() == 409 && races++ < 3;
+                    if (!e.registryUnavailable() && !raced) {
                         throw e;
                     }
+                    timedOutBefore |= e.status() == SchemaRegistryException.NO_ANSWER;
                     long delay = outage.failed("registering the pipeline's schemas", e);
                     if (outage.stopped() || System.currentTimeMillis() + delay > deadline) {
                         throw e;
