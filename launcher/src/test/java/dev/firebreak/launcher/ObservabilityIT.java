@@ -60,9 +60,15 @@ class ObservabilityIT {
     static final String ROOT_PROPERTY = "firebreak.observability.root";
     private static final String CLUSTER = "obs";
     private static final String JOB = "firebreak";
+    private static final String ENVIRONMENT = "it";
     private static final String ROGUE = "rogue_obs";
     private static final String PRINCIPAL = "pg:" + CLUSTER + "/" + ROGUE;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The values Grafana's variables take here: this test's principal, job and environment. */
+    private static final Map<String, String> GRAFANA_VARIABLES = Map.of("principal", PRINCIPAL, "job", JOB,
+            "environment", ENVIRONMENT);
+    private static final java.util.regex.Pattern LABEL_VALUES = java.util.regex.Pattern.compile(
+            "label_values\\((.+),\\s*\\w+\\)");
     private static LocalStack stack;
     private static MetricsServer metrics;
     private static Pipeline pipeline;
@@ -85,8 +91,12 @@ class ObservabilityIT {
         PipelineSettings settings = PipelineSettings.fromMap(flat);
         pipeline = Pipeline.start(settings, metrics.registry(), m -> { });
         watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(), a -> { }, r -> { });
-        prometheus = PrometheusProcess.start(List.of(PrometheusProcess.Target.of(JOB, metrics.url())),
-                ruleFiles(root), Duration.ofSeconds(60));
+        // As in prometheus/prometheus.yml: an environment label on the pipeline's target, Alertmanager
+        // scraped as job alertmanager and sent the alerts, Prometheus scraping itself.
+        prometheus = PrometheusProcess.start(List.of(
+                        PrometheusProcess.Target.of(JOB, metrics.url()).withLabels(Map.of("environment", ENVIRONMENT)),
+                        PrometheusProcess.Target.of("alertmanager", alertmanager.url() + "/metrics")),
+                ruleFiles(root), List.of(alertmanager.url()), Duration.ofSeconds(60));
         // A first scrape before any traffic: counters must be seen at their value before the burst.
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
                 series("up{job=\"" + JOB + "\"} == 1") == 1);
@@ -195,18 +205,44 @@ class ObservabilityIT {
         assertThat(files).as("dashboards in %s", dashboards).isNotEmpty();
         List<String> problems = new ArrayList<>();
         List<String[]> table = new ArrayList<>();
+        Set<String> known = new TreeSet<>(prometheus.metricNames());
         for (Path file : files) {
+            JsonNode board = JSON.readTree(file.toFile());
             List<JsonNode> targets = new ArrayList<>();
-            collectTargets(JSON.readTree(file.toFile()), targets);
-            for (JsonNode target : targets) {
-                String raw = target.path("expr").asText("");
+            collectTargets(board, targets);
+            // Annotations are range queries over the dashboard's time range: the test's window here.
+            List<JsonNode> annotations = new ArrayList<>();
+            board.path("annotations").path("list").forEach(a -> {
+                if (a.hasNonNull("expr")) {
+                    annotations.add(a);
+                }
+            });
+            // A variable's label_values(selector, label) offers what the selector returns.
+            List<JsonNode> variables = new ArrayList<>();
+            board.path("templating").path("list").forEach(v -> {
+                if (LABEL_VALUES.matcher(v.path("query").path("query").asText("")).matches()) {
+                    variables.add(v);
+                }
+            });
+            for (JsonNode target : concat(targets, annotations, variables)) {
+                boolean annotation = annotations.contains(target);
+                String raw = variables.contains(target)
+                        ? LABEL_VALUES.matcher(target.path("query").path("query").asText()).replaceFirst("$1")
+                        : target.path("expr").asText("");
                 if (raw.isBlank()) {
                     continue;
                 }
-                String expr = PromQl.substitute(raw, Map.of("principal", PRINCIPAL));
-                QueryResult result = prometheus.query(expr, queryTime);
+                String expr = PromQl.substitute(raw, GRAFANA_VARIABLES);
+                Set<String> missing = new TreeSet<>(PromQl.metricNames(expr));
+                missing.removeAll(known);
+                if (!missing.isEmpty()) {
+                    problems.add(file.getFileName() + " " + expr + "\n    reads metrics Prometheus has never seen: " + missing);
+                }
+                QueryResult result = annotation
+                        ? prometheus.queryRange(expr, windowStart, queryTime, Duration.ofSeconds(1))
+                        : prometheus.query(expr, queryTime);
                 boolean mayBeEmpty = target.path("firebreak_may_be_empty").asBoolean(false);
-                String where = file.getFileName() + " [" + target.path("refId").asText("?") + "] " + expr;
+                String where = file.getFileName() + " [" + target.path("refId").asText(target.path("name").asText("?")) + "] " + expr;
                 if (!result.ok()) {
                     problems.add(where + "\n    error " + result.errorType() + ": " + result.error());
                 } else if (result.seriesCount() == 0 && !mayBeEmpty) {
@@ -255,6 +291,32 @@ class ObservabilityIT {
         print("alert and recording rules", table);
         assertThat(table).as("rules in %s", rules).isNotEmpty();
         assertThat(problems).as("rules that fail to run or read missing metrics").isEmpty();
+    }
+
+    @Test
+    void theWatchdogReachesAlertmanagerAndIsRoutedToTheHeartbeatReceiver() {
+        // Prometheus evaluates every second and sends at once; Alertmanager routes on arrival.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode alerts = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                            alertmanager.url() + "/api/v2/alerts?filter=" + java.net.URLEncoder.encode("alertname=\"Watchdog\"",
+                                    java.nio.charset.StandardCharsets.UTF_8))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(alerts).as("Watchdog alerts in Alertmanager").hasSize(1);
+            JsonNode watchdog = alerts.get(0);
+            assertThat(watchdog.path("status").path("state").asText()).isEqualTo("active");
+            assertThat(watchdog.path("receivers").findValuesAsText("name")).containsExactly("heartbeat");
+            assertThat(watchdog.path("annotations").path("runbook_url").asText()).startsWith("https://").endsWith("#watchdog");
+            assertThat(watchdog.path("annotations").path("dashboard_url").asText()).startsWith("http://localhost:3000/d/");
+        });
+    }
+
+    @SafeVarargs
+    private static List<JsonNode> concat(List<JsonNode>... lists) {
+        List<JsonNode> all = new ArrayList<>();
+        for (List<JsonNode> list : lists) {
+            all.addAll(list);
+        }
+        return all;
     }
 
     /** Panels nest in rows (and rows in rows); every object with {@code targets} is a panel. */
