@@ -123,6 +123,9 @@ public final class PrometheusProcess implements AutoCloseable {
                     "--config.file=" + config,
                     "--storage.tsdb.path=" + data,
                     "--web.listen-address=127.0.0.1:" + port,
+                    // Alerts that fire before the Alertmanagers are discovered (about 5 s) are dropped
+                    // and sent again only after this delay: 1 min by default, 1 s at this pace.
+                    "--rules.alert.resend-delay=1s",
                     "--log.level=warn")
                     .redirectErrorStream(true)
                     .redirectOutput(home.resolve("prometheus.log").toFile())
