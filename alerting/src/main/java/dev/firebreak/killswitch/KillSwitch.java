@@ -53,7 +53,9 @@ import org.slf4j.LoggerFactory;
  * {@code outcome}): counter {@value #REVOCATIONS}; counter {@value #RETRIES}; timers
  * {@value #REVOKE_DURATION} (start of the target's revocation to confirmed), and for REVOKED targets
  * {@value #COMMAND_TO_CONFIRMED} (command issued to confirmed) and {@value #TRIGGER_TO_CONFIRMED}
- * (the triggering event to confirmed: the pipeline's end-to-end latency).
+ * (the triggering event to confirmed: the pipeline's end-to-end latency). Counter
+ * {@value #PRINCIPALS_REVOKED} (no tags) counts commands that locked out their principal, at least one
+ * target REVOKED: a principal with a role, a token and a Kafka user counts once, not three times.
  */
 public final class KillSwitch implements AutoCloseable {
     public static final String REVOCATIONS = "firebreak.killswitch.revocations";
@@ -61,6 +63,8 @@ public final class KillSwitch implements AutoCloseable {
     public static final String REVOKE_DURATION = "firebreak.killswitch.revoke.duration";
     public static final String COMMAND_TO_CONFIRMED = "firebreak.killswitch.command.to.confirmed";
     public static final String TRIGGER_TO_CONFIRMED = "firebreak.killswitch.trigger.to.confirmed";
+    /** Commands that revoked at least one target: principals locked out, however many credentials each had. */
+    public static final String PRINCIPALS_REVOKED = "firebreak.killswitch.principals.revoked";
     /** Per principal (bounded: the first N principals keep their name, the rest count as {@code _other}). */
     public static final String PRINCIPAL_REVOCATIONS = "firebreak.principal.revocations";
     /** Targets of an unverified command reported (each with a result and an alert); the rest are counted. */
@@ -113,6 +117,7 @@ public final class KillSwitch implements AutoCloseable {
     private final Settings settings;
     private final MeterRegistry meters;
     private final BoundedLabel principals;
+    private final Counter principalsRevoked;
 
     /**
      * @param revokers consulted in order; the first that handles a target revokes it. Not closed here.
@@ -129,6 +134,9 @@ public final class KillSwitch implements AutoCloseable {
         this.revokers = List.copyOf(revokers);
         this.settings = Objects.requireNonNull(settings, "settings");
         this.meters = Objects.requireNonNull(meters, "meters");
+        // Registered at 0 up front: increase() over a dashboard's range cannot see a counter's first step.
+        this.principalsRevoked = Counter.builder(PRINCIPALS_REVOKED)
+                .description("Revoke commands with at least one target REVOKED (principals locked out)").register(meters);
         for (Revoker revoker : this.revokers) {
             lanes.put(revoker, Executors.newSingleThreadExecutor(r -> {
                 Thread t = new Thread(r, "firebreak-revoker-" + revoker.kind());
@@ -191,6 +199,9 @@ public final class KillSwitch implements AutoCloseable {
         List<Outcome> outcomes = new ArrayList<>(pending.size());
         for (Pending p : pending) {
             outcomes.add(report(command, p, await(p, deadlineNanos), false));
+        }
+        if (outcomes.stream().anyMatch(o -> o.result().getOutcome() == RevocationOutcome.REVOKED)) {
+            principalsRevoked.increment();
         }
         return outcomes;
     }

@@ -7,6 +7,7 @@ import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +27,8 @@ final class AlertRenderer {
     static final int SAMPLE_STATEMENTS = 3;
     static final int MAX_STATEMENT_CHARS = 200;
     static final int MAX_DETAIL_CHARS = 200;
+    /** How much the dashboard link shows before the window starts and after it ends: the run-up and the aftermath. */
+    static final Duration DASHBOARD_MARGIN = Duration.ofMinutes(15);
 
     private final String environment;
     private final String dashboardTemplate;
@@ -37,7 +40,7 @@ final class AlertRenderer {
 
     AlertmanagerAlert render(OnCallState.Notification n, Instant now) {
         Alert alert = n.alert();
-        String dashboard = dashboard(alert.getPrincipal(), alert.getRuleId());
+        String dashboard = dashboard(alert);
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put("alertname", alertName(alert));
         labels.put("rule", alert.getRuleId());
@@ -75,8 +78,19 @@ final class AlertRenderer {
         };
     }
 
-    String dashboard(String principal, String rule) {
-        return dashboardTemplate.replace("{principal}", encode(principal)).replace("{rule}", encode(rule));
+    /**
+     * The link template with its placeholders filled: {@code {principal}}, {@code {rule}} URL-encoded,
+     * {@code {from}} and {@code {to}} (epoch milliseconds, as Grafana's time range takes them) the
+     * alert's window widened by {@link #DASHBOARD_MARGIN}, or its creation time when it has no window.
+     * The link shows the incident whenever it is opened, not whatever the last hour holds by then.
+     */
+    String dashboard(Alert alert) {
+        long createdUs = alert.getCreatedTimeUs();
+        long startUs = alert.getWindowStartUs() > 0 ? alert.getWindowStartUs() : createdUs;
+        long endUs = Math.max(alert.getWindowEndUs() > 0 ? alert.getWindowEndUs() : createdUs, startUs);
+        long marginMs = DASHBOARD_MARGIN.toMillis();
+        return dashboardTemplate.replace("{principal}", encode(alert.getPrincipal())).replace("{rule}", encode(alert.getRuleId()))
+                .replace("{from}", Long.toString(startUs / 1_000 - marginMs)).replace("{to}", Long.toString(endUs / 1_000 + marginMs));
     }
 
     /** PostgreSQL's LSN notation (high/low 32 bits in hex) and the database time of that position. */

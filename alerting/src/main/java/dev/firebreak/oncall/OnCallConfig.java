@@ -18,7 +18,8 @@ import java.util.TreeSet;
  *
  * @param alertmanagerUrls  base URLs of every Alertmanager of the HA set; each alert goes to all of them
  * @param environment       value of the {@code environment} label, e.g. {@code prod}
- * @param dashboardUrl      link template; {@code {principal}} and {@code {rule}} are replaced URL-encoded
+ * @param dashboardUrl      link template; {@code {principal}} and {@code {rule}} are replaced URL-encoded,
+ *                          {@code {from}} and {@code {to}} by the alert's time range (epoch milliseconds)
  * @param resendInterval    how often every firing alert is pushed again (Alertmanager forgets alerts
  *                          whose {@code endsAt}, 3 intervals ahead, passes)
  * @param alertHold         how long alert-only and refused alerts stay firing after they were created
@@ -60,7 +61,7 @@ public record OnCallConfig(
     public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
 
     public static final String DEFAULT_DASHBOARD_URL =
-            "http://localhost:3000/d/firebreak-principal/firebreak-principal?var-principal={principal}";
+            "http://localhost:3000/d/firebreak-principal/firebreak-principal?var-principal={principal}&from={from}&to={to}";
     public static final Duration DEFAULT_RESEND_INTERVAL = Duration.ofMinutes(1);
     public static final Duration DEFAULT_ALERT_HOLD = Duration.ofMinutes(15);
     public static final Duration DEFAULT_LOOKBACK = Duration.ofDays(1);
@@ -84,7 +85,7 @@ public record OnCallConfig(
         }
         dashboardUrl = blank(dashboardUrl) ? DEFAULT_DASHBOARD_URL : dashboardUrl.strip();
         if (!dashboardUrl.startsWith("http://") && !dashboardUrl.startsWith("https://")) {
-            errors.add(DASHBOARD_URL + " must be an http(s):// URL template (placeholders {principal}, {rule}), was '"
+            errors.add(DASHBOARD_URL + " must be an http(s):// URL template (placeholders {principal}, {rule}, {from}, {to}), was '"
                     + dashboardUrl + "'");
         }
         checkRange(errors, RESEND_INTERVAL_MS, resendInterval, 100, Duration.ofHours(1).toMillis());

@@ -114,6 +114,22 @@ class KillSwitchTest {
         assertThat(meters.get(KillSwitch.REVOCATIONS).tag("outcome", "ALREADY_REVOKED").counter().count()).isEqualTo(1);
         assertThat(meters.get(KillSwitch.COMMAND_TO_CONFIRMED).timer().count()).isEqualTo(1);
         assertThat(meters.get(KillSwitch.TRIGGER_TO_CONFIRMED).timer().count()).isEqualTo(1);
+        assertThat(meters.get(KillSwitch.PRINCIPALS_REVOKED).counter().count()).as("one principal, two targets").isEqualTo(1);
+    }
+
+    @Test
+    void principalsRevokedCountsOnlyCommandsThatLockedSomethingAndStartsAtZero() {
+        ScriptedRevoker pg = new ScriptedRevoker(Map.of("agent", RevocationOutcome.REVOKED, "old", RevocationOutcome.ALREADY_REVOKED));
+        KillSwitch ks = new KillSwitch(List.of(pg), false, meters);
+        assertThat(meters.get(KillSwitch.PRINCIPALS_REVOKED).counter().count()).isZero();
+
+        ks.execute(command(false, "pg:prod/old"));
+        ks.execute(command(true, "pg:prod/agent"));
+        assertThat(meters.get(KillSwitch.PRINCIPALS_REVOKED).counter().count()).as("already revoked, dry run").isZero();
+
+        ks.execute(command(false, "pg:prod/agent", "pg:prod/old"));
+        ks.execute(command(false, "pg:prod/agent"));
+        assertThat(meters.get(KillSwitch.PRINCIPALS_REVOKED).counter().count()).isEqualTo(2);
     }
 
     @Test

@@ -103,6 +103,26 @@ class AlertRendererTest {
         assertThat(out.annotations()).containsEntry("recovery_point", "LSN 0/2A");
     }
 
+    @Test
+    void theDashboardLinkCoversTheWindowWithMarginsWhenEverItIsOpened() {
+        AlertRenderer grafana = new AlertRenderer("prod",
+                "https://grafana.example.com/d/firebreak-principal/x?var-principal={principal}&from={from}&to={to}");
+        Alert alert = ruleAlert("r1", "pg:prod/a", Response.REVOKE, T0).build(); // window T0-5s .. T0
+        long from = T0.minusSeconds(5).minus(AlertRenderer.DASHBOARD_MARGIN).toEpochMilli();
+        long to = T0.plus(AlertRenderer.DASHBOARD_MARGIN).toEpochMilli();
+        String expected = "https://grafana.example.com/d/firebreak-principal/x?var-principal=pg%3Aprod%2Fa&from=" + from + "&to=" + to;
+        assertThat(grafana.render(new Notification("r1", alert, List.of(), false, null, T0.plusSeconds(180)), T0)
+                .annotations()).containsEntry("dashboard", expected);
+        // a re-push hours later links to the same incident, not to the last hour by then
+        assertThat(grafana.render(new Notification("r1", alert, List.of(), false, null, T0.plusSeconds(7200)),
+                T0.plusSeconds(7000)).annotations()).containsEntry("dashboard", expected);
+
+        Alert windowless = Alert.newBuilder(alert).setWindowStartUs(0).setWindowEndUs(0).build();
+        assertThat(grafana.render(new Notification("r1", windowless, List.of(), false, null, T0.plusSeconds(180)), T0)
+                .annotations().get("dashboard")).endsWith("&from=" + T0.minus(AlertRenderer.DASHBOARD_MARGIN).toEpochMilli()
+                        + "&to=" + to);
+    }
+
     private AlertmanagerAlert render(Alert alert) {
         return renderer.render(new Notification(alert.getAlertId(), alert, List.of(), false, null, T0.plusSeconds(180)), T0);
     }

@@ -23,7 +23,9 @@ class OnCallConfigTest {
     void defaultsApplyAndEveryAlertmanagerIsKept() {
         OnCallConfig config = OnCallConfig.fromMap(minimal()).orElseThrow();
         assertThat(config.alertmanagerUrls()).containsExactly(URI.create("http://am-1:9093"), URI.create("https://am-2:9093"));
-        assertThat(config.dashboardUrl()).isEqualTo(OnCallConfig.DEFAULT_DASHBOARD_URL);
+        assertThat(config.dashboardUrl()).isEqualTo(OnCallConfig.DEFAULT_DASHBOARD_URL)
+                .as("the principal's dashboard over the alert's time range").contains("/d/firebreak-principal/")
+                .contains("var-principal={principal}", "from={from}", "to={to}");
         assertThat(config.resendInterval()).isEqualTo(Duration.ofMinutes(1));
         assertThat(config.alertHold()).isEqualTo(Duration.ofMinutes(15));
         assertThat(config.lookback()).isEqualTo(Duration.ofDays(1));

@@ -60,9 +60,15 @@ class ObservabilityIT {
     static final String ROOT_PROPERTY = "firebreak.observability.root";
     private static final String CLUSTER = "obs";
     private static final String JOB = "firebreak";
+    private static final String ENVIRONMENT = "it";
     private static final String ROGUE = "rogue_obs";
     private static final String PRINCIPAL = "pg:" + CLUSTER + "/" + ROGUE;
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The values Grafana's variables take here: this test's principal, job and environment. */
+    private static final Map<String, String> GRAFANA_VARIABLES = Map.of("principal", PRINCIPAL, "job", JOB,
+            "environment", ENVIRONMENT);
+    private static final java.util.regex.Pattern LABEL_VALUES = java.util.regex.Pattern.compile(
+            "label_values\\((.+),\\s*\\w+\\)");
     private static LocalStack stack;
     private static MetricsServer metrics;
     private static Pipeline pipeline;
@@ -85,8 +91,12 @@ class ObservabilityIT {
         PipelineSettings settings = PipelineSettings.fromMap(flat);
         pipeline = Pipeline.start(settings, metrics.registry(), m -> { });
         watcher = new OutcomeWatcher(stack.observerClientProperties(), stack.registryUrl(), a -> { }, r -> { });
-        prometheus = PrometheusProcess.start(List.of(PrometheusProcess.Target.of(JOB, metrics.url())),
-                ruleFiles(root), Duration.ofSeconds(60));
+        // As in prometheus/prometheus.yml: an environment label on the pipeline's target, Alertmanager
+        // scraped as job alertmanager and sent the alerts, Prometheus scraping itself.
+        prometheus = PrometheusProcess.start(List.of(
+                        PrometheusProcess.Target.of(JOB, metrics.url()).withLabels(Map.of("environment", ENVIRONMENT)),
+                        PrometheusProcess.Target.of("alertmanager", alertmanager.url() + "/metrics")),
+                ruleFiles(root), List.of(alertmanager.url()), Duration.ofSeconds(60));
         // A first scrape before any traffic: counters must be seen at their value before the burst.
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
                 series("up{job=\"" + JOB + "\"} == 1") == 1);
@@ -108,7 +118,7 @@ class ObservabilityIT {
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() ->
                 series("count_over_time(up{job=\"" + JOB + "\"}[" + secondsSince(settled) + "s]) >= 2") == 1);
         awaitRecordingRules(root);
-        queryTime = Instant.now();
+        queryTime = lastGoodScrape();
         printExported();
     }
 
@@ -186,6 +196,22 @@ class ObservabilityIT {
     }
 
     @Test
+    void principalsRevokedCountsTheOnePrincipalNotItsTargetsOrRepeatCommands() throws IOException {
+        // the burst revoked one role; a later rule on the same principal found it ALREADY_REVOKED
+        JsonNode overview = JSON.readTree(root().resolve("grafana/dashboards/firebreak-overview.json").toFile());
+        String expr = null;
+        for (JsonNode panel : overview.path("panels")) {
+            if (panel.path("title").asText().equals("Principals revoked")) {
+                expr = panel.path("targets").get(0).path("expr").asText();
+            }
+        }
+        assertThat(expr).as("the Principals revoked panel").isNotNull();
+        QueryResult result = prometheus.query(PromQl.substitute(expr, GRAFANA_VARIABLES), queryTime);
+        assertThat(result.seriesCount()).isEqualTo(1);
+        assertThat(result.result().get(0).path("value").get(1).asText()).isEqualTo("1");
+    }
+
+    @Test
     void everyDashboardQueryRunsAndReturnsData() throws IOException {
         Path dashboards = root().resolve("grafana/dashboards");
         if (!Files.isDirectory(dashboards)) {
@@ -195,18 +221,45 @@ class ObservabilityIT {
         assertThat(files).as("dashboards in %s", dashboards).isNotEmpty();
         List<String> problems = new ArrayList<>();
         List<String[]> table = new ArrayList<>();
+        Set<String> known = new TreeSet<>(prometheus.metricNames());
         for (Path file : files) {
+            JsonNode board = JSON.readTree(file.toFile());
             List<JsonNode> targets = new ArrayList<>();
-            collectTargets(JSON.readTree(file.toFile()), targets);
-            for (JsonNode target : targets) {
-                String raw = target.path("expr").asText("");
+            collectTargets(board, targets);
+            // Annotations are range queries over the dashboard's time range: the test's window here.
+            List<JsonNode> annotations = new ArrayList<>();
+            board.path("annotations").path("list").forEach(a -> {
+                if (a.hasNonNull("expr")) {
+                    annotations.add(a);
+                }
+            });
+            // A variable's label_values(selector, label) offers what the selector returns.
+            List<JsonNode> variables = new ArrayList<>();
+            board.path("templating").path("list").forEach(v -> {
+                if (LABEL_VALUES.matcher(v.path("query").path("query").asText("")).matches()) {
+                    variables.add(v);
+                }
+            });
+            for (JsonNode target : concat(targets, annotations, variables)) {
+                boolean annotation = annotations.contains(target);
+                String raw = variables.contains(target)
+                        ? LABEL_VALUES.matcher(target.path("query").path("query").asText()).replaceFirst("$1")
+                        : target.path("expr").asText("");
                 if (raw.isBlank()) {
                     continue;
                 }
-                String expr = PromQl.substitute(raw, Map.of("principal", PRINCIPAL));
-                QueryResult result = prometheus.query(expr, queryTime);
+                String expr = PromQl.substitute(raw, GRAFANA_VARIABLES);
                 boolean mayBeEmpty = target.path("firebreak_may_be_empty").asBoolean(false);
-                String where = file.getFileName() + " [" + target.path("refId").asText("?") + "] " + expr;
+                Set<String> missing = new TreeSet<>(PromQl.metricNames(expr));
+                missing.removeAll(known);
+                // a counter created on its first increment (retries, ...) may not exist yet where empty is allowed
+                if (!missing.isEmpty() && !mayBeEmpty) {
+                    problems.add(file.getFileName() + " " + expr + "\n    reads metrics Prometheus has never seen: " + missing);
+                }
+                QueryResult result = annotation
+                        ? prometheus.queryRange(expr, windowStart, queryTime, Duration.ofSeconds(1))
+                        : prometheus.query(expr, queryTime);
+                String where = file.getFileName() + " [" + target.path("refId").asText(target.path("name").asText("?")) + "] " + expr;
                 if (!result.ok()) {
                     problems.add(where + "\n    error " + result.errorType() + ": " + result.error());
                 } else if (result.seriesCount() == 0 && !mayBeEmpty) {
@@ -257,6 +310,33 @@ class ObservabilityIT {
         assertThat(problems).as("rules that fail to run or read missing metrics").isEmpty();
     }
 
+    @Test
+    void theWatchdogReachesAlertmanagerAndIsRoutedToTheHeartbeatReceiver() {
+        // Prometheus evaluates every second; an alert dropped before it discovered Alertmanager is sent
+        // again after its resend delay (1 s in PrometheusProcess). Alertmanager routes on arrival.
+        Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            JsonNode alerts = JSON.readTree(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                            alertmanager.url() + "/api/v2/alerts?filter=" + java.net.URLEncoder.encode("alertname=\"Watchdog\"",
+                                    java.nio.charset.StandardCharsets.UTF_8))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertThat(alerts).as("Watchdog alerts in Alertmanager").hasSize(1);
+            JsonNode watchdog = alerts.get(0);
+            assertThat(watchdog.path("status").path("state").asText()).isEqualTo("active");
+            assertThat(watchdog.path("receivers").findValuesAsText("name")).containsExactly("heartbeat");
+            assertThat(watchdog.path("annotations").path("runbook_url").asText()).startsWith("https://").endsWith("#watchdog");
+            assertThat(watchdog.path("annotations").path("dashboard_url").asText()).startsWith("http://localhost:3000/d/");
+        });
+    }
+
+    @SafeVarargs
+    private static List<JsonNode> concat(List<JsonNode>... lists) {
+        List<JsonNode> all = new ArrayList<>();
+        for (List<JsonNode> list : lists) {
+            all.addAll(list);
+        }
+        return all;
+    }
+
     /** Panels nest in rows (and rows in rows); every object with {@code targets} is a panel. */
     private static void collectTargets(JsonNode node, List<JsonNode> into) {
         if (node.isObject()) {
@@ -292,8 +372,31 @@ class ObservabilityIT {
         }
     }
 
+    /**
+     * The last moment the pipeline's latest scrape had succeeded. On a loaded machine a scrape can
+     * miss its 1 s timeout; the staleness marker it leaves would hide every gauge from an instant
+     * query at "now", while the same query a second earlier sees the pipeline as it was.
+     */
+    private static Instant lastGoodScrape() {
+        // the raw samples of up: each is one scrape, stamped with the scrape's start like every series it read
+        QueryResult result = prometheus.query("up{job=\"" + JOB + "\"}[1m]", Instant.now());
+        Instant good = null;
+        if (result.ok() && result.seriesCount() == 1) {
+            for (JsonNode sample : result.result().get(0).path("values")) {
+                if (sample.get(1).asText().equals("1")) {
+                    good = Instant.ofEpochMilli(Math.round(sample.get(0).asDouble() * 1000));
+                }
+            }
+        }
+        if (good == null) {
+            throw new IllegalStateException("no successful scrape of " + JOB + " in the last minute: " + result.result());
+        }
+        return good;
+    }
+
+    /** Series {@code expr} returns at {@link #queryTime}, or now while setting up. */
     private static int series(String expr) {
-        QueryResult result = prometheus.query(expr, Instant.now());
+        QueryResult result = prometheus.query(expr, queryTime == null ? Instant.now() : queryTime);
         if (!result.ok()) {
             throw new IllegalStateException(expr + ": " + result.error());
         }

@@ -53,7 +53,8 @@ class RulesReloadIT {
         try (LocalStack stack = LocalStack.start(1, m -> { })) {
             Map<String, String> flat = new HashMap<>(PipelineSettings.stackMap(stack, "reload", List.of()));
             flat.put(DetectionConfig.RULES_PATH, rulesDir.toString());
-            try (DetectionService detection = new DetectionService(DetectionConfig.fromMap(flat), new SimpleMeterRegistry());
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            try (DetectionService detection = new DetectionService(DetectionConfig.fromMap(flat), meters);
                  KafkaProducer<String, byte[]> producer = producer(stack)) {
                 detection.start();
                 String before = "pg:reload/before_" + UUID.randomUUID().toString().substring(0, 6);
@@ -66,8 +67,18 @@ class RulesReloadIT {
                 String after = "pg:reload/after_" + UUID.randomUUID().toString().substring(0, 6);
                 burst(stack, producer, after, 3);
                 assertThat(commandsFor(stack, after, Duration.ofSeconds(30))).hasSize(1);
+                assertThat(reloads(meters, "applied")).isEqualTo(1);
+
+                // A broken edit is refused and counted; the rules in force stay.
+                Files.writeString(rules, "rules: [ {id: broken", StandardCharsets.UTF_8);
+                Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> reloads(meters, "invalid") == 1);
+                assertThat(reloads(meters, "applied")).isEqualTo(1);
             }
         }
+    }
+
+    private static double reloads(SimpleMeterRegistry meters, String outcome) {
+        return meters.get(DetectionService.RULE_RELOADS).tag("outcome", outcome).counter().count();
     }
 
     private static void burst(LocalStack stack, KafkaProducer<String, byte[]> producer, String principal, int drops)

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +34,8 @@ public final class PrometheusProcess implements AutoCloseable {
     public static final String DEFAULT_BINARY = "/usr/bin/prometheus";
     /** Scrape and rule evaluation interval. */
     public static final Duration INTERVAL = Duration.ofSeconds(1);
+    /** The job under which Prometheus scrapes itself when it sends alerts. */
+    public static final String SELF_JOB = "prometheus";
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusProcess.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,12 +59,27 @@ public final class PrometheusProcess implements AutoCloseable {
      * @param job         the {@code job} label
      * @param address     host:port
      * @param metricsPath path of the metrics endpoint, e.g. {@code /metrics}
+     * @param labels      extra target labels, e.g. {@code environment}, as a scrape config's {@code labels}
      */
-    public record Target(String job, String address, String metricsPath) {
+    public record Target(String job, String address, String metricsPath, Map<String, String> labels) {
+        public Target {
+            labels = Map.copyOf(labels);
+        }
+
+        /** Without extra labels. */
+        public Target(String job, String address, String metricsPath) {
+            this(job, address, metricsPath, Map.of());
+        }
+
         /** The target serving {@code metricsUrl} (e.g. {@code http://127.0.0.1:9400/metrics}) under {@code job}. */
         public static Target of(String job, String metricsUrl) {
             URI uri = URI.create(metricsUrl);
             return new Target(job, uri.getHost() + ":" + uri.getPort(), uri.getPath().isEmpty() ? "/metrics" : uri.getPath());
+        }
+
+        /** This target with {@code labels} attached to every series scraped from it. */
+        public Target withLabels(Map<String, String> labels) {
+            return new Target(job, address, metricsPath, labels);
         }
     }
 
@@ -78,18 +96,36 @@ public final class PrometheusProcess implements AutoCloseable {
 
     /** Starts Prometheus scraping {@code targets} and evaluating {@code ruleFiles}; waits until it is ready. */
     public static PrometheusProcess start(List<Target> targets, List<Path> ruleFiles, Duration readyTimeout) {
+        return start(targets, ruleFiles, List.of(), readyTimeout);
+    }
+
+    /**
+     * As {@link #start(List, List, Duration)}, and sending firing alerts to {@code alertmanagerUrls}
+     * (base URLs, e.g. {@code http://127.0.0.1:9093}). With Alertmanagers, Prometheus also scrapes
+     * itself as job {@value #SELF_JOB}, so rules about alert delivery ({@code prometheus_notifications_*})
+     * read real series, as in a deployment.
+     */
+    public static PrometheusProcess start(List<Target> targets, List<Path> ruleFiles, List<String> alertmanagerUrls,
+                                          Duration readyTimeout) {
         Path binary = binary(System.getenv(BINARY_ENV));
         int port = freePort();
+        List<Target> scraped = new ArrayList<>(targets);
+        if (!alertmanagerUrls.isEmpty()) {
+            scraped.add(new Target(SELF_JOB, "127.0.0.1:" + port, "/metrics"));
+        }
         Path home;
         try {
             home = Files.createTempDirectory("firebreak-prometheus");
             Path config = home.resolve("prometheus.yml");
-            Files.writeString(config, config(targets, ruleFiles), StandardCharsets.UTF_8);
+            Files.writeString(config, config(scraped, ruleFiles, alertmanagerUrls), StandardCharsets.UTF_8);
             Path data = Files.createDirectory(home.resolve("data"));
             Process process = new ProcessBuilder(binary.toString(),
                     "--config.file=" + config,
                     "--storage.tsdb.path=" + data,
                     "--web.listen-address=127.0.0.1:" + port,
+                    // Alerts that fire before the Alertmanagers are discovered (about 5 s) are dropped
+                    // and sent again only after this delay: 1 min by default, 1 s at this pace.
+                    "--rules.alert.resend-delay=1s",
                     "--log.level=warn")
                     .redirectErrorStream(true)
                     .redirectOutput(home.resolve("prometheus.log").toFile())
@@ -120,17 +156,34 @@ public final class PrometheusProcess implements AutoCloseable {
 
     /** The generated configuration: every target scraped each second, rules evaluated each second. */
     static String config(List<Target> targets, List<Path> ruleFiles) {
+        return config(targets, ruleFiles, List.of());
+    }
+
+    /** As {@link #config(List, List)}, with alerts sent to {@code alertmanagerUrls} (base URLs). */
+    static String config(List<Target> targets, List<Path> ruleFiles, List<String> alertmanagerUrls) {
         StringBuilder y = new StringBuilder();
         y.append("global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n");
         if (!ruleFiles.isEmpty()) {
             y.append("rule_files:\n");
             ruleFiles.forEach(f -> y.append("  - ").append(quote(f.toAbsolutePath().toString())).append('\n'));
         }
+        if (!alertmanagerUrls.isEmpty()) {
+            y.append("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [");
+            y.append(String.join(", ", alertmanagerUrls.stream().map(u -> {
+                URI uri = URI.create(u);
+                return quote(uri.getHost() + ":" + uri.getPort());
+            }).toList())).append("]\n");
+        }
         y.append("scrape_configs:\n");
         for (Target t : targets) {
             y.append("  - job_name: ").append(quote(t.job())).append('\n')
                     .append("    metrics_path: ").append(quote(t.metricsPath())).append('\n')
                     .append("    static_configs:\n      - targets: [").append(quote(t.address())).append("]\n");
+            if (!t.labels().isEmpty()) {
+                y.append("        labels:\n");
+                new java.util.TreeMap<>(t.labels()).forEach((k, v) -> y.append("          ").append(quote(k)).append(": ")
+                        .append(quote(v)).append('\n'));
+            }
         }
         return y.toString();
     }

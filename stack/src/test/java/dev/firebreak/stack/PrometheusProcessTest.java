@@ -67,4 +67,12 @@ class PrometheusProcessTest {
         assertThat(config).contains("scrape_interval: 1s", "evaluation_interval: 1s", "- \"/tmp/rules/a.yml\"",
                 "job_name: \"firebreak\"", "targets: [\"127.0.0.1:9400\"]", "metrics_path: \"/metrics\"");
     }
+
+    @Test
+    void targetLabelsAndAlertmanagersGoIntoTheConfig() {
+        String config = PrometheusProcess.config(List.of(PrometheusProcess.Target.of("firebreak", "http://127.0.0.1:9400/metrics")
+                        .withLabels(java.util.Map.of("environment", "it"))), List.of(), List.of("http://127.0.0.1:9093"));
+        assertThat(config).contains("alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: [\"127.0.0.1:9093\"]",
+                "      - targets: [\"127.0.0.1:9400\"]\n        labels:\n          \"environment\": \"it\"");
+    }
 }

@@ -3,6 +3,7 @@ package dev.firebreak.detect;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.TopicDurability;
 import dev.firebreak.schema.Topics;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
@@ -18,13 +19,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the detection topology against Kafka: the one place where the detection stage does I/O.
- * Kafka Streams' own metrics are bound to the given Micrometer registry.
+ * Kafka Streams' own metrics are bound to the given Micrometer registry, next to
+ * {@value #RULE_RELOADS}{@code {outcome=applied|invalid}}: edits of the rule files put in force or
+ * refused (the dashboards annotate both).
  */
 public final class DetectionService implements AutoCloseable {
     /** How long {@link #close()} waits for in-flight records and state to be flushed. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     /** How often the rule files are checked for edits. */
     static final Duration RELOAD_INTERVAL = Duration.ofSeconds(2);
+    /** Counter of rule file edits, tag {@code outcome}: {@code applied} or {@code invalid}. */
+    public static final String RULE_RELOADS = "firebreak.detection.rule.reloads";
     private static final Logger LOG = LoggerFactory.getLogger(DetectionService.class);
 
     private final DetectionConfig config;
@@ -34,6 +39,8 @@ public final class DetectionService implements AutoCloseable {
     private volatile KafkaStreamsMetrics metrics;
     private volatile List<DetectionRule> rules;
     private RulesWatcher watcher;
+    private final Counter reloadsApplied;
+    private final Counter reloadsInvalid;
 
     /** Builds the topology and the Kafka Streams client; nothing connects until {@link #start()}. */
     public DetectionService(DetectionConfig config, MeterRegistry meterRegistry) {
@@ -43,6 +50,9 @@ public final class DetectionService implements AutoCloseable {
         // Outlives topology swaps on reload: the principal bound and the counters carry over.
         this.detectionMetrics = new MicrometerDetectionMetrics(meterRegistry, new BoundedLabel(config.principalLabelLimit()));
         this.rules = config.rules();
+        // Registered at 0, so the first reload is an increase a dashboard annotation can see.
+        this.reloadsApplied = reloadCounter(meterRegistry, "applied");
+        this.reloadsInvalid = reloadCounter(meterRegistry, "invalid");
         if (!config.reissue().enabled()) {
             LOG.warn("detection reads no revocation results ({} unset or {}=0): an episode whose revocation failed"
                     + " or was reinstated is not revoked again while its burst goes on",
@@ -50,6 +60,11 @@ public final class DetectionService implements AutoCloseable {
         }
         LOG.info("detection processing guarantee {}", config.processingGuarantee());
         this.streams = streamsFor(rules);
+    }
+
+    private static Counter reloadCounter(MeterRegistry meters, String outcome) {
+        return Counter.builder(RULE_RELOADS).tag("outcome", outcome)
+                .description("Edits of the rule files put in force (applied) or refused (invalid)").register(meters);
     }
 
     private KafkaStreams streamsFor(List<DetectionRule> ruleSet) {
@@ -86,6 +101,7 @@ public final class DetectionService implements AutoCloseable {
 
                 @Override
                 public void onInvalid(RulesFileException problem) {
+                    reloadsInvalid.increment();
                     LOG.error("edited rules at {} are invalid; the {} rules in force stay in force:\n{}",
                             config.rulesPath(), rules.size(), problem.getMessage());
                 }
@@ -137,6 +153,7 @@ public final class DetectionService implements AutoCloseable {
         rules = List.copyOf(reloaded);
         streams = streamsFor(rules);
         streams.start();
+        reloadsApplied.increment();
     }
 
     /** The rules in force. */

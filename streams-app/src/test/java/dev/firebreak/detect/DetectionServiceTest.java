@@ -23,6 +23,9 @@ class DetectionServiceTest {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (DetectionService service = new DetectionService(config, meters)) {
             assertThat(service.state()).isEqualTo(KafkaStreams.State.CREATED);
+            // at 0 before any reload, so a dashboard's increase() sees the first one
+            assertThat(meters.get(DetectionService.RULE_RELOADS).tag("outcome", "applied").counter().count()).isZero();
+            assertThat(meters.get(DetectionService.RULE_RELOADS).tag("outcome", "invalid").counter().count()).isZero();
         }
     }
 

@@ -27,7 +27,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  *   <li>{@code firebreak.ingest.dead.letters{source, reason}};</li>
  *   <li>{@code firebreak.ingest.last.event.timestamp.seconds{source}}: when the last event was acknowledged;</li>
  *   <li>{@code firebreak.ingest.heartbeat.timestamp.seconds{source}}: when the last heartbeat came back
- *       from the replication stream (postgres only).</li>
+ *       from the replication stream (postgres only);</li>
+ *   <li>{@code firebreak.ingest.guard.refusals{source}}: statements the guard refused inside PostgreSQL
+ *       (events with {@code guard_outcome=blocked}; postgres only).</li>
  * </ul>
  * Every label is bounded: {@code action} is a PostgreSQL command tag from {@link #COMMAND_TAGS}, or
  * for agent actions the classifier rule id (bounded by the rules file), and {@code other} otherwise.
@@ -60,6 +62,7 @@ public final class IngestMetrics {
     private final AtomicLong heartbeatMillis = new AtomicLong();
     private final Map<String, Counter> events = new ConcurrentHashMap<>();
     private final Map<DeadLetterReason, Counter> deadLetters = new ConcurrentHashMap<>();
+    private final Counter guardRefusals;
 
     public IngestMetrics(MeterRegistry meters, CaptureSource source) {
         this.meters = meters;
@@ -76,6 +79,11 @@ public final class IngestMetrics {
                     .description("Epoch seconds of the last heartbeat seen back from the replication stream (every 10 s)")
                     .strongReference(true).register(meters);
         }
+        // At 0 from the start (postgres only: the guard lives in its triggers), so a dashboard's
+        // increase() sees the first refusal.
+        this.guardRefusals = source != CaptureSource.POSTGRES ? null : Counter.builder("firebreak.ingest.guard.refusals")
+                .tag("source", source.label()).description("Statements the guard refused inside PostgreSQL")
+                .register(meters);
         // Registered up front, so a rate over a never-seen reason is 0 rather than absent. The HTTP
         // path dead-letters nothing (it refuses with a 4xx, counted as rejected), so it gets none.
         if (source != CaptureSource.AGENT_HTTP) {
@@ -111,6 +119,10 @@ public final class IngestMetrics {
                 .description("Audit events Kafka acknowledged").register(meters)).increment();
         captureLag.record(Math.max(0, nowUs - event.getEventTimeUs()), TimeUnit.MICROSECONDS);
         lastEventMillis.accumulateAndGet(nowUs / 1_000, Math::max);
+        if (guardRefusals != null && event.getAttributes() != null
+                && "blocked".equals(event.getAttributes().get("guard_outcome"))) {
+            guardRefusals.increment();
+        }
     }
 
     /**

@@ -42,6 +42,20 @@ class IngestMetricsTest {
     }
 
     @Test
+    void guardRefusalsAreCountedFromZeroForPostgresOnly() {
+        IngestMetrics metrics = new IngestMetrics(meters, CaptureSource.POSTGRES);
+        new IngestMetrics(meters, CaptureSource.PGLOG);
+        assertThat(meters.find("firebreak.ingest.guard.refusals").counters()).hasSize(1);
+        assertThat(meters.get("firebreak.ingest.guard.refusals").tag("source", "postgres").counter().count()).isZero();
+        AuditEvent blocked = event("DROP TABLE", null);
+        blocked.setAttributes(java.util.Map.of("guard_outcome", "blocked", "guard_rule", "pg-drop-limit"));
+        AuditEvent shadow = event("DROP TABLE", null);
+        shadow.setAttributes(java.util.Map.of("guard_outcome", "shadow"));
+        metrics.acknowledged(List.of(blocked, shadow, event("DROP TABLE", null)), NOW_US);
+        assertThat(meters.get("firebreak.ingest.guard.refusals").tag("source", "postgres").counter().count()).isEqualTo(1.0);
+    }
+
+    @Test
     void heartbeatGaugeExistsForPostgresOnly() {
         new IngestMetrics(meters, CaptureSource.POSTGRES).heartbeat(1_763_700_000_500L);
         new IngestMetrics(meters, CaptureSource.PGLOG);

@@ -34,9 +34,12 @@ public final class PromQl {
         while (m.find()) {
             String name = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
             String value = switch (name) {
-                case "__rate_interval", "__range" -> "1m";
+                // a 1 h dashboard at a 5 s scrape interval; the range is longer than a test runs, so
+                // every counter is born inside it, the case the range expressions must get right
+                case "__rate_interval" -> "1m";
+                case "__range" -> "5m";
                 case "__interval" -> "15s";
-                case "__range_s" -> "60";
+                case "__range_s" -> "300";
                 case "__interval_ms" -> "15000";
                 default -> values.getOrDefault(name, ".*");
             };
