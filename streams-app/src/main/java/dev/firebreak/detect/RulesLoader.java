@@ -73,7 +73,7 @@ public final class RulesLoader {
     private static final Logger LOG = LoggerFactory.getLogger(RulesLoader.class);
     private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "guards", "exceptions");
     private static final Set<String> GUARD_KEYS = Set.of("id", "description", "kind", "mode", "relations", "tables",
-            "rows", "columns", "fraction", "min_rows", "window", "tags");
+            "rows", "columns", "fraction", "min_rows", "window", "tags", "spare");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "triage", "match", "measure",
             "threshold", "window", "episode_quiet", "grace", "severity", "response", "shadow", "tags", "maturity",
             "max_tracked_events");
@@ -371,11 +371,12 @@ public final class RulesLoader {
             fail(file, node, where + "window is required for drop_rate; allowed: a duration such as 1s");
         }
         List<String> tags = strings(file, g.get("tags"), where + "tags");
+        List<String> spare = strings(file, g.get("spare"), where + "spare");
         if (problems.size() > before || amount == null || minRows == null) {
             return null;
         }
         try {
-            return new GuardRule(id, description, kind, mode, amount, minRows, fraction, window, tags);
+            return new GuardRule(id, description, kind, mode, amount, minRows, fraction, window, tags, spare);
         } catch (IllegalArgumentException | NullPointerException e) {
             String field = e.getMessage() == null ? "" : e.getMessage().split("[= ]", 2)[0];
             fail(file, g.getOrDefault(field, node), where + e.getMessage());
