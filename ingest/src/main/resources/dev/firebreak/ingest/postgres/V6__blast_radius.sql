@@ -217,8 +217,11 @@ BEGIN
     INSERT INTO firebreak.blast_pending (pid, stamp, kind, relid, parent, rows, bytes)
     SELECT pg_backend_pid(), statement_timestamp(), 'drop', n.relid,
            (SELECT i.inhparent FROM pg_inherits i WHERE i.inhrelid = n.relid LIMIT 1),
-           firebreak.rows_held(n.relid), pg_total_relation_size(n.relid)
+           -- a partitioned table holds nothing itself: its partitions are listed (and dropped) too
+           CASE WHEN c.relkind = 'p' THEN 0 ELSE firebreak.rows_held(n.relid) END,
+           CASE WHEN c.relkind = 'p' THEN 0 ELSE pg_total_relation_size(n.relid) END
       FROM firebreak.named_relations(p_tag, q) n
+      JOIN pg_class c ON c.oid = n.relid
     ON CONFLICT DO NOTHING;
 END;
 $fn$;
