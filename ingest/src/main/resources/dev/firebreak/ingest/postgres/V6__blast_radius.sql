@@ -280,7 +280,7 @@ $fn$;
 -- The relations one sql_drop removed, measured: rows and bytes they held (bytes as noted before
 -- the drop, NULL when the statement's text did not name them), who made them, and whether each
 -- was swapped out by a rename or was a partition of a table that lives on.
-CREATE OR REPLACE FUNCTION firebreak.blast_dropped(p_relids oid[])
+CREATE OR REPLACE FUNCTION firebreak.blast_dropped(p_relids oid[], p_temporary oid[])
 RETURNS TABLE (relid oid, rows bigint, bytes bigint, own text, age_s bigint, replaced boolean, partition_of oid)
 LANGUAGE sql
 STABLE
@@ -289,7 +289,8 @@ AS $fn$
     SELECT r.relid,
            greatest(p.rows, firebreak.stat_rows(r.relid)),
            p.bytes,
-           firebreak.own_kind(r.relid),
+           -- a temporary relation can only ever be this session's own
+           CASE WHEN r.relid = ANY (p_temporary) THEN 'session' ELSE firebreak.own_kind(r.relid) END,
            firebreak.age_s(r.relid),
            EXISTS (SELECT 1 FROM firebreak.relation_change c
                     WHERE c.relid = r.relid AND c.kind = 'rename' AND c.rolname = session_user
@@ -445,7 +446,8 @@ $fn$;
 -- The blast attributes of one sql_drop, and per guard rule the relations it does not spare
 -- (key amounts). Measuring never fails the user's statement: an error is reported in the event
 -- (blast_error) instead, and every relation then counts for the guards.
-CREATE OR REPLACE FUNCTION firebreak.blast_of_drop(p_relids oid[], p_relations integer, p_columns integer, p_column_table oid)
+CREATE OR REPLACE FUNCTION firebreak.blast_of_drop(p_relids oid[], p_temporary oid[], p_relations integer, p_columns integer,
+                                                   p_column_table oid)
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -464,10 +466,10 @@ BEGIN
                    count(b.age_s)::integer, max(b.age_s), count(*) FILTER (WHERE b.replaced)::integer,
                    count(b.partition_of)::integer, count(*)::integer)
           INTO blast
-          FROM firebreak.blast_dropped(p_relids) b;
+          FROM firebreak.blast_dropped(p_relids, p_temporary) b;
         SELECT coalesce(jsonb_object_agg(r.id, r.n), '{}'::jsonb) INTO amounts
           FROM (SELECT g.id, count(*) FILTER (WHERE NOT firebreak.spared(g.spare, b.own, b.replaced, b.partition_of)) AS n
-                  FROM firebreak.guard_rule g CROSS JOIN firebreak.blast_dropped(p_relids) b
+                  FROM firebreak.guard_rule g CROSS JOIN firebreak.blast_dropped(p_relids, p_temporary) b
                  WHERE g.kind IN ('statement_drops', 'drop_rate') AND g.spare IS NOT NULL
                  GROUP BY g.id) r;
         DELETE FROM firebreak.relation_birth WHERE relid = ANY (p_relids);
@@ -482,7 +484,7 @@ EXCEPTION WHEN OTHERS THEN
     RETURN jsonb_build_object('blast_error', left(SQLERRM, 200));
 END;
 $fn$;
-REVOKE ALL ON FUNCTION firebreak.blast_of_drop(oid[], integer, integer, oid) FROM PUBLIC;
+REVOKE ALL ON FUNCTION firebreak.blast_of_drop(oid[], oid[], integer, integer, oid) FROM PUBLIC;
 
 -- Version 3's sql_drop handler, measuring what the drop destroys: the blast attributes go into
 -- the event, and statement_drops and drop_rate guards count only the relations they do not spare.
@@ -502,6 +504,7 @@ DECLARE
     own_triggers integer;
     max_objects integer := firebreak.setting_value('objects.max', '100')::integer;
     relids oid[];
+    temporary oid[];
     column_table oid;
     blast jsonb := '{}'::jsonb;
     amounts jsonb := '{}'::jsonb;
@@ -525,12 +528,13 @@ BEGIN
            count(*) FILTER (WHERE d.object_type = 'trigger' AND d.original
                               AND d.address_names[array_upper(d.address_names, 1)] IN (SELECT a.name FROM firebreak.audit_triggers() a)),
            array_agg(DISTINCT d.objid) FILTER (WHERE d.object_type = ANY (firebreak.relation_types())),
+           array_agg(DISTINCT d.objid) FILTER (WHERE d.object_type = ANY (firebreak.relation_types()) AND d.is_temporary),
            min(d.objid) FILTER (WHERE d.object_type = 'table column')
-      INTO objs, total, relations, columns, own_triggers, relids, column_table
+      INTO objs, total, relations, columns, own_triggers, relids, temporary, column_table
       FROM (SELECT o.*, row_number() OVER () AS n
               FROM pg_event_trigger_dropped_objects() o
              WHERE o.original OR o.normal OR o.object_type = ANY (firebreak.relation_types())) d;
-    blast := firebreak.blast_of_drop(relids, relations, columns, column_table);
+    blast := firebreak.blast_of_drop(relids, coalesce(temporary, '{}'), relations, columns, column_table);
     amounts := coalesce(blast -> 'amounts', '{}'::jsonb);
     blast := blast - 'amounts';
     IF own_triggers > 0 AND NOT firebreak.is_superuser(session_user) THEN
@@ -818,6 +822,13 @@ BEGIN
 END;
 $fn$;
 
+-- The helpers read Firebreak's own tables; nobody else needs them.
+REVOKE ALL ON FUNCTION firebreak.session_started(), firebreak.run_window(), firebreak.stat_rows(oid),
+    firebreak.rows_held(oid), firebreak.inner_statement(text), firebreak.named_relations(text, text),
+    firebreak.own_kind(oid), firebreak.age_s(oid), firebreak.blast_dropped(oid[], oid[]),
+    firebreak.blast_summary(bigint, bigint, boolean, double precision, integer, integer, integer, bigint, integer, integer, integer),
+    firebreak.blast_of_table(oid, bigint, bigint, bigint), firebreak.rows_before(oid, text, bigint),
+    firebreak.spared(text[], text, boolean, oid) FROM PUBLIC;
 REVOKE ALL ON FUNCTION firebreak.on_row_change() FROM PUBLIC;
 REVOKE ALL ON FUNCTION firebreak.on_truncate() FROM PUBLIC;
 REVOKE ALL ON FUNCTION firebreak.on_sql_drop() FROM PUBLIC;
