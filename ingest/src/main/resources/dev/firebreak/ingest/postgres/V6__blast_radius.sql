@@ -127,7 +127,7 @@ $fn$;
 CREATE OR REPLACE FUNCTION firebreak.inner_statement(p_context text)
 RETURNS text
 LANGUAGE sql
-IMMUTABLE
+STABLE
 AS $fn$
     SELECT coalesce(substring(p_context FROM '\nSQL statement "(.*?)"\n'), pg_catalog.current_query())
 $fn$;
@@ -303,7 +303,8 @@ AS $fn$
            (SELECT x.parent FROM (SELECT p.parent
                                   UNION ALL
                                   SELECT c.parent FROM firebreak.relation_change c
-                                   WHERE c.relid = r.relid AND c.kind = 'detach') x
+                                   WHERE c.relid = r.relid AND c.kind = 'detach' AND c.rolname = session_user
+                                     AND c.changed_at > clock_timestamp() - firebreak.run_window()) x
              WHERE x.parent IS NOT NULL AND EXISTS (SELECT 1 FROM pg_class k WHERE k.oid = x.parent)
              LIMIT 1)
       FROM unnest(p_relids) AS r(relid)
