@@ -22,10 +22,16 @@ import java.util.regex.Pattern;
  * @param fraction    share of a table's rows a DELETE/UPDATE may touch (row_change only), else null
  * @param window      how far back a principal's drops are counted (drop_rate only), else null
  * @param tags        free labels
+ * @param spare       relations the rule does not count, by blast measure: {@code created_by_same_principal}
+ *                    (in the same session or run), {@code replaced} (rename swap), {@code partition} (of a
+ *                    table that lives on); statement_drops and drop_rate take all three, truncate and
+ *                    row_change only the first
  */
 public record GuardRule(String id, String description, Kind kind, Mode mode, long threshold, long minRows,
-                        Double fraction, Duration window, List<String> tags) {
+                        Double fraction, Duration window, List<String> tags, List<String> spare) {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
+    /** What {@code spare} may name, per kind. */
+    public static final List<String> SPARE_ALL = List.of("created_by_same_principal", "replaced", "partition");
 
     /** What a guard rule judges. */
     public enum Kind {
@@ -77,5 +83,20 @@ public record GuardRule(String id, String description, Kind kind, Mode mode, lon
             throw new IllegalArgumentException("window=" + window + " is invalid; allowed: 1ms to 1h");
         }
         tags = List.copyOf(tags == null ? List.of() : tags);
+        spare = List.copyOf(spare == null ? List.of() : spare);
+        List<String> allowed = kind == Kind.STATEMENT_DROPS || kind == Kind.DROP_RATE ? SPARE_ALL
+                : kind == Kind.COLUMN_DROP ? List.of() : List.of("created_by_same_principal");
+        for (String s : spare) {
+            if (!allowed.contains(s)) {
+                throw new IllegalArgumentException("spare '" + s + "' is invalid for " + kind.sqlName() + "; allowed: "
+                        + (allowed.isEmpty() ? "none" : String.join(", ", allowed)));
+            }
+        }
+    }
+
+    /** A rule that spares nothing. */
+    public GuardRule(String id, String description, Kind kind, Mode mode, long threshold, long minRows,
+                     Double fraction, Duration window, List<String> tags) {
+        this(id, description, kind, mode, threshold, minRows, fraction, window, tags, List.of());
     }
 }

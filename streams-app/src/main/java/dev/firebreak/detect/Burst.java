@@ -128,6 +128,8 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
             case ROWS -> "rows";
             case OBJECTS -> types + "objects";
             case DISTINCT_OBJECTS -> "distinct " + types + "objects";
+            case ROWS_DESTROYED -> "rows destroyed";
+            case BYTES_DESTROYED -> "bytes destroyed";
         };
     }
 }

@@ -79,7 +79,16 @@ public record DetectionRule(String id, String description, String triage, RuleMa
         /** The event's {@code row_count}. */
         ROWS,
         /** Distinct object identities of the matched types within the window. */
-        DISTINCT_OBJECTS
+        DISTINCT_OBJECTS,
+        /** Rows destroyed: the blast measure blast_rows (held by a dropped or truncated relation), else row_count. */
+        ROWS_DESTROYED,
+        /** Bytes the dropped or truncated relations held (blast_bytes), as far as they were measured. */
+        BYTES_DESTROYED;
+
+        /** Whether one event may carry the whole threshold, so the events kept need not reach it. */
+        boolean sumsAmounts() {
+            return this == ROWS || this == ROWS_DESTROYED || this == BYTES_DESTROYED;
+        }
     }
 
     /** How far a rule is trusted, as Falco grades its rules. */
@@ -90,7 +99,7 @@ public record DetectionRule(String id, String description, String triage, RuleMa
             throw new IllegalArgumentException("id=" + id + " is invalid; allowed: 1 to 100 of A-Z a-z 0-9 . _ -");
         }
         Objects.requireNonNull(match, "match is required");
-        Objects.requireNonNull(measure, "measure is required; allowed: events, objects, rows, distinct_objects");
+        Objects.requireNonNull(measure, "measure is required; allowed: events, objects, rows, distinct_objects, rows_destroyed, bytes_destroyed");
         if (threshold < 1) {
             throw new IllegalArgumentException("threshold=" + threshold + " is invalid; allowed: an integer >= 1");
         }
@@ -103,7 +112,7 @@ public record DetectionRule(String id, String description, String triage, RuleMa
         Objects.requireNonNull(response, "response is required; allowed: ALERT_ONLY, REVOKE");
         Objects.requireNonNull(maturity, "maturity is required; allowed: stable, incubating, sandbox, deprecated");
         // Rows are not events: one DELETE may carry the whole threshold.
-        if (measure != Measure.ROWS && maxTrackedEvents < threshold) {
+        if (!measure.sumsAmounts() && maxTrackedEvents < threshold) {
             throw new IllegalArgumentException("max_tracked_events=" + maxTrackedEvents
                     + " is invalid; allowed: an integer >= threshold (" + threshold + ")");
         }
@@ -119,11 +128,15 @@ public record DetectionRule(String id, String description, String triage, RuleMa
      * The default rule, the same as {@code pg-drop-table-burst} in the bundled rules: 3 or more
      * tables dropped within 1 s revoke the principal. Only DROP commands count: the objects of
      * CREATE or ALTER events were made or changed, and counting them would revoke whoever runs a
-     * migration.
+     * migration. Neither do tables the principal created in the same session or run, tables swapped
+     * out by a rename, nor partitions dropped from a table that lives on (macro {@code valuable}).
      */
     public static DetectionRule defaults() {
-        return new DetectionRule(DEFAULT_ID, "Three or more tables dropped within one second by one principal.", null,
-                RuleMatch.builder().actionRegex("DROP .*").objectTypes(Set.of("table")).build(),
+        RuleMatch valuable = RuleMatch.builder()
+                .blast(new BlastCondition(null, null, null, null, false, false, false, Set.of())).build();
+        return new DetectionRule(DEFAULT_ID, "Three or more tables dropped within one second by one principal, not counting "
+                + "its own scratch tables, rename swaps or retired partitions.", null,
+                RuleMatch.builder().actionRegex("DROP .*").objectTypes(Set.of("table")).and(valuable).build(),
                 Measure.OBJECTS, DEFAULT_THRESHOLD, DEFAULT_WINDOW, DEFAULT_EPISODE_QUIET, DEFAULT_GRACE,
                 DEFAULT_SEVERITY, DEFAULT_RESPONSE, false, List.of(), Maturity.STABLE, DEFAULT_MAX_TRACKED_EVENTS,
                 List.of());
@@ -170,6 +183,8 @@ public record DetectionRule(String id, String description, String triage, RuleMa
             case ROWS -> event.getRowCount() == null ? 0 : Math.max(0, event.getRowCount());
             case OBJECTS -> countedObjects(event).size();
             case DISTINCT_OBJECTS -> identities(event).size();
+            case ROWS_DESTROYED -> BlastCondition.rowsDestroyed(event);
+            case BYTES_DESTROYED -> BlastCondition.bytesDestroyed(event);
         };
     }
 

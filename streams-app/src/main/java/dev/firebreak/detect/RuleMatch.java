@@ -30,7 +30,8 @@ import java.util.stream.Collectors;
  *   <li>{@code destructive}: the capture path's or classifier's verdict;</li>
  *   <li>{@code classifications}: the id of the classifier rule that judged the event;</li>
  *   <li>{@code statementRegex}: the expression occurs in the statement or input;</li>
- *   <li>{@code attributes}: each named attribute has one of the values (e.g. target_environment).</li>
+ *   <li>{@code attributes}: each named attribute has one of the values (e.g. target_environment);</li>
+ *   <li>{@code blast}: what the event destroyed ({@link BlastCondition}).</li>
  * </ul>
  */
 public final class RuleMatch {
@@ -42,6 +43,7 @@ public final class RuleMatch {
     private final Set<String> classifications;
     private final Pattern statementRegex;
     private final Map<String, Set<String>> attributes;
+    private final BlastCondition blast;
     private final List<RuleMatch> all;
     // The types objects are counted by: the intersection of every non-empty set, own and nested.
     private final Set<String> countedTypes;
@@ -59,6 +61,7 @@ public final class RuleMatch {
         Map<String, Set<String>> attrs = new TreeMap<>();
         b.attributes.forEach((k, v) -> attrs.put(k, lower(v)));
         attributes = Map.copyOf(attrs);
+        blast = b.blast;
         all = List.copyOf(b.all);
         Set<String> counted = objectTypes.isEmpty() ? null : new HashSet<>(objectTypes);
         for (RuleMatch nested : all) {
@@ -107,6 +110,9 @@ public final class RuleMatch {
             }
         }
         if (!objectTypes.isEmpty() && !hasObjectOf(event, objectTypes)) {
+            return false;
+        }
+        if (blast != null && !blast.matches(event)) {
             return false;
         }
         for (RuleMatch nested : all) {
@@ -170,6 +176,9 @@ public final class RuleMatch {
             parts.put("statement_regex", statementRegex.pattern());
         }
         attributes.forEach((k, v) -> parts.put("attributes." + k, new TreeSet<>(v)));
+        if (blast != null) {
+            parts.put("blast", blast);
+        }
         if (!all.isEmpty()) {
             parts.put("macros", all);
         }
@@ -196,6 +205,7 @@ public final class RuleMatch {
         private final Set<String> classifications = new HashSet<>();
         private String statementRegex;
         private final Map<String, Set<String>> attributes = new LinkedHashMap<>();
+        private BlastCondition blast;
         private final List<RuleMatch> all = new ArrayList<>();
 
         private Builder() {
@@ -239,6 +249,12 @@ public final class RuleMatch {
 
         public Builder attribute(String name, Set<String> values) {
             attributes.computeIfAbsent(Objects.requireNonNull(name), k -> new HashSet<>()).addAll(values);
+            return this;
+        }
+
+        /** Conditions on what the event destroyed; null for none. */
+        public Builder blast(BlastCondition condition) {
+            blast = condition;
             return this;
         }
 

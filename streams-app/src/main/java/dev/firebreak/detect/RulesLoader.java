@@ -75,12 +75,15 @@ public final class RulesLoader {
     private static final Set<String> TOP_KEYS = Set.of("version", "lists", "macros", "rules", "guards", "exceptions",
             "decisions");
     private static final Set<String> GUARD_KEYS = Set.of("id", "description", "kind", "mode", "relations", "tables",
-            "rows", "columns", "fraction", "min_rows", "window", "tags");
+            "rows", "columns", "fraction", "min_rows", "window", "tags", "spare");
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "triage", "match", "measure",
             "threshold", "window", "episode_quiet", "grace", "severity", "response", "shadow", "tags", "maturity",
             "max_tracked_events");
     private static final Set<String> MATCH_KEYS = Set.of("source", "action", "action_regex", "object_type",
-            "destructive", "classification", "statement_regex", "target_environment", "attributes", "macros");
+            "destructive", "classification", "statement_regex", "target_environment", "attributes", "blast", "macros");
+    private static final Set<String> BLAST_KEYS = Set.of("min_rows", "min_bytes", "min_fraction", "min_age",
+            "created_by_same_principal", "replaced", "partition", "shape");
+    private static final Pattern BYTES = Pattern.compile("(\\d+)\\s*(|B|kB|KB|MB|GB|TB)");
     private static final Set<String> EXCEPTION_KEYS = Set.of("rule", "principal", "application_name", "from",
             "until", "reason", "expires");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
@@ -373,11 +376,12 @@ public final class RulesLoader {
             fail(file, node, where + "window is required for drop_rate; allowed: a duration such as 1s");
         }
         List<String> tags = strings(file, g.get("tags"), where + "tags");
+        List<String> spare = strings(file, g.get("spare"), where + "spare");
         if (problems.size() > before || amount == null || minRows == null) {
             return null;
         }
         try {
-            return new GuardRule(id, description, kind, mode, amount, minRows, fraction, window, tags);
+            return new GuardRule(id, description, kind, mode, amount, minRows, fraction, window, tags, spare);
         } catch (IllegalArgumentException | NullPointerException e) {
             String field = e.getMessage() == null ? "" : e.getMessage().split("[= ]", 2)[0];
             fail(file, g.getOrDefault(field, node), where + e.getMessage());
@@ -433,6 +437,9 @@ public final class RulesLoader {
                 fail(file, attributes, where + "attributes must be a mapping from attribute name to values");
             }
         }
+        if (m.containsKey("blast")) {
+            b.blast(blast(file, m.get("blast"), where + "blast."));
+        }
         for (String name : names(file, m.get("macros"), where + "macros")) {
             RuleMatch macro = resolvedMacros.get(name);
             if (macro == null) {
@@ -449,6 +456,49 @@ public final class RulesLoader {
         } catch (PatternSyntaxException e) {
             return null; // already reported by regex()
         }
+    }
+
+    /** A match's {@code blast:} conditions; null after reporting when they do not read. */
+    private BlastCondition blast(String file, Node node, String where) {
+        int before = problems.size();
+        Map<String, Node> m = mapping(file, node, BLAST_KEYS, where);
+        if (m == null) {
+            return null;
+        }
+        Long minRows = longValue(file, m, "min_rows", null, where);
+        Long minBytes = parsed(file, m, "min_bytes", null, where, "a byte count such as 1000000, 64kB, 10MB or 1GB",
+                RulesLoader::parseBytes);
+        Double minFraction = parsed(file, m, "min_fraction", null, where, "a number from 0 to 1", Double::valueOf);
+        Duration minAge = duration(file, m, "min_age", null, where);
+        Boolean own = booleanValue(file, m, "created_by_same_principal", where);
+        Boolean replaced = booleanValue(file, m, "replaced", where);
+        Boolean partition = booleanValue(file, m, "partition", where);
+        Set<String> shapes = new LinkedHashSet<>(strings(file, m.get("shape"), where + "shape"));
+        if (problems.size() > before) {
+            return null;
+        }
+        try {
+            return new BlastCondition(minRows, minBytes, minFraction, minAge, own, replaced, partition, shapes);
+        } catch (IllegalArgumentException e) {
+            fail(file, node, where + e.getMessage());
+            return null;
+        }
+    }
+
+    /** {@code 1000}, {@code 64kB}, {@code 10MB}, {@code 1GB} (powers of 1024, as PostgreSQL counts). */
+    static long parseBytes(String value) {
+        java.util.regex.Matcher m = BYTES.matcher(value);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(value);
+        }
+        int shift = switch (m.group(2).toUpperCase(Locale.ROOT)) {
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            case "TB" -> 40;
+            default -> 0;
+        };
+        return Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
     }
 
     // ------------------------------------------------------------------ lists and macros

@@ -41,8 +41,8 @@ class DetectionConfigTest {
         assertThat(config.applicationId()).isEqualTo("firebreak-detection");
         assertThat(config.stateDir()).isEqualTo(DetectionConfig.DEFAULT_STATE_DIR);
         assertThat(config.rules()).extracting(DetectionRule::id).containsExactly("pg-drop-table-burst",
-                "pg-drop-table-slow-burn", "pg-drop-database", "pg-mass-row-change", "pg-truncate-burst",
-                "pg-grant-to-public", "pg-superuser-granted", "agent-destructive-action", "agent-destructive-burst",
+                "pg-drop-table-slow-burn", "pg-drop-database", "pg-mass-row-change", "pg-whole-table-delete",
+                "pg-truncate-burst", "pg-column-drop-burst", "pg-grant-to-public", "pg-superuser-granted", "agent-destructive-action", "agent-destructive-burst",
                 "agent-preflight-denied", "agent-preflight-ask", "pg-guard-refused", "pg-guard-refusal-burst", "pg-capture-tampering", "pg-routine-row-deletion",
                 "pg-routine-destruction");
         assertThat(config.kafka()).isEmpty();

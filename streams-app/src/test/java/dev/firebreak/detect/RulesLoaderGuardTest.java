@@ -104,6 +104,26 @@ class RulesLoaderGuardTest {
     }
 
     @Test
+    void guardsSpareRelationsByBlastMeasureWhereTheKindAllows() {
+        GuardPolicy policy = load(ONE_RULE + """
+                guards:
+                  - {id: rate, description: d, kind: drop_rate, relations: 3, window: 1s, spare: [replaced, partition]}
+                  - {id: trunc, description: d, kind: truncate, tables: 5, spare: [created_by_same_principal]}
+                """).guards();
+        assertThat(policy.rules()).extracting(GuardRule::spare)
+                .containsExactly(java.util.List.of("replaced", "partition"), java.util.List.of("created_by_same_principal"));
+        assertThatThrownBy(() -> load(ONE_RULE + """
+                guards:
+                  - {id: a, description: d, kind: truncate, tables: 5, spare: [replaced]}
+                  - {id: b, description: d, kind: column_drop, spare: [created_by_same_principal]}
+                """))
+                .isInstanceOf(RulesFileException.class)
+                .satisfies(e -> assertThat(((RulesFileException) e).problems()).containsExactly(
+                        "rules.yaml:10: guard 'a': spare 'replaced' is invalid for truncate; allowed: created_by_same_principal",
+                        "rules.yaml:11: guard 'b': spare 'created_by_same_principal' is invalid for column_drop; allowed: none"));
+    }
+
+    @Test
     void theBundledGuardsCoverWhatOneStatementDestroys() {
         GuardPolicy policy = RulesLoader.loadBundled(NOW).guards();
         assertThat(policy.rules()).extracting(GuardRule::kind)

@@ -97,6 +97,28 @@ class RulesLoaderTest {
     }
 
     @Test
+    void readsBlastConditionsAndTheDestroyedMeasures() {
+        DetectionRule rule = only(GOOD.replace("{action: [TRUNCATE]}", "{action: [TRUNCATE], blast: {min_rows: 1_000, "
+                + "min_bytes: 10MB, min_fraction: 0.5, min_age: 1h, created_by_same_principal: false, replaced: false, "
+                + "partition: false, shape: [tautology, no_where]}}").replace("threshold: 2", "threshold: 2\n    measure: rows_destroyed"));
+        assertThat(rule.measure()).isEqualTo(DetectionRule.Measure.ROWS_DESTROYED);
+        assertThat(rule.match().toString()).contains("blast={min_rows=1000, min_bytes=10485760, min_fraction=0.5, "
+                + "min_age=PT1H, created_by_same_principal=false, replaced=false, partition=false, shape=[no_where, tautology]}");
+        assertThat(only(GOOD.replace("threshold: 2", "threshold: 2\n    measure: bytes_destroyed")).measure())
+                .isEqualTo(DetectionRule.Measure.BYTES_DESTROYED);
+        assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{blast: {min_bytes: 10 parsecs}}"),
+                "rules.yaml:4: rule 'truncates': match.blast.min_bytes=10 parsecs is invalid; allowed: a byte count such as "
+                        + "1000000, 64kB, 10MB or 1GB");
+        assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{blast: {shape: [everything]}}"),
+                "rules.yaml:4: rule 'truncates': match.blast.shape 'everything' is invalid; allowed: no_where, tautology, filtered");
+        assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{blast: {min_fraction: 2}}"),
+                "rules.yaml:4: rule 'truncates': match.blast.min_fraction=2.0 is invalid; allowed: 0 to 1");
+        assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{blast: {rows: 1}}"),
+                "rules.yaml:4: rule 'truncates': match.blast.unknown key 'rows'; allowed: created_by_same_principal, min_age, "
+                        + "min_bytes, min_fraction, min_rows, partition, replaced, shape");
+    }
+
+    @Test
     void badValuesFailWithFileLineAndReason() {
         assertProblems(GOOD.replace("threshold: 2", "threshold: 0"),
                 "rules.yaml:5: rule 'truncates': threshold=0 is invalid; allowed: an integer >= 1");
@@ -111,7 +133,7 @@ class RulesLoaderTest {
         assertProblems(GOOD.replace("response: revoke", "response: kill"),
                 "rules.yaml:8: rule 'truncates': response=kill is invalid; allowed: alert, revoke");
         assertProblems(GOOD.replace("threshold: 2", "threshold: 2\n    measure: bytes"),
-                "rules.yaml:6: rule 'truncates': measure=bytes is invalid; allowed: events, objects, rows, distinct_objects");
+                "rules.yaml:6: rule 'truncates': measure=bytes is invalid; allowed: events, objects, rows, distinct_objects, rows_destroyed, bytes_destroyed");
         assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{action_regex: \"TRUNC(\"}"),
                 "rules.yaml:4: rule 'truncates': match.action_regex is not a valid regular expression: Unclosed group near index 6");
         assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{source: [KAFKA]}"),
@@ -133,7 +155,7 @@ class RulesLoaderTest {
                 "rules.yaml:2: rule 'truncates': threshold is required");
         assertProblems(GOOD.replace("{action: [TRUNCATE]}", "{action: [TRUNCATE], principal: x}"),
                 "rules.yaml:4: rule 'truncates': match.unknown key 'principal'; allowed: action, action_regex, "
-                        + "attributes, classification, destructive, macros, object_type, source, statement_regex, target_environment");
+                        + "attributes, blast, classification, destructive, macros, object_type, source, statement_regex, target_environment");
         assertProblems("rule:\n" + GOOD.substring("rules:\n".length()),
                 "rules.yaml:1: unknown key 'rule'; allowed: decisions, exceptions, guards, lists, macros, rules, version");
         assertProblems(GOOD.replace("threshold: 2", "threshold: 2\n    threshold: 3"),
@@ -234,10 +256,11 @@ class RulesLoaderTest {
         assertThat(bundled.warnings()).isEmpty();
         assertThat(bundled.rules()).filteredOn(r -> !r.shadow() && r.effectiveResponse() == Response.REVOKE)
                 .extracting(DetectionRule::id)
-                .as("out of the box only the proven burst rule, what the guard itself establishes and a destructive"
-                        + " attempt repeated after a pre-flight refusal revoke")
-                .containsExactly("pg-drop-table-burst", "agent-preflight-denied", "pg-guard-refusal-burst",
-                        "pg-capture-tampering");
+                .as("out of the box, the rules that judge by what is destroyed, a destructive attempt repeated after"
+                        + " a pre-flight refusal and what the guard itself establishes revoke")
+                .containsExactly("pg-drop-table-burst", "pg-drop-table-slow-burn", "pg-drop-database", "pg-mass-row-change",
+                        "pg-whole-table-delete", "pg-truncate-burst", "pg-column-drop-burst", "agent-destructive-burst",
+                        "agent-preflight-denied", "pg-guard-refusal-burst", "pg-capture-tampering");
         assertThat(bundled.guards()).isEqualTo(fromFolder.guards());
     }
 

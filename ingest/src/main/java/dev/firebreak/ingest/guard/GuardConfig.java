@@ -28,10 +28,14 @@ import java.util.regex.Pattern;
  *                           whose heartbeats strict mode requires: {@code capture}, {@code killswitch}
  * @param heartbeatIntervalMs ({@code heartbeat.interval.ms}, default 2000) how often capture proves its
  *                           round trip (a WAL message back through Debezium, a Kafka write) and beats
+ * @param environment        ({@code environment}, default {@code production}) the watched database's
+ *                           environment: attribute {@code target_environment} of its events
+ * @param blastRunWindowS    ({@code blast.run.window.s}, default 3600) how long a relation counts as
+ *                           part of its creator's run (blast attribute {@code blast_created=run})
  */
 public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, List<String> expectedSuperusers,
                           long integrityIntervalMs, long strictStaleAfterMs, List<String> strictComponents,
-                          long heartbeatIntervalMs) {
+                          long heartbeatIntervalMs, String environment, long blastRunWindowS) {
     public static final String PREFIX = "firebreak.ingest.";
     public static final String SCOPE = PREFIX + "guard.scope";
     public static final String OBJECTS_MAX = PREFIX + "objects.max";
@@ -41,6 +45,9 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
     public static final String STRICT_STALE_AFTER_MS = PREFIX + "guard.strict.stale.after.ms";
     public static final String STRICT_COMPONENTS = PREFIX + "guard.strict.components";
     public static final String HEARTBEAT_INTERVAL_MS = PREFIX + "heartbeat.interval.ms";
+    public static final String ENVIRONMENT = PREFIX + "environment";
+    public static final String BLAST_RUN_WINDOW_S = PREFIX + "blast.run.window.s";
+    private static final Pattern ENVIRONMENT_PATTERN = Pattern.compile("[a-z0-9_-]{1,32}");
     /** The pipeline components that beat into {@code firebreak.heartbeat}. */
     public static final List<String> COMPONENTS = List.of("capture", "killswitch");
     public static final String DEFAULT_SCOPE = "members_of:firebreak_guarded";
@@ -64,6 +71,12 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
             throw new IllegalArgumentException(HEARTBEAT_INTERVAL_MS + "=" + heartbeatIntervalMs + " is invalid; allowed: 100..60000");
         }
         validateStrict(strictStaleAfterMs, heartbeatIntervalMs);
+        if (environment == null || !ENVIRONMENT_PATTERN.matcher(environment).matches()) {
+            throw new IllegalArgumentException(ENVIRONMENT + "=" + environment + " is invalid; allowed: 1 to 32 of a-z 0-9 _ -");
+        }
+        if (blastRunWindowS < 0 || blastRunWindowS > 604_800) {
+            throw new IllegalArgumentException(BLAST_RUN_WINDOW_S + "=" + blastRunWindowS + " is invalid; allowed: 0..604800");
+        }
         strictComponents = List.copyOf(strictComponents);
         if (strictComponents.isEmpty() || !COMPONENTS.containsAll(strictComponents)) {
             throw new IllegalArgumentException(STRICT_COMPONENTS + "=" + String.join(",", strictComponents)
@@ -105,7 +118,9 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
                 number(map, INTEGRITY_INTERVAL_MS, "5000"),
                 number(map, STRICT_STALE_AFTER_MS, "0"),
                 list(map, STRICT_COMPONENTS, "capture"),
-                number(map, HEARTBEAT_INTERVAL_MS, "2000"));
+                number(map, HEARTBEAT_INTERVAL_MS, "2000"),
+                map.getOrDefault(ENVIRONMENT, "production").trim(),
+                number(map, BLAST_RUN_WINDOW_S, "3600"));
     }
 
     private static List<String> list(Map<String, String> map, String key, String fallback) {

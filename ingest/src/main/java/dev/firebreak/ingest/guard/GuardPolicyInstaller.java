@@ -82,6 +82,9 @@ public final class GuardPolicyInstaller {
         // strict mode (V4): 0 is off; the trigger functions compare the oldest required beat with it
         s.put("guard.strict.stale.after.ms", Long.toString(config.strictStaleAfterMs()));
         s.put("guard.strict.components", String.join(",", config.strictComponents()));
+        // blast radius (V6): how long a relation belongs to its creator's run
+        s.put("environment", config.environment());
+        s.put("blast.run.window.s", Long.toString(config.blastRunWindowS()));
         return s;
     }
 
@@ -99,6 +102,10 @@ public final class GuardPolicyInstaller {
             }
             if (r.window() != null) {
                 o.put("window_ms", r.window().toMillis());
+            }
+            if (!r.spare().isEmpty()) {
+                ArrayNode spare = o.putArray("spare");
+                r.spare().forEach(spare::add);
             }
         }
         return rules;

@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.postgres;
 
+import dev.firebreak.ingest.classify.StatementShape;
 import dev.firebreak.ingest.metrics.DeadLetterReason;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -43,12 +44,34 @@ public final class AuditMessageNormalizer {
     /** Body fields kept as event attributes, each cut to {@link #MAX_ATTRIBUTE_CHARS}. */
     static final List<String> ATTRIBUTE_FIELDS = List.of("guard_outcome", "guard_rule", "guard_reason", "origin",
             "routine", "tamper", "objects_total", "summary_of", "calls", "counters_reset", "summary_since_us");
+    /**
+     * Blast measures of a destructive event (V6), as PostgreSQL took them at the moment of
+     * destruction; documented in the header of rules/firebreak.yaml.
+     */
+    static final List<String> BLAST_FIELDS = List.of("blast_relations", "blast_rows", "blast_bytes", "blast_bytes_partial",
+            "blast_fraction", "blast_table_rows", "blast_age_s", "blast_created", "blast_replaced", "blast_partition",
+            "blast_error");
+    /** Attribute naming the watched database's environment (config {@code firebreak.ingest.environment}). */
+    public static final String TARGET_ENVIRONMENT = "target_environment";
+    /** Attribute with the shape of a judged DELETE/UPDATE: no_where, tautology or filtered. */
+    public static final String STATEMENT_SHAPE = "statement_shape";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String cluster;
+    private final String environment;
 
+    /** A normaliser whose events carry no target environment. */
     public AuditMessageNormalizer(String cluster) {
+        this(cluster, null);
+    }
+
+    /**
+     * @param environment the watched database's environment, attribute {@code target_environment} of
+     *                    every event; null for none
+     */
+    public AuditMessageNormalizer(String cluster, String environment) {
         this.cluster = cluster;
+        this.environment = environment;
     }
 
     /** The principal of a PostgreSQL login role in this cluster. */
@@ -105,7 +128,7 @@ public final class AuditMessageNormalizer {
                 .setRowCount(rows)
                 .setLsn(lsn)
                 .setDestructive(isDestructive(kind, rows))
-                .setAttributes(attributes(body))
+                .setAttributes(attributes(body, statement))
                 .build();
     }
 
@@ -115,7 +138,7 @@ public final class AuditMessageNormalizer {
         return DESTRUCTIVE_KINDS.contains(kind) || ((DML_KIND.equals(kind) || DML_SUMMARY_KIND.equals(kind)) && rows != null && rows > 0);
     }
 
-    private static Map<String, String> attributes(JsonNode body) throws MalformedMessageException {
+    private Map<String, String> attributes(JsonNode body, String statement) throws MalformedMessageException {
         Map<String, String> attributes = new java.util.HashMap<>();
         attributes.put("trigger", requiredText(body, "kind"));
         String roleSetting = optionalText(body, "role_setting");
@@ -127,6 +150,20 @@ public final class AuditMessageNormalizer {
             if (value != null) {
                 attributes.put(field, cut(value));
             }
+        }
+        for (String field : BLAST_FIELDS) {
+            String value = optionalText(body, field);
+            if (value != null) {
+                attributes.put(field, cut(value));
+            }
+        }
+        if (environment != null) {
+            attributes.put(TARGET_ENVIRONMENT, environment);
+        }
+        // Only judged DELETE/UPDATE statements carry blast_rows; routine ones are not parsed, which
+        // keeps the parser off pgbench-sized streams of small statements.
+        if (DML_KIND.equals(attributes.get("trigger")) && attributes.containsKey("blast_rows")) {
+            StatementShape.of(statement).ifPresent(shape -> attributes.put(STATEMENT_SHAPE, shape));
         }
         return attributes;
     }

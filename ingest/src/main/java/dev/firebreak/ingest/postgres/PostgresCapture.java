@@ -121,7 +121,7 @@ public final class PostgresCapture implements AutoCloseable {
         this.guardPolicy.set(guardPolicy);
         this.agentActions = agentActions;
         this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), config.producerSettings(), meters);
-        this.normalizer = new AuditMessageNormalizer(config.cluster());
+        this.normalizer = new AuditMessageNormalizer(config.cluster(), guard.environment());
         this.agentRows = agentActions.tableEnabled()
                 ? new AgentActionTableRouter(config.cluster(), agentActions, classifier, AuditEventSink.of(sink), meters)
                 : null;
