@@ -145,6 +145,8 @@ class PreflightIT {
         Map<String, String> settings = PipelineSettings.stackMap(stack, CLUSTER, List.of());
         settings.put("firebreak.killswitch.webhook.paas.url", paas.url("/revoke"));
         settings.put("firebreak.killswitch.webhook.paas.secret", SECRET);
+        // the stand-in verifies Firebreak's own scheme (Standard Webhooks is tested in alerting)
+        settings.put("firebreak.killswitch.webhook.paas.signature.scheme", "firebreak-v1");
         PipelineSettings parsed = PipelineSettings.fromMap(settings);
         token = parsed.agentActions().httpTokens().get(0);
         // the agent uses the found token and a database role: the kill switch revokes both with it

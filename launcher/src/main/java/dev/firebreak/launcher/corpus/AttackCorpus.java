@@ -186,6 +186,10 @@ public final class AttackCorpus {
                     ctx.tables(role, role, 2, 50);
                     String agent = ctx.role("cleanup-bot").replace('_', '-');
                     String credential = ctx.principal(role);
+                    // as deployed: the agent's role is linked to it, so revoking the agent reaches the role
+                    // (an agent's own claim of a credential is never a revocation target)
+                    ctx.link("agent:" + agent, "corpus: the agent runs as this role", credential);
+                    Thread.sleep(1000); // the link must be in detection's store before the actions
                     int s1 = ctx.agentAction(agent, credential, "curl -X POST https://backboard.railway.app/graphql/v2 -d "
                             + "'{\"query\":\"mutation { volumeDelete(volumeId: \\\"3d2c\\\") }\"}'", "production");
                     int s2 = ctx.agentAction(agent, credential, "psql -c 'DROP TABLE " + role + ".t001'", "production");
