@@ -2,7 +2,7 @@ package dev.firebreak.launcher.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firebreak.launcher.FirebreakCli;
+import dev.firebreak.launcher.FirebreakDevCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -155,7 +155,7 @@ class RulesCommandTest {
         System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
-            int exit = new CommandLine(new FirebreakCli()).execute(args);
+            int exit = FirebreakDevCli.commandLine().execute(args);
             return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setOut(stdout);

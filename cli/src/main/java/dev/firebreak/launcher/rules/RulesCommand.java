@@ -10,10 +10,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-/** {@code firebreak rules validate|test|corpus}: an operator's tools for their own rule files. */
+/**
+ * {@code firebreak rules validate|test} ({@code corpus} too in the dev executable, which has the
+ * embedded stack it needs): an operator's tools for their own rule files.
+ */
 @Command(name = "rules", mixinStandardHelpOptions = true,
-        description = "Check rule files: validate them, run their unit tests, measure them on the corpus.",
-        subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class, CorpusCommand.class})
+        description = "Check rule files: validate them and run their unit tests (the dev executable also measures them on the corpus).",
+        subcommands = {RulesCommand.Validate.class, RulesCommand.Test.class})
 public final class RulesCommand implements Runnable {
     @Override
     public void run() {
