@@ -340,7 +340,7 @@ public record KillSwitchConfig(
                 continue;
             }
             String rest = key.substring(PG_CLUSTER_PREFIX.length());
-            int dot = rest.lastIndexOf('.');
+            int dot = rest.indexOf('.'); // names have no dot
             String name = dot < 0 ? rest : rest.substring(0, dot);
             String field = dot < 0 ? "" : rest.substring(dot + 1);
             if (!names.contains(name)) {
