@@ -218,7 +218,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 log.error("kill switch revoker {} lacks privileges, some revocations will fail: {}", revoker.describe(), lacking);
             }
             int missing = lacking.size();
-            Gauge.builder(MISSING_PRIVILEGES, () -> missing).tag("kind", revoker.kind())
+            // One gauge per revoker (cluster or issuer): with several clusters of a kind, a kind tag alone
+            // would register the first one only.
+            Gauge.builder(MISSING_PRIVILEGES, () -> missing).tag("kind", revoker.kind()).tag("revoker", revoker.describe())
                     .description("Privileges a revoker lacks (see the start-up log for their names)").register(meters);
         }
     }
