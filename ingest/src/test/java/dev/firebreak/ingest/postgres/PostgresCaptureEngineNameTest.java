@@ -3,7 +3,6 @@ package dev.firebreak.ingest.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.ingest.IngestConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -13,25 +12,20 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresCaptureEngineNameTest {
 
-    private static PostgresCapture capture(String database, String slot) {
-        return new PostgresCapture(IngestConfig.fromMap(Map.of(
-                "firebreak.ingest.cluster", "main",
-                "firebreak.ingest.pg.database", database,
-                "firebreak.ingest.slot", slot,
-                "firebreak.ingest.kafka.bootstrap.servers", "127.0.0.1:1",
-                "firebreak.ingest.schema.registry.url", "mem://engine-name-test")), new SimpleMeterRegistry());
+    private static IngestConfig config(String database, String slot) {
+        return IngestConfig.fromMap(Map.of("firebreak.ingest.cluster", "main-eu", "firebreak.ingest.pg.database", database,
+                "firebreak.ingest.slot", slot));
     }
 
     @Test
     void twoDatabasesOfOneClusterNeverShareAnOffsetKey() {
-        try (PostgresCapture app = capture("app", "firebreak_main_app");
-             PostgresCapture billing = capture("billing", "firebreak_main_billing")) {
-            assertThat(app.engineProperties().getProperty("name")).isEqualTo("firebreak-ingest-main-firebreak_main_app");
-            assertThat(billing.engineProperties().getProperty("name")).isEqualTo("firebreak-ingest-main-firebreak_main_billing");
-            assertThat(app.offsetKey()).isNotEqualTo(billing.offsetKey());
-            // the key ingest clears at start is the one the engine's offset store writes: [name, {server: prefix}]
-            assertThat(app.offsetKey()).isEqualTo("[\"firebreak-ingest-main-firebreak_main_app\",{\"server\":\""
-                    + app.engineProperties().getProperty("topic.prefix") + "\"}]");
-        }
+        IngestConfig app = config("app", "firebreak_main_app");
+        IngestConfig billing = config("billing", "firebreak_main_billing");
+        assertThat(PostgresCapture.engineName(app)).isEqualTo("firebreak-ingest-main-eu-firebreak_main_app");
+        assertThat(PostgresCapture.engineName(billing)).isEqualTo("firebreak-ingest-main-eu-firebreak_main_billing");
+        assertThat(PostgresCapture.offsetKey(app)).isNotEqualTo(PostgresCapture.offsetKey(billing));
+        // the key ingest clears at start is the one the engine's offset store writes: [name, {server: prefix}]
+        assertThat(PostgresCapture.offsetKey(app))
+                .isEqualTo("[\"firebreak-ingest-main-eu-firebreak_main_app\",{\"server\":\"firebreak_main_eu\"}]");
     }
 }
