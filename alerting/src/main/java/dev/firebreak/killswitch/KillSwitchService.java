@@ -315,10 +315,10 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     /** A worker: executes and publishes one command, then starts the next of its principal. */
     private void work(CommandLedger.Ref<ConsumerRecord<String, RevokeCommand>> ref) {
         try {
-            // A command of a partition taken away meanwhile is left to the partition's new owner.
             if (!loop.running()) {
                 return; // closing: not completed, so not committed
             }
+            // A command of a partition taken away meanwhile is left to the partition's new owner.
             if (ledger.owns(ref) && !handle(ref.payload())) {
                 return; // closing: not completed, so not committed
             }
@@ -371,7 +371,11 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 log.warn("kill switch workers did not finish within {}; their commands are replayed at the next start",
                         drainTimeout);
             }
-            commitFinished();
+            try {
+                commitFinished();
+            } catch (WakeupException e) {
+                commitFinished(); // close()'s wake-up, still pending when the loop ended outside poll; it fires once
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
