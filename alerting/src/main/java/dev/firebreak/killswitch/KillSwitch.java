@@ -25,11 +25,11 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +40,11 @@ import org.slf4j.LoggerFactory;
  * refused or failed, a CRITICAL {@link Alert}. Transport-free: {@link KillSwitchService} feeds it from
  * Kafka and publishes what it returns; {@link #reinstate} does the same for an operator's undo.
  *
- * <p>Speed: each revoker has its own lane (a thread), so the targets of one command, a role, a token
- * and a Kafka principal, are revoked in parallel, while one revoker is never called concurrently.
+ * <p>Speed: each revoker (one per cluster or issuer) has its own lane (a thread), so the targets of one
+ * command, a role, a token and a Kafka principal, are revoked in parallel, while one revoker is never called
+ * concurrently. {@link #execute} may be called from several threads at once (the service runs commands of
+ * different principals in parallel); their targets on one revoker then take turns on its lane, and the wait
+ * before a retry is spent off the lane, so a target retried until its deadline does not hold the others.
  * The command's deadline bounds the whole command: a target not confirmed by then is FAILED.
  * A retryable failure (target unreachable) is retried with doubling backoff until the attempts or
  * the deadline run out, and is never reported as done. A failure someone else is about to cure (a
@@ -114,6 +117,8 @@ public final class KillSwitch implements AutoCloseable {
 
     private final List<Revoker> revokers;
     private final Map<Revoker, ExecutorService> lanes = new IdentityHashMap<>();
+    /** The last heartbeat handed to each lane; read and written by the command loop only. */
+    private final Map<Revoker, CompletableFuture<?>> beats = new IdentityHashMap<>();
     private final Settings settings;
     private final MeterRegistry meters;
     private final BoundedLabel principals;
@@ -139,7 +144,7 @@ public final class KillSwitch implements AutoCloseable {
                 .description("Revoke commands with at least one target REVOKED (principals locked out)").register(meters);
         for (Revoker revoker : this.revokers) {
             lanes.put(revoker, Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "firebreak-revoker-" + revoker.kind());
+                Thread t = new Thread(r, "firebreak-revoker-" + revoker.describe());
                 t.setDaemon(true);
                 return t;
             }));
@@ -312,36 +317,69 @@ public final class KillSwitch implements AutoCloseable {
         }
         Revoker revoker = found.get();
         Pending pending = new Pending(target, revoker.kind(), startUs);
-        pending.future = CompletableFuture.supplyAsync(() -> withRetries(revoker, target, pending, deadlineNanos, context, call),
-                lanes.get(revoker));
+        Attempts attempts = new Attempts(revoker, target, pending, deadlineNanos, context, call);
+        pending.future = attempt(attempts, 0, settings.retryBackoff().toNanos());
         return pending;
     }
 
-    private Revocation withRetries(Revoker revoker, String target, Pending pending, long deadlineNanos,
-                                   LogContext context, Function<Revoker, Revocation> call) {
-        long backoffNanos = settings.retryBackoff().toNanos();
-        while (true) {
-            pending.attempts++;
-            Revocation revocation = callSafely(revoker, target, call);
-            if (!revocation.retryable() || (pending.attempts >= settings.maxAttempts() && !revocation.untilDeadline())) {
-                return attemptsNoted(revocation, pending.attempts);
+    /** What every attempt at one target shares. */
+    private record Attempts(Revoker revoker, String target, Pending pending, long deadlineNanos, LogContext context,
+                            Function<Revoker, Revocation> call) {
+    }
+
+    /**
+     * One attempt on the revoker's lane after {@code delayNanos}. The wait before a retry is spent off the
+     * lane (a delayed hand-over, not a sleep in it): a target retried until its deadline must not hold up
+     * another principal's target on the same cluster.
+     */
+    private CompletableFuture<Revocation> attempt(Attempts a, long delayNanos, long backoffNanos) {
+        ExecutorService lane = lanes.get(a.revoker());
+        Executor executor = delayNanos <= 0 ? lane : CompletableFuture.delayedExecutor(delayNanos, TimeUnit.NANOSECONDS, lane);
+        return CompletableFuture.supplyAsync(() -> {
+            a.pending().attempts++;
+            return callSafely(a.revoker(), a.target(), a.call());
+        }, executor).thenCompose(revocation -> afterAttempt(a, revocation, backoffNanos));
+    }
+
+    /** The final answer, or the next attempt when the failure is retryable and time is left. */
+    private CompletableFuture<Revocation> afterAttempt(Attempts a, Revocation revocation, long backoffNanos) {
+        int attempts = a.pending().attempts;
+        if (!revocation.retryable() || (attempts >= settings.maxAttempts() && !revocation.untilDeadline())) {
+            return CompletableFuture.completedFuture(attemptsNoted(revocation, attempts));
+        }
+        long backoff = backoffNanos;
+        long margin = 0;
+        if (revocation.untilDeadline()) {
+            backoff = Math.min(backoff, TimeUnit.MILLISECONDS.toNanos(UNTIL_DEADLINE_MAX_BACKOFF_MS));
+            margin = TimeUnit.MILLISECONDS.toNanos(UNTIL_DEADLINE_MARGIN_MS);
+        }
+        if (a.deadlineNanos() - System.nanoTime() <= backoff + margin) {
+            return CompletableFuture.completedFuture(attemptsNoted(revocation, attempts));
+        }
+        log.warn("kill switch attempt {} on {} failed, retrying in {} ms{}: {} {}", attempts,
+                Printable.of(a.target()), backoff / 1_000_000, revocation.untilDeadline() ? " (until the deadline)" : "",
+                a.context(), Printable.of(revocation.detail()));
+        Counter.builder(RETRIES).description("Revocation attempts retried after a retryable failure")
+                .tag("kind", a.revoker().kind()).register(meters).increment();
+        return attempt(a, backoff, Math.min(backoff * 2, MAX_BACKOFF.toNanos()));
+    }
+
+    /**
+     * Tells every revoker the kill switch is live ({@link Revoker#heartbeat()}), each on its own lane so that
+     * a revoker busy with a slow target delays only its own beat, never the caller (the command loop). A
+     * revoker whose previous beat has not run yet is skipped.
+     */
+    public void heartbeat() {
+        for (Revoker revoker : revokers) {
+            CompletableFuture<?> previous = beats.get(revoker);
+            if (previous != null && !previous.isDone()) {
+                continue;
             }
-            long margin = 0;
-            if (revocation.untilDeadline()) {
-                backoffNanos = Math.min(backoffNanos, TimeUnit.MILLISECONDS.toNanos(UNTIL_DEADLINE_MAX_BACKOFF_MS));
-                margin = TimeUnit.MILLISECONDS.toNanos(UNTIL_DEADLINE_MARGIN_MS);
+            try {
+                beats.put(revoker, CompletableFuture.runAsync(revoker::heartbeat, lanes.get(revoker)));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return; // closed
             }
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= backoffNanos + margin) {
-                return attemptsNoted(revocation, pending.attempts);
-            }
-            log.warn("kill switch attempt {} on {} failed, retrying in {} ms{}: {} {}", pending.attempts,
-                    Printable.of(target), backoffNanos / 1_000_000, revocation.untilDeadline() ? " (until the deadline)" : "",
-                    context, Printable.of(revocation.detail()));
-            Counter.builder(RETRIES).description("Revocation attempts retried after a retryable failure")
-                    .tag("kind", revoker.kind()).register(meters).increment();
-            LockSupport.parkNanos(backoffNanos);
-            backoffNanos = Math.min(backoffNanos * 2, MAX_BACKOFF.toNanos());
         }
     }
 

@@ -46,6 +46,9 @@ import java.util.TreeSet;
  *                          reinstate reads ({@link #RESULT_SIGNING_SECRET}); the service does not start without it
  * @param operatorKey       verifies manual commands ({@code firebreak revoke}) and signs them in the CLI
  *                          ({@link #OPERATOR_SECRET}); null: manual commands are refused
+ * @param namedClusters     PostgreSQL clusters besides the default one ({@link #PG_CLUSTERS}), each with its own
+ *                          connection and revoker; protected roles, timeouts and {@code revokeConnect} are shared
+ * @param parallelism       commands executed at once ({@link #PARALLELISM}); one principal's commands stay in order
  */
 public record KillSwitchConfig(
         String cluster,
@@ -70,7 +73,9 @@ public record KillSwitchConfig(
         int principalLabelLimit,
         SigningKey commandVerificationKey,
         SigningKey resultSigningKey,
-        SigningKey operatorKey) {
+        SigningKey operatorKey,
+        List<PgCluster> namedClusters,
+        int parallelism) {
 
     public static final String PREFIX = "firebreak.killswitch.";
     public static final String CLUSTER = PREFIX + "pg.cluster";
@@ -89,6 +94,19 @@ public record KillSwitchConfig(
     public static final String COMMAND_MAX_AGE_MS = PREFIX + "command.max.age.ms";
     public static final String RETRY_MAX_ATTEMPTS = PREFIX + "retry.max.attempts";
     public static final String RETRY_BACKOFF_MS = PREFIX + "retry.backoff.ms";
+    /**
+     * Names of the PostgreSQL clusters served besides the default one ({@link #CLUSTER}), comma-separated;
+     * each needs {@code pg.cluster.<name>.url} and {@code .user} ({@code .password} optional).
+     */
+    public static final String PG_CLUSTERS = PREFIX + "pg.clusters";
+    /** Prefix of a named cluster's keys: {@code firebreak.killswitch.pg.cluster.<name>.url|user|password}. */
+    public static final String PG_CLUSTER_PREFIX = PREFIX + "pg.cluster.";
+    /** Commands executed at once, each principal's in order (1..64). */
+    public static final String PARALLELISM = PREFIX + "parallelism";
+    public static final int DEFAULT_PARALLELISM = 4;
+    public static final int MAX_PARALLELISM = 64;
+    /** The per-cluster keys under {@link #PG_CLUSTER_PREFIX}{@code <name>.}. */
+    static final List<String> PG_CLUSTER_KEYS = List.of("url", "user", "password");
     /**
      * Detection's command signing secret ({@code firebreak.detection.command.signing.secret}), or with
      * {@code .env} the name of an environment variable holding it. A command whose signature does not
@@ -135,7 +153,7 @@ public record KillSwitchConfig(
 
     private static final Set<String> KEYS = Set.of(CLUSTER, PG_URL, PG_USER, PG_PASSWORD, PROTECTED_ROLES,
             CONFIRM_TIMEOUT_MS, SETTLE_MS, GROUP_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, DRY_RUN, PG_REVOKE_CONNECT,
-            COMMAND_DEADLINE_MS, COMMAND_MAX_AGE_MS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS,
+            COMMAND_DEADLINE_MS, COMMAND_MAX_AGE_MS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, PG_CLUSTERS, PARALLELISM,
             COMMAND_VERIFICATION_SECRET, COMMAND_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX,
             RESULT_SIGNING_SECRET, RESULT_SIGNING_SECRET + SigningKey.ENV_SUFFIX,
             OPERATOR_SECRET, OPERATOR_SECRET + SigningKey.ENV_SUFFIX);
@@ -200,9 +218,69 @@ public record KillSwitchConfig(
                 CONSUMER_PREFIX + k + " cannot be overridden; fixed by the kill switch: " + new TreeSet<>(FIXED_CONSUMER)));
         producerOverrides.keySet().stream().filter(FIXED_PRODUCER::contains).sorted().forEach(k -> errors.add(
                 PRODUCER_PREFIX + k + " cannot be overridden; fixed by the kill switch: " + new TreeSet<>(FIXED_PRODUCER)));
+        namedClusters = List.copyOf(namedClusters == null ? List.of() : namedClusters);
+        PgCluster.validate(cluster, namedClusters, errors);
+        if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
+            errors.add(PARALLELISM + " must be 1.." + MAX_PARALLELISM + ", was " + parallelism);
+        }
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid kill switch configuration: " + String.join("; ", errors));
         }
+    }
+
+    /**
+     * A PostgreSQL cluster the kill switch locks roles in: targets {@code pg:<name>/<role>}.
+     *
+     * @param name     cluster name, the scope of its targets
+     * @param jdbcUrl  {@code jdbc:postgresql://...} (any database; roles are cluster-wide)
+     * @param user     the kill switch's role there
+     * @param password its password; never printed
+     */
+    public record PgCluster(String name, String jdbcUrl, String user, String password) {
+        /** Named clusters: letters, digits, '_' and '-' (a '.' would make their keys ambiguous). */
+        static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+        public PgCluster {
+            password = password == null ? "" : password;
+        }
+
+        static void validate(String defaultName, List<PgCluster> named, List<String> errors) {
+            Set<String> seen = new java.util.HashSet<>();
+            if (defaultName != null) {
+                seen.add(defaultName);
+            }
+            for (PgCluster c : named) {
+                String at = PG_CLUSTER_PREFIX + c.name() + ".";
+                if (c.name() == null || !NAME.matcher(c.name()).matches()) {
+                    errors.add(PG_CLUSTERS + " has a bad cluster name '" + c.name() + "'; allowed: 1-64 of A-Z a-z 0-9 _ -");
+                    continue;
+                }
+                if (!seen.add(c.name())) {
+                    errors.add(PG_CLUSTERS + " names cluster '" + c.name() + "' twice (the default cluster "
+                            + CLUSTER + "=" + defaultName + " counts); allowed: distinct names");
+                }
+                if (blank(c.jdbcUrl()) || !c.jdbcUrl().startsWith("jdbc:postgresql://")) {
+                    errors.add(at + "url is required: jdbc:postgresql://<host>:<port>/<database>");
+                }
+                if (blank(c.user())) {
+                    errors.add(at + "user is required: the kill switch's own PostgreSQL role on cluster " + c.name());
+                }
+            }
+        }
+
+        /** Everything but the password; the URL's password parameter masked. */
+        @Override
+        public String toString() {
+            return "PgCluster[name=" + name + ", jdbcUrl=" + maskUrl(jdbcUrl) + ", user=" + user + ", password=****]";
+        }
+    }
+
+    /** Every PostgreSQL cluster: the default one ({@link #CLUSTER}, {@link #PG_URL}...) first, then the named ones. */
+    public List<PgCluster> pgClusters() {
+        List<PgCluster> all = new ArrayList<>();
+        all.add(new PgCluster(cluster, jdbcUrl, user, password));
+        all.addAll(namedClusters);
+        return List.copyOf(all);
     }
 
     /**
@@ -213,6 +291,7 @@ public record KillSwitchConfig(
     public static KillSwitchConfig fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
                 .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(CLIENT_PREFIX))
+                .filter(k -> !k.startsWith(PG_CLUSTER_PREFIX))
                 .filter(k -> TARGET_BLOCKS.stream().noneMatch(k::startsWith)).sorted().toList();
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
@@ -243,7 +322,39 @@ public record KillSwitchConfig(
                 BoundedLabel.principalLimit(map),
                 key(map, COMMAND_VERIFICATION_SECRET),
                 key(map, RESULT_SIGNING_SECRET),
-                key(map, OPERATOR_SECRET));
+                key(map, OPERATOR_SECRET),
+                namedClusters(map),
+                (int) parseLong(map, PARALLELISM, DEFAULT_PARALLELISM));
+    }
+
+    /**
+     * The clusters listed in {@link #PG_CLUSTERS}, each from its {@code pg.cluster.<name>.*} keys. A key naming
+     * a cluster not listed, or an unknown per-cluster key, fails naming the key and what is allowed.
+     */
+    private static List<PgCluster> namedClusters(Map<String, String> map) {
+        String listed = map.getOrDefault(PG_CLUSTERS, "");
+        List<String> names = listed.isBlank() ? List.of() : Arrays.stream(listed.split(",", -1)).map(String::strip).toList();
+        List<String> errors = new ArrayList<>();
+        for (String key : new TreeSet<>(map.keySet())) {
+            if (!key.startsWith(PG_CLUSTER_PREFIX)) {
+                continue;
+            }
+            String rest = key.substring(PG_CLUSTER_PREFIX.length());
+            int dot = rest.indexOf('.'); // names have no dot
+            String name = dot < 0 ? rest : rest.substring(0, dot);
+            String field = dot < 0 ? "" : rest.substring(dot + 1);
+            if (!names.contains(name)) {
+                errors.add(key + " is for cluster '" + name + "', which " + PG_CLUSTERS + " does not list; allowed: "
+                        + names.stream().map(n -> PG_CLUSTER_PREFIX + n + ".*").toList());
+            } else if (!PG_CLUSTER_KEYS.contains(field)) {
+                errors.add(key + " is not a cluster setting; allowed: " + PG_CLUSTER_PREFIX + name + "." + PG_CLUSTER_KEYS);
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + String.join("; ", errors));
+        }
+        return names.stream().map(n -> new PgCluster(n, map.get(PG_CLUSTER_PREFIX + n + ".url"),
+                map.get(PG_CLUSTER_PREFIX + n + ".user"), map.get(PG_CLUSTER_PREFIX + n + ".password"))).toList();
     }
 
     private static Map<String, String> clientSettings(Map<String, String> map) {
@@ -292,7 +403,7 @@ public record KillSwitchConfig(
     /** Everything except the password, which is masked; the JDBC URL's password parameter too. */
     @Override
     public String toString() {
-        return "KillSwitchConfig[cluster=" + cluster + ", jdbcUrl=" + jdbcUrl.replaceAll("(?i)(password=)[^&]*", "$1****")
+        return "KillSwitchConfig[cluster=" + cluster + ", jdbcUrl=" + maskUrl(jdbcUrl)
                 + ", user=" + user + ", password=****, protectedRoles=" + protectedRoles
                 + ", confirmTimeout=" + confirmTimeout + ", settle=" + settle + ", groupId=" + groupId
                 + ", bootstrapServers=" + bootstrapServers + ", schemaRegistryUrl=" + schemaRegistryUrl
@@ -301,7 +412,25 @@ public record KillSwitchConfig(
                 + ", retryBackoff=" + retryBackoff + ", consumerOverrides=" + masked(consumerOverrides)
                 + ", producerOverrides=" + masked(producerOverrides) + ", targetBlocks=" + masked(targetBlocks)
                 + ", commandVerificationKey=" + commandVerificationKey + ", resultSigningKey=" + resultSigningKey
-                + ", operatorKey=" + operatorKey + "]";
+                + ", operatorKey=" + operatorKey + ", namedClusters=" + namedClusters + ", parallelism=" + parallelism + "]";
+    }
+
+    private static String maskUrl(String url) {
+        return url == null ? null : url.replaceAll("(?i)(password=)[^&]*", "$1****");
+    }
+
+    /** The shape before named clusters: the default cluster only, {@value #DEFAULT_PARALLELISM} commands at once. */
+    public KillSwitchConfig(String cluster, String jdbcUrl, String user, String password, List<String> protectedRoles,
+                            Duration confirmTimeout, Duration settle, String groupId, String bootstrapServers,
+                            String schemaRegistryUrl, boolean dryRun, boolean revokeConnect, Duration commandDeadline,
+                            Duration maxCommandAge, int retryMaxAttempts, Duration retryBackoff,
+                            Map<String, String> consumerOverrides, Map<String, String> producerOverrides,
+                            Map<String, String> targetBlocks, int principalLabelLimit, SigningKey commandVerificationKey,
+                            SigningKey resultSigningKey, SigningKey operatorKey) {
+        this(cluster, jdbcUrl, user, password, protectedRoles, confirmTimeout, settle, groupId, bootstrapServers,
+                schemaRegistryUrl, dryRun, revokeConnect, commandDeadline, maxCommandAge, retryMaxAttempts, retryBackoff,
+                consumerOverrides, producerOverrides, targetBlocks, principalLabelLimit, commandVerificationKey,
+                resultSigningKey, operatorKey, List.of(), DEFAULT_PARALLELISM);
     }
 
     /** The pre-existing shape, with the default principal label bound; for programmatic use. */

@@ -34,6 +34,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
+import java.util.Collection;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -62,6 +70,12 @@ import org.slf4j.LoggerFactory;
  * to {@link Topics#ALERTS} (key = principal), and commits the command's offset only after all of those
  * were acknowledged. A crash in between replays the command, which revocation's idempotence makes safe.
  *
+ * <p>Parallel: up to {@link KillSwitchConfig#PARALLELISM} commands run at once, one worker each, while one
+ * principal's commands run one after the other in the order read ({@link CommandLedger}). Since workers
+ * finish out of order, each partition's commit is the offset below which every command is finished, so a
+ * commit never passes a command whose results Kafka has not acknowledged. The loop thread only reads,
+ * dispatches and commits; a slow revocation holds its own principal's later commands and nothing else.
+ *
  * <p>Clients are tuned for latency: the consumer long-polls with {@code fetch.min.bytes=1} (the broker
  * answers as soon as a command's transaction commits; a short {@code fetch.max.wait.ms} would only add
  * empty round trips while idle), the producer sends with {@code linger.ms=0} and {@code acks=all}. Runs on its own thread after
@@ -88,6 +102,8 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     public static final String MISSING_PRIVILEGES = "firebreak.killswitch.missing.privileges";
     /** Commands not executed because their signature was missing or invalid (tag {@code reason}: missing, invalid). */
     public static final String UNVERIFIED_COMMANDS = "firebreak.killswitch.commands.unverified";
+    /** Commands read and not yet finished (executing, publishing, or waiting for an earlier one of their principal). */
+    public static final String IN_FLIGHT = "firebreak.killswitch.commands.in.flight";
 
     private static final Logger log = LoggerFactory.getLogger(KillSwitchService.class);
     private static final Duration POLL = Duration.ofMillis(100);
@@ -114,6 +130,17 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
     /** Whether the fallback to the issuer's clock was logged (once per process: it is the topic's setting). */
     private volatile boolean warnedCreateTime;
     private long lastBeat = System.nanoTime() - HEARTBEAT_INTERVAL.toNanos();
+    /** Commands in progress: which may start (per principal, in order) and which offsets may be committed. */
+    private final CommandLedger<ConsumerRecord<String, RevokeCommand>> ledger = new CommandLedger<>();
+    /** Runs commands, {@link KillSwitchConfig#parallelism()} at once. */
+    private final ExecutorService workers;
+    /** Above this many commands in progress the consumer pauses its partitions (it keeps polling, to stay in the group). */
+    private final int maxInFlight;
+    /** How long a rebalance waits for the commands of partitions being taken away before committing them. */
+    private final Duration drainTimeout;
+    /** Serialisers are shared by the workers; the registry client's caches are not theirs to race on. */
+    private final Object serializing = new Object();
+    private boolean paused;
 
     /**
      * Builds the service around the given revokers, which it then owns (closes). Does not start it.
@@ -168,8 +195,22 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             throw e;
         }
 
+        this.maxInFlight = Math.max(64, config.parallelism() * 16);
+        this.drainTimeout = config.commandDeadline().plusSeconds(1);
+        this.workers = Executors.newFixedThreadPool(config.parallelism(), new ThreadFactory() {
+            private final AtomicInteger n = new AtomicInteger();
+
+            @Override
+            public Thread newThread(Runnable r) {
+                Thread t = new Thread(r, "firebreak-killswitch-worker-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }
+        });
         Gauge.builder(UP, this, s -> s.isRunning() ? 1 : 0).description("1 while the kill switch consumes commands")
                 .register(meters);
+        Gauge.builder(IN_FLIGHT, ledger, CommandLedger::inFlight)
+                .description("Revoke commands read and not yet finished").register(meters);
         RegistryOutageMeters.bind(meters, "killswitch", outage);
         for (Revoker revoker : this.revokers) {
             List<String> lacking = revoker.missingPrivileges();
@@ -177,7 +218,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 log.error("kill switch revoker {} lacks privileges, some revocations will fail: {}", revoker.describe(), lacking);
             }
             int missing = lacking.size();
-            Gauge.builder(MISSING_PRIVILEGES, () -> missing).tag("kind", revoker.kind())
+            // One gauge per revoker (cluster or issuer): with several clusters of a kind, a kind tag alone
+            // would register the first one only.
+            Gauge.builder(MISSING_PRIVILEGES, () -> missing).tag("kind", revoker.kind()).tag("revoker", revoker.describe())
                     .description("Privileges a revoker lacks (see the start-up log for their names)").register(meters);
         }
     }
@@ -205,13 +248,18 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         return loop.isLive();
     }
 
-    /** The command loop; returns after {@link #close()} or a fatal error. */
+    /**
+     * The command loop; returns after {@link #close()} or a fatal error. It reads commands, hands each to
+     * a worker (in order per principal, see {@link CommandLedger}) and commits what the workers finished;
+     * it never waits for a revocation itself.
+     */
     @Override
     public void run() {
         loop.begin();
         try {
-            consumer.subscribe(List.of(Topics.KILLSWITCH_COMMANDS));
+            consumer.subscribe(List.of(Topics.KILLSWITCH_COMMANDS), new Rebalance());
             while (loop.running()) {
+                pauseWhenBusy();
                 ConsumerRecords<String, RevokeCommand> records;
                 try {
                     records = consumer.poll(POLL);
@@ -229,10 +277,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 }
                 beatIfDue();
                 for (ConsumerRecord<String, RevokeCommand> record : records) {
-                    if (!loop.running() || !handle(record)) {
-                        break; // on a publish failure the consumer was rewound; poll again from there
-                    }
+                    dispatch(record);
                 }
+                commitFinished();
             }
         } catch (WakeupException e) {
             if (loop.running()) {
@@ -241,9 +288,129 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         } catch (RuntimeException e) {
             log.error("kill switch stopped by an unexpected error: NO revoke command is executed until it is restarted", e);
         } finally {
+            loop.stop();
+            drainWorkers();
             closeQuietly(consumer);
             closeQuietly(producer);
             loop.finished();
+        }
+    }
+
+    /** Records the command and starts it unless an earlier command of its principal is still in progress. */
+    private void dispatch(ConsumerRecord<String, RevokeCommand> record) {
+        String principal = record.value() != null ? record.value().getPrincipal()
+                : record.key() != null ? record.key() : "";
+        ledger.add(new TopicPartition(record.topic(), record.partition()), record.offset(), principal, record)
+                .ifPresent(this::start);
+    }
+
+    private void start(CommandLedger.Ref<ConsumerRecord<String, RevokeCommand>> ref) {
+        try {
+            workers.execute(() -> work(ref));
+        } catch (RejectedExecutionException e) {
+            // closing: not completed, so not committed, and replayed (idempotently) at the next start
+        }
+    }
+
+    /** A worker: executes and publishes one command, then starts the next of its principal. */
+    private void work(CommandLedger.Ref<ConsumerRecord<String, RevokeCommand>> ref) {
+        try {
+            if (!loop.running()) {
+                return; // closing: not completed, so not committed
+            }
+            // A command of a partition taken away meanwhile is left to the partition's new owner.
+            if (ledger.owns(ref) && !handle(ref.payload())) {
+                return; // closing: not completed, so not committed
+            }
+        } catch (RuntimeException e) {
+            log.error("kill switch stopped by an unexpected error in command {}@{}: NO revoke command is executed until"
+                    + " it is restarted", ref.partition(), ref.offset(), e);
+            loop.stop();
+            consumer.wakeup();
+            return;
+        }
+        ledger.complete(ref).ifPresent(this::start);
+    }
+
+    /** Commits, per partition, the offset below which every command's results were acknowledged. */
+    private void commitFinished() {
+        Map<TopicPartition, Long> due = ledger.commitsDue();
+        if (due.isEmpty()) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        due.forEach((tp, offset) -> offsets.put(tp, new OffsetAndMetadata(offset)));
+        try {
+            consumer.commitSync(offsets);
+            ledger.committed(due);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (KafkaException e) {
+            // Not lost: the same offsets (or later ones) are due again at the next round.
+            log.warn("kill switch could not commit {}; will retry: {}", offsets, e.toString());
+        }
+    }
+
+    /** Pauses reading while too many commands are in progress; resumes once below the bound. */
+    private void pauseWhenBusy() {
+        boolean busy = ledger.inFlight() >= maxInFlight;
+        if (busy && !paused) {
+            consumer.pause(consumer.assignment());
+            paused = true;
+        } else if (!busy && paused) {
+            consumer.resume(consumer.paused());
+            paused = false;
+        }
+    }
+
+    /** At the end of the loop: lets the workers finish what they execute (bounded), and commits it. */
+    private void drainWorkers() {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(drainTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("kill switch workers did not finish within {}; their commands are replayed at the next start",
+                        drainTimeout);
+            }
+            try {
+                commitFinished();
+            } catch (WakeupException e) {
+                commitFinished(); // close()'s wake-up, still pending when the loop ended outside poll; it fires once
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("kill switch could not commit its last finished commands; they are replayed at the next start: {}",
+                    e.toString());
+        }
+    }
+
+    /**
+     * Before partitions go to another instance, waits (bounded) for their commands to finish and commits
+     * them, so the new owner does not run them again; a lost partition is only forgotten.
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            long until = System.nanoTime() + drainTimeout.toNanos();
+            while (ledger.pending(partitions) > 0 && System.nanoTime() < until && loop.running()) {
+                loop.backOff(5);
+            }
+            try {
+                commitFinished();
+            } catch (RuntimeException e) {
+                log.warn("kill switch could not commit before a rebalance; the new owner replays: {}", e.toString());
+            }
+            ledger.drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            ledger.drop(partitions);
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            paused = false; // a new assignment starts unpaused; the next round pauses again if still busy
         }
     }
 
@@ -264,14 +431,14 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             log.debug("kill switch heartbeat skipped: Kafka did not answer within {}", REACH_KAFKA);
             return;
         }
-        for (Revoker revoker : revokers) {
-            revoker.heartbeat();
-        }
+        killSwitch.heartbeat();
     }
 
-    /** Executes one command and publishes its outcomes; false if it must be retried after a rewind. */
+    /**
+     * Executes one command and publishes its outcomes, waiting for Kafka's acknowledgement; false if the
+     * service closed first (the command is then not committed, and replayed at the next start).
+     */
     private boolean handle(ConsumerRecord<String, RevokeCommand> record) {
-        TopicPartition partition = new TopicPartition(record.topic(), record.partition());
         List<KillSwitch.Outcome> outcomes = record.value() == null ? List.of() : executeVerified(record);
         // Serialised first: an unavailable registry is waited out here, without executing the command again.
         List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
@@ -279,7 +446,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             RevocationResult result = RecordSignatures.sign(outcome.result(), resultKey);
             byte[] value = serialize(results, Topics.KILLSWITCH_RESULTS, result);
             if (value == null) {
-                return false; // closing: not committed, so replayed (idempotently) at the next start
+                return false;
             }
             out.add(new ProducerRecord<>(Topics.KILLSWITCH_RESULTS, result.getTarget(), value));
             if (outcome.alert().isPresent()) {
@@ -291,31 +458,31 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                 out.add(new ProducerRecord<>(Topics.ALERTS, alert.getPrincipal(), alertValue));
             }
         }
-        try {
-            List<Future<RecordMetadata>> acks = new ArrayList<>();
-            for (ProducerRecord<String, byte[]> r : out) {
-                acks.add(producer.send(r));
+        while (true) {
+            try {
+                List<Future<RecordMetadata>> acks = new ArrayList<>();
+                for (ProducerRecord<String, byte[]> r : out) {
+                    acks.add(producer.send(r));
+                }
+                for (Future<RecordMetadata> ack : acks) {
+                    ack.get();
+                }
+                // Announced only once the result is durable: a SET never precedes the record it reports.
+                securityEvents.ifPresent(p -> outcomes.forEach(o -> p.published(o.result())));
+                return true;
+            } catch (ExecutionException | KafkaException e) {
+                // The outcomes are known; publishing them again is enough (the command is not executed twice).
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                log.error("kill switch could not publish the outcome of command at {}-{}@{}; retrying", record.topic(),
+                        record.partition(), record.offset(), cause);
+                backOff();
+                if (!loop.running()) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
-            for (Future<RecordMetadata> ack : acks) {
-                ack.get();
-            }
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(record.offset() + 1)));
-            // Announced only once the result is durable: a SET never precedes the record it reports.
-            securityEvents.ifPresent(p -> outcomes.forEach(o -> p.published(o.result())));
-            return true;
-        } catch (WakeupException e) {
-            throw e;
-        } catch (ExecutionException | KafkaException e) {
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            log.error("kill switch could not publish the outcome of command at {}@{}; rewinding to execute it again",
-                    partition, record.offset(), cause);
-            consumer.seek(partition, record.offset());
-            backOff();
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            loop.stop();
-            return false;
         }
     }
 
@@ -402,7 +569,9 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             }
             send(Topics.ALERTS, alert.getPrincipal(), value).get();
             consumer.seek(partition, e.offset() + 1);
-            consumer.commitSync(Map.of(partition, new OffsetAndMetadata(e.offset() + 1)));
+            // Committed with the rest, once every earlier command of the partition is finished too.
+            ledger.addDone(partition, e.offset());
+            commitFinished();
         } catch (ExecutionException | KafkaException ex) {
             log.error("kill switch could not alert about the unreadable command at {}@{}; will retry", partition, e.offset(), ex);
             backOff();
@@ -420,7 +589,10 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
                                                                                  String topic, T value) {
         while (true) {
             try {
-                byte[] bytes = serializer.serialize(topic, value);
+                byte[] bytes;
+                synchronized (serializing) {
+                    bytes = serializer.serialize(topic, value);
+                }
                 outage.succeeded();
                 return bytes;
             } catch (RuntimeException e) {
@@ -454,6 +626,7 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
             closeQuietly(consumer);
             closeQuietly(producer);
         }
+        workers.shutdownNow();
         killSwitch.close();
         securityEvents.ifPresent(SecurityEventPublisher::close);
         revokers.forEach(KillSwitchService::closeQuietly);

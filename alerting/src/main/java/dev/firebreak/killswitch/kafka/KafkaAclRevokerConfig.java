@@ -45,6 +45,15 @@ public record KafkaAclRevokerConfig(
     /** Pass-through prefix for AdminClient settings, e.g. {@code firebreak.killswitch.kafka.admin.security.protocol}. */
     public static final String ADMIN_PREFIX = PREFIX + "admin.";
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * Names of the Kafka clusters served besides the default block, comma-separated; each is configured by
+     * the same keys under {@value #NAMED_PREFIX}{@code <name>.} (e.g. {@code ...kafka.cluster.eu.bootstrap.servers},
+     * {@code ...kafka.cluster.eu.admin.sasl.jaas.config}), and gets its own Admin client.
+     */
+    public static final String CLUSTERS = PREFIX + "clusters";
+    /** Prefix of a named Kafka cluster's block. */
+    public static final String NAMED_PREFIX = PREFIX + "cluster.";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private static final Set<String> KEYS = Set.of(CLUSTER, BOOTSTRAP_SERVERS, PROTECTED_PRINCIPALS, SELF_PRINCIPAL,
             REQUEST_TIMEOUT_MS);
@@ -74,9 +83,73 @@ public record KafkaAclRevokerConfig(
         }
     }
 
-    /** Whether {@code targetBlocks} has any key of this block, i.e. a Kafka revoker is wanted. */
+    /** Whether {@code targetBlocks} has any key of the default block, i.e. a Kafka revoker for it is wanted. */
     public static boolean present(Map<String, String> targetBlocks) {
-        return targetBlocks.keySet().stream().anyMatch(k -> k.startsWith(PREFIX));
+        return targetBlocks.keySet().stream().anyMatch(KafkaAclRevokerConfig::inDefaultBlock);
+    }
+
+    private static boolean inDefaultBlock(String key) {
+        return key.startsWith(PREFIX) && !key.equals(CLUSTERS) && !key.startsWith(NAMED_PREFIX);
+    }
+
+    /**
+     * Every Kafka cluster the kill switch reaches: the default block when present, then each cluster of
+     * {@link #CLUSTERS} from its {@value #NAMED_PREFIX}{@code <name>.*} block. Fails naming the key and what is
+     * allowed on a bad name, a name given twice (the default block's {@link #CLUSTER} counts), a key for a
+     * cluster not listed, or an invalid block.
+     */
+    public static List<KafkaAclRevokerConfig> allFromMap(Map<String, String> map) {
+        String listed = map.getOrDefault(CLUSTERS, "");
+        List<String> names = listed.isBlank() ? List.of() : Arrays.stream(listed.split(",", -1)).map(String::strip).toList();
+        List<String> errors = new ArrayList<>();
+        Set<String> seen = new java.util.HashSet<>();
+        if (present(map) && map.get(CLUSTER) != null) {
+            seen.add(map.get(CLUSTER).strip());
+        }
+        for (String name : names) {
+            if (!NAME.matcher(name).matches()) {
+                errors.add(CLUSTERS + " has a bad cluster name '" + name + "'; allowed: 1-64 of A-Z a-z 0-9 _ -");
+            } else if (!seen.add(name)) {
+                errors.add(CLUSTERS + " names cluster '" + name + "' twice (the default block's " + CLUSTER
+                        + " counts); allowed: distinct names");
+            }
+        }
+        new TreeSet<>(map.keySet()).stream().filter(k -> k.startsWith(NAMED_PREFIX)).forEach(k -> {
+            String rest = k.substring(NAMED_PREFIX.length());
+            String name = rest.contains(".") ? rest.substring(0, rest.indexOf('.')) : rest;
+            if (!names.contains(name)) {
+                errors.add(k + " is for cluster '" + name + "', which " + CLUSTERS + " does not list; allowed: "
+                        + names.stream().map(n -> NAMED_PREFIX + n + ".*").toList());
+            } else if ((NAMED_PREFIX + name + ".cluster").equals(k)) {
+                errors.add(k + " cannot be set: the name in " + CLUSTERS + " is the cluster's name");
+            }
+        });
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid kill switch configuration: " + String.join("; ", errors));
+        }
+        List<KafkaAclRevokerConfig> out = new ArrayList<>();
+        if (present(map)) {
+            out.add(fromMap(map));
+        }
+        names.forEach(name -> out.add(named(map, name)));
+        return List.copyOf(out);
+    }
+
+    /** One named cluster's block, read as if it were the default block; errors name the cluster's own keys. */
+    private static KafkaAclRevokerConfig named(Map<String, String> map, String name) {
+        String prefix = NAMED_PREFIX + name + ".";
+        Map<String, String> block = new TreeMap<>();
+        map.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                block.put(PREFIX + k.substring(prefix.length()), v);
+            }
+        });
+        block.put(CLUSTER, name);
+        try {
+            return fromMap(block);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage().replace(PREFIX, prefix), e);
+        }
     }
 
     /**
@@ -85,7 +158,7 @@ public record KafkaAclRevokerConfig(
      */
     public static KafkaAclRevokerConfig fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
-                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(ADMIN_PREFIX)).sorted().toList();
+                .filter(k -> inDefaultBlock(k) && !KEYS.contains(k) && !k.startsWith(ADMIN_PREFIX)).sorted().toList();
         if (!unknown.isEmpty()) {
             throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
                     + "; allowed: " + new TreeSet<>(KEYS) + " and " + ADMIN_PREFIX + "<AdminClient setting>");

@@ -303,11 +303,11 @@ public final class PostgresRevoker implements Revoker {
     private static final String UNDEFINED_FUNCTION = "42883";
     private static final String BEAT = "SELECT firebreak.beat('killswitch', ?)";
 
-    private PostgresRevoker(KillSwitchConfig config) {
-        this.cluster = config.cluster();
-        this.jdbcUrl = config.jdbcUrl();
-        this.user = config.user();
-        this.password = config.password();
+    private PostgresRevoker(KillSwitchConfig config, KillSwitchConfig.PgCluster target) {
+        this.cluster = target.name();
+        this.jdbcUrl = target.jdbcUrl();
+        this.user = target.user();
+        this.password = target.password();
         this.protectedRoles = config.protectedRoles().toArray(String[]::new);
         this.confirmTimeout = config.confirmTimeout();
         this.settle = config.settle();
@@ -319,13 +319,22 @@ public final class PostgresRevoker implements Revoker {
      * statements. Fails start-up if the cluster cannot be reached.
      */
     public static PostgresRevoker open(KillSwitchConfig config) {
-        PostgresRevoker revoker = new PostgresRevoker(config);
+        return open(config, config.pgClusters().get(0));
+    }
+
+    /**
+     * As {@link #open(KillSwitchConfig)} for one of the configured clusters ({@link KillSwitchConfig#pgClusters()}):
+     * its own connection, function install and prepared statements; the shared settings (protected roles,
+     * timeouts, {@code pg.revoke.connect}) from {@code config}.
+     */
+    public static PostgresRevoker open(KillSwitchConfig config, KillSwitchConfig.PgCluster cluster) {
+        PostgresRevoker revoker = new PostgresRevoker(config, cluster);
         try {
             revoker.connect();
         } catch (SQLException e) {
             revoker.close();
-            throw new IllegalStateException("kill switch cannot prepare PostgreSQL cluster " + config.cluster()
-                    + " as " + config.user() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("kill switch cannot prepare PostgreSQL cluster " + cluster.name()
+                    + " as " + cluster.user() + ": " + e.getMessage(), e);
         }
         return revoker;
     }

@@ -414,7 +414,7 @@ public final class PostgresCapture implements AutoCloseable {
      * the confirmed position are replayed with their LSN-based ids, none are skipped.
      */
     private void forgetStoredOffset() {
-        String key = "[\"" + engineName() + "\",{\"server\":\"" + topicPrefix() + "\"}]";
+        String key = offsetKey(config);
         java.util.Map<String, Object> props = config.clientProperties();
         props.put("acks", "all");
         try (var admin = org.apache.kafka.clients.admin.Admin.create(config.clientProperties())) {
@@ -436,11 +436,31 @@ public final class PostgresCapture implements AutoCloseable {
         }
     }
 
+    /**
+     * The engine's name, which keys its stored offset: one per database, so two databases of one cluster
+     * (same {@code cluster}, their own slots) never read each other's offset. The slot names the database
+     * (a slot belongs to one database, and slot names are unique in a cluster). Renaming is safe: the stored
+     * offset is cleared at every start anyway ({@link #forgetStoredOffset}).
+     */
+    static String engineName(IngestConfig config) {
+        return "firebreak-ingest-" + config.cluster() + "-" + config.slotName();
+    }
+
+    /** The key of the engine's offset in {@link Topics#INGEST_OFFSETS}, as Kafka Connect's offset store writes it. */
+    static String offsetKey(IngestConfig config) {
+        return "[\"" + engineName(config) + "\",{\"server\":\"" + topicPrefix(config) + "\"}]";
+    }
+
     private String engineName() {
-        return "firebreak-ingest-" + config.cluster();
+        return engineName(config);
     }
 
     private String topicPrefix() {
+        return topicPrefix(config);
+    }
+
+    /** Debezium's {@code topic.prefix}, the {@code server} of the offset key. */
+    static String topicPrefix(IngestConfig config) {
         return "firebreak_" + config.cluster().replace('-', '_');
     }
 
