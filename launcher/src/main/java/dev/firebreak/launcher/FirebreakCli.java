@@ -13,6 +13,7 @@ import dev.firebreak.launcher.setup.InstallRoleCommand;
 import dev.firebreak.launcher.revoke.ManualRevokeCommand;
 import dev.firebreak.launcher.topics.TopicsCommand;
 import dev.firebreak.launcher.bench.DecisionBenchCommand;
+import dev.firebreak.launcher.bench.DetectionBenchCommand;
 import dev.firebreak.launcher.preflight.AnswerCommand;
 import dev.firebreak.launcher.preflight.CheckCommand;
 import dev.firebreak.launcher.preflight.HookCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
                 RulesCommand.class, TopicsCommand.class, ManualRevokeCommand.class,
                 // pre-flight: agents ask before they act
                 HookCommand.class, CheckCommand.class, AnswerCommand.Approve.class, AnswerCommand.Reject.class,
-                DecisionBenchCommand.class})
+                DecisionBenchCommand.class, DetectionBenchCommand.class})
 public final class FirebreakCli implements Runnable {
 
     public static void main(String[] args) {
