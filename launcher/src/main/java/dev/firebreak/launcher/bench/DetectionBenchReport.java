@@ -1,18 +1,18 @@
 package dev.firebreak.launcher.bench;
 
+import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.schema.RevokeCommand;
 import java.io.PrintStream;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 /** Prints the detection bench's settings, one row per run, the bursts by kind and how to read them. */
 final class DetectionBenchReport {
-    private static final String ROW = "%-10s %5s %10s %6s %10s %7s %7s  %6s %6s %4s %5s  %9s %9s %9s%n";
+    private static final String ROW = "%-10s %5s %10s %6s %10s %7s %7s  %6s %6s %4s %5s %8s %8s  %9s %9s %9s%n";
     private static final double MIB = 1024.0 * 1024.0;
     private final PrintStream out;
 
@@ -21,14 +21,16 @@ final class DetectionBenchReport {
     }
 
     void print(DetectionBenchCommand command, DetectionWorkload workload, DetectionBenchCommand.Produced produced,
-               RawConsumerRun raw, List<DetectionRunner.Result> results, Properties streams, BenchRun run) {
+               RawConsumerRun raw, List<DetectionRunner.Result> results, DetectionConfig config, BenchRun run) {
         DetectionWorkload.Stats stats = produced.stats();
         out.printf(Locale.ROOT, "detection-bench: %s; %,d distinct principals seen; %d bursts of %d DROP TABLE events"
                         + " (rule %s)%n", command.describeSettings(), produced.distinctPrincipals(),
                 workload.answerKey().size(), workload.burstSize(), DetectionWorkload.BURST_RULE);
-        out.printf(Locale.ROOT, "settings: production DetectionService per instance (bundled rules, baselines on, re-issue"
-                + " on), %s; 1 Kafka broker (KRaft) and the bench in this JVM, PLAINTEXT; registry %s; %d CPU cores,"
-                + " JDK %s, max heap %.0f MB, GC %s%n", DetectionBenchCommand.streamsSummary(streams), command.registryName(),
+        out.printf(Locale.ROOT, "settings: production DetectionService per instance (%d %s rules, baselines %s, re-issue %s),"
+                + " %s; 1 Kafka broker (KRaft) and the bench in this JVM, PLAINTEXT; registry %s; %d CPU cores,"
+                + " JDK %s, max heap %.0f MB, GC %s%n", config.rules().size(), config.rulesPath() == null ? "bundled" : "loaded",
+                config.baselines() ? "on" : "off", config.reissue().enabled() ? "on" : "off",
+                DetectionBenchCommand.streamsSummary(config.toStreamsProperties()), command.registryName(),
                 Runtime.getRuntime().availableProcessors(), Runtime.version(), Runtime.getRuntime().maxMemory() / MIB, gcNames());
         out.printf(Locale.ROOT, "mix: %s%n", mix(stats));
         out.printf(Locale.ROOT, "input: %,d events, %.1f MB of values (%.0f B per event), produced in %.1f s (%,.0f events/s;"
@@ -38,9 +40,9 @@ final class DetectionBenchReport {
         workload.notes().forEach(n -> out.println("note: " + n));
         out.println();
         out.printf(Locale.ROOT, ROW, "run", "inst", "events/s", "vs raw", "running/s", "start s", "total s",
-                "caught", "missed", "dup", "unexp", "heap MB/M", "chlog B/B", "repart B/B");
+                "caught", "missed", "dup", "unexp", "alerts", "commits", "heap MB/M", "chlog B/B", "repart B/B");
         out.printf(Locale.ROOT, ROW, "raw", "-", fixed(raw.eventsPerSecond(), 0), "1.00", "-", "-", fixed(raw.seconds(), 1),
-                "-", "-", "-", "-", "-", "-", "-");
+                "-", "-", "-", "-", "-", "-", "-", "-", "-");
         for (DetectionRunner.Result r : results) {
             double perMillion = r.heapBytes() / MIB / Math.max(1, r.distinctPrincipals()) * 1_000_000;
             out.printf(Locale.ROOT, ROW, "detection", r.instances(), fixed(r.eventsPerSecond(), 0),
@@ -48,6 +50,7 @@ final class DetectionBenchReport {
                     r.eventsPerSecondRunning() > 0 ? fixed(r.eventsPerSecondRunning(), 0) : "-",
                     r.startupSeconds() >= 0 ? fixed(r.startupSeconds(), 1) : "-", fixed(r.seconds(), 1),
                     r.score().caught(), r.score().missed(), r.score().duplicated(), r.score().unexpected().size(),
+                    fixed(r.alerts(), 0), fixed(r.commits(), 0),
                     fixed(perMillion, 0), fixed(r.changelogBytes() / (double) Math.max(1, r.inputBytes()), 3),
                     fixed(r.repartitionBytes() / (double) Math.max(1, r.inputBytes()), 3));
             if (!r.complete()) {
@@ -94,6 +97,8 @@ final class DetectionBenchReport {
         out.println("  running/s: the same after all instances were RUNNING (start s: group join, global stores restored)");
         out.println("  caught: exactly one command of the burst rule for the burst's owner or credential; dup: more than one;"
                 + " unexp: commands for no burst");
+        out.println("  alerts: alerts the run wrote (rules and baselines); commits: Kafka Streams commits of all threads (each"
+                + " a transaction under exactly-once; every alert and command asks for one at once)");
         out.println("  heap MB/M: used heap after a full GC with detection loaded minus before it started, per million distinct"
                 + " principals seen (state stores, the links global store, the clients' buffers)");
         out.println("  chlog B/B, repart B/B: bytes of the run's changelog and repartition topics on the broker per byte of the"

@@ -2,10 +2,14 @@ package dev.firebreak.launcher.bench;
 
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.detect.DetectionService;
+import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.serde.RegistryAvroSerde;
 import dev.firebreak.stack.KafkaService;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -15,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -25,6 +28,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -40,6 +45,8 @@ final class DetectionRunner {
     private static final String COMMAND_SECRET = "detection-bench-command-signing-secret-0123456789";
     private static final String RESULT_SECRET = "detection-bench-result-signing-secret-0123456789";
     private static final Duration POLL = Duration.ofMillis(50);
+    /** Kafka Streams' per-thread commit counter as Micrometer's binder names it. */
+    private static final String COMMIT_TOTAL = "kafka.stream.thread.commit.total";
 
     private final KafkaService kafka;
     private final String registryUrl;
@@ -75,10 +82,10 @@ final class DetectionRunner {
         return m;
     }
 
-    /** The Streams properties every run uses, for the settings line. */
-    Properties settings() {
+    /** The detection configuration every run uses (but its application id and state directory), for the settings line. */
+    DetectionConfig settings() {
         return DetectionConfig.fromMap(configMap("firebreak-detection-bench", registryUrl, kafka.bootstrapServers(),
-                Path.of("unused"), overrides)).toStreamsProperties();
+                Path.of("unused"), overrides));
     }
 
     /**
@@ -91,10 +98,12 @@ final class DetectionRunner {
      * @param changelogBytes     the sizes of the run's changelog topics on the broker
      * @param repartitionBytes   the sizes of the run's repartition topics on the broker
      * @param inputBytes         the size of the audit topic on the broker
+     * @param alerts             alerts the run wrote (rules and baselines)
+     * @param commits            Kafka Streams commits (under exactly-once, transactions) of every thread
      */
     record Result(int instances, long processed, long expected, double seconds, double startupSeconds,
                   long heapBytes, long distinctPrincipals, long changelogBytes, long repartitionBytes, long inputBytes,
-                  BurstScore score, List<String> changelogs) {
+                  BurstScore score, List<String> changelogs, long alerts, long commits) {
         boolean complete() {
             return processed >= expected;
         }
@@ -112,7 +121,9 @@ final class DetectionRunner {
 
     Result run(int instances, List<BurstKey> answerKey, long distinctPrincipals) throws Exception {
         String applicationId = "firebreak-detection-bench-" + runTag + "-" + instances;
-        Map<Integer, Long> commandsFrom = commandOffsets();
+        Map<Integer, Long> commandsFrom = endOffsets(Topics.KILLSWITCH_COMMANDS);
+        Map<Integer, Long> alertsFrom = endOffsets(Topics.ALERTS);
+        List<MeterRegistry> meters = new ArrayList<>();
         List<Path> stateDirs = new ArrayList<>();
         List<DetectionService> services = new ArrayList<>();
         long heapBefore = usedHeapAfterGc();
@@ -126,7 +137,9 @@ final class DetectionRunner {
                 stateDirs.add(state);
                 DetectionConfig config = DetectionConfig.fromMap(configMap(applicationId, registryUrl,
                         kafka.bootstrapServers(), state, overrides));
-                DetectionService service = new DetectionService(config, new SimpleMeterRegistry());
+                SimpleMeterRegistry registry = new SimpleMeterRegistry();
+                meters.add(registry);
+                DetectionService service = new DetectionService(config, registry);
                 services.add(service);
                 service.start();
             }
@@ -144,16 +157,35 @@ final class DetectionRunner {
             double seconds = (System.nanoTime() - start) / 1e9;
             heapAfter = usedHeapAfterGc();
             Sizes sizes = sizes(admin, applicationId);
+            long commits = commits(meters);
             services.forEach(s -> s.close(Duration.ofSeconds(30)));
             services.clear();
-            List<RevokeCommand> commands = commandsSince(commandsFrom);
+            List<RevokeCommand> commands = readSince(Topics.KILLSWITCH_COMMANDS, commandsFrom,
+                    RegistryAvroSerde.forValue(RevokeCommand.class, registryUrl).deserializer());
+            List<Alert> alerts = readSince(Topics.ALERTS, alertsFrom, RegistryAvroSerde.forValue(Alert.class, registryUrl).deserializer());
             return new Result(instances, processed, expected, seconds, startup, heapAfter - heapBefore, distinctPrincipals,
                     sizes.changelog(), sizes.repartition(), sizes.input(),
-                    BurstScore.of(answerKey, DetectionWorkload.BURST_RULE, commands), sizes.changelogs());
+                    BurstScore.of(answerKey, DetectionWorkload.BURST_RULE, commands), sizes.changelogs(), alerts.size(), commits);
         } finally {
             services.forEach(s -> s.close(Duration.ofSeconds(30)));
             stateDirs.forEach(DetectionBenchCommand::deleteTree);
         }
+    }
+
+    // Each alert and command asks Streams to commit at once (a transaction under exactly-once), so the
+    // count of commits explains much of a run's speed; read from Streams' own metrics.
+    private static long commits(List<MeterRegistry> meters) {
+        double total = 0;
+        for (MeterRegistry registry : meters) {
+            for (Meter meter : registry.getMeters()) {
+                if (meter.getId().getName().equals(COMMIT_TOTAL)) {
+                    for (Measurement m : meter.measure()) {
+                        total += m.getValue();
+                    }
+                }
+            }
+        }
+        return (long) total;
     }
 
     private long total() {
@@ -212,39 +244,38 @@ final class DetectionRunner {
         return new Sizes(changelog, repartition, input, List.copyOf(changelogs));
     }
 
-    private Map<Integer, Long> commandOffsets() {
-        try (KafkaConsumer<String, RevokeCommand> consumer = commandsConsumer()) {
-            List<TopicPartition> partitions = commandPartitions(consumer);
+    private Map<Integer, Long> endOffsets(String topic) {
+        try (KafkaConsumer<String, byte[]> consumer = consumer(new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
             Map<Integer, Long> offsets = new HashMap<>();
             consumer.endOffsets(partitions).forEach((tp, offset) -> offsets.put(tp.partition(), offset));
             return offsets;
         }
     }
 
-    private List<RevokeCommand> commandsSince(Map<Integer, Long> from) {
-        List<RevokeCommand> commands = new ArrayList<>();
-        try (KafkaConsumer<String, RevokeCommand> consumer = commandsConsumer()) {
-            List<TopicPartition> partitions = commandPartitions(consumer);
+    /** The committed records of {@code topic} from {@code from} to its end, read_committed as the kill switch reads. */
+    private <T> List<T> readSince(String topic, Map<Integer, Long> from, Deserializer<T> values) {
+        List<T> read = new ArrayList<>();
+        try (KafkaConsumer<String, T> consumer = consumer(values)) {
+            List<TopicPartition> partitions = partitions(consumer, topic);
             consumer.assign(partitions);
             partitions.forEach(tp -> consumer.seek(tp, from.getOrDefault(tp.partition(), 0L)));
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
             long deadline = System.nanoTime() + run.deadline().cap(Duration.ofSeconds(30)).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(100)).forEach(r -> commands.add(r.value()));
+                consumer.poll(Duration.ofMillis(100)).forEach(r -> read.add(r.value()));
             }
         }
-        return commands;
+        return read;
     }
 
-    private KafkaConsumer<String, RevokeCommand> commandsConsumer() {
+    private <T> KafkaConsumer<String, T> consumer(Deserializer<T> values) {
         Map<String, Object> props = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        return new KafkaConsumer<>(props, new StringDeserializer(),
-                RegistryAvroSerde.forValue(RevokeCommand.class, registryUrl).deserializer());
+        return new KafkaConsumer<>(props, new StringDeserializer(), values);
     }
 
-    private static List<TopicPartition> commandPartitions(KafkaConsumer<?, ?> consumer) {
-        return consumer.partitionsFor(Topics.KILLSWITCH_COMMANDS).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic) {
+        return consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     }
 }
