@@ -94,7 +94,8 @@ final class DetectionBenchReport {
     private void legend(DetectionBenchCommand.Produced produced, List<DetectionRunner.Result> results) {
         out.println("  events/s: input events / (instances started -> the group's committed offsets at the end of every partition);"
                 + " raw: one KafkaConsumer, same Avro deserializer, read_committed, first poll -> last event");
-        out.println("  running/s: the same after all instances were RUNNING (start s: group join, global stores restored)");
+        out.println("  running/s: the same after all instances were RUNNING (start s: group join, global stores restored);"
+                + " runs go in --instances order, the first also warms the JIT (try --instances 1,2,1)");
         out.println("  caught: exactly one command of the burst rule for the burst's owner or credential; dup: more than one;"
                 + " unexp: commands for no burst");
         out.println("  alerts: alerts the run wrote (rules and baselines); commits: Kafka Streams commits of all threads (each"

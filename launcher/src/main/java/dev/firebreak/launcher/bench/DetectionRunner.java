@@ -54,6 +54,7 @@ final class DetectionRunner {
     private final Map<Integer, Long> endOffsets;
     private final BenchRun run;
     private final String runTag = UUID.randomUUID().toString().substring(0, 8);
+    private int runs;
 
     DetectionRunner(KafkaService kafka, String registryUrl, Map<String, String> overrides, Map<Integer, Long> endOffsets,
                     BenchRun run) {
@@ -120,7 +121,8 @@ final class DetectionRunner {
     }
 
     Result run(int instances, List<BurstKey> answerKey, long distinctPrincipals) throws Exception {
-        String applicationId = "firebreak-detection-bench-" + runTag + "-" + instances;
+        // Fresh per run (the same instance count may run twice, e.g. --instances 1,2,1 to see the JIT's warm-up).
+        String applicationId = "firebreak-detection-bench-" + runTag + "-run" + (++runs) + "-x" + instances;
         Map<Integer, Long> commandsFrom = endOffsets(Topics.KILLSWITCH_COMMANDS);
         Map<Integer, Long> alertsFrom = endOffsets(Topics.ALERTS);
         List<MeterRegistry> meters = new ArrayList<>();
