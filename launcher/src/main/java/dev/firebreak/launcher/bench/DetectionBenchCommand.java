@@ -151,6 +151,11 @@ public final class DetectionBenchCommand implements Callable<Integer> {
         if (instances.isEmpty() || instances.stream().anyMatch(n -> n < 1 || n > 8)) {
             return "--instances takes a list of 1..8, e.g. 1,2";
         }
+        String refused = DetectionRunner.refusedOverride(overrides);
+        if (refused != null) {
+            return "--set " + refused + " is not allowed: the bench sets " + String.join(", ",
+                    new java.util.TreeSet<>(DetectionRunner.OWN_KEYS)) + " itself, per run";
+        }
         if (!registry.equals("apicurio") && !registry.equals("memory")) {
             return "--registry=" + registry + " is not allowed; allowed: apicurio, memory";
         }

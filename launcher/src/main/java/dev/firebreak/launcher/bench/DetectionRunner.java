@@ -78,9 +78,23 @@ final class DetectionRunner {
         m.put(DetectionConfig.STATE_DIR, stateDir.toString());
         m.put(DetectionConfig.COMMAND_SIGNING_SECRET, COMMAND_SECRET);
         m.put(DetectionConfig.RESULT_VERIFICATION_SECRET, RESULT_SECRET);
-        overrides.forEach((k, v) -> m.put(k.startsWith(DetectionConfig.KAFKA_PREFIX) || k.startsWith("firebreak.")
-                ? k : DetectionConfig.PREFIX + k, v));
+        overrides.forEach((k, v) -> m.put(detectionKey(k), v));
         return m;
+    }
+
+    /** Keys the bench sets itself per run; an override would make the runs share state or talk to another cluster. */
+    static final java.util.Set<String> OWN_KEYS = java.util.Set.of(DetectionConfig.APPLICATION_ID, DetectionConfig.STATE_DIR,
+            DetectionConfig.BOOTSTRAP_SERVERS, DetectionConfig.SCHEMA_REGISTRY_URL);
+
+    /** The first {@code --set} key the bench does not allow (see {@link #OWN_KEYS}), or null. */
+    static String refusedOverride(Map<String, String> overrides) {
+        return overrides.keySet().stream().map(DetectionRunner::detectionKey).filter(OWN_KEYS::contains).findFirst()
+                .orElse(null);
+    }
+
+    /** {@code kafka.*} and full {@code firebreak.*} keys as given; a bare key is one of detection's own. */
+    static String detectionKey(String key) {
+        return key.startsWith(DetectionConfig.KAFKA_PREFIX) || key.startsWith("firebreak.") ? key : DetectionConfig.PREFIX + key;
     }
 
     /** The detection configuration every run uses (but its application id and state directory), for the settings line. */
