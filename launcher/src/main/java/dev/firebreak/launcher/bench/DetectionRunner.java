@@ -277,7 +277,8 @@ final class DetectionRunner {
             consumer.assign(partitions);
             partitions.forEach(tp -> consumer.seek(tp, from.getOrDefault(tp.partition(), 0L)));
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + run.deadline().cap(Duration.ofSeconds(30)).toNanos();
+            // Not bounded by the run's budget: a run cut short by it still reports the commands it wrote.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp)) && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(100)).forEach(r -> read.add(r.value()));
             }
