@@ -4,6 +4,7 @@ import dev.firebreak.launcher.bench.BenchCommand;
 import dev.firebreak.launcher.bench.CaptureBenchCommand;
 import dev.firebreak.launcher.bench.CaptureCostBenchCommand;
 import dev.firebreak.launcher.bench.DecisionBenchCommand;
+import dev.firebreak.launcher.bench.DetectionBenchCommand;
 import dev.firebreak.launcher.bench.KillSwitchBenchCommand;
 import dev.firebreak.launcher.demo.DemoCommand;
 import dev.firebreak.launcher.demo.LocalCommand;
@@ -29,7 +30,7 @@ public final class FirebreakDevCli {
         CommandLine cli = new CommandLine(new FirebreakCli());
         for (Object command : new Object[] {new DemoCommand(), new LocalCommand(), new BenchCommand(),
                 new CaptureBenchCommand(), new KillSwitchBenchCommand(), new CaptureCostBenchCommand(),
-                new DecisionBenchCommand()}) {
+                new DecisionBenchCommand(), new DetectionBenchCommand()}) {
             cli.addSubcommand(command);
         }
         cli.getSubcommands().get("rules").addSubcommand(new CorpusCommand());
