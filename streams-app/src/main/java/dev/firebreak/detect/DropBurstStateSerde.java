@@ -19,15 +19,24 @@ import org.apache.kafka.common.serialization.Serializer;
  * Binary form of {@link DropBurstState} in the store and its changelog. Versioned by a leading
  * byte, so a later layout can still read what an older deployment left in the changelog. Kept off
  * the schema registry: restoring state must not depend on a network service.
+ *
+ * <p>Version 4, written by this build (big-endian, strings as an int byte length and UTF-8):
+ * <pre>
+ * byte 4 | long latestUs | bool+string episodeId | int commands
+ * | int n, n × long recent id hash
+ * | int m, m × entry: long timeUs | long lastUs | long amount | long count | string eventId
+ *                     | bool+long lsn | bool+string statement | int p, p × int pid | int k, k × string identity
+ * </pre>
+ * Versions 1 to 3 kept one record per event (1: int amounts; 2: long amounts and identities;
+ * 3: plus the commands of the open episode); they are read as one entry per event, the recent ids
+ * taken from the events; of more than {@link DropBurstState#MAX_ENTRIES} events only the newest
+ * are kept.
  */
 final class DropBurstStateSerde implements Serde<DropBurstState> {
-    /**
-     * Version 3 adds the number of commands issued for the open episode; version 2 added long amounts
-     * and object identities. Versions 1 (int object counts) and 2 are still read.
-     */
-    static final byte VERSION = 3;
+    static final byte VERSION = 4;
     private static final byte VERSION_1 = 1;
     private static final byte VERSION_2 = 2;
+    private static final byte VERSION_3 = 3;
 
     @Override
     public Serializer<DropBurstState> serializer() {
@@ -40,30 +49,19 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
     }
 
     static byte[] write(DropBurstState state) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 96 * state.events().size());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(Math.min(state.maxEncodedBytes(), 4096));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             out.writeLong(state.latestUs());
             writeNullableString(out, state.episodeId());
             out.writeInt(state.commands());
+            out.writeInt(state.recentIds().size());
+            for (long id : state.recentIds()) {
+                out.writeLong(id);
+            }
             out.writeInt(state.events().size());
             for (TrackedEvent e : state.events()) {
-                out.writeLong(e.timeUs());
-                out.writeLong(e.amount());
-                writeString(out, e.eventId());
-                out.writeBoolean(e.lsn() != null);
-                if (e.lsn() != null) {
-                    out.writeLong(e.lsn());
-                }
-                writeNullableString(out, e.statement());
-                out.writeBoolean(e.backendPid() != null);
-                if (e.backendPid() != null) {
-                    out.writeInt(e.backendPid());
-                }
-                out.writeInt(e.identities().size());
-                for (String identity : e.identities()) {
-                    writeString(out, identity);
-                }
+                writeEntry(out, e);
             }
         } catch (IOException e) {
             throw new SerializationException("cannot write drop-burst state", e);
@@ -71,38 +69,99 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
         return bytes.toByteArray();
     }
 
+    private static void writeEntry(DataOutputStream out, TrackedEvent e) throws IOException {
+        out.writeLong(e.timeUs());
+        out.writeLong(e.lastUs());
+        out.writeLong(e.amount());
+        out.writeLong(e.count());
+        writeString(out, e.eventId());
+        out.writeBoolean(e.lsn() != null);
+        if (e.lsn() != null) {
+            out.writeLong(e.lsn());
+        }
+        writeNullableString(out, e.statement());
+        out.writeInt(e.backendPids().size());
+        for (int pid : e.backendPids()) {
+            out.writeInt(pid);
+        }
+        out.writeInt(e.identities().size());
+        for (String identity : e.identities()) {
+            writeString(out, identity);
+        }
+    }
+
     static DropBurstState read(String topic, byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != VERSION && version != VERSION_1 && version != VERSION_2) {
+            if (version < VERSION_1 || version > VERSION) {
                 throw new SerializationException("drop-burst state from " + topic + " has version " + version
                         + "; this build reads versions " + VERSION_1 + " to " + VERSION);
             }
             long latestUs = in.readLong();
             String episodeId = readNullableString(in);
-            int commands = version == VERSION ? in.readInt() : 1;
-            int size = in.readInt();
-            List<TrackedEvent> events = new ArrayList<>(size);
-            for (int i = 0; i < size; i++) {
-                long timeUs = in.readLong();
-                long amount = version == VERSION_1 ? in.readInt() : in.readLong();
-                String eventId = readString(in);
-                Long lsn = in.readBoolean() ? in.readLong() : null;
-                String statement = readNullableString(in);
-                Integer pid = in.readBoolean() ? in.readInt() : null;
-                List<String> identities = new ArrayList<>();
-                if (version != VERSION_1) {
-                    int count = in.readInt();
-                    for (int j = 0; j < count; j++) {
-                        identities.add(readString(in));
-                    }
-                }
-                events.add(new TrackedEvent(timeUs, amount, eventId, lsn, statement, pid, identities));
+            int commands = version >= VERSION_3 ? in.readInt() : 1;
+            if (version < VERSION) {
+                return new DropBurstState(latestUs, readEvents(in, version), episodeId, commands);
             }
-            return new DropBurstState(latestUs, events, episodeId, commands);
+            int recent = in.readInt();
+            List<Long> recentIds = new ArrayList<>(recent);
+            for (int i = 0; i < recent; i++) {
+                recentIds.add(in.readLong());
+            }
+            int size = in.readInt();
+            List<TrackedEvent> entries = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                entries.add(readEntry(in));
+            }
+            return new DropBurstState(latestUs, entries, episodeId, commands, recentIds);
         } catch (IOException e) {
             throw new SerializationException("cannot read drop-burst state from " + topic, e);
         }
+    }
+
+    private static TrackedEvent readEntry(DataInputStream in) throws IOException {
+        long timeUs = in.readLong();
+        long lastUs = in.readLong();
+        long amount = in.readLong();
+        long count = in.readLong();
+        String eventId = readString(in);
+        Long lsn = in.readBoolean() ? in.readLong() : null;
+        String statement = readNullableString(in);
+        int pids = in.readInt();
+        List<Integer> backendPids = new ArrayList<>(pids);
+        for (int j = 0; j < pids; j++) {
+            backendPids.add(in.readInt());
+        }
+        return new TrackedEvent(timeUs, lastUs, amount, count, eventId, lsn, statement, backendPids, readStrings(in));
+    }
+
+    // Versions 1 to 3: one record per event.
+    private static List<TrackedEvent> readEvents(DataInputStream in, byte version) throws IOException {
+        int size = in.readInt();
+        List<TrackedEvent> events = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            long timeUs = in.readLong();
+            long amount = version == VERSION_1 ? in.readInt() : in.readLong();
+            String eventId = readString(in);
+            Long lsn = in.readBoolean() ? in.readLong() : null;
+            String statement = readNullableString(in);
+            Integer pid = in.readBoolean() ? in.readInt() : null;
+            List<String> identities = version == VERSION_1 ? List.of() : readStrings(in);
+            events.add(new TrackedEvent(timeUs, amount, eventId, lsn, statement, pid, identities));
+        }
+        // These versions kept up to max_tracked_events (10,000 by default) per principal; the newest
+        // ones are what a future window can still reach, as when that version dropped beyond its cap.
+        return events.size() <= DropBurstState.MAX_ENTRIES ? events
+                : events.subList(events.size() - DropBurstState.MAX_ENTRIES, events.size());
+    }
+
+    private static List<String> readStrings(DataInputStream in) throws IOException {
+        int count = in.readInt();
+        List<String> strings = new ArrayList<>(Math.min(count, 1024));
+        for (int j = 0; j < count; j++) {
+            strings.add(readString(in));
+        }
+        return strings;
     }
 
     // writeUTF caps strings at 64 KiB; statements may be longer.

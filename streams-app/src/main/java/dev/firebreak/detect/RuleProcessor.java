@@ -134,7 +134,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         long createdUs = event.getCapturedTimeUs() > 0 ? event.getCapturedTimeUs() : timestampMs * MICROS_PER_MILLI;
         RevokeCommand command = RecordSignatures.sign(RevokeCommand.newBuilder()
                 .setCommandId(next.commandId()).setRuleId(rule.id()).setPrincipal(key).setTargets(targets)
-                .setBackendPids(tracked.backendPid() == null ? List.of() : List.of(tracked.backendPid()))
+                .setBackendPids(tracked.backendPids())
                 .setWindowStartUs(tracked.timeUs()).setWindowEndUs(tracked.timeUs())
                 .setTriggerEventId(tracked.eventId()).setTriggerEventTimeUs(tracked.timeUs())
                 .setIssuedTimeUs(createdUs).setDryRun(false).build(), commandKey);
