@@ -110,6 +110,37 @@ class DetectionStateIT {
         assertThat(nextCommand("pg:prod/app_admin").getTargets()).containsExactly("pg:prod/app_admin", "pg:prod/app_rw");
     }
 
+    /** The gauge no longer scans the store: the episodes open before a restart are read once, at start-up. */
+    @Test
+    void anEpisodeOpenBeforeARestartIsCountedByTheGaugeAfterIt() throws Exception {
+        String appId = "gauge-it-" + UUID.randomUUID();
+        String principal = "pg:prod/gauge";
+        // a quiet time far beyond how long a restart can take on a loaded machine
+        DetectionRule rule = TestRules.drops(DetectionRule.DEFAULT_ID, java.util.Set.of("table"), 3, Duration.ofSeconds(1),
+                Duration.ofHours(1), Duration.ofSeconds(2), dev.firebreak.schema.Severity.CRITICAL,
+                dev.firebreak.schema.Response.REVOKE, 10_000);
+        streams = start(appId, Map.of(), DetectionMetrics.NONE, rule);
+        long nowUs = System.currentTimeMillis() * 1_000;
+        try (KafkaProducer<String, AuditEvent> producer = producer(SERDES.auditEvents().serializer())) {
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>(Topics.AUDIT_EVENTS, principal,
+                        dropTables(principal, "g" + i, nowUs + i * 1_000, "public.g" + i))).get();
+            }
+        }
+        nextCommand(principal);
+        streams.close(Duration.ofSeconds(30));
+
+        java.util.concurrent.ConcurrentHashMap<String, Integer> open = new java.util.concurrent.ConcurrentHashMap<>();
+        DetectionMetrics recording = new DetectionMetrics() {
+            @Override
+            public void openEpisodes(String rule, String task, int count) {
+                open.put(rule + "/" + task, count);
+            }
+        };
+        streams = start(appId, Map.of(), recording, rule);
+        await().atMost(Duration.ofSeconds(25)).until(() -> open.values().stream().mapToInt(Integer::intValue).sum() == 1);
+    }
+
     @Test
     void theRecordCacheWritesAHotPrincipalsStateOncePerCommit() throws Exception {
         int events = 5_000;
@@ -141,6 +172,10 @@ class DetectionStateIT {
     }
 
     private KafkaStreams start(String appId, Map<String, String> overrides) {
+        return start(appId, overrides, DetectionMetrics.NONE, DetectionRule.defaults());
+    }
+
+    private KafkaStreams start(String appId, Map<String, String> overrides, DetectionMetrics metrics, DetectionRule rule) {
         Map<String, String> settings = new HashMap<>(Map.of(
                 DetectionConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers(),
                 DetectionConfig.SCHEMA_REGISTRY_URL, REGISTRY,
@@ -148,8 +183,8 @@ class DetectionStateIT {
         Properties props = DetectionConfig.fromMap(settings).toStreamsProperties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
         props.putAll(overrides);
-        KafkaStreams started = new KafkaStreams(DetectionTopology.build(List.of(DetectionRule.defaults()), SERDES,
-                TestSigning.KEY), props);
+        KafkaStreams started = new KafkaStreams(DetectionTopology.build(List.of(rule), SERDES, null,
+                metrics, TestSigning.KEY), props);
         started.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> started.state() == KafkaStreams.State.RUNNING);
         return started;
