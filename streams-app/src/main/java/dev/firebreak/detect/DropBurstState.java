@@ -39,9 +39,11 @@ record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId
     static final int MAX_STATEMENT_CHARS = 200;
     /** Distinct backend pids kept per entry. */
     static final int MAX_PIDS = 4;
-    // Upper bound of the encoded bytes of a state's fixed fields (see DropBurstStateSerde).
-    private static final int HEADER_BYTES = 1 + 8 + 1 + 4 + 4 + 4 + 4;
-    private static final int ENTRY_FIXED_BYTES = 8 + 8 + 8 + 8 + 4 + 1 + 8 + 1 + 4 + 4 + 4;
+    // Upper bounds of the encoded bytes of a state's fixed fields (see DropBurstStateSerde): a varint
+    // takes at most 5 bytes for an int and 10 for a long.
+    private static final int HEADER_BYTES = 1 + 8 + 1 + 5 + 5 + 5;
+    private static final int ENTRY_FIXED_BYTES = 8 + 10 + 10 + 10 + 1 + 8 + 1 + 5 + 5;
+    private static final int MAX_LENGTH_BYTES = 5;
 
     DropBurstState {
         events = List.copyOf(events);
@@ -128,7 +130,7 @@ record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId
     }
 
     static int utf8Bound(String s) {
-        return s == null ? 0 : 4 + 3 * s.length();
+        return s == null ? 0 : MAX_LENGTH_BYTES + 3 * s.length();
     }
 
     /** Encoded bytes of {@code s} as a length and UTF-8, 0 for null. */
@@ -136,7 +138,7 @@ record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId
         if (s == null) {
             return 0;
         }
-        int bytes = 4;
+        int bytes = MAX_LENGTH_BYTES;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
@@ -208,7 +210,7 @@ record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId
 
         /** An upper bound of its encoded bytes, from string lengths alone. */
         int maxEncodedBytes() {
-            int bytes = ENTRY_FIXED_BYTES + utf8Bound(eventId) + utf8Bound(statement) + 4 * backendPids.size();
+            int bytes = ENTRY_FIXED_BYTES + utf8Bound(eventId) + utf8Bound(statement) + MAX_LENGTH_BYTES * backendPids.size();
             for (String identity : identities) {
                 bytes += utf8Bound(identity);
             }
@@ -217,7 +219,7 @@ record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId
 
         /** Its encoded bytes (at most a few more than {@link DropBurstStateSerde} writes). */
         int encodedBytes() {
-            int bytes = ENTRY_FIXED_BYTES + utf8Bytes(eventId) + utf8Bytes(statement) + 4 * backendPids.size();
+            int bytes = ENTRY_FIXED_BYTES + utf8Bytes(eventId) + utf8Bytes(statement) + MAX_LENGTH_BYTES * backendPids.size();
             for (String identity : identities) {
                 bytes += utf8Bytes(identity);
             }

@@ -20,12 +20,13 @@ import org.apache.kafka.common.serialization.Serializer;
  * byte, so a later layout can still read what an older deployment left in the changelog. Kept off
  * the schema registry: restoring state must not depend on a network service.
  *
- * <p>Version 4, written by this build (big-endian, strings as an int byte length and UTF-8):
+ * <p>Version 4, written by this build: longs big-endian, {@code var} an unsigned LEB128 varint
+ * (1 byte below 128), strings a var byte length and UTF-8:
  * <pre>
- * byte 4 | long latestUs | bool+string episodeId | int commands
- * | int n, n × long recent id hash
- * | int m, m × entry: long timeUs | long lastUs | long amount | long count | string eventId
- *                     | bool+long lsn | bool+string statement | int p, p × int pid | int k, k × string identity
+ * byte 4 | long latestUs | bool+string episodeId | var commands
+ * | var n, n × long recent id hash
+ * | var m, m × entry: long timeUs | var lastUs - timeUs | var amount | var count | string eventId
+ *                     | bool+long lsn | bool+string statement | var p, p × var pid | var k, k × string identity
  * </pre>
  * Versions 1 to 3 kept one record per event (1: int amounts; 2: long amounts and identities;
  * 3: plus the commands of the open episode); they are read as one entry per event, the recent ids
@@ -53,13 +54,16 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             out.writeLong(state.latestUs());
-            writeNullableString(out, state.episodeId());
-            out.writeInt(state.commands());
-            out.writeInt(state.recentIds().size());
+            out.writeBoolean(state.episodeId() != null);
+            if (state.episodeId() != null) {
+                writeVarString(out, state.episodeId());
+            }
+            writeVar(out, state.commands());
+            writeVar(out, state.recentIds().size());
             for (long id : state.recentIds()) {
                 out.writeLong(id);
             }
-            out.writeInt(state.events().size());
+            writeVar(out, state.events().size());
             for (TrackedEvent e : state.events()) {
                 writeEntry(out, e);
             }
@@ -71,22 +75,25 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
 
     private static void writeEntry(DataOutputStream out, TrackedEvent e) throws IOException {
         out.writeLong(e.timeUs());
-        out.writeLong(e.lastUs());
-        out.writeLong(e.amount());
-        out.writeLong(e.count());
-        writeString(out, e.eventId());
+        writeVar(out, e.lastUs() - e.timeUs());
+        writeVar(out, e.amount());
+        writeVar(out, e.count());
+        writeVarString(out, e.eventId());
         out.writeBoolean(e.lsn() != null);
         if (e.lsn() != null) {
             out.writeLong(e.lsn());
         }
-        writeNullableString(out, e.statement());
-        out.writeInt(e.backendPids().size());
-        for (int pid : e.backendPids()) {
-            out.writeInt(pid);
+        out.writeBoolean(e.statement() != null);
+        if (e.statement() != null) {
+            writeVarString(out, e.statement());
         }
-        out.writeInt(e.identities().size());
+        writeVar(out, e.backendPids().size());
+        for (int pid : e.backendPids()) {
+            writeVar(out, Integer.toUnsignedLong(pid));
+        }
+        writeVar(out, e.identities().size());
         for (String identity : e.identities()) {
-            writeString(out, identity);
+            writeVarString(out, identity);
         }
     }
 
@@ -98,41 +105,87 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
                         + "; this build reads versions " + VERSION_1 + " to " + VERSION);
             }
             long latestUs = in.readLong();
-            String episodeId = readNullableString(in);
-            int commands = version >= VERSION_3 ? in.readInt() : 1;
             if (version < VERSION) {
+                String episodeId = readNullableString(in);
+                int commands = version >= VERSION_3 ? in.readInt() : 1;
                 return new DropBurstState(latestUs, readEvents(in, version), episodeId, commands);
             }
-            int recent = in.readInt();
-            List<Long> recentIds = new ArrayList<>(recent);
+            String episodeId = in.readBoolean() ? readVarString(in) : null;
+            int commands = (int) readVar(in);
+            int recent = (int) readVar(in);
+            List<Long> recentIds = new ArrayList<>(Math.min(recent, DropBurstState.RECENT_IDS));
             for (int i = 0; i < recent; i++) {
                 recentIds.add(in.readLong());
             }
-            int size = in.readInt();
-            List<TrackedEvent> entries = new ArrayList<>(size);
+            int size = (int) readVar(in);
+            List<TrackedEvent> entries = new ArrayList<>(Math.min(size, DropBurstState.MAX_ENTRIES));
             for (int i = 0; i < size; i++) {
                 entries.add(readEntry(in));
             }
             return new DropBurstState(latestUs, entries, episodeId, commands, recentIds);
-        } catch (IOException e) {
+        } catch (SerializationException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot read drop-burst state from " + topic, e);
         }
     }
 
     private static TrackedEvent readEntry(DataInputStream in) throws IOException {
         long timeUs = in.readLong();
-        long lastUs = in.readLong();
-        long amount = in.readLong();
-        long count = in.readLong();
-        String eventId = readString(in);
+        long lastUs = timeUs + readVar(in);
+        long amount = readVar(in);
+        long count = readVar(in);
+        String eventId = readVarString(in);
         Long lsn = in.readBoolean() ? in.readLong() : null;
-        String statement = readNullableString(in);
-        int pids = in.readInt();
-        List<Integer> backendPids = new ArrayList<>(pids);
+        String statement = in.readBoolean() ? readVarString(in) : null;
+        int pids = (int) readVar(in);
+        List<Integer> backendPids = new ArrayList<>(Math.min(pids, DropBurstState.MAX_PIDS));
         for (int j = 0; j < pids; j++) {
-            backendPids.add(in.readInt());
+            backendPids.add((int) readVar(in));
         }
-        return new TrackedEvent(timeUs, lastUs, amount, count, eventId, lsn, statement, backendPids, readStrings(in));
+        int identities = (int) readVar(in);
+        List<String> ids = new ArrayList<>(Math.min(identities, DropBurstState.MAX_IDENTITIES));
+        for (int j = 0; j < identities; j++) {
+            ids.add(readVarString(in));
+        }
+        return new TrackedEvent(timeUs, lastUs, amount, count, eventId, lsn, statement, backendPids, ids);
+    }
+
+    /** Unsigned LEB128: 7 bits a byte, low first; at most 10 bytes. */
+    private static void writeVar(DataOutputStream out, long value) throws IOException {
+        long v = value;
+        while ((v & ~0x7FL) != 0) {
+            out.writeByte((int) ((v & 0x7F) | 0x80));
+            v >>>= 7;
+        }
+        out.writeByte((int) v);
+    }
+
+    private static long readVar(DataInputStream in) throws IOException {
+        long value = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            int b = in.readUnsignedByte();
+            value |= (long) (b & 0x7F) << shift;
+            if ((b & 0x80) == 0) {
+                return value;
+            }
+        }
+        throw new IOException("varint longer than 10 bytes");
+    }
+
+    private static void writeVarString(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        writeVar(out, utf8.length);
+        out.write(utf8);
+    }
+
+    private static String readVarString(DataInputStream in) throws IOException {
+        int length = (int) readVar(in);
+        byte[] utf8 = in.readNBytes(length);
+        if (utf8.length != length) {
+            throw new EOFException("string of " + length + " bytes truncated to " + utf8.length);
+        }
+        return new String(utf8, StandardCharsets.UTF_8);
     }
 
     // Versions 1 to 3: one record per event.
@@ -164,20 +217,7 @@ final class DropBurstStateSerde implements Serde<DropBurstState> {
         return strings;
     }
 
-    // writeUTF caps strings at 64 KiB; statements may be longer.
-    private static void writeString(DataOutputStream out, String s) throws IOException {
-        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(utf8.length);
-        out.write(utf8);
-    }
-
-    private static void writeNullableString(DataOutputStream out, String s) throws IOException {
-        out.writeBoolean(s != null);
-        if (s != null) {
-            writeString(out, s);
-        }
-    }
-
+    // Versions 1 to 3 wrote strings as an int length and UTF-8.
     private static String readString(DataInputStream in) throws IOException {
         int length = in.readInt();
         byte[] utf8 = in.readNBytes(length);
