@@ -16,12 +16,13 @@ import java.util.concurrent.TimeUnit;
  * ({@link DropBurstState.TrackedEvent}), at most {@link #entryCap()} of them: one per event while they fit,
  * and once they do not, the two adjacent entries spanning the least event time are merged into an
  * aggregate. A window counts an entry only when the whole entry lies inside it, so a count is never
- * more than the events really in the window (no burst is invented) and is exact while the
- * principal's events since {@code window + grace} fit in the cap, which covers every threshold up
- * to the cap, the bundled rules included. Beyond it, a window can miss at most the two aggregates
+ * more than the events really in the window (no burst is invented), and it is exact while the
+ * principal's counted events within {@code window + grace} fit in the cap: a principal staying
+ * under threshold T holds at most about {@code T × (2 + grace / window)} of them, 8 for the
+ * bundled drop rule (3 in 1 s, grace 2 s). Beyond it, a window can miss at most the two aggregates
  * straddling its ends, each spanning at most about {@code 2 × (window + grace) / cap} of event
- * time; an aggregate would span more than the window is dropped instead, as the oldest entry
- * beyond the old {@code max_tracked_events} cap was. Distinct-object rules keep at most
+ * time. Where even the narrowest merge would span more than the window, the oldest entry is
+ * dropped instead, as the old {@code max_tracked_events} cap dropped the oldest event. Distinct-object rules keep at most
  * {@link DropBurstState#MAX_IDENTITIES} identities (their threshold may not exceed it), dropping the
  * oldest entries beyond; every state is also cut to {@link DropBurstState#MAX_BYTES} the same way.
  *
