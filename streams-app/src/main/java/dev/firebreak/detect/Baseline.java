@@ -22,6 +22,8 @@ record Baseline(long destructiveTotal, double averagePerBucket, long bucketStart
                 long alertedBucketUs) {
     static final Baseline NEW = new Baseline(0, 0, Long.MIN_VALUE, 0, Long.MIN_VALUE);
     private static final byte VERSION = 1;
+    /** Encoded size of every baseline: fixed, whatever the principal does. */
+    static final int BYTES = 1 + 8 + 8 + 8 + 8 + 8;
 
     /** What one destructive event revealed. */
     enum Finding { NONE, FIRST_DESTRUCTIVE, ABOVE_BASELINE }
@@ -62,7 +64,7 @@ record Baseline(long destructiveTotal, double averagePerBucket, long bucketStart
     }
 
     byte[] toBytes() {
-        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(48); DataOutputStream out = new DataOutputStream(bytes)) {
+        try (ByteArrayOutputStream bytes = new ByteArrayOutputStream(BYTES); DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
             out.writeLong(destructiveTotal);
             out.writeDouble(averagePerBucket);
@@ -94,10 +96,20 @@ record Baseline(long destructiveTotal, double averagePerBucket, long bucketStart
      * @param bucket  width of a counting bucket (event time)
      * @param alpha   weight of the newest bucket in the average (0..1)
      * @param factor  how many times the average a bucket must exceed to be a spike
-     * @param minimum fewest events in a bucket for a spike, so a quiet principal's second DELETE is no alert
+     * @param minimum   fewest events in a bucket for a spike, so a quiet principal's second DELETE is no alert
+     * @param retention how long a principal's baseline is kept after its latest destructive action (by
+     *                  event time); then it is deleted, and its next destructive action alerts as a first
+     *                  one: a principal dormant that long which starts destroying is worth a look
      */
-    record BaselineSettings(Duration bucket, double alpha, double factor, long minimum) {
+    record BaselineSettings(Duration bucket, double alpha, double factor, long minimum, Duration retention) {
+        /** Default {@link #retention}: by then the learned average has decayed to nothing at any alpha worth using. */
+        static final Duration DEFAULT_RETENTION = Duration.ofDays(30);
         static final BaselineSettings DEFAULTS = new BaselineSettings(Duration.ofMinutes(1), 0.05, 10, 20);
+
+        /** Settings with the {@link #DEFAULT_RETENTION}. */
+        BaselineSettings(Duration bucket, double alpha, double factor, long minimum) {
+            this(bucket, alpha, factor, minimum, DEFAULT_RETENTION);
+        }
 
         BaselineSettings {
             if (bucket.isNegative() || bucket.toMillis() < 1) {
@@ -108,6 +120,10 @@ record Baseline(long destructiveTotal, double averagePerBucket, long bucketStart
             }
             if (factor < 1 || minimum < 1) {
                 throw new IllegalArgumentException("baseline.factor and baseline.minimum must be >= 1");
+            }
+            if (retention == null || retention.compareTo(bucket) < 0) {
+                throw new IllegalArgumentException("baseline.retention=" + retention
+                        + " is invalid; allowed: a duration of at least the bucket (" + bucket + ")");
             }
         }
     }

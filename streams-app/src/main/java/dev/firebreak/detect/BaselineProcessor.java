@@ -7,13 +7,20 @@ import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Per principal, learns its normal rate of destructive actions and alerts (never revokes) when it
@@ -23,18 +30,33 @@ import org.apache.kafka.streams.state.KeyValueStore;
 final class BaselineProcessor implements Processor<String, AuditEvent, String, SpecificRecord> {
     static final String FIRST_DESTRUCTIVE_RULE = "baseline-first-destructive";
     static final String ABOVE_BASELINE_RULE = "baseline-above-normal";
+    /** Stream time between sweeps for baselines past their retention. */
+    static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
+    /** Most baselines one sweep reads; the next sweep resumes after the last key read. */
+    static final int PURGE_BATCH = 10_000;
+    private static final Logger LOG = LoggerFactory.getLogger(BaselineProcessor.class);
 
     private final BaselineSettings settings;
     private final List<RuleException> exceptions;
     private final DetectionMetrics metrics;
     private ProcessorContext<String, SpecificRecord> context;
     private KeyValueStore<String, byte[]> store;
+    private final int purgeBatch;
+    /** Where the next sweep resumes: the last key the previous one read, null to start over. */
+    private String purgeCursor;
 
     /**
      * @param exceptions the loaded exceptions; those for rule {@code *} or a baseline rule id also
      *                   silence baselines, so an allow-listed migration pages nobody
      */
     BaselineProcessor(BaselineSettings settings, List<RuleException> exceptions, DetectionMetrics metrics) {
+        this(settings, exceptions, metrics, PURGE_BATCH);
+    }
+
+    /** As above, sweeping at most {@code purgeBatch} baselines per punctuation. */
+    BaselineProcessor(BaselineSettings settings, List<RuleException> exceptions, DetectionMetrics metrics,
+                      int purgeBatch) {
+        this.purgeBatch = purgeBatch;
         this.settings = settings;
         this.metrics = metrics;
         this.exceptions = exceptions.stream()
@@ -45,6 +67,36 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.store = context.getStateStore(DetectionNames.BASELINE_STATE);
+        context.schedule(PURGE_INTERVAL, PunctuationType.STREAM_TIME, this::purgeIdle);
+    }
+
+    /**
+     * Deletes the baselines whose latest bucket started more than the retention before stream time,
+     * reading at most {@link #purgeBatch} of them after the previous sweep's last key, so the store
+     * holds the principals active within the retention (plus one sweep cycle) and no sweep holds
+     * the stream thread for a scan of every principal.
+     */
+    private void purgeIdle(long streamTimeMs) {
+        long cutoffUs = streamTimeMs * 1_000 - settings.retention().toNanos() / 1_000;
+        List<String> idle = new ArrayList<>();
+        int read = 0;
+        String last = null;
+        try (KeyValueIterator<String, byte[]> batch = store.range(purgeCursor, null)) {
+            while (read < purgeBatch && batch.hasNext()) {
+                KeyValue<String, byte[]> entry = batch.next();
+                if (entry.key.equals(purgeCursor)) {
+                    continue; // read by the previous sweep
+                }
+                read++;
+                last = entry.key;
+                if (Baseline.fromBytes(entry.value).bucketStartUs() < cutoffUs) {
+                    idle.add(entry.key);
+                }
+            }
+        }
+        purgeCursor = read < purgeBatch ? null : last;
+        idle.forEach(store::delete);
+        LOG.debug("baselines: read {}, purged {} idle for more than {}", read, idle.size(), settings.retention());
     }
 
     @Override

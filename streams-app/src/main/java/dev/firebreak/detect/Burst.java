@@ -13,7 +13,7 @@ import java.util.Objects;
  *
  * @param episodeId deterministic id of the episode the burst opens: a replay yields the same id
  * @param principal who dropped the objects
- * @param window    the counted events, ordered by event time
+ * @param window    the counted entries (events, or aggregates of them: see {@link RuleDetector}), ordered by event time
  * @param trigger   the event that crossed the threshold (one of {@code window})
  * @param observed  the rule's measure over the window (events, objects, rows or distinct objects)
  */
@@ -33,7 +33,7 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
     }
 
     long endUs() {
-        return window.get(window.size() - 1).timeUs();
+        return window.get(window.size() - 1).lastUs();
     }
 
     /** The alert; {@code createdUs} comes from the trigger event because the topology reads no clock. */
@@ -86,7 +86,10 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
         return recoveryPoint().lsn();
     }
 
-    /** The counted event with the smallest WAL position; the first by time when none has one. */
+    /**
+     * The counted entry with the smallest WAL position; the first by time when none has one. Its time is
+     * that of the entry's first event: for an aggregate, no later than the event with that position.
+     */
     private TrackedEvent recoveryPoint() {
         return window.stream().filter(e -> e.lsn() != null).min(java.util.Comparator.comparingLong(TrackedEvent::lsn))
                 .orElse(window.get(0));
@@ -98,7 +101,7 @@ record Burst(String episodeId, String principal, List<TrackedEvent> window, Trac
     }
 
     private List<Integer> backendPids() {
-        return window.stream().map(TrackedEvent::backendPid).filter(Objects::nonNull).distinct().toList();
+        return window.stream().flatMap(e -> e.backendPids().stream()).distinct().toList();
     }
 
     /**

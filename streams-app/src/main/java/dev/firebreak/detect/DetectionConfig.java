@@ -83,6 +83,14 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      */
     public static final String DEFAULT_POLL_MS = "100";
     /**
+     * Kafka Streams' record cache ({@code statestore.cache.max.bytes}, shared by the threads): 10 MiB,
+     * Kafka's default. The detection stores cache their writes, so a principal's state reaches the
+     * changelog once per commit instead of once per event. It holds no output: this topology has no
+     * table that emits from the cache, and the processors forward alerts and commands themselves,
+     * at once. Under exactly-once the cache is flushed into the same transaction as the command.
+     */
+    public static final String DEFAULT_CACHE_MAX_BYTES = Long.toString(10L * 1024 * 1024);
+    /**
      * The HMAC-SHA256 secret verifying the kill switch's results (the same secret as
      * {@code firebreak.killswitch.result.signing.secret}), or {@code <key>.env}. Unset: no result is
      * trusted, so a failed or reinstated revocation is never re-issued (logged at start-up).
@@ -228,7 +236,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
 
     /**
      * Kafka Streams properties. Every default that would cost more than the latency budget is
-     * overridden: no record cache (it holds output until commit) and no producer linger. Fetches
+     * overridden: no producer linger, and the record cache only for state ({@link #DEFAULT_CACHE_MAX_BYTES}). Fetches
      * keep Kafka's long poll: with {@code fetch.min.bytes=1} the broker answers as soon as a record
      * (for read_committed, its commit marker) arrives, so a short {@code fetch.max.wait.ms} only adds
      * empty round trips. Commands commit at once ({@link #DEFAULT_COMMIT_INTERVAL_MS}).
@@ -238,7 +246,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0");
+        props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, DEFAULT_CACHE_MAX_BYTES);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         props.put(StreamsConfig.POLL_MS_CONFIG, DEFAULT_POLL_MS);

@@ -35,7 +35,8 @@ import java.util.regex.Pattern;
  * @param shadow           report what the rule would do (alert only, marked) and never revoke
  * @param tags             free labels, e.g. mitre or team names
  * @param maturity         how far the rule is trusted
- * @param maxTrackedEvents cap on the events kept per principal, so a flood cannot exhaust memory
+ * @param maxTrackedEvents cap on the entries kept per principal (at most {@code DropBurstState.MAX_ENTRIES}):
+ *                         events kept one by one, beyond which adjacent ones are merged (see {@code RuleDetector})
  * @param exceptions       allow-list entries that apply to this rule
  */
 public record DetectionRule(String id, String description, String triage, RuleMatch match, Measure measure,
@@ -115,6 +116,11 @@ public record DetectionRule(String id, String description, String triage, RuleMa
         if (!measure.sumsAmounts() && maxTrackedEvents < threshold) {
             throw new IllegalArgumentException("max_tracked_events=" + maxTrackedEvents
                     + " is invalid; allowed: an integer >= threshold (" + threshold + ")");
+        }
+        // A distinct-object window can only count the identities a principal's state keeps.
+        if (measure == Measure.DISTINCT_OBJECTS && threshold > DropBurstState.MAX_IDENTITIES) {
+            throw new IllegalArgumentException("threshold=" + threshold + " is invalid for measure distinct_objects;"
+                    + " allowed: an integer from 1 to " + DropBurstState.MAX_IDENTITIES);
         }
         if (maxTrackedEvents < 1) {
             throw new IllegalArgumentException("max_tracked_events=" + maxTrackedEvents

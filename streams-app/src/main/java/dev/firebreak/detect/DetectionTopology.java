@@ -112,7 +112,8 @@ public final class DetectionTopology {
             topology.addProcessor(DetectionNames.BASELINE_DETECTOR, () -> new BaselineProcessor(baseline, exceptions, metrics),
                     DetectionNames.AUDIT_EVENTS_PARSER);
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(DetectionNames.BASELINE_STATE),
-                    Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()), DetectionNames.BASELINE_DETECTOR);
+                    Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(Map.of()).withCachingEnabled(),
+                    DetectionNames.BASELINE_DETECTOR);
         }
         topology.addGlobalStore(Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(DetectionNames.PRINCIPAL_LINKS_STORE),
@@ -165,13 +166,16 @@ public final class DetectionTopology {
     }
 
     // Logged, so a restart or failover restores open episodes from the changelog instead of alerting
-    // again. Held in memory: the state per principal is a window's worth of events and idle principals
-    // are purged, while RocksDB would add JNI calls per event and a memtable flush on every commit
-    // to the path that decides a revocation.
+    // again. Held in memory: the state per principal is bounded (DropBurstState.MAX_BYTES, a few
+    // hundred bytes for most) and idle principals are purged, while RocksDB would add JNI calls per
+    // event and a memtable flush on every commit to the path that decides a revocation. Cached, so
+    // a hot principal's state goes to the changelog once per commit, not once per event; commands
+    // and alerts are forwarded by the processor, never from the cache, so they do not wait for it.
     private static StoreBuilder<KeyValueStore<String, DropBurstState>> store(DetectionRule rule) {
         return Stores.keyValueStoreBuilder(
                         Stores.inMemoryKeyValueStore(DetectionNames.dropBurstState(rule.id())),
                         Serdes.String(), new DropBurstStateSerde())
-                .withLoggingEnabled(Map.of());
+                .withLoggingEnabled(Map.of())
+                .withCachingEnabled();
     }
 }

@@ -11,18 +11,46 @@ import java.util.concurrent.TimeUnit;
 /**
  * The decision of one rule as a pure function of the principal's state and the next event, so the
  * processor around it only moves data in and out of the store.
+ *
+ * <p><b>Bounded state and its precision.</b> Counted events are kept as time-ordered entries
+ * ({@link DropBurstState.TrackedEvent}), at most {@link #entryCap()} of them: one per event while they fit,
+ * and once they do not, the two adjacent entries spanning the least event time are merged into an
+ * aggregate. A window counts an entry only when the whole entry lies inside it, so a count is never
+ * more than the events really in the window (no burst is invented), and it is exact while the
+ * principal's counted events within {@code window + grace} fit in the cap: a principal staying
+ * under threshold T holds at most about {@code T × (2 + grace / window)} of them, 8 for the
+ * bundled drop rule (3 in 1 s, grace 2 s). Beyond it, a window can miss at most the two aggregates
+ * straddling its ends, each spanning at most about {@code 2 × (window + grace) / cap} of event
+ * time. Where even the narrowest merge would span more than the window, the oldest entry is
+ * dropped instead, as the old {@code max_tracked_events} cap dropped the oldest event. Distinct-object rules keep at most
+ * {@link DropBurstState#MAX_IDENTITIES} identities (their threshold may not exceed it), dropping the
+ * oldest entries beyond; every state is also cut to {@link DropBurstState#MAX_BYTES} the same way.
+ *
+ * <p><b>Replays.</b> The ids of the latest {@link DropBurstState#RECENT_IDS} counted events of a
+ * principal are remembered (as hashes), so under at-least-once an event replayed after a crash
+ * is recognised when fewer than that many newer events of the principal were counted since;
+ * during an open episode nothing is counted, so replays there change nothing. An older replay
+ * may be counted twice. Under {@code exactly_once_v2} the state and the input offsets commit
+ * together and no event is replayed into a state that already counted it.
  */
 final class RuleDetector {
     private final DetectionRule rule;
     private final long windowUs;
     private final long graceUs;
     private final long quietUs;
+    private final int entryCap;
 
     RuleDetector(DetectionRule rule) {
         this.rule = rule;
         this.windowUs = TimeUnit.MICROSECONDS.convert(rule.window());
         this.graceUs = TimeUnit.MICROSECONDS.convert(rule.grace());
         this.quietUs = TimeUnit.MICROSECONDS.convert(rule.episodeQuiet());
+        this.entryCap = Math.max(2, Math.min(rule.maxTrackedEvents(), DropBurstState.MAX_ENTRIES));
+    }
+
+    /** The rule this detector decides for. */
+    DetectionRule rule() {
+        return rule;
     }
 
     /** How long after a principal's latest event its open episode ends. */
@@ -33,6 +61,11 @@ final class RuleDetector {
     /** How long a principal's state matters after its latest event; idle state older than this can go. */
     long retentionUs() {
         return Math.max(windowUs + graceUs, quietUs);
+    }
+
+    /** Most entries a state of this rule keeps: the rule's {@code max_tracked_events}, at most {@link DropBurstState#MAX_ENTRIES}. */
+    int entryCap() {
+        return entryCap;
     }
 
     /** The next state after {@code event}, and the burst if this event crossed the threshold. */
@@ -53,53 +86,116 @@ final class RuleDetector {
             return new Step(new DropBurstState(latestUs, List.of(), state.episodeId(), state.commands()),
                     Outcome.EXTENDED, null);
         }
-        List<TrackedEvent> events = track(state.events(), event, latestUs);
-        Burst burst = burstContaining(events, event, principal);
+        List<TrackedEvent> entries = new ArrayList<>(state.events().size() + 1);
+        int at = track(state.events(), event, latestUs, entries);
+        Burst burst = burstContaining(entries, at, event, principal);
         if (burst == null) {
-            return new Step(new DropBurstState(latestUs, events, null), Outcome.COUNTED, null);
+            return new Step(new DropBurstState(latestUs, bounded(entries), null, 0, state.recentIdsWith(event.eventId())),
+                    Outcome.COUNTED, null);
         }
         return new Step(new DropBurstState(latestUs, List.of(), burst.episodeId()), Outcome.TRIGGERED, burst);
     }
 
-    /** Inserts in event-time order, then drops what no future window can reach and what exceeds the cap. */
-    private List<TrackedEvent> track(List<TrackedEvent> tracked, TrackedEvent event, long latestUs) {
+    /**
+     * Copies into {@code entries} what a future window can still reach, with {@code event} in
+     * event-time order: a new entry, or merged into an aggregate whose span it falls in (a late
+     * event). Returns the index of the entry holding {@code event}.
+     */
+    private int track(List<TrackedEvent> tracked, TrackedEvent event, long latestUs, List<TrackedEvent> entries) {
         long horizonUs = latestUs - windowUs - graceUs;
-        List<TrackedEvent> events = new ArrayList<>(tracked.size() + 1);
         for (TrackedEvent e : tracked) {
             if (e.timeUs() >= horizonUs) {
-                events.add(e);
+                entries.add(e);
             }
         }
-        int at = events.size();
-        while (at > 0 && events.get(at - 1).timeUs() > event.timeUs()) {
+        int at = entries.size();
+        while (at > 0 && entries.get(at - 1).timeUs() > event.timeUs()) {
             at--;
         }
-        events.add(at, event);
-        int excess = events.size() - rule.maxTrackedEvents();
-        return excess > 0 ? events.subList(excess, events.size()) : events;
+        if (at > 0 && entries.get(at - 1).lastUs() > event.timeUs()) {
+            entries.set(at - 1, entries.get(at - 1).merge(event));
+            return at - 1;
+        }
+        entries.add(at, event);
+        return at;
     }
 
     /**
-     * The earliest window that contains {@code event} and reaches the threshold, or null. Every
-     * optimal window can start at an event's time, so trying each event in [t - window, t] as the
-     * start covers all windows containing t; two pointers keep it linear.
+     * {@code entries} within the caps: merges the adjacent pair spanning the least time while
+     * there are more than the entry cap (dropping the oldest instead when even that pair would
+     * span more than the window), keeps statements on the first and last few entries only, then
+     * drops the oldest while identities or bytes are over.
      */
-    private Burst burstContaining(List<TrackedEvent> events, TrackedEvent event, String principal) {
+    private List<TrackedEvent> bounded(List<TrackedEvent> entries) {
+        while (entries.size() > entryCap) {
+            int best = 0;
+            long bestSpan = Long.MAX_VALUE;
+            for (int i = 0; i + 1 < entries.size(); i++) {
+                long span = entries.get(i + 1).lastUs() - entries.get(i).timeUs();
+                if (span < bestSpan) {
+                    best = i;
+                    bestSpan = span;
+                }
+            }
+            if (bestSpan <= windowUs) {
+                entries.set(best, entries.get(best).merge(entries.remove(best + 1)));
+            } else {
+                entries.remove(0);
+            }
+        }
+        for (int i = DropBurstState.SAMPLE_ENTRIES; i < entries.size() - DropBurstState.SAMPLE_ENTRIES; i++) {
+            entries.set(i, entries.get(i).withoutStatement());
+        }
+        int identities = entries.stream().mapToInt(e -> e.identities().size()).sum();
+        while (entries.size() > 1 && identities > DropBurstState.MAX_IDENTITIES) {
+            identities -= entries.remove(0).identities().size();
+        }
+        // The bound from string lengths is cheap and nearly always enough; the exact size only when it is not.
+        if (entries.stream().mapToInt(TrackedEvent::maxEncodedBytes).sum() <= entryBytesBudget()) {
+            return entries;
+        }
+        int bytes = entries.stream().mapToInt(TrackedEvent::encodedBytes).sum();
+        while (entries.size() > 1 && bytes > entryBytesBudget()) {
+            bytes -= entries.remove(0).encodedBytes();
+        }
+        if (bytes > entryBytesBudget()) {
+            TrackedEvent only = entries.get(0).trimmed(DropBurstState.MAX_IDENTITIES);
+            while (!only.identities().isEmpty() && only.encodedBytes() > entryBytesBudget()) {
+                only = only.trimmed(only.identities().size() / 2);
+            }
+            entries.set(0, only);
+        }
+        return entries;
+    }
+
+    // What the entries may take of the state's cap: the rest is the header, the episode id and the recent ids.
+    private static int entryBytesBudget() {
+        return DropBurstState.MAX_BYTES - 1024 - 8 * DropBurstState.RECENT_IDS;
+    }
+
+    /**
+     * The earliest window that contains the entry {@code at} (holding {@code event}) and reaches
+     * the threshold, or null. Every optimal window can start at an entry's time, so trying each
+     * entry in [t - window, t] as the start covers all windows containing t; two pointers keep it
+     * linear. A window counts the entries wholly inside it.
+     */
+    private Burst burstContaining(List<TrackedEvent> entries, int at, TrackedEvent event, String principal) {
         Window window = rule.measure() == Measure.DISTINCT_OBJECTS ? new DistinctWindow() : new SumWindow();
+        long triggerEndUs = entries.get(at).lastUs();
         int end = 0;
-        for (int start = 0; start < events.size(); start++) {
-            TrackedEvent first = events.get(start);
-            if (first.timeUs() > event.timeUs()) {
-                return null;
+        for (int start = 0; start <= at; start++) {
+            TrackedEvent first = entries.get(start);
+            end = Math.max(end, start);
+            while (end < entries.size() && entries.get(end).lastUs() <= first.timeUs() + windowUs) {
+                window.add(entries.get(end++));
             }
-            while (end < events.size() && events.get(end).timeUs() <= first.timeUs() + windowUs) {
-                window.add(events.get(end++));
-            }
-            if (first.timeUs() >= event.timeUs() - windowUs && window.value() >= rule.threshold()) {
+            if (first.timeUs() >= triggerEndUs - windowUs && end > at && window.value() >= rule.threshold()) {
                 return new Burst(Burst.episodeId(rule, principal, first), principal,
-                        events.subList(start, end), event, window.value());
+                        entries.subList(start, end), event, window.value());
             }
-            window.remove(first);
+            if (end > start) {
+                window.remove(first);
+            }
         }
         return null;
     }

@@ -10,7 +10,9 @@ import dev.firebreak.schema.signing.RecordSignatures;
 import dev.firebreak.schema.signing.SigningKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -32,7 +34,14 @@ import org.slf4j.LoggerFactory;
 final class RuleProcessor implements Processor<String, AuditEvent, String, SpecificRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(RuleProcessor.class);
     /** Stream time between sweeps for principals that went quiet. */
-    static final Duration PURGE_INTERVAL = Duration.ofMinutes(1);
+    static final Duration PURGE_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * Most states one sweep reads. A sweep resumes after the last key it read, so it never holds the
+     * stream thread (and the next revocation) for a scan of every principal: at 1M principals a
+     * full cycle takes 100 sweeps, about 17 minutes of stream time, after which an idle principal
+     * is gone. The punctuation runs between records, never inside the processing of one.
+     */
+    static final int PURGE_BATCH = 10_000;
     /** Wall-clock time between reports of the open episodes, so the gauge falls when bursts end. */
     static final Duration OPEN_EPISODES_INTERVAL = Duration.ofSeconds(10);
     private static final long MICROS_PER_MILLI = 1_000;
@@ -46,8 +55,23 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     private KeyValueStore<String, DropBurstState> store;
     private PrincipalLinks links;
     private RevocationOutcomes outcomes;
+    /**
+     * Principals whose episode may be open, to their latest event time: kept as episodes open and
+     * end, so the gauge reads these few instead of every state in the store.
+     */
+    private final Map<String, Long> openEpisodes = new HashMap<>();
+    private final int purgeBatch;
+    /** Where the next sweep resumes: the last key the previous one read, null to start over. */
+    private String purgeCursor;
 
     RuleProcessor(DetectionRule rule, DetectionMetrics metrics, SigningKey commandKey, ReissuePolicy reissue) {
+        this(rule, metrics, commandKey, reissue, PURGE_BATCH);
+    }
+
+    /** As above, sweeping at most {@code purgeBatch} states per punctuation. */
+    RuleProcessor(DetectionRule rule, DetectionMetrics metrics, SigningKey commandKey, ReissuePolicy reissue,
+                  int purgeBatch) {
+        this.purgeBatch = purgeBatch;
         this.rule = rule;
         this.commandKey = java.util.Objects.requireNonNull(commandKey, "commandKey");
         this.reissue = java.util.Objects.requireNonNull(reissue, "reissue");
@@ -63,6 +87,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         if (reissue.enabled() && rule.effectiveResponse() == Response.REVOKE) {
             this.outcomes = new RevocationOutcomes(context.getStateStore(DetectionNames.REVOCATION_OUTCOMES_STORE));
         }
+        loadOpenEpisodes();
         context.schedule(PURGE_INTERVAL, PunctuationType.STREAM_TIME, this::purgeIdle);
         context.schedule(OPEN_EPISODES_INTERVAL, PunctuationType.WALL_CLOCK_TIME, this::reportOpenEpisodes);
     }
@@ -131,10 +156,11 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         }
         DropBurstState next = new DropBurstState(state.latestUs(), state.events(), state.episodeId(), state.commands() + 1);
         store.put(key, next);
+        trackEpisode(key, next);
         long createdUs = event.getCapturedTimeUs() > 0 ? event.getCapturedTimeUs() : timestampMs * MICROS_PER_MILLI;
         RevokeCommand command = RecordSignatures.sign(RevokeCommand.newBuilder()
                 .setCommandId(next.commandId()).setRuleId(rule.id()).setPrincipal(key).setTargets(targets)
-                .setBackendPids(tracked.backendPid() == null ? List.of() : List.of(tracked.backendPid()))
+                .setBackendPids(tracked.backendPids())
                 .setWindowStartUs(tracked.timeUs()).setWindowEndUs(tracked.timeUs())
                 .setTriggerEventId(tracked.eventId()).setTriggerEventTimeUs(tracked.timeUs())
                 .setIssuedTimeUs(createdUs).setDryRun(false).build(), commandKey);
@@ -161,6 +187,7 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         }
         if (step.changed()) {
             store.put(key, step.state());
+            trackEpisode(key, step.state());
         }
         return step;
     }
@@ -196,20 +223,35 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
     /**
      * Counts the principals whose episode is open at {@code nowMs} (its quiet period has not elapsed
      * since their latest event). Stream time alone would keep an episode open until the next event
-     * arrives, so the wall-clock punctuation passes the later of the two.
+     * arrives, so the wall-clock punctuation passes the later of the two. Reads the tracked
+     * episodes only, and forgets those that ended.
      */
     private void reportOpenEpisodes(long nowMs) {
         long cutoffUs = Math.max(nowMs, context.currentStreamTimeMs()) * MICROS_PER_MILLI - detector.quietUs();
-        int open = 0;
+        openEpisodes.values().removeIf(latestUs -> latestUs < cutoffUs);
+        metrics.openEpisodes(rule.id(), context.taskId().toString(), openEpisodes.size());
+    }
+
+    private void trackEpisode(String key, DropBurstState state) {
+        if (state.episodeOpen()) {
+            openEpisodes.put(key, state.latestUs());
+        } else {
+            openEpisodes.remove(key);
+        }
+    }
+
+    // Once per task start, after its store is restored: the only read of every state, so the gauge
+    // counts the episodes that were open before a restart or a move to this instance.
+    private void loadOpenEpisodes() {
+        openEpisodes.clear();
         try (KeyValueIterator<String, DropBurstState> all = store.all()) {
             while (all.hasNext()) {
-                DropBurstState state = all.next().value;
-                if (state.episodeOpen() && state.latestUs() >= cutoffUs) {
-                    open++;
+                KeyValue<String, DropBurstState> entry = all.next();
+                if (entry.value != null && entry.value.episodeOpen()) {
+                    openEpisodes.put(entry.key, entry.value.latestUs());
                 }
             }
         }
-        metrics.openEpisodes(rule.id(), context.taskId().toString(), open);
     }
 
     // The task may move to another instance; what stays behind must not count.
@@ -220,19 +262,34 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         }
     }
 
-    // Once a principal has been quiet for the retention, its state is equivalent to none at all.
+    /**
+     * Deletes the states of principals quiet for longer than the retention (such a state is
+     * equivalent to none at all), reading at most {@link #purgeBatch} states after the previous
+     * sweep's last key and starting over at the end of the store.
+     */
     private void purgeIdle(long streamTimeMs) {
         long cutoffUs = streamTimeMs * MICROS_PER_MILLI - detector.retentionUs();
         List<String> idle = new ArrayList<>();
-        try (KeyValueIterator<String, DropBurstState> all = store.all()) {
-            while (all.hasNext()) {
-                KeyValue<String, DropBurstState> entry = all.next();
+        int read = 0;
+        String last = null;
+        try (KeyValueIterator<String, DropBurstState> batch = store.range(purgeCursor, null)) {
+            while (read < purgeBatch && batch.hasNext()) {
+                KeyValue<String, DropBurstState> entry = batch.next();
+                if (entry.key.equals(purgeCursor)) {
+                    continue; // read by the previous sweep
+                }
+                read++;
+                last = entry.key;
                 if (entry.value.latestUs() < cutoffUs) {
                     idle.add(entry.key);
                 }
             }
         }
-        idle.forEach(store::delete);
-        LOG.debug("rule {}: purged {} idle principals", rule.id(), idle.size());
+        purgeCursor = read < purgeBatch ? null : last;
+        for (String key : idle) {
+            store.delete(key);
+            openEpisodes.remove(key);
+        }
+        LOG.debug("rule {}: read {} states, purged {} idle principals", rule.id(), read, idle.size());
     }
 }

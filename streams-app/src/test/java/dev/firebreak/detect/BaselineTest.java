@@ -148,6 +148,43 @@ class BaselineTest {
                 .isEqualTo(BaselineProcessor.FIRST_DESTRUCTIVE_RULE);
     }
 
+    @Test
+    void aBaselineHasOneFixedSizeWhateverThePrincipalDoes() {
+        Baseline busy = new Baseline(Long.MAX_VALUE, Double.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE);
+        assertThat(busy.toBytes()).hasSize(Baseline.BYTES);
+        assertThat(learn(60, 100).toBytes()).hasSize(Baseline.BYTES);
+        assertThat(Baseline.NEW.toBytes()).hasSize(Baseline.BYTES);
+        assertThatThrownBy(() -> new BaselineSettings(Duration.ofMinutes(1), 0.05, 10, 20, Duration.ofSeconds(59)))
+                .hasMessageStartingWith("baseline.retention=PT59S is invalid");
+    }
+
+    @Test
+    void baselinesIdleForTheRetentionArePurgedAndTheirNextActionIsAFirstAgain() {
+        String registry = "mem://baseline-test-" + UUID.randomUUID();
+        DetectionSerdes serdes = DetectionSerdes.forRegistry(registry);
+        DetectionConfig config = DetectionConfig.fromMap(Map.of(DetectionConfig.BOOTSTRAP_SERVERS, "unused:9092",
+                DetectionConfig.SCHEMA_REGISTRY_URL, registry, DetectionConfig.STATE_DIR, stateDir.toString()));
+        BaselineSettings hour = new BaselineSettings(Duration.ofMinutes(1), 0.05, 10, 20, Duration.ofHours(1));
+        driver = new TopologyTestDriver(DetectionTopology.build(List.of(DetectionRule.defaults()), serdes, hour, TestSigning.KEY),
+                config.toStreamsProperties());
+        audit = driver.createInputTopic(Topics.AUDIT_EVENTS, new StringSerializer(), serdes.auditEvents().serializer());
+        alerts = driver.createOutputTopic(Topics.ALERTS, new StringDeserializer(), serdes.alerts().deserializer());
+        var store = driver.<String, byte[]>getKeyValueStore(DetectionNames.BASELINE_STATE);
+
+        send(delete("pg:prod/a", "a1", T0, true));
+        send(delete("pg:prod/b", "b1", T0, true));
+        send(delete("pg:prod/c", "c1", T0 + 30 * MINUTE_US, true));
+        assertThat(alerts.readValuesToList()).hasSize(3);
+        send(delete("pg:prod/c", "c2", T0 + 70 * MINUTE_US, true)); // a and b idle for more than an hour
+
+        assertThat(store.get("pg:prod/a")).isNull();
+        assertThat(store.get("pg:prod/b")).isNull();
+        assertThat(store.get("pg:prod/c")).isNotNull();
+        assertThat(alerts.isEmpty()).isTrue();
+        send(delete("pg:prod/a", "a2", T0 + 71 * MINUTE_US, true));
+        assertThat(alerts.readValue().getRuleId()).isEqualTo(BaselineProcessor.FIRST_DESTRUCTIVE_RULE);
+    }
+
     private static Baseline learn(int minutes, int perMinute) {
         Baseline b = Baseline.NEW;
         for (int m = 0; m < minutes; m++) {

@@ -72,7 +72,7 @@ class DetectionConfigTest {
         Properties props = DetectionConfig.fromMap(MINIMAL).toStreamsProperties();
         assertThat(props).containsEntry("application.id", "firebreak-detection")
                 .containsEntry("bootstrap.servers", "localhost:9092")
-                .containsEntry("statestore.cache.max.bytes", "0")
+                .containsEntry("statestore.cache.max.bytes", Long.toString(10L * 1024 * 1024))
                 .containsEntry("producer.linger.ms", "0")
                 .doesNotContainKey("consumer.fetch.max.wait.ms")
                 .containsEntry("commit.interval.ms", "100")

@@ -36,11 +36,11 @@ class DropBurstStateSerdeTest {
 
     /** What a deployment before rules-as-data left in the changelog still restores. */
     @Test
-    void roundTripsTheCommandsOfAnOpenEpisodeAndReadsVersionTwoAsOneCommand() {
+    void roundTripsTheCommandsOfAnOpenEpisodeAndReadsVersionTwoAsOneCommand() throws IOException {
         DropBurstState reissued = new DropBurstState(9, List.of(), "rule/p/e1", 3);
         assertThat(serde.deserializer().deserialize("t", serde.serializer().serialize("t", reissued))).isEqualTo(reissued);
         assertThat(reissued.commandId()).isEqualTo("rule/p/e1#3");
-        byte[] v3 = serde.serializer().serialize("t", new DropBurstState(9, List.of(), "rule/p/e1", 1));
+        byte[] v3 = VersionThreeEncoder.write(9, "rule/p/e1", 1, List.of());
         // version 2 is version 3 without the int of commands after the episode id
         byte[] v2 = new byte[v3.length - 4];
         int afterEpisode = 1 + 8 + 1 + 4 + "rule/p/e1".length();
@@ -50,6 +50,56 @@ class DropBurstStateSerdeTest {
         DropBurstState read = serde.deserializer().deserialize("t", v2);
         assertThat(read.commands()).isEqualTo(1);
         assertThat(read.commandId()).isEqualTo("rule/p/e1");
+    }
+
+    /** A changelog written by the previous build (version 3, one record per event) restores as one entry per event. */
+    @Test
+    void readsVersionThreeAsWrittenByThePreviousBuild() throws IOException {
+        byte[] v3 = VersionThreeEncoder.write(900, null, 0, List.of(
+                new VersionThreeEncoder.Event(100, 1, "e1", 42L, "DROP TABLE a", 4242, List.of("table:public.a")),
+                new VersionThreeEncoder.Event(300, 2, "e2", null, null, null, List.of())));
+
+        DropBurstState read = serde.deserializer().deserialize("changelog", v3);
+
+        assertThat(read).isEqualTo(new DropBurstState(900, List.of(
+                new TrackedEvent(100, 1, "e1", 42L, "DROP TABLE a", 4242, List.of("table:public.a")),
+                new TrackedEvent(300, 2, "e2", null, null, null)), null));
+        assertThat(read.tracks("e1")).isTrue();
+        assertThat(read.tracks("e3")).isFalse();
+        assertThat(read.events().get(0).backendPids()).containsExactly(4242);
+        // and it is written back in this build's format, which reads as the same state
+        assertThat(roundTrip(read)).isEqualTo(read);
+        assertThat(serde.serializer().serialize("t", read)[0]).isEqualTo(DropBurstStateSerde.VERSION);
+    }
+
+    /** The previous build kept up to 10,000 events per principal; only the newest the entry cap allows restore. */
+    @Test
+    void aLargeVersionThreeStateRestoresItsNewestEventsWithinTheCap() throws IOException {
+        List<VersionThreeEncoder.Event> events = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            events.add(new VersionThreeEncoder.Event(i, 1, "e" + i, (long) i, "DROP TABLE t" + i, i, List.of()));
+        }
+        byte[] v3 = VersionThreeEncoder.write(9_999, null, 0, events);
+
+        DropBurstState read = serde.deserializer().deserialize("changelog", v3);
+
+        assertThat(read.events()).hasSize(DropBurstState.MAX_ENTRIES);
+        assertThat(read.events().get(0).eventId()).isEqualTo("e" + (10_000 - DropBurstState.MAX_ENTRIES));
+        assertThat(read.tracks("e9999")).isTrue();
+        assertThat(serde.serializer().serialize("t", read).length).isLessThanOrEqualTo(DropBurstState.MAX_BYTES);
+    }
+
+    @Test
+    void roundTripsAggregatesAndRecentIds() {
+        TrackedEvent aggregate = new TrackedEvent(10, 1, "a1", 7L, "DROP TABLE a", 11, List.of("table:a"))
+                .merge(new TrackedEvent(20, 2, "a2", 5L, "DROP TABLE b", 12, List.of("table:b", "table:c")));
+        DropBurstState state = new DropBurstState(20, List.of(aggregate), null, 0,
+                List.of(DropBurstState.idHash("a1"), DropBurstState.idHash("a2")));
+
+        assertThat(roundTrip(state)).isEqualTo(state);
+        assertThat(aggregate).isEqualTo(new TrackedEvent(10, 20, 3, 2, "a1", 5L, "DROP TABLE a", List.of(11, 12),
+                List.of("table:a", "table:b", "table:c")));
+        assertThat(state.tracks("a2")).isTrue();
     }
 
     @Test

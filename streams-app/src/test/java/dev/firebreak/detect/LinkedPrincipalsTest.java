@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -120,6 +121,40 @@ class LinkedPrincipalsTest {
         assertThat(commands.isEmpty()).as("role B no longer counts for the agent").isTrue();
         send(dropTables(ROLE_A, "a3", at(0.6), "t4"));
         assertThat(commands.readValue().getTargets()).containsExactly(ROLE_A, TOKEN);
+    }
+
+    @Test
+    void relinkingMovesTheCredentialToItsNewOwnerAndTheIndexHoldsNothingStale() {
+        link(TOKEN, "agent:other-bot");
+        link("pg:prod/other_rw", "agent:cleanup-bot-2"); // an owner whose id starts like AGENT's
+
+        send(dropTables(ROLE_A, "a1", at(0.1), "t1"));
+        send(dropTables(ROLE_A, "a2", at(0.2), "t2"));
+        send(dropTables(ROLE_A, "a3", at(0.3), "t3"));
+
+        assertThat(commands.readValue().getTargets()).containsExactly(ROLE_B, ROLE_A);
+        KeyValueStore<String, PrincipalLink> store = driver.getKeyValueStore(DetectionNames.PRINCIPAL_LINKS_STORE);
+        PrincipalLinks index = new PrincipalLinks(store);
+        assertThat(index.credentialsOf(AGENT)).containsExactly(ROLE_B, ROLE_A);
+        assertThat(index.credentialsOf("agent:other-bot")).containsExactly(TOKEN);
+        assertThat(index.credentialsOf("agent:cleanup-bot-2")).containsExactly("pg:prod/other_rw");
+        assertThat(store.get(PrincipalLinks.indexKey(AGENT, TOKEN))).as("the old owner's entry is gone").isNull();
+
+        links.pipeInput(ROLE_B, null);
+        assertThat(index.credentialsOf(AGENT)).containsExactly(ROLE_A);
+        assertThat(store.get(ROLE_B)).isNull();
+    }
+
+    @Test
+    void aPrincipalHoldingTheIndexMarkIsIgnored() {
+        link("pg:prod/x\u0000owner", AGENT);
+        link("pg:prod/y", "agent:x\u0000pg:prod/y");
+
+        KeyValueStore<String, PrincipalLink> store = driver.getKeyValueStore(DetectionNames.PRINCIPAL_LINKS_STORE);
+        PrincipalLinks index = new PrincipalLinks(store);
+        assertThat(index.credentialsOf(AGENT)).containsExactly(ROLE_B, ROLE_A, TOKEN);
+        assertThat(store.get("pg:prod/y")).isNull();
+        assertThat(index.ownerOf(PrincipalLinks.indexKey(AGENT, ROLE_A))).isNull();
     }
 
     private void link(String principal, String owner) {
