@@ -116,7 +116,12 @@ final class BaselineProcessor implements Processor<String, AuditEvent, String, S
         if (step.finding() != Finding.NONE) {
             Alert alert = alert(principal, event, step, timeUs);
             context.forward(new Record<>(principal, alert, record.timestamp()), DetectionNames.ALERTS_SINK);
-            context.commit();
+            // A spike pages at once; a principal's first destructive action, which every new
+            // principal has, waits for the commit interval: a commit each, under exactly-once a
+            // transaction each, held detection-bench to a few hundred events/s with 100k principals.
+            if (step.finding() == Finding.ABOVE_BASELINE) {
+                context.commit();
+            }
             metrics.episode(alert.getRuleId(), alert.getSeverity(), Response.ALERT_ONLY, principal, timeUs);
         }
     }
