@@ -68,6 +68,22 @@ class TopicsCreateCommandIT {
         }
     }
 
+    @Test
+    void detectionsTwoTopicsWithDifferentPartitionCountsAreDrift() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(1); Admin admin = kafka.admin()) {
+            // more than planned is fine for one topic alone, not for one of the co-partitioned pair
+            admin.createTopics(List.of(new NewTopic(Topics.AUDIT_EVENTS, TopicPlan.DETECTION_PARTITIONS * 2, (short) 1)
+                    .configs(TopicPlan.createConfigs(TopicPlan.TOPICS.get(0), 1)))).all().get(30, TimeUnit.SECONDS);
+            Run run = run(kafka);
+            assertThat(run.code).isEqualTo(TopicsCreateCommand.DRIFT);
+            assertThat(run.lines()).filteredOn(l -> l.startsWith("DRIFT")).singleElement().asString()
+                    .startsWith("DRIFT    " + Topics.AUDIT_EVENTS + "," + Topics.DETECTION_OWNER_EVENTS + ": partitions {"
+                            + Topics.AUDIT_EVENTS + "=8, " + Topics.DETECTION_OWNER_EVENTS + "=4} differ");
+            assertThat(admin.describeTopics(List.of(Topics.DETECTION_OWNER_EVENTS)).allTopicNames().get()
+                    .get(Topics.DETECTION_OWNER_EVENTS).partitions()).hasSize(TopicPlan.DETECTION_PARTITIONS);
+        }
+    }
+
     private static void awaitGone(Admin admin, String topic) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         while (admin.listTopics().names().get().contains(topic) && System.currentTimeMillis() < deadline) {
