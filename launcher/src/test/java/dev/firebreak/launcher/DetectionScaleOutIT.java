@@ -98,8 +98,37 @@ class DetectionScaleOutIT {
                     assertThat(c.getTargets()).contains(credA, credB);
                 });
                 assertThat(s.alerts()).singleElement().satisfies(alert -> assertThat(alert.getOwner()).isEqualTo(s.owner));
+                hopLatencySmoke(s, credA, credB);
             }
         }
+    }
+
+    /**
+     * Not asserted, printed: from the trigger event's acknowledgement to its command reaching a
+     * read_committed consumer, for an unlinked principal (counted in place) and for the owner of two
+     * linked credentials (one more transaction and fetch through the owner-events topic). A smoke
+     * figure from a loaded shared machine, a few bursts each.
+     */
+    private static void hopLatencySmoke(Scenario s, String credA, String credB) throws Exception {
+        List<Long> inPlace = new ArrayList<>();
+        List<Long> hop = new ArrayList<>();
+        try (KafkaConsumer<String, RevokeCommand> watch = s.commandWatch()) {
+            for (int round = 1; round <= 3; round++) {
+                // a minute apart in event time: each round is a new episode
+                long t = Micros.now() + round * 60_000_000L;
+                String loner = "pg:scale/loner_" + round + "_" + UUID.randomUUID().toString().substring(0, 4);
+                s.drop(loner, "l" + round + "a", t);
+                s.drop(loner, "l" + round + "b", t + 100_000);
+                Thread.sleep(1_000); // both counted before the trigger is timed
+                inPlace.add(s.awaitCommandMs(watch, loner, s.drop(loner, "l" + round + "c", t + 200_000)));
+                s.drop(credA, "h" + round + "a", t);
+                s.drop(credB, "h" + round + "b", t + 100_000);
+                Thread.sleep(1_000);
+                hop.add(s.awaitCommandMs(watch, s.owner, s.drop(credA, "h" + round + "c", t + 200_000)));
+            }
+        }
+        LOG.info("trigger acknowledged to command consumed: in place {} ms, through the owner-events hop {} ms", inPlace, hop);
+        System.out.printf("detection hop smoke: in place %s ms, through owner-events %s ms%n", inPlace, hop);
     }
 
     /**
@@ -210,6 +239,7 @@ class DetectionScaleOutIT {
         private final String registry;
         private final String owner = "agent:scale-" + UUID.randomUUID().toString().substring(0, 6);
         private final Map<Integer, String> credentials = new LinkedHashMap<>();
+        private KafkaProducer<String, byte[]> producer;
 
         Scenario(EmbeddedKafka kafka, String registry) {
             this.kafka = kafka;
@@ -276,7 +306,8 @@ class DetectionScaleOutIT {
             return owned;
         }
 
-        void drop(String principal, String eventId, long timeUs) throws Exception {
+        /** Sends the drop and returns {@link System#nanoTime()} once Kafka acknowledged it. */
+        long drop(String principal, String eventId, long timeUs) throws Exception {
             var serializer = new RegistryAvroSerializer<>(AuditEvent.class, SchemaRegistries.forUrl(registry), false);
             AuditEvent event = AuditEvent.newBuilder()
                     .setEventId(eventId).setPrincipal(principal).setSource(AuditSource.POSTGRES_EVENT_TRIGGER)
@@ -285,10 +316,40 @@ class DetectionScaleOutIT {
                     .setObjects(List.of(AffectedObject.newBuilder().setObjectType("table").setIdentity("public." + eventId)
                             .setOriginal(true).build()))
                     .setDestructive(true).setAttributes(Map.of("trigger", "sql_drop")).build();
-            try (KafkaProducer<String, byte[]> producer = producer()) {
-                producer.send(new ProducerRecord<>(Topics.AUDIT_EVENTS, principal,
-                        serializer.serialize(Topics.AUDIT_EVENTS, event))).get();
+            if (producer == null) {
+                producer = producer();
             }
+            producer.send(new ProducerRecord<>(Topics.AUDIT_EVENTS, principal,
+                    serializer.serialize(Topics.AUDIT_EVENTS, event))).get();
+            return System.nanoTime();
+        }
+
+        /** A read_committed consumer of the commands topic, at its end. */
+        KafkaConsumer<String, RevokeCommand> commandWatch() {
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            KafkaConsumer<String, RevokeCommand> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                    new RegistryAvroDeserializer<>(RevokeCommand.class, SchemaRegistries.forUrl(registry)));
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.KILLSWITCH_COMMANDS).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            return consumer;
+        }
+
+        /** Milliseconds from {@code sentNs} until {@code watch} sees a command for {@code principal}. */
+        long awaitCommandMs(KafkaConsumer<String, RevokeCommand> watch, String principal, long sentNs) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (var record : watch.poll(Duration.ofMillis(5))) {
+                    if (record.value().getPrincipal().equals(principal)) {
+                        return (System.nanoTime() - sentNs) / 1_000_000;
+                    }
+                }
+            }
+            throw new AssertionError("no command for " + principal + " within " + WAIT);
         }
 
         /**
