@@ -1,6 +1,7 @@
 package dev.firebreak.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.detect.DetectionService;
@@ -201,7 +202,11 @@ class DetectionScaleOutIT {
                 String cred2 = s.credentialOn((ownerPartition + 2) % PARTITIONS);
                 LOG.info("assignment {}; owner {} on partition {} (task 0_{} on {}), credentials {} and {}", owned, s.owner,
                         ownerPartition, ownerPartition, victimId, cred1, cred2);
-                Thread.sleep(3_000); // let the standby on the survivor catch up with the (empty) changelog
+                DetectionService survivor = victim == a ? b : a;
+                String task = "0_" + ownerPartition;
+                Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                        assertThat(survivor.localTasks().standby()).as("the survivor keeps a standby of the owner's task")
+                                .contains(task));
 
                 long t0 = Micros.now();
                 s.drop(cred1, "f1", t0);
@@ -221,9 +226,29 @@ class DetectionScaleOutIT {
                 assertThat(s.awaitSettledCommands()).as("no command lost or duplicated under two ids").singleElement()
                         .satisfies(c -> assertThat(c.getCommandId()).isEqualTo(command.getCommandId()));
                 assertThat(s.alerts()).hasSize(1);
+                assertThat(survivor.localTasks().active()).as("the standby became the active task").contains(task);
             } finally {
                 a.close(Duration.ofSeconds(10));
                 b.close(Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    @Test
+    void detectionRefusesToStartUnlessItsTwoInputsAreCoPartitioned() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
+            Scenario s = new Scenario(kafka, "mem://scale-out-copartition-it-" + UUID.randomUUID());
+            kafka.createTopics(List.of(Topics.AUDIT_EVENTS), PARTITIONS, Map.of());
+            try (DetectionService detection = s.detection("detection-a", Map.of())) {
+                assertThatThrownBy(detection::start).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("topic " + Topics.DETECTION_OWNER_EVENTS + " does not exist")
+                        .hasMessageContaining("firebreak topics create");
+            }
+            kafka.createTopics(List.of(Topics.DETECTION_OWNER_EVENTS), PARTITIONS / 2, Map.of());
+            try (DetectionService detection = s.detection("detection-a", Map.of())) {
+                assertThatThrownBy(detection::start).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("partitions {" + Topics.AUDIT_EVENTS + "=" + PARTITIONS + ", "
+                                + Topics.DETECTION_OWNER_EVENTS + "=" + PARTITIONS / 2 + "} differ");
             }
         }
     }

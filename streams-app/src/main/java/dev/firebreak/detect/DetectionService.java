@@ -205,6 +205,31 @@ public final class DetectionService implements AutoCloseable {
         return rules;
     }
 
+    /**
+     * The tasks this instance holds, by id ({@code <sub-topology>_<partition>}, e.g. {@code 0_2}): active
+     * ones it processes, standby ones whose state it keeps warm for a failover. Empty before it joined.
+     */
+    public LocalTasks localTasks() {
+        java.util.Set<String> active = new java.util.TreeSet<>();
+        java.util.Set<String> standby = new java.util.TreeSet<>();
+        streams.metadataForLocalThreads().forEach(thread -> {
+            thread.activeTasks().forEach(t -> active.add(t.taskId().toString()));
+            thread.standbyTasks().forEach(t -> standby.add(t.taskId().toString()));
+        });
+        return new LocalTasks(active, standby);
+    }
+
+    /**
+     * @param active  task ids this instance processes
+     * @param standby task ids whose state this instance keeps as a standby
+     */
+    public record LocalTasks(java.util.Set<String> active, java.util.Set<String> standby) {
+        public LocalTasks {
+            active = java.util.Set.copyOf(active);
+            standby = java.util.Set.copyOf(standby);
+        }
+    }
+
     /** The Kafka Streams state: CREATED, REBALANCING, RUNNING, ... */
     public KafkaStreams.State state() {
         return streams.state();
