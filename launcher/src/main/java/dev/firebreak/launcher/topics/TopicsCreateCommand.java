@@ -75,7 +75,8 @@ public final class TopicsCreateCommand implements Callable<Integer> {
             Set<String> existing = admin.listTopics().names().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
             boolean drifted = false;
             Map<String, Integer> partitions = new HashMap<>();
-            for (TopicPlan.Spec topic : TopicPlan.TOPICS) {
+            for (TopicPlan.Spec planned : TopicPlan.TOPICS) {
+                TopicPlan.Spec topic = coPartitionedWith(planned, partitions);
                 if (!existing.contains(topic.name()) && create(admin, topic, rf, minInsync, out)) {
                     drifted |= dryRun;
                     partitions.put(topic.name(), topic.partitions());
@@ -83,7 +84,7 @@ public final class TopicsCreateCommand implements Callable<Integer> {
                 }
                 TopicPlan.Observed observed = observe(admin, topic.name());
                 partitions.put(topic.name(), observed.partitions());
-                List<String> drift = TopicPlan.drift(topic, observed, rf, minInsync);
+                List<String> drift = TopicPlan.drift(planned, observed, rf, minInsync);
                 drifted |= !drift.isEmpty();
                 out.printf("%-8s %s%s%n", drift.isEmpty() ? "ok" : "DRIFT", topic.name(),
                         drift.isEmpty() ? "" : ": " + String.join("; ", drift));
@@ -98,6 +99,21 @@ public final class TopicsCreateCommand implements Callable<Integer> {
             out.flush();
             return drifted ? DRIFT : 0;
         }
+    }
+
+    /**
+     * The plan for {@code planned}, except that a co-partitioned topic is created with as many partitions
+     * as its partner already has (an older deployment's one-partition audit events get a one-partition
+     * owner-events topic, which detection accepts; raising both is the operator's migration). Its drift
+     * against the plan is reported as usual.
+     */
+    private static TopicPlan.Spec coPartitionedWith(TopicPlan.Spec planned, Map<String, Integer> seen) {
+        if (!TopicPlan.CO_PARTITIONED.contains(planned.name())) {
+            return planned;
+        }
+        return TopicPlan.CO_PARTITIONED.stream().filter(seen::containsKey).findFirst()
+                .map(partner -> new TopicPlan.Spec(planned.name(), seen.get(partner), planned.configs()))
+                .orElse(planned);
     }
 
     /** Creates the topic; false when another client created it meanwhile (then it is checked instead). */
