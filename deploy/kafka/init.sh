@@ -14,20 +14,28 @@ sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$KAFKA_ADMIN_PASSWORD";
 PROPS
 
+# topic NAME [PARTITIONS] [ARGS...]: partitions as in TopicPlan (1 unless given).
 topic() {
+  local name=$1 partitions=${2:-1}
+  shift $(( $# > 1 ? 2 : 1 ))
   /opt/kafka/bin/kafka-topics.sh --bootstrap-server "$bootstrap" --command-config "$admin" --create --if-not-exists \
-    --partitions 1 --replication-factor 1 --topic "$@"
+    --partitions "$partitions" --replication-factor 1 --topic "$name" "$@"
 }
 # One broker here: RF 1. On three or more brokers every stage refuses to start unless each
 # pipeline topic has RF >= 3 and min.insync.replicas >= 2 (README, "Durability").
-for t in firebreak.audit.events.v1 firebreak.audit.dlq.v1 firebreak.alerts.v1 \
+# Detection's input and its repartition topic: 4 partitions each, always the same number (detection
+# refuses to start otherwise), so up to 4 detection instances share the work.
+for t in firebreak.audit.events.v1 firebreak.detection.owner-events.v1; do
+  topic "$t" 4
+done
+for t in firebreak.audit.dlq.v1 firebreak.alerts.v1 \
          firebreak.killswitch.results.v1 firebreak.ocsf.v1 firebreak.preflight.decisions.v1 firebreak.preflight.approvals.v1; do
   topic "$t"
 done
 # Stamped with the broker's clock: the kill switch measures a command's age from it.
-topic firebreak.killswitch.commands.v1 --config message.timestamp.type=LogAppendTime
+topic firebreak.killswitch.commands.v1 1 --config message.timestamp.type=LogAppendTime
 for t in firebreak.principals.links.v1 firebreak.ingest.heartbeat.v1; do
-  topic "$t" --config cleanup.policy=compact
+  topic "$t" 1 --config cleanup.policy=compact
 done
 
 # acl USER ARGS...: allow User:USER the operations and resources in ARGS (kafka-acls.sh syntax).
@@ -50,6 +58,8 @@ acl firebreak-ingest --operation Read --operation Describe --operation DescribeC
 # topics and transactional ids (prefix: the application id), idempotent writes
 acl firebreak-detection --operation Read --operation Describe --operation DescribeConfigs --topic firebreak.audit.events.v1 --topic firebreak.principals.links.v1 --topic firebreak.killswitch.results.v1
 acl firebreak-detection --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.killswitch.commands.v1 --topic firebreak.alerts.v1 --topic firebreak.audit.dlq.v1
+# detection's own repartition topic: linked credentials' events re-keyed to their owner, read back
+acl firebreak-detection --operation Read --operation Write --operation Describe --operation DescribeConfigs --topic firebreak.detection.owner-events.v1
 acl firebreak-detection --operation Read --group firebreak-detection
 acl firebreak-detection --operation All --resource-pattern-type prefixed --topic firebreak-detection-
 acl firebreak-detection --operation Write --operation Describe --resource-pattern-type prefixed --transactional-id firebreak-detection

@@ -80,7 +80,8 @@ class BrokerLossIT {
         BurstScenario scenario = new BurstScenario(stack.postgres(), watcher, CLUSTER,
                 new Timeline(new PrintStream(OutputStream.nullOutputStream()), true));
         RogueAgent rogue = scenario.prepare(role, "fleet", TABLES, 10);
-        int leader = leaderOf(Topics.AUDIT_EVENTS);
+        String principal = "pg:" + CLUSTER + "/" + role;
+        int leader = leaderOf(Topics.AUDIT_EVENTS, principal);
 
         // The first drop is in; the leader goes down while the rogue keeps dropping.
         AtomicReference<CompletableFuture<Void>> stopping = new AtomicReference<>();
@@ -90,7 +91,6 @@ class BrokerLossIT {
             }
         });
         assertThat(stopping.get()).as("the first drop went through and the broker was stopped").isNotNull();
-        String principal = "pg:" + CLUSTER + "/" + role;
         RevocationResult result = watcher.awaitResult(principal, Duration.ofSeconds(60)).orElseThrow(
                 () -> new AssertionError("no kill switch result for " + principal + " after losing broker " + leader));
         assertThat(result.getOutcome()).isIn(RevocationOutcome.REVOKED, RevocationOutcome.ALREADY_REVOKED);
@@ -108,7 +108,8 @@ class BrokerLossIT {
         try (Admin admin = stack.kafka().admin()) {
             assertThat(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS)).as("live brokers").hasSize(2);
         }
-        assertThat(leaderOf(Topics.AUDIT_EVENTS)).as("the events partition moved to another broker").isNotEqualTo(leader);
+        assertThat(leaderOf(Topics.AUDIT_EVENTS, principal)).as("the principal's events partition moved to another broker")
+                .isNotEqualTo(leader);
     }
 
     @Test
@@ -127,10 +128,13 @@ class BrokerLossIT {
         }
     }
 
-    private static int leaderOf(String topic) throws Exception {
+    /** The leader of the partition of {@code topic} that Kafka's default partitioner picks for {@code key}. */
+    private static int leaderOf(String topic, String key) throws Exception {
         try (Admin admin = stack.kafka().admin()) {
-            return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
-                    .get(topic).partitions().get(0).leader().id();
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
+            int partition = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                    key.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % partitions.size();
+            return partitions.stream().filter(p -> p.partition() == partition).findFirst().orElseThrow().leader().id();
         }
     }
 

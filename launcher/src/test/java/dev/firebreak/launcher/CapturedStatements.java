@@ -41,14 +41,16 @@ final class CapturedStatements {
     /** The principal's events in {@link Topics#AUDIT_EVENTS}, read from the start until {@code enough} holds or time runs out. */
     static List<AuditEvent> events(Map<String, String> client, String registryUrl, String principal,
                                    Predicate<List<AuditEvent>> enough, Duration timeout) {
-        TopicPartition partition = new TopicPartition(Topics.AUDIT_EVENTS, 0);
         var deserializer = new RegistryAvroDeserializer<>(AuditEvent.class, SchemaRegistries.forUrl(registryUrl));
         List<AuditEvent> found = new ArrayList<>();
         Map<String, Object> props = new java.util.HashMap<>(client);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
+            // The principal's events are in one partition of several; which one is Kafka's to say.
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.AUDIT_EVENTS).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline && !enough.test(found)) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {

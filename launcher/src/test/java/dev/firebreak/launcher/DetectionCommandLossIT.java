@@ -91,8 +91,8 @@ class DetectionCommandLossIT {
     @Test
     void aFailedRevocationIsReissuedWhileTheBurstGoesOn() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
-            kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS, Topics.KILLSWITCH_COMMANDS,
-                    Topics.KILLSWITCH_RESULTS, Topics.PRINCIPAL_LINKS), Map.of());
+            kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.DETECTION_OWNER_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS,
+                    Topics.KILLSWITCH_COMMANDS, Topics.KILLSWITCH_RESULTS, Topics.PRINCIPAL_LINKS), Map.of());
             String registry = "mem://command-loss-it-" + UUID.randomUUID();
             String principal = "pg:loss/rogue_" + UUID.randomUUID().toString().substring(0, 6);
             long t0 = Micros.now();
@@ -143,8 +143,8 @@ class DetectionCommandLossIT {
 
     private static List<RevokeCommand> commandsAfterAFailedSendAndARestart(String guarantee) throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(1)) {
-            kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS, Topics.KILLSWITCH_COMMANDS,
-                    Topics.PRINCIPAL_LINKS), Map.of());
+            kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.DETECTION_OWNER_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS,
+                    Topics.KILLSWITCH_COMMANDS, Topics.PRINCIPAL_LINKS), Map.of());
             String registry = "mem://command-loss-it-" + UUID.randomUUID();
             String principal = "pg:loss/rogue_" + UUID.randomUUID().toString().substring(0, 6);
             commandsTopicLimit(kafka, "64");

@@ -46,8 +46,8 @@ class DetectionRegistryOutageIT {
     @Test
     void eventsReadDuringAnOutageAreDetectedOnceTheRegistryIsBackAndNeverDeadLettered() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(1); FakeSchemaRegistry registry = FakeSchemaRegistry.start()) {
-            kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS, Topics.KILLSWITCH_COMMANDS,
-                    Topics.PRINCIPAL_LINKS), Map.of());
+            kafka.createTopics(List.of(Topics.AUDIT_EVENTS, Topics.DETECTION_OWNER_EVENTS, Topics.AUDIT_DLQ, Topics.ALERTS,
+                    Topics.KILLSWITCH_COMMANDS, Topics.PRINCIPAL_LINKS), Map.of());
             // The test's clients and detection use different base URLs: no cache shared in this JVM.
             String testUrl = registry.confluentUrl() + "/test";
             String principal = "pg:outage/rogue_" + UUID.randomUUID().toString().substring(0, 6);

@@ -223,7 +223,7 @@ public final class TopicDurability {
     }
 
     /** Only the keys an admin client knows: the stage's settings also hold producer and consumer keys. */
-    static Map<String, Object> adminSettings(Map<String, ?> clientSettings) {
+    public static Map<String, Object> adminSettings(Map<String, ?> clientSettings) {
         Map<String, Object> admin = new HashMap<>();
         clientSettings.forEach((k, v) -> {
             if (AdminClientConfig.configNames().contains(k) && !k.equals(AdminClientConfig.CLIENT_ID_CONFIG)) {

@@ -11,6 +11,14 @@ import org.apache.avro.Schema;
 public final class Topics {
     /** Normalised audit events from every capture path, keyed by principal. */
     public static final String AUDIT_EVENTS = "firebreak.audit.events.v1";
+    /**
+     * Detection's own repartition topic: the audit events of linked credentials, keyed by their owner
+     * (AuditEvent values, as in {@link #AUDIT_EVENTS}), so every event that counts towards one owner's
+     * window reaches the one task holding it. Written and read by detection alone; it must have
+     * exactly as many partitions as {@link #AUDIT_EVENTS} (detection checks at start-up), since an
+     * owner's own events arrive there keyed by the same principal.
+     */
+    public static final String DETECTION_OWNER_EVENTS = "firebreak.detection.owner-events.v1";
     /** Input that could not be parsed, with the reason and the raw payload. */
     public static final String AUDIT_DLQ = "firebreak.audit.dlq.v1";
     /** Alerts for on-call: rule hits, refused and failed revocations. */
@@ -52,12 +60,13 @@ public final class Topics {
 
     /** The topics the pipeline creates at start-up (internal Streams topics excluded). */
     public static final List<String> PIPELINE_TOPICS =
-            List.of(AUDIT_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS, OCSF,
+            List.of(AUDIT_EVENTS, DETECTION_OWNER_EVENTS, AUDIT_DLQ, ALERTS, KILLSWITCH_COMMANDS, KILLSWITCH_RESULTS, OCSF,
                     PREFLIGHT_DECISIONS, PREFLIGHT_APPROVALS);
 
     /** The value schema of every pipeline topic, registered at start-up under {@code <topic>-value}. */
     public static final Map<String, Schema> VALUE_SCHEMAS = Map.of(
             AUDIT_EVENTS, AuditEvent.getClassSchema(),
+            DETECTION_OWNER_EVENTS, AuditEvent.getClassSchema(),
             AUDIT_DLQ, DeadLetter.getClassSchema(),
             ALERTS, Alert.getClassSchema(),
             KILLSWITCH_COMMANDS, RevokeCommand.getClassSchema(),

@@ -23,6 +23,23 @@ class TopicPlanTest {
     }
 
     @Test
+    void detectionsOwnerEventsArePlannedWithAsManyPartitionsAsTheAuditEvents() {
+        assertThat(TopicPlan.partitions(Topics.DETECTION_OWNER_EVENTS)).isEqualTo(TopicPlan.partitions(Topics.AUDIT_EVENTS))
+                .isGreaterThan(1);
+        assertThat(TopicPlan.CO_PARTITIONED).containsExactly(Topics.AUDIT_EVENTS, Topics.DETECTION_OWNER_EVENTS);
+        assertThat(Topics.VALUE_SCHEMAS.get(Topics.DETECTION_OWNER_EVENTS)).isEqualTo(AuditEvent.getClassSchema());
+    }
+
+    @Test
+    void coPartitionedTopicsWithDifferentCountsAreDriftEvenWhenBothHaveMoreThanPlanned() {
+        assertThat(TopicPlan.coPartitioningDrift(Map.of(Topics.AUDIT_EVENTS, 8, Topics.DETECTION_OWNER_EVENTS, 8))).isEmpty();
+        assertThat(TopicPlan.coPartitioningDrift(Map.of(Topics.AUDIT_EVENTS, 8))).as("one alone").isEmpty();
+        assertThat(TopicPlan.coPartitioningDrift(Map.of(Topics.AUDIT_EVENTS, 8, Topics.DETECTION_OWNER_EVENTS, 4)))
+                .hasValueSatisfying(line -> assertThat(line).contains(Topics.AUDIT_EVENTS + "=8")
+                        .contains(Topics.DETECTION_OWNER_EVENTS + "=4"));
+    }
+
+    @Test
     void aTopicAsPlannedHasNoDrift() {
         TopicPlan.Spec spec = spec();
         assertThat(TopicPlan.drift(spec, observed(1, 3, TopicPlan.createConfigs(spec, 2)), 3, 2)).isEmpty();

@@ -42,10 +42,15 @@ public interface KafkaService extends AutoCloseable {
         return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
     }
 
-    /** Creates the topics that do not exist yet (single partition: ordering per principal is total). */
+    /** Creates the topics that do not exist yet, with one partition each. */
     default void createTopics(Collection<String> names, Map<String, String> configs) {
+        createTopics(names, 1, configs);
+    }
+
+    /** Creates the topics that do not exist yet, with {@code partitions} each; existing ones are left alone. */
+    default void createTopics(Collection<String> names, int partitions, Map<String, String> configs) {
         try (Admin admin = admin()) {
-            List<NewTopic> topics = names.stream().map(n -> new NewTopic(n, 1, replicationFactor()).configs(configs)).toList();
+            List<NewTopic> topics = names.stream().map(n -> new NewTopic(n, partitions, replicationFactor()).configs(configs)).toList();
             for (var entry : admin.createTopics(topics).values().entrySet()) {
                 try {
                     entry.getValue().get();

@@ -17,6 +17,10 @@ final class AuditEventTimestampExtractor implements TimestampExtractor {
         if (record.value() instanceof AuditInput input && input.isReadable() && input.event().getEventTimeUs() > 0) {
             return input.event().getEventTimeUs() / MICROS_PER_MILLI;
         }
+        // Detection's owner events carry the event itself (read back from its own repartition topic).
+        if (record.value() instanceof AuditEvent event && event.getEventTimeUs() > 0) {
+            return event.getEventTimeUs() / MICROS_PER_MILLI;
+        }
         if (record.timestamp() >= 0) {
             return record.timestamp();
         }

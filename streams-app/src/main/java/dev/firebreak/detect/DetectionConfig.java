@@ -91,6 +91,15 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      */
     public static final String DEFAULT_CACHE_MAX_BYTES = Long.toString(10L * 1024 * 1024);
     /**
+     * Kafka Streams' {@code num.standby.replicas}: 1, so with two or more detection instances each
+     * task's window state is kept warm on another instance, and when one instance dies the task moves
+     * to the instance that already holds its state instead of replaying the changelog first (the
+     * failover time is then about the consumer group's session timeout). A single instance simply
+     * gets no standby. Override with {@code kafka.num.standby.replicas} (0 saves the second copy's
+     * memory and changelog reads).
+     */
+    public static final String DEFAULT_STANDBY_REPLICAS = "1";
+    /**
      * The HMAC-SHA256 secret verifying the kill switch's results (the same secret as
      * {@code firebreak.killswitch.result.signing.secret}), or {@code <key>.env}. Unset: no result is
      * trusted, so a failed or reinstated revocation is never re-issued (logged at start-up).
@@ -250,7 +259,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
         props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_COMMIT_INTERVAL_MS);
         props.put(StreamsConfig.POLL_MS_CONFIG, DEFAULT_POLL_MS);
-        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0");
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, DEFAULT_STANDBY_REPLICAS);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, StreamsConfig.OPTIMIZE);
         props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, "true");

@@ -12,6 +12,17 @@ public final class DetectionNames {
     public static final String AUDIT_EVENTS_PARSER = "audit-events-parser";
     /** Writes unreadable input to {@code firebreak.audit.dlq.v1}. */
     public static final String AUDIT_DLQ_SINK = "audit-dlq-sink";
+    /**
+     * Writes the events of linked credentials, keyed by their owner, to
+     * {@code firebreak.detection.owner-events.v1} (detection's repartition topic).
+     */
+    public static final String OWNER_EVENTS_SINK = "owner-events-sink";
+    /**
+     * Reads {@code firebreak.detection.owner-events.v1} back into the rules, in the task of the owner's
+     * partition. Its name sorts after {@link #AUDIT_EVENTS_SOURCE}, and it shares the rules' processors and
+     * stores, so it joins sub-topology 0 and no task id changes.
+     */
+    public static final String OWNER_EVENTS_SOURCE = "owner-events-source";
     /** Writes alerts to {@code firebreak.alerts.v1}. */
     public static final String ALERTS_SINK = "alerts-sink";
     /** Writes revoke commands to {@code firebreak.killswitch.commands.v1}. */

@@ -2,6 +2,7 @@ package dev.firebreak.detect;
 
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.TopicDurability;
+import dev.firebreak.schema.TopicPlan;
 import dev.firebreak.schema.Topics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,6 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -31,6 +37,7 @@ public final class DetectionService implements AutoCloseable {
     /** Counter of rule file edits, tag {@code outcome}: {@code applied} or {@code invalid}. */
     public static final String RULE_RELOADS = "firebreak.detection.rule.reloads";
     private static final Logger LOG = LoggerFactory.getLogger(DetectionService.class);
+    private static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(30);
 
     private final DetectionConfig config;
     private final MeterRegistry meterRegistry;
@@ -91,6 +98,7 @@ public final class DetectionService implements AutoCloseable {
      */
     public synchronized void start() {
         TopicDurability.require(durabilityRequirement(config.toStreamsProperties()), settings(config.toStreamsProperties()));
+        requireCoPartitioned(settings(config.toStreamsProperties()));
         streams.start();
         if (config.rulesPath() != null) {
             watcher = new RulesWatcher(config.rulesPath(), RELOAD_INTERVAL, new RulesWatcher.Listener() {
@@ -125,8 +133,44 @@ public final class DetectionService implements AutoCloseable {
                 minInsync == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(Integer.parseInt(minInsync.trim())),
                 DetectionConfig.KAFKA_PREFIX + StreamsConfig.REPLICATION_FACTOR_CONFIG + " and " + DetectionConfig.KAFKA_PREFIX
                         + StreamsConfig.topicPrefix("min.insync.replicas"));
-        return new TopicDurability.Requirement("detection", List.of(Topics.AUDIT_EVENTS, Topics.PRINCIPAL_LINKS,
+        return new TopicDurability.Requirement("detection", List.of(Topics.AUDIT_EVENTS, Topics.DETECTION_OWNER_EVENTS,
+                Topics.PRINCIPAL_LINKS,
                 Topics.ALERTS, Topics.KILLSWITCH_COMMANDS, Topics.AUDIT_DLQ), Map.of("detection", producer), List.of(internal));
+    }
+
+    /**
+     * Refuses to start unless the audit events and detection's owner events exist with the same number
+     * of partitions: otherwise an owner's own events and its credentials' re-keyed events would reach
+     * different tasks, and a burst across them would be counted in two halves (see {@link DetectionTopology}).
+     */
+    static void requireCoPartitioned(Map<String, ?> clientSettings) {
+        try (Admin admin = Admin.create(TopicDurability.adminSettings(clientSettings))) {
+            Map<String, Integer> partitions = new java.util.LinkedHashMap<>();
+            for (String topic : TopicPlan.CO_PARTITIONED) {
+                try {
+                    partitions.put(topic, admin.describeTopics(List.of(topic)).allTopicNames()
+                            .get(TOPIC_CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(topic).partitions().size());
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                        throw new IllegalStateException("detection refuses to start: topic " + topic + " does not exist;"
+                                + " create the pipeline's topics first (firebreak topics create), " + topic + " with "
+                                + TopicPlan.partitions(topic) + " partitions as planned", e.getCause());
+                    }
+                    throw new IllegalStateException("detection refuses to start: cannot describe " + topic + ": "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            TopicPlan.coPartitioningDrift(partitions).ifPresent(problem -> {
+                throw new IllegalStateException("detection refuses to start: " + problem);
+            });
+            LOG.info("detection reads {} partitions of {}", partitions.values().iterator().next(), partitions.keySet());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("detection: interrupted while checking its topics' partitions", e);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("detection refuses to start: cannot describe " + TopicPlan.CO_PARTITIONED
+                    + " within " + TOPIC_CHECK_TIMEOUT, e);
+        }
     }
 
     private static Map<String, Object> settings(Properties properties) {
@@ -159,6 +203,31 @@ public final class DetectionService implements AutoCloseable {
     /** The rules in force. */
     public List<DetectionRule> rules() {
         return rules;
+    }
+
+    /**
+     * The tasks this instance holds, by id ({@code <sub-topology>_<partition>}, e.g. {@code 0_2}): active
+     * ones it processes, standby ones whose state it keeps warm for a failover. Empty before it joined.
+     */
+    public LocalTasks localTasks() {
+        java.util.Set<String> active = new java.util.TreeSet<>();
+        java.util.Set<String> standby = new java.util.TreeSet<>();
+        streams.metadataForLocalThreads().forEach(thread -> {
+            thread.activeTasks().forEach(t -> active.add(t.taskId().toString()));
+            thread.standbyTasks().forEach(t -> standby.add(t.taskId().toString()));
+        });
+        return new LocalTasks(active, standby);
+    }
+
+    /**
+     * @param active  task ids this instance processes
+     * @param standby task ids whose state this instance keeps as a standby
+     */
+    public record LocalTasks(java.util.Set<String> active, java.util.Set<String> standby) {
+        public LocalTasks {
+            active = java.util.Set.copyOf(active);
+            standby = java.util.Set.copyOf(standby);
+        }
     }
 
     /** The Kafka Streams state: CREATED, REBALANCING, RUNNING, ... */

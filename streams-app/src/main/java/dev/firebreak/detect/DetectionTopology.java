@@ -24,13 +24,43 @@ import org.apache.kafka.streams.state.Stores;
  * I/O, so {@code TopologyTestDriver} runs exactly what production runs.
  *
  * <pre>
- * audit-events-source ─ audit-events-parser ─┬─ audit-dlq-sink                  (unreadable input)
- *                                            └─ drop-burst-detector-&lt;rule&gt; ┬─ alerts-sink
- *                        (store drop-burst-state-&lt;rule&gt;, one per rule)   └─ revoke-commands-sink
+ * audit-events-source ─ audit-events-parser ─┬─ audit-dlq-sink                      (unreadable input)
+ *                                            ├─ owner-events-sink ──▶ firebreak.detection.owner-events.v1
+ *                                            │        (a linked credential's event, keyed by its owner)
+ *                                            ├─ drop-burst-detector-&lt;rule&gt; ┬─ alerts-sink   (unlinked principals)
+ * owner-events-source ───────────────────────┘  (store drop-burst-state-&lt;rule&gt;) └─ revoke-commands-sink
+ *                                            └─ baseline-detector              (every event, in place)
  * </pre>
  *
- * <p>Input is keyed by principal, so each principal's state lives in one task and no repartition
- * is needed. Every node and store is named from {@link DetectionNames}.
+ * <p><b>Why a named repartition topic.</b> Input is keyed by principal, so an unlinked principal's
+ * window lives in the task of its partition and is counted there, with no extra hop. A credential
+ * linked to an owner counts towards the owner's window too, and an owner's credentials hash to
+ * different partitions: counted in each credential's task, a burst spread over them splits into
+ * partial counts (missed) or several owner windows (two commands). So the router re-keys a linked
+ * credential's event to its owner and writes it to {@code firebreak.detection.owner-events.v1};
+ * the task of the owner's partition counts both the owner's window and the credential's own, so
+ * "both windows crossing on one event is one burst" still holds, and the owner's own events (keyed
+ * by the owner on the audit topic) land in the same task because the two topics have the same
+ * number of partitions and the same default partitioner on the same key ({@code TopicPlan.CO_PARTITIONED},
+ * checked when detection starts). Alternatives considered: a DSL {@code repartition()} (an internal
+ * topic Streams sizes and purges) would either send every principal's events through the hop, or
+ * share the rules' stores between the in-place path and the internal topic in one sub-topology that
+ * writes and reads it, whose partition count Streams would then derive from itself; counting every
+ * event in the owner's task only would re-key all events. A global or remote lookup of owner windows
+ * would put a network call on the path that decides a revocation. The topic is a plain pipeline topic: planned, created by
+ * {@code firebreak topics create}, granted to the detection user alone.
+ *
+ * <p><b>One sub-topology.</b> The owner-events source feeds the same rule processors and stores as
+ * the audit source, so Kafka Streams keeps them in one sub-topology (0; the global stores come
+ * after). Its task {@code 0_p} reads partition p of both topics. Adding or removing a rule adds or
+ * removes a processor and a store inside it, never a sub-topology, so task ids, state directories
+ * and the other rules' changelogs stay as they were across a rule edit.
+ *
+ * <p><b>Latency of the hop.</b> Under exactly-once the re-keyed event is visible to the owner's task
+ * only once the transaction that wrote it commits. The router asks for that commit at once when a
+ * revoking rule counts the event (as the rules do on emit), so the hop costs one transaction commit
+ * and one fetch round trip instead of up to a commit interval; a linked credential's event that no
+ * rule counts is not re-keyed at all. Every node and store is named from {@link DetectionNames}.
  */
 public final class DetectionTopology {
     /**
@@ -93,18 +123,15 @@ public final class DetectionTopology {
                 new AuditEventTimestampExtractor(), new StringDeserializer(),
                 AuditInput.deserializer(new RegistryRetryingDeserializer<>(serdes.auditEvents().deserializer(),
                         outage, REGISTRY_MAX_BLOCK)), Topics.AUDIT_EVENTS);
-        List<String> consumers = new java.util.ArrayList<>(detectors);
-        if (baseline != null) {
-            consumers.add(DetectionNames.BASELINE_DETECTOR); // last: never ahead of a rule that revokes
-        }
-        topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER, () -> new AuditInputRouter(consumers, metrics),
-                DetectionNames.AUDIT_EVENTS_SOURCE);
+        topology.addProcessor(DetectionNames.AUDIT_EVENTS_PARSER,
+                () -> new AuditInputRouter(detectors, rules, baseline != null, metrics), DetectionNames.AUDIT_EVENTS_SOURCE);
         topology.addSink(DetectionNames.AUDIT_DLQ_SINK, Topics.AUDIT_DLQ, new StringSerializer(),
                 retrying(serdes.deadLetters().serializer(), outage), DetectionNames.AUDIT_EVENTS_PARSER);
+        addOwnerEvents(topology, serdes, outage);
         for (DetectionRule rule : rules) {
             String detector = DetectionNames.dropBurstDetector(rule.id());
             topology.addProcessor(detector, () -> new RuleProcessor(rule, metrics, commandKey, reissue),
-                    DetectionNames.AUDIT_EVENTS_PARSER);
+                    DetectionNames.AUDIT_EVENTS_PARSER, DetectionNames.OWNER_EVENTS_SOURCE);
             topology.addStateStore(store(rule), detector);
         }
         if (baseline != null) {
@@ -124,6 +151,10 @@ public final class DetectionTopology {
         if (reissue.enabled()) {
             addRevocationOutcomes(topology, serdes, outage, reissue.resultKey());
         }
+        List<String> consumers = new java.util.ArrayList<>(detectors);
+        if (baseline != null) {
+            consumers.add(DetectionNames.BASELINE_DETECTOR);
+        }
         String[] parents = detectors.toArray(String[]::new);
         String[] alertParents = consumers.toArray(String[]::new);
         topology.addSink(DetectionNames.ALERTS_SINK, Topics.ALERTS, new StringSerializer(),
@@ -131,6 +162,17 @@ public final class DetectionTopology {
         topology.addSink(DetectionNames.REVOKE_COMMANDS_SINK, Topics.KILLSWITCH_COMMANDS, new StringSerializer(),
                 retrying(serdes.revokeCommands().serializer(), outage), parents);
         return topology;
+    }
+
+    // The repartition hop: written by the router, read back into the rules (see the class comment).
+    // Earliest, like the audit source: a group starting for the first time must not skip any.
+    private static void addOwnerEvents(Topology topology, DetectionSerdes serdes, RegistryOutage outage) {
+        topology.addSink(DetectionNames.OWNER_EVENTS_SINK, Topics.DETECTION_OWNER_EVENTS, new StringSerializer(),
+                retrying(serdes.auditEvents().serializer(), outage), DetectionNames.AUDIT_EVENTS_PARSER);
+        topology.addSource(AutoOffsetReset.earliest(), DetectionNames.OWNER_EVENTS_SOURCE,
+                new AuditEventTimestampExtractor(), new StringDeserializer(),
+                new RegistryRetryingDeserializer<>(serdes.auditEvents().deserializer(), outage, REGISTRY_MAX_BLOCK),
+                Topics.DETECTION_OWNER_EVENTS);
     }
 
     // Global: results are keyed by target, commands by principal, so a principal's results may sit

@@ -6,6 +6,7 @@ import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Response;
+import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.signing.RecordSignatures;
 import dev.firebreak.schema.signing.SigningKey;
 import java.time.Duration;
@@ -99,7 +100,9 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         if (amount == 0) {
             return;
         }
-        String principal = record.key() != null ? record.key() : event.getPrincipal();
+        // Re-keyed by the router: the key is the owner, the event still names the credential.
+        boolean rekeyed = fromOwnerEvents();
+        String principal = rekeyed || record.key() == null ? event.getPrincipal() : record.key();
         if (rule.effectiveResponse() == Response.REVOKE && !DetectionRule.verifiedOrigin(event)) {
             // A routine may have been planted by another role: counting it could frame the session's
             // login. Alert-only rules still see it; the guard refused it already where it applies.
@@ -116,8 +119,10 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         }
         TrackedEvent tracked = tracked(event, amount, timeUs);
         // Windows count per credential and, when it is linked, per owner too: switching credentials
-        // mid-burst does not reset the owner's count.
-        String owner = links.ownerOf(principal);
+        // mid-burst does not reset the owner's count. The router sent a linked credential's events to
+        // the owner's task and counts the rest in place, so the owner is the one it saw: looking the
+        // link up again could see a newer one and count an owner's window outside the owner's task.
+        String owner = rekeyed ? record.key() : null;
         Step own = observe(principal, tracked, event);
         Step owners = owner == null || owner.equals(principal) ? null : observe(owner, tracked, event);
         // Both windows crossing on one event is one burst: the owner's, whose command covers every
@@ -129,6 +134,10 @@ final class RuleProcessor implements Processor<String, AuditEvent, String, Speci
         } else if (!reissued(owner, owners, tracked, event, record.timestamp())) {
             reissued(principal, own, tracked, event, record.timestamp());
         }
+    }
+
+    private boolean fromOwnerEvents() {
+        return context.recordMetadata().map(m -> Topics.DETECTION_OWNER_EVENTS.equals(m.topic())).orElse(false);
     }
 
     /**

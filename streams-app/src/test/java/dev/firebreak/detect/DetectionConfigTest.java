@@ -77,12 +77,19 @@ class DetectionConfigTest {
                 .doesNotContainKey("consumer.fetch.max.wait.ms")
                 .containsEntry("commit.interval.ms", "100")
                 .containsEntry("poll.ms", "100")
-                .containsEntry("num.standby.replicas", "0")
+                .containsEntry("num.standby.replicas", "1")
                 .containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("topology.optimization", "all")
                 .containsEntry("ensure.explicit.internal.resource.naming", "true")
                 .containsEntry("deserialization.exception.handler",
                         RegistryOutageHandler.class.getName());
+    }
+
+    @Test
+    void standbyReplicasPassThrough() {
+        Map<String, String> none = new java.util.HashMap<>(MINIMAL);
+        none.put("kafka.num.standby.replicas", "0");
+        assertThat(DetectionConfig.fromMap(none).toStreamsProperties()).containsEntry("num.standby.replicas", "0");
     }
 
     @Test

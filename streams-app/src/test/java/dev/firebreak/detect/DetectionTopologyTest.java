@@ -414,10 +414,36 @@ class DetectionTopologyTest {
 
         assertThat(description.subtopologies()).hasSize(1);
         assertThat(nodes).containsExactlyInAnyOrder("audit-events-source", "audit-events-parser", "audit-dlq-sink",
+                "owner-events-sink", "owner-events-source",
                 "drop-burst-detector-pg-drop-table-burst", "drop-burst-detector-pg-drop-index-burst",
                 "alerts-sink", "revoke-commands-sink");
         assertThat(stores).containsExactlyInAnyOrder(
                 "drop-burst-state-pg-drop-table-burst", "drop-burst-state-pg-drop-index-burst");
+    }
+
+    /**
+     * Task ids ({@code <sub-topology>_<partition>}) name the state directories and must not move when
+     * rules come and go: every rule, the baseline and the repartition hop live in sub-topology 0,
+     * reading partition p of both the audit events and the owner events in task 0_p.
+     */
+    @Test
+    void theRulesShareOneSubtopologyWhateverTheRuleSet() {
+        DetectionSerdes serdes = DetectionSerdes.forRegistry(registry());
+        List<Topology> topologies = List.of(
+                DetectionTopology.build(List.of(TABLES), serdes, TestSigning.KEY),
+                DetectionTopology.build(List.of(TABLES, INDEXES), serdes, TestSigning.KEY),
+                DetectionTopology.build(List.of(INDEXES), serdes, Baseline.BaselineSettings.DEFAULTS, TestSigning.KEY),
+                DetectionTopology.build(List.of(INDEXES, TABLES), serdes, Baseline.BaselineSettings.DEFAULTS,
+                        DetectionMetrics.NONE, TestSigning.KEY, new ReissuePolicy(TestSigning.KEY, 3)));
+        for (Topology topology : topologies) {
+            TopologyDescription description = topology.describe();
+            assertThat(description.subtopologies()).hasSize(1);
+            TopologyDescription.Subtopology only = description.subtopologies().iterator().next();
+            assertThat(only.id()).isZero();
+            Set<String> sources = only.nodes().stream().filter(n -> n instanceof TopologyDescription.Source)
+                    .flatMap(n -> ((TopologyDescription.Source) n).topicSet().stream()).collect(Collectors.toSet());
+            assertThat(sources).containsExactlyInAnyOrder(Topics.AUDIT_EVENTS, Topics.DETECTION_OWNER_EVENTS);
+        }
     }
 
     private void start(DetectionRule... rules) {

@@ -21,7 +21,7 @@ import org.apache.kafka.common.resource.ResourceType;
 public final class PipelineKafkaAcls {
     /** Capture: writes audit events, dead letters, row images, heartbeats; owns its Debezium offsets topic. */
     public static final String INGEST = "firebreak-ingest";
-    /** Kafka Streams: reads events and links, writes commands, alerts and dead letters. */
+    /** Kafka Streams: reads events and links, writes commands, alerts and dead letters, owns its owner-events topic. */
     public static final String DETECTION = "firebreak-detection";
     /** Reads commands, writes results and alerts; reads results for {@code reinstate}. */
     public static final String KILL_SWITCH = "firebreak-killswitch";
@@ -92,6 +92,9 @@ public final class PipelineKafkaAcls {
         // results: the kill switch's signed outcomes, so a FAILED or reinstated revocation is re-issued
         reads(acls, DETECTION, Topics.AUDIT_EVENTS, Topics.PRINCIPAL_LINKS, Topics.KILLSWITCH_RESULTS);
         writes(acls, DETECTION, Topics.KILLSWITCH_COMMANDS, Topics.ALERTS, Topics.AUDIT_DLQ);
+        // Its own repartition topic: linked credentials' events re-keyed to their owner, read back.
+        topic(acls, DETECTION, PatternType.LITERAL, Topics.DETECTION_OWNER_EVENTS, AclOperation.READ, AclOperation.WRITE,
+                AclOperation.DESCRIBE, AclOperation.DESCRIBE_CONFIGS);
         acls.add(allow(DETECTION, ResourceType.GROUP, PatternType.LITERAL, applicationId, AclOperation.READ));
         // Changelog and repartition topics are <application.id>-...; Streams creates, reads, writes,
         // purges (DeleteRecords) and configures them.

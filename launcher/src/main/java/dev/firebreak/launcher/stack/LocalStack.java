@@ -2,6 +2,7 @@ package dev.firebreak.launcher.stack;
 
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.killswitch.KillSwitchConfig;
+import dev.firebreak.schema.TopicPlan;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.stack.KafkaService;
@@ -97,6 +98,9 @@ public final class LocalStack implements AutoCloseable {
             // On three brokers an acknowledged event survives losing one of them: every write is on at
             // least two replicas (acks=all with min.insync.replicas=2 of RF 3).
             String minInsync = kafka.replicationFactor() >= 3 ? "2" : "1";
+            // Detection's input and its repartition topic as planned (TopicPlan), so the local stack runs
+            // the partitioned topology production runs; created first, the calls below skip them.
+            kafka.createTopics(TopicPlan.CO_PARTITIONED, TopicPlan.DETECTION_PARTITIONS, Map.of("min.insync.replicas", minInsync));
             kafka.createTopics(Topics.PIPELINE_TOPICS.stream().filter(t -> !Topics.REQUIRED_CONFIGS.containsKey(t)).toList(),
                     Map.of("min.insync.replicas", minInsync));
             for (var topic : Topics.REQUIRED_CONFIGS.entrySet()) {

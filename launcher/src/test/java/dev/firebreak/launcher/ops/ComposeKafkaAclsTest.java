@@ -57,6 +57,13 @@ class ComposeKafkaAclsTest {
         }
     }
 
+    @Test
+    void initScriptCreatesDetectionsCoPartitionedTopicsWithThePlannedPartitions() throws IOException {
+        String init = Files.readString(OpsFiles.root().resolve(KAFKA).resolve("init.sh"));
+        assertThat(init).contains("for t in " + String.join(" ", dev.firebreak.schema.TopicPlan.CO_PARTITIONED) + "; do\n"
+                + "  topic \"$t\" " + dev.firebreak.schema.TopicPlan.DETECTION_PARTITIONS + "\n");
+    }
+
     /** The {@code acl USER kafka-acls.sh-arguments} lines of init.sh, as bindings. */
     static List<AclBinding> parse(List<String> lines) {
         List<AclBinding> out = new ArrayList<>();

@@ -68,9 +68,52 @@ class TopicsCreateCommandIT {
         }
     }
 
+    @Test
+    void detectionsOwnerEventsFollowTheAuditEventsPartitionsAndADifferentCountIsDrift() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(1); Admin admin = kafka.admin()) {
+            // an operator's choice: more audit partitions than planned, which is not drift
+            int chosen = TopicPlan.DETECTION_PARTITIONS * 2;
+            TopicPlan.Spec audit = TopicPlan.TOPICS.stream().filter(t -> t.name().equals(Topics.AUDIT_EVENTS)).findFirst().orElseThrow();
+            admin.createTopics(List.of(new NewTopic(Topics.AUDIT_EVENTS, chosen, (short) 1)
+                    .configs(TopicPlan.createConfigs(audit, 1)))).all().get(30, TimeUnit.SECONDS);
+            Run first = run(kafka);
+            assertThat(first.code).as(first.out).isZero();
+            assertThat(first.lines()).anySatisfy(l -> assertThat(l).startsWith("created  " + Topics.DETECTION_OWNER_EVENTS
+                    + " partitions=" + chosen + " "));
+
+            // made by hand with another count: detection would refuse it, and so does the check
+            admin.deleteTopics(List.of(Topics.DETECTION_OWNER_EVENTS)).all().get(30, TimeUnit.SECONDS);
+            awaitGone(admin, Topics.DETECTION_OWNER_EVENTS);
+            admin.createTopics(List.of(new NewTopic(Topics.DETECTION_OWNER_EVENTS, TopicPlan.DETECTION_PARTITIONS, (short) 1)
+                    .configs(TopicPlan.createConfigs(audit, 1)))).all().get(30, TimeUnit.SECONDS);
+            awaitDescribed(admin, Topics.DETECTION_OWNER_EVENTS, TopicPlan.DETECTION_PARTITIONS);
+            Run second = run(kafka);
+            assertThat(second.code).as(second.out).isEqualTo(TopicsCreateCommand.DRIFT);
+            assertThat(second.lines()).filteredOn(l -> l.startsWith("DRIFT")).singleElement().asString()
+                    .startsWith("DRIFT    " + Topics.AUDIT_EVENTS + "," + Topics.DETECTION_OWNER_EVENTS + ": partitions {"
+                            + Topics.AUDIT_EVENTS + "=" + chosen + ", " + Topics.DETECTION_OWNER_EVENTS + "="
+                            + TopicPlan.DETECTION_PARTITIONS + "} differ");
+        }
+    }
+
     private static void awaitGone(Admin admin, String topic) throws Exception {
         long deadline = System.currentTimeMillis() + 30_000;
         while (admin.listTopics().names().get().contains(topic) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+    }
+
+    // A topic re-created under a name just deleted takes a moment to be described everywhere.
+    private static void awaitDescribed(Admin admin, String topic, int partitions) throws Exception {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                if (admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size() == partitions) {
+                    return;
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                // not known yet
+            }
             Thread.sleep(100);
         }
     }
@@ -85,6 +128,7 @@ class TopicsCreateCommandIT {
         StringWriter out = new StringWriter();
         CommandLine cli = CliErrors.install(new CommandLine(new FirebreakCli()));
         cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(out, true));
         List<String> args = new java.util.ArrayList<>(List.of("topics", "create", "--bootstrap-server", kafka.bootstrapServers()));
         args.addAll(List.of(extra));
         int code = cli.execute(args.toArray(String[]::new));
