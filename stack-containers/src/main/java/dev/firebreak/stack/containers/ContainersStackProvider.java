@@ -23,7 +23,7 @@ import org.testcontainers.utility.DockerImageName;
  */
 public final class ContainersStackProvider implements StackProvider {
     public static final String NAME = "testcontainers";
-    static final DockerImageName KAFKA = DockerImageName.parse("apache/kafka:4.1.0");
+    static final DockerImageName KAFKA = DockerImageName.parse("apache/kafka:4.3.2");
     static final DockerImageName POSTGRES = DockerImageName.parse("postgres:17");
     static final DockerImageName APICURIO = DockerImageName.parse("quay.io/apicurio/apicurio-registry-mem:2.6.13.Final");
     private static final Logger log = LoggerFactory.getLogger(ContainersStackProvider.class);
