@@ -14,17 +14,29 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Apicurio Registry (in-memory storage) as a child process on 127.0.0.1 and a free port. Its
- * Confluent-compatible API is {@link #confluentUrl()}. The child is destroyed on {@link #close()}
- * and, should this JVM exit without closing, by a shutdown hook.
+ * Apicurio Registry (its default storage, an in-memory H2 database) as a child process on
+ * 127.0.0.1 and a free port. Its Confluent-compatible API is {@link #confluentUrl()}. The child is
+ * destroyed on {@link #close()} and, should this JVM exit without closing, by a shutdown hook.
+ *
+ * <p>Apicurio Registry 3 is built for Java {@value #MIN_JAVA}, while Firebreak itself stays on Java 17:
+ * the child runs on {@link #JAVA_ENV} if set, else on this JVM if it is new enough, else on the newest
+ * JDK of at least that version under {@code /usr/lib/jvm} (see {@link #locateJava}).
  */
 public final class ApicurioRegistry implements RegistryService {
     /** Environment variable overriding where the unpacked Apicurio distribution lives. */
     public static final String HOME_ENV = "FIREBREAK_APICURIO_HOME";
+    /** Environment variable naming the {@code java} executable the registry runs on. */
+    public static final String JAVA_ENV = "FIREBREAK_APICURIO_JAVA";
+    /** The oldest Java that runs Apicurio Registry 3 (its classes are Java 21 class files). */
+    public static final int MIN_JAVA = 21;
+    private static final Path JVM_ROOT = Path.of("/usr/lib/jvm");
+    private static final Pattern JAVA_VERSION = Pattern.compile("(?m)^JAVA_VERSION=\"?(\\d+)");
     private static final Logger LOG = LoggerFactory.getLogger(ApicurioRegistry.class);
 
     private final Process process;
@@ -44,13 +56,17 @@ public final class ApicurioRegistry implements RegistryService {
     public static ApicurioRegistry start(Duration timeout) {
         Path runner = locateRunner();
         int port = freePort();
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path java = locateJava(System.getenv(JAVA_ENV), Path.of(System.getProperty("java.home")),
+                Runtime.version().feature(), JVM_ROOT);
         List<String> command = new ArrayList<>(List.of(java.toString(),
                 "-Xmx384m", "-XX:TieredStopAtLevel=1",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
                 "-Dquarkus.management.enabled=false",
                 "-Dquarkus.log.level=WARN",
+                // Apicurio 3 logs every request and every schema registration at INFO
+                "-Dquarkus.http.access-log.enabled=false",
+                "-Dquarkus.log.category.\"io.apicurio\".level=WARN",
                 "-jar", runner.toString()));
         try {
             Path log = Files.createTempFile("firebreak-apicurio", ".log");
@@ -124,7 +140,7 @@ public final class ApicurioRegistry implements RegistryService {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String runnerName = props.getProperty("apicurio.runner", "apicurio-registry-app-2.6.13.Final-runner.jar");
+        String runnerName = props.getProperty("apicurio.runner", "quarkus-run.jar");
         String home = System.getenv(HOME_ENV);
         if (home == null || home.isBlank()) {
             home = props.getProperty("apicurio.home");
@@ -136,6 +152,60 @@ public final class ApicurioRegistry implements RegistryService {
                     + HOME_ENV + " to an unpacked distribution");
         }
         return runner;
+    }
+
+    /**
+     * The {@code java} the registry runs on: {@code configured} (the value of {@link #JAVA_ENV}) if
+     * set, else this JVM's if its feature version is at least {@link #MIN_JAVA}, else the newest JDK
+     * of at least that version under {@code jvmRoot} (by the {@code JAVA_VERSION} of its {@code release}
+     * file). Fails naming {@link #JAVA_ENV} when there is none.
+     */
+    static Path locateJava(String configured, Path javaHome, int feature, Path jvmRoot) {
+        if (configured != null && !configured.isBlank()) {
+            Path java = Path.of(configured);
+            if (!Files.isExecutable(java)) {
+                throw new IllegalStateException(JAVA_ENV + "=" + configured + " is not an executable java (Java "
+                        + MIN_JAVA + " or newer)");
+            }
+            return java;
+        }
+        if (feature >= MIN_JAVA) {
+            return javaHome.resolve("bin").resolve("java");
+        }
+        Path best = null;
+        int bestFeature = 0;
+        try (var homes = Files.isDirectory(jvmRoot) ? Files.list(jvmRoot) : java.util.stream.Stream.<Path>empty()) {
+            for (Path home : (Iterable<Path>) homes.sorted()::iterator) {
+                Path java = home.resolve("bin").resolve("java");
+                int f = releaseFeature(home);
+                if (f >= MIN_JAVA && f > bestFeature && Files.isExecutable(java)) {
+                    best = java;
+                    bestFeature = f;
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + jvmRoot, e);
+        }
+        if (best == null) {
+            throw new IllegalStateException("Apicurio Registry needs Java " + MIN_JAVA + " or newer; this JVM is "
+                    + feature + " and there is none under " + jvmRoot + ": set " + JAVA_ENV + " to such a java");
+        }
+        LOG.debug("Apicurio Registry runs on Java {} at {}", bestFeature, best);
+        return best;
+    }
+
+    /** The feature version in a JDK's {@code release} file, 0 when it has none or it does not say. */
+    static int releaseFeature(Path home) {
+        Path release = home.resolve("release");
+        if (!Files.isRegularFile(release)) {
+            return 0;
+        }
+        try {
+            Matcher m = JAVA_VERSION.matcher(Files.readString(release));
+            return m.find() ? Integer.parseInt(m.group(1)) : 0;
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     static int freePort() {

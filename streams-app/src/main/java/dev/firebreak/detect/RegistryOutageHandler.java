@@ -18,14 +18,17 @@ import org.slf4j.LoggerFactory;
 public final class RegistryOutageHandler extends LogAndContinueExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryOutageHandler.class);
 
+    /**
+     * Kafka Streams 4.3 calls this, not the deprecated {@code handle}: {@link LogAndContinueExceptionHandler}
+     * implements it without delegating, so overriding {@code handle} alone would skip a record on an outage.
+     */
     @Override
-    public DeserializationHandlerResponse handle(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
-                                                 Exception exception) {
+    public Response handleError(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record, Exception exception) {
         if (SchemaRegistryException.isRegistryUnavailable(exception)) {
             LOG.warn("schema registry still unavailable for the record at {}-{}@{}; failing this stream thread so "
                     + "the record is read again, not skipped", record.topic(), record.partition(), record.offset());
-            return DeserializationHandlerResponse.FAIL;
+            return Response.fail();
         }
-        return super.handle(context, record, exception);
+        return super.handleError(context, record, exception);
     }
 }

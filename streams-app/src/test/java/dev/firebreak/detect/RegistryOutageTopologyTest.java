@@ -25,13 +25,17 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.avro.Schema;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.errors.DeserializationExceptionHandler.DeserializationHandlerResponse;
+import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
+import org.apache.kafka.streams.errors.ErrorHandlerContext;
+import org.apache.kafka.streams.processor.TaskId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -180,9 +184,21 @@ class RegistryOutageTopologyTest {
     void theHandlerFailsTheThreadOnAnOutageOnly() {
         var handler = new RegistryOutageHandler();
         var record = new ConsumerRecord<>(Topics.AUDIT_EVENTS, 0, 5L, new byte[0], new byte[0]);
-        assertThat(handler.handle((org.apache.kafka.streams.errors.ErrorHandlerContext) null, record,
-                new SchemaRegistryException("down", 503, null)))
-                .isEqualTo(DeserializationHandlerResponse.FAIL);
+        ErrorHandlerContext context = new ErrorHandlerContext() {
+            @Override public String topic() { return record.topic(); }
+            @Override public int partition() { return record.partition(); }
+            @Override public long offset() { return record.offset(); }
+            @Override public Headers headers() { return record.headers(); }
+            @Override public String processorNodeId() { return "source"; }
+            @Override public TaskId taskId() { return new TaskId(0, 0); }
+            @Override public long timestamp() { return record.timestamp(); }
+            @Override public byte[] sourceRawKey() { return record.key(); }
+            @Override public byte[] sourceRawValue() { return record.value(); }
+        };
+        assertThat(handler.handleError(context, record, new SchemaRegistryException("down", 503, null)).result())
+                .isEqualTo(DeserializationExceptionHandler.Result.FAIL);
+        assertThat(handler.handleError(context, record, new SerializationException("not Avro")).result())
+                .isEqualTo(DeserializationExceptionHandler.Result.RESUME);
     }
 
     private void send(AuditEvent event) {

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Pattern;
 import net.sf.jsqlparser.expression.Expression;
 import net.sf.jsqlparser.statement.DescribeStatement;
 import net.sf.jsqlparser.statement.ExplainStatement;
@@ -73,10 +74,20 @@ record SqlFacts(String statement, String object, Where where, Set<String> alter)
     /** The statement names a rules file may use in {@code match.statement}. */
     static final Set<String> KNOWN_STATEMENTS = new TreeSet<>(NAMES.values());
 
-    /** The facts of a statement and of the data-modifying statements in its WITH clause. */
+    /** PostgreSQL's spellings of a false boolean option ({@code EXPLAIN (ANALYZE off) ...}), prefixes included. */
+    private static final Pattern FALSE = Pattern.compile("(?i)f(a(l(se?)?)?)?|no?|off|0");
+
+    /**
+     * The facts of a statement and of the data-modifying statements in its WITH clause. EXPLAIN
+     * ANALYZE runs the statement it explains, so its facts are those of the EXPLAIN and of that
+     * statement (JSqlParser 5.4 parses {@code EXPLAIN ANALYZE DELETE ...}; without this it would be a read).
+     */
     static List<SqlFacts> of(Statement st) {
         List<SqlFacts> out = new ArrayList<>();
         out.add(single(st));
+        if (st instanceof ExplainStatement e && runs(e)) {
+            out.addAll(of(e.getStatement()));
+        }
         for (WithItem<?> item : withItems(st)) {
             Object inner = item.getParenthesedStatement();
             if (inner instanceof ParenthesedDelete d) {
@@ -86,6 +97,15 @@ record SqlFacts(String statement, String object, Where where, Set<String> alter)
             }
         }
         return out;
+    }
+
+    /** True when the EXPLAIN executes its statement: ANALYZE present and not switched off. */
+    private static boolean runs(ExplainStatement e) {
+        if (e.getStatement() == null || e.getOptions() == null) {
+            return false;
+        }
+        ExplainStatement.Option analyze = e.getOption(ExplainStatement.OptionType.ANALYZE);
+        return analyze != null && (analyze.getValue() == null || !FALSE.matcher(analyze.getValue().trim()).matches());
     }
 
     private static SqlFacts single(Statement st) {

@@ -56,4 +56,25 @@ class SqlFactsTest {
         assertThat(all).hasSize(2);
         assertThat(all.get(1).where()).isEqualTo(SqlFacts.Where.NONE);
     }
+    /** EXPLAIN ANALYZE executes what it explains: the DELETE or UPDATE is a fact of the statement. */
+    @ParameterizedTest
+    @ValueSource(strings = {"EXPLAIN ANALYZE DELETE FROM audit_log", "EXPLAIN (ANALYZE, BUFFERS) DELETE FROM audit_log",
+        "EXPLAIN (FORMAT JSON, ANALYZE) DELETE FROM audit_log", "EXPLAIN ANALYZE VERBOSE DELETE FROM audit_log",
+        "EXPLAIN (ANALYZE true) DELETE FROM audit_log", "EXPLAIN (ANALYZE on) DELETE FROM audit_log",
+        "EXPLAIN ANALYZE WITH d AS (DELETE FROM audit_log RETURNING *) SELECT * FROM d"})
+    void explainAnalyzeOfAWriteHasTheFactsOfTheWrite(String sql) throws Exception {
+        assertThat(SqlFacts.of(CCJSqlParserUtil.parse(sql)))
+                .contains(new SqlFacts("explain", null, SqlFacts.Where.NOT_APPLICABLE, Set.of()))
+                .contains(new SqlFacts("delete", null, SqlFacts.Where.NONE, Set.of()));
+    }
+
+    /** Without ANALYZE (or with it switched off) PostgreSQL only plans the statement. */
+    @ParameterizedTest
+    @ValueSource(strings = {"EXPLAIN DELETE FROM audit_log", "EXPLAIN (ANALYZE false) DELETE FROM audit_log",
+        "EXPLAIN (ANALYZE off, BUFFERS) UPDATE users SET plan = 'free'", "EXPLAIN (ANALYZE 0) DELETE FROM audit_log",
+        "EXPLAIN (VERBOSE) DELETE FROM audit_log"})
+    void explainWithoutAnalyzeIsOnlyTheExplain(String sql) throws Exception {
+        assertThat(SqlFacts.of(CCJSqlParserUtil.parse(sql)))
+                .containsExactly(new SqlFacts("explain", null, SqlFacts.Where.NOT_APPLICABLE, Set.of()));
+    }
 }

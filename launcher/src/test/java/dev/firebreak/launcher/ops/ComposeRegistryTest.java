@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The compose registry keeps its schemas on disk: a restart must not renumber the ids that records
- * already in Kafka carry. Apicurio's SQL storage in its own PostgreSQL, whose data is a named volume.
+ * already in Kafka carry. Apicurio's SQL storage in its own PostgreSQL, whose data is a named volume
+ * (Apicurio 3's setting names: the 2.x REGISTRY_DATASOURCE_* ones would be ignored).
  */
 class ComposeRegistryTest {
 
@@ -20,9 +21,13 @@ class ComposeRegistryTest {
         Map<String, Object> services = map(compose.get("services"));
         Map<String, Object> registry = map(services.get("registry"));
 
-        assertThat((String) registry.get("image")).as("not the in-memory image")
-                .startsWith("apicurio/apicurio-registry-sql:").doesNotContain("-mem");
-        String url = (String) map(registry.get("environment")).get("REGISTRY_DATASOURCE_URL");
+        assertThat((String) registry.get("image")).as("Apicurio 3: one image, storage chosen by the environment")
+                .startsWith("apicurio/apicurio-registry:3.").doesNotContain("-mem").doesNotContain("-sql");
+        Map<String, Object> env = map(registry.get("environment"));
+        assertThat(env).as("SQL storage in PostgreSQL, not the in-memory default")
+                .containsEntry("APICURIO_STORAGE_KIND", "sql").containsEntry("APICURIO_STORAGE_SQL_KIND", "postgresql")
+                .doesNotContainKey("REGISTRY_DATASOURCE_URL");
+        String url = (String) env.get("APICURIO_DATASOURCE_URL");
         assertThat(url).startsWith("jdbc:postgresql://registry-db:");
         assertThat(map(registry.get("depends_on"))).containsKey("registry-db");
 

@@ -18,14 +18,15 @@ import org.testcontainers.utility.DockerImageName;
 
 /**
  * The local stack in Docker containers: {@code apache/kafka} (KRaft, one node), {@code postgres:17}
- * configured for logical decoding exactly like the embedded one, and Apicurio Registry's in-memory
- * image. Same versions as the embedded stack, so a test passes or fails for the same reasons.
+ * configured for logical decoding exactly like the embedded one, and Apicurio Registry's image with
+ * its default (in-memory) storage. Same versions as the embedded stack, so a test passes or fails for
+ * the same reasons.
  */
 public final class ContainersStackProvider implements StackProvider {
     public static final String NAME = "testcontainers";
-    static final DockerImageName KAFKA = DockerImageName.parse("apache/kafka:4.1.0");
+    static final DockerImageName KAFKA = DockerImageName.parse("apache/kafka:4.3.2");
     static final DockerImageName POSTGRES = DockerImageName.parse("postgres:17");
-    static final DockerImageName APICURIO = DockerImageName.parse("quay.io/apicurio/apicurio-registry-mem:2.6.13.Final");
+    static final DockerImageName APICURIO = DockerImageName.parse("quay.io/apicurio/apicurio-registry:3.3.3");
     private static final Logger log = LoggerFactory.getLogger(ContainersStackProvider.class);
 
     @Override
