@@ -301,7 +301,7 @@ class GuardIT {
                         .isIn("FB003", KILLED_BY_KILL_SWITCH);
             }
             assertThat(count("SELECT count(*) FROM pg_trigger WHERE tgrelid = '" + role + ".t000'::regclass "
-                    + "AND tgname LIKE 'firebreak_audit_%' AND tgenabled = 'O'")).as(dodge).isEqualTo(3);
+                    + "AND tgname LIKE 'firebreak_audit_%' AND tgenabled = 'O'")).as(dodge).isEqualTo(4);
             assertRevoked(role);
         }
     }

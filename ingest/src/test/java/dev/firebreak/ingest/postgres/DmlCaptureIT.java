@@ -172,7 +172,7 @@ class DmlCaptureIT {
                     Tuple.tuple("DELETE", 42L),
                     Tuple.tuple("DELETE", 7L));
         }
-        assertThat(auditTriggers(role + ".created_later")).isEqualTo(3);
+        assertThat(auditTriggers(role + ".created_later")).isEqualTo(4);
     }
 
     @Test
@@ -186,7 +186,7 @@ class DmlCaptureIT {
             st.execute("ALTER TABLE " + excludedSchema + ".before_install OWNER TO " + role);
             st.execute("ALTER TABLE " + role + ".skipped OWNER TO " + role);
         }
-        assertThat(auditTriggers(role + ".skipped")).isEqualTo(3);
+        assertThat(auditTriggers(role + ".skipped")).isEqualTo(4);
         DmlScope scope = new DmlScope(true, List.of(excludedSchema), List.of(role + ".skipped"));
         try (KafkaConsumer<String, AuditEvent> consumer = TopicReader.subscribe(kafka.bootstrapServers(), REGISTRY, AuditEvent.class, Topics.AUDIT_EVENTS);
              Connection admin = pg.superuserConnection()) {
@@ -194,7 +194,7 @@ class DmlCaptureIT {
                 installer(scope).install(admin);
                 assertThat(auditTriggers(excludedSchema + ".before_install")).isZero();
                 assertThat(auditTriggers(role + ".skipped")).isZero();
-                assertThat(auditTriggers(role + ".t")).isEqualTo(3);
+                assertThat(auditTriggers(role + ".t")).isEqualTo(4);
                 try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
                     st.execute("CREATE TABLE " + excludedSchema + ".after_install (id int)");
                     assertThat(auditTriggers(excludedSchema + ".after_install")).isZero();
@@ -218,7 +218,7 @@ class DmlCaptureIT {
                 installer(DmlScope.ALL_TABLES).install(admin);
             }
         }
-        assertThat(auditTriggers(role + ".skipped")).as("watched again once no longer excluded").isEqualTo(3);
+        assertThat(auditTriggers(role + ".skipped")).as("watched again once no longer excluded").isEqualTo(4);
     }
 
     @Test
@@ -287,7 +287,7 @@ class DmlCaptureIT {
                     .containsExactly("firebreak_audit_delete on " + role + ".t");
             assertThat(tamper.getAttributes()).containsEntry("guard_outcome", "blocked")
                     .containsEntry("guard_rule", "firebreak-tamper").containsEntry("tamper", "true");
-            assertThat(auditTriggers(role + ".t")).isEqualTo(3);
+            assertThat(auditTriggers(role + ".t")).isEqualTo(4);
             st.execute("DELETE FROM " + role + ".t WHERE id <= 4");
             assertThat(pollUntil(consumer, e -> isDml(e, role, "DELETE")).getRowCount()).isEqualTo(4L);
         }
@@ -331,7 +331,7 @@ class DmlCaptureIT {
         try (Connection c = pg.connect(runtime, "pw")) {
             assertThat(installer(new DmlScope(false, List.of(), List.of())).install(c)).isEmpty();
         }
-        assertThat(auditTriggers(runtime + ".t")).isEqualTo(3);
+        assertThat(auditTriggers(runtime + ".t")).isEqualTo(4);
     }
 
     @Test
@@ -346,7 +346,7 @@ class DmlCaptureIT {
             }
             assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isZero();
             installer(DmlScope.ALL_TABLES).install(db);
-            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(6);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(8);
             installer(new DmlScope(false, List.of(), List.of())).install(db);
             assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isZero();
         }
@@ -356,14 +356,14 @@ class DmlCaptureIT {
     void uninstallRemovesEverythingAndInstallingAgainWorks() throws Exception {
         try (Connection db = freshDatabase("uninstall_it")) {
             TriggerInstaller installer = installer(DmlScope.ALL_TABLES);
-            assertThat(installer.install(db)).containsExactly(1, 2, 3, 4, 5, 6);
+            assertThat(installer.install(db)).containsExactly(1, 2, 3, 4, 5, 6, 7);
             try (Statement st = db.createStatement()) {
                 st.execute("CREATE SCHEMA app");
                 st.execute("CREATE TABLE app.orders (id int)");
                 st.execute("CREATE TABLE app.parts (id int, k int) PARTITION BY RANGE (k)");
                 st.execute("CREATE TABLE app.parts_1 PARTITION OF app.parts FOR VALUES FROM (0) TO (10)");
             }
-            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(9);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(12);
 
             installer.uninstall(db);
             assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_%'")).isZero();
@@ -376,8 +376,8 @@ class DmlCaptureIT {
                     + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("stock privilege restored").isEqualTo(2);
             assertThat(TriggerInstaller.installedVersion(db)).isZero();
 
-            assertThat(installer.install(db)).containsExactly(1, 2, 3, 4, 5, 6);
-            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(9);
+            assertThat(installer.install(db)).containsExactly(1, 2, 3, 4, 5, 6, 7);
+            assertThat(countIn(db, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'firebreak_audit_%'")).isEqualTo(12);
             assertThat(countIn(db, "SELECT count(*) FROM pg_event_trigger WHERE evtname LIKE 'firebreak_%'")).isEqualTo(3);
             assertThat(countIn(db, "SELECT count(*) FROM pg_proc WHERE proname = 'pg_logical_emit_message' "
                     + "AND has_function_privilege('public', oid, 'EXECUTE')")).as("revoked again").isZero();

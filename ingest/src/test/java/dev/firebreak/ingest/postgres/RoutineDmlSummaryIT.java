@@ -42,7 +42,7 @@ class RoutineDmlSummaryIT {
 
     @BeforeAll
     static void start() {
-        pg = EmbeddedPostgres17.start(Map.of("shared_preload_libraries", "pg_stat_statements"));
+        pg = EmbeddedPostgres17.start(Map.of("shared_preload_libraries", "pg_stat_statements", "track_functions", "pl"));
         kafka = EmbeddedKafka.start(1);
         kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
         capture = startCapture();
@@ -121,6 +121,66 @@ class RoutineDmlSummaryIT {
                 assertThat(delete.getAttributes()).containsEntry("origin", "session");
             }
             agent.rollback();
+        }
+    }
+
+    @Test
+    void routineUpdatesRunNoFirebreakFunctionAndALargeOneIsCountedExactly() throws Exception {
+        String role = newRoleWithTable(1000);
+        try (KafkaConsumer<String, AuditEvent> consumer = subscribe(); Connection agent = pg.connect(role, "pw")) {
+            agent.setAutoCommit(false);
+            try (Statement st = agent.createStatement()) {
+                // the counter the conditions read holds these 99 rows when the large UPDATE begins
+                for (int id = 1; id <= 99; id++) {
+                    assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'r' WHERE id = " + id)).isEqualTo(1);
+                }
+                assertThat(functionCalls(st)).as("routine UPDATEs decided by the triggers' conditions alone").isZero();
+                assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'big' WHERE id > 500")).isEqualTo(500);
+                assertThat(functionCalls(st)).as("the large UPDATE's trigger function ran once").isEqualTo(1);
+                AuditEvent update = TopicReader.pollUntil(consumer, 1, e -> principal(role).equals(e.getPrincipal())
+                        && "dml".equals(e.getAttributes().get("trigger")) && "UPDATE".equals(e.getAction())).get(0);
+                assertThat(update.getRowCount()).as("this statement's rows, not the transaction's").isEqualTo(500L);
+            }
+            agent.commit();
+        }
+    }
+
+    @Test
+    void theUpdateTriggersAreOursOnEveryTableAndTheirConditionFollowsTheMode() throws Exception {
+        String role = newRoleWithTable(10);
+        try (Connection admin = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+             Statement st = admin.createStatement()) {
+            String table = "'" + role + ".t'::regclass";
+            assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table
+                    + " AND firebreak.is_own_trigger(t.oid)")).isEqualTo(4);
+            assertThat(stringOf(st, "SELECT pg_get_expr(tgqual, tgrelid) FROM pg_trigger WHERE tgrelid = " + table
+                    + " AND tgname = 'firebreak_audit_update'")).endsWith(">= '100'::bigint)");
+            try {
+                st.execute("SELECT firebreak.set_routine_capture('statement')");
+                assertThat(stringOf(st, "SELECT pg_get_expr(tgqual, tgrelid) FROM pg_trigger WHERE tgrelid = " + table
+                        + " AND tgname = 'firebreak_audit_update'")).as("every UPDATE reported").endsWith(">= '1'::bigint)");
+                assertThat(longOf(st, "SELECT count(*) FROM firebreak.integrity()")).isZero();
+            } finally {
+                st.execute("SELECT firebreak.set_routine_capture('summary')");
+            }
+            assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table
+                    + " AND firebreak.is_own_trigger(t.oid)")).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aTableOwnerCannotRaiseTheThresholdOfItsTable() throws Exception {
+        String role = newRoleWithTable(10);
+        try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            String oid = stringOf(st, "SELECT '" + role + ".t'::regclass::oid::text");
+            assertThatThrownBy(() -> st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_update AFTER UPDATE ON " + role
+                    + ".t FOR EACH STATEMENT WHEN (pg_catalog.pg_stat_get_xact_tuples_updated('" + oid
+                    + "'::oid) - pg_catalog.current_setting('firebreak.ub_" + oid + "')::bigint >= '1000000'::bigint)"
+                    + " EXECUTE FUNCTION firebreak.on_row_change('marked')"))
+                    .hasMessageContaining("permission denied for function firebreak.on_row_change");
+            assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + oid
+                    + " AND t.tgname = 'firebreak_audit_update' AND pg_get_expr(t.tgqual, t.tgrelid) LIKE '%>= ''100''::bigint)'"))
+                    .as("the condition stays as the installer made it").isEqualTo(1);
         }
     }
 
@@ -206,6 +266,25 @@ class RoutineDmlSummaryIT {
 
     private static String principal(String role) {
         return AuditMessageNormalizer.principalOf(CLUSTER, role);
+    }
+
+    // Calls of the DML trigger function in this transaction (track_functions is on for the test cluster).
+    private static long functionCalls(Statement st) throws SQLException {
+        return longOf(st, "SELECT coalesce(pg_stat_get_xact_function_calls('firebreak.on_row_change()'::regprocedure), 0)");
+    }
+
+    private static long longOf(Statement st, String sql) throws SQLException {
+        try (var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static String stringOf(Statement st, String sql) throws SQLException {
+        try (var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     private static String newRoleWithTable(int rows) throws SQLException {
