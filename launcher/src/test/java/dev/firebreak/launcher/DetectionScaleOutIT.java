@@ -94,8 +94,9 @@ class DetectionScaleOutIT {
                 List<RevokeCommand> commands = s.awaitSettledCommands();
                 assertThat(commands).singleElement().satisfies(c -> {
                     assertThat(c.getPrincipal()).isEqualTo(s.owner);
-                    // events from two partitions reach the owner's partition in the order their tasks wrote them
-                    assertThat(c.getTriggerEventId()).isIn("a2", "b2");
+                    // events from two partitions reach the owner's partition in the order their tasks
+                    // wrote them: b1 and b2 may both come before a1, so any of the four can be the third
+                    assertThat(c.getTriggerEventId()).isIn("a1", "b1", "a2", "b2");
                     assertThat(c.getTargets()).contains(credA, credB);
                 });
                 assertThat(s.alerts()).singleElement().satisfies(alert -> assertThat(alert.getOwner()).isEqualTo(s.owner));
