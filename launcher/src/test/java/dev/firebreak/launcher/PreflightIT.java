@@ -145,7 +145,7 @@ class PreflightIT {
         Map<String, String> settings = PipelineSettings.stackMap(stack, CLUSTER, List.of());
         settings.put("firebreak.killswitch.webhook.paas.url", paas.url("/revoke"));
         settings.put("firebreak.killswitch.webhook.paas.secret", SECRET);
-        // the stand-in verifies Firebreak's own scheme (Standard Webhooks is tested in alerting)
+        // the stand-in verifies Firebreak's own scheme (Standard Webhooks is tested in the killswitch module)
         settings.put("firebreak.killswitch.webhook.paas.signature.scheme", "firebreak-v1");
         PipelineSettings parsed = PipelineSettings.fromMap(settings);
         token = parsed.agentActions().httpTokens().get(0);

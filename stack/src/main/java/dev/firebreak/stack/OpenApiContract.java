@@ -20,7 +20,7 @@ import java.util.Map;
  * the document itself is checked against the OpenAPI specification's JSON Schema by a reference
  * validator ({@link #documentProblems()}), and real requests and responses against the document's
  * schemas with networknt's OpenAPI 3.1 dialect. Test support only: networknt is an optional
- * dependency of this module, which the test scopes of ingest and alerting bring in.
+ * dependency of this module, which the test scopes of ingest and killswitch bring in.
  */
 public final class OpenApiContract {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -1,6 +1,6 @@
 package dev.firebreak.oncall;
 
-import dev.firebreak.alerting.ConsumerLoop;
+import dev.firebreak.kafka.ConsumerLoop;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.TopicDurability;

@@ -2,7 +2,7 @@ package dev.firebreak.killswitch;
 
 import dev.firebreak.schema.Micros;
 
-import dev.firebreak.alerting.ConsumerLoop;
+import dev.firebreak.kafka.ConsumerLoop;
 import dev.firebreak.killswitch.caep.SecurityEventPublisher;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.Alert;

@@ -2,7 +2,7 @@ package dev.firebreak.export.ocsf;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.firebreak.alerting.ConsumerLoop;
+import dev.firebreak.kafka.ConsumerLoop;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Topics;

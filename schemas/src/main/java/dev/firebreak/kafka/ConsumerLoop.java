@@ -1,4 +1,4 @@
-package dev.firebreak.alerting;
+package dev.firebreak.kafka;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
