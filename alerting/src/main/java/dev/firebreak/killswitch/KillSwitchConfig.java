@@ -43,8 +43,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param maxCommandAge     older commands are not executed (and alert); zero disables the check
  * @param retryMaxAttempts  attempts per target for retryable failures
  * @param retryBackoff      first retry wait, doubling up to 1 s
- * @param consumerOverrides extra Kafka consumer settings ({@code kafka.consumer.*} with the prefix removed)
- * @param producerOverrides extra Kafka producer settings ({@code kafka.producer.*} with the prefix removed)
+ * @param consumerOverrides Kafka consumer settings, prefixes removed: {@link #CLIENT_PREFIX}, {@link #CONSUMER_PREFIX} over it
+ * @param producerOverrides Kafka producer settings, prefixes removed: {@link #CLIENT_PREFIX}, {@link #PRODUCER_PREFIX} over it
  * @param targetBlocks      every key under {@link #TARGET_BLOCKS}, full key to value, for the revokers of
  *                          the other target kinds to validate (see {@link Revokers})
  * @param principalLabelLimit distinct principals that get their own metric label value
@@ -147,9 +147,9 @@ public record KillSwitchConfig(
      * pass-throughs win on the same key.
      */
     public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
-    /** Pass-through prefix for the kill switch's Kafka consumer settings, e.g. {@code firebreak.killswitch.consumer.fetch.max.wait.ms}. */
+    /** Pass-through prefix for the kill switch's Kafka consumer settings, e.g. {@code ...consumer.fetch.max.wait.ms}. */
     public static final String CONSUMER_PREFIX = PREFIX + "consumer.";
-    /** Pass-through prefix for the kill switch's Kafka producer settings, e.g. {@code firebreak.killswitch.producer.compression.type}. */
+    /** Pass-through prefix for the kill switch's Kafka producer settings, e.g. {@code ...producer.compression.type}. */
     public static final String PRODUCER_PREFIX = PREFIX + "producer.";
     /** The old spelling of {@link #CONSUMER_PREFIX}, shared with other stages; still read, with a warning. */
     public static final String DEPRECATED_CONSUMER_PREFIX = "kafka.consumer.";

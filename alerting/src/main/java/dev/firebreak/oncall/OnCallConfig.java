@@ -35,7 +35,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param timeout           connect and request timeout of one push
  * @param bootstrapServers  Kafka bootstrap servers
  * @param schemaRegistryUrl {@code http(s)://...} or {@code mem://<scope>}
- * @param consumerOverrides extra Kafka consumer settings ({@code kafka.consumer.*} with the prefix removed)
+ * @param consumerOverrides Kafka consumer settings, prefixes removed: {@link #CLIENT_PREFIX}, {@link #CONSUMER_PREFIX} over it
  */
 public record OnCallConfig(
         List<URI> alertmanagerUrls,
