@@ -1,15 +1,24 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.config.Bounds;
+import dev.firebreak.config.LegacyPrefix;
+import dev.firebreak.config.TypedReader;
 import dev.firebreak.config.PassThrough;
+import dev.firebreak.config.Settings;
+import dev.firebreak.config.SettingsDefinition;
+import dev.firebreak.killswitch.webhook.WebhookTargetConfig;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.signing.SigningKey;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * Configuration of the kill switch, typed and validated when built: a bad value fails start-up with
@@ -34,8 +43,8 @@ import java.util.TreeSet;
  * @param maxCommandAge     older commands are not executed (and alert); zero disables the check
  * @param retryMaxAttempts  attempts per target for retryable failures
  * @param retryBackoff      first retry wait, doubling up to 1 s
- * @param consumerOverrides extra Kafka consumer settings ({@code kafka.consumer.*} with the prefix removed)
- * @param producerOverrides extra Kafka producer settings ({@code kafka.producer.*} with the prefix removed)
+ * @param consumerOverrides Kafka consumer settings, prefixes removed: {@link #CLIENT_PREFIX}, {@link #CONSUMER_PREFIX} over it
+ * @param producerOverrides Kafka producer settings, prefixes removed: {@link #CLIENT_PREFIX}, {@link #PRODUCER_PREFIX} over it
  * @param targetBlocks      every key under {@link #TARGET_BLOCKS}, full key to value, for the revokers of
  *                          the other target kinds to validate (see {@link Revokers})
  * @param principalLabelLimit distinct principals that get their own metric label value
@@ -138,10 +147,16 @@ public record KillSwitchConfig(
      * pass-throughs win on the same key.
      */
     public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
-    /** Pass-through prefix for Kafka consumer settings, e.g. {@code kafka.consumer.fetch.max.wait.ms}. */
-    public static final String CONSUMER_PREFIX = "kafka.consumer.";
-    /** Pass-through prefix for Kafka producer settings, e.g. {@code kafka.producer.compression.type}. */
-    public static final String PRODUCER_PREFIX = "kafka.producer.";
+    /** Pass-through prefix for the kill switch's Kafka consumer settings, e.g. {@code ...consumer.fetch.max.wait.ms}. */
+    public static final String CONSUMER_PREFIX = PREFIX + "consumer.";
+    /** Pass-through prefix for the kill switch's Kafka producer settings, e.g. {@code ...producer.compression.type}. */
+    public static final String PRODUCER_PREFIX = PREFIX + "producer.";
+    /** The old spelling of {@link #CONSUMER_PREFIX}, shared with other stages; still read, with a warning. */
+    public static final String DEPRECATED_CONSUMER_PREFIX = "kafka.consumer.";
+    /** The old spelling of {@link #PRODUCER_PREFIX}; still read, with a warning. */
+    public static final String DEPRECATED_PRODUCER_PREFIX = "kafka.producer.";
+    private static final LegacyPrefix CONSUMER = new LegacyPrefix(CONSUMER_PREFIX, DEPRECATED_CONSUMER_PREFIX);
+    private static final LegacyPrefix PRODUCER = new LegacyPrefix(PRODUCER_PREFIX, DEPRECATED_PRODUCER_PREFIX);
 
     public static final String DEFAULT_GROUP_ID = "firebreak-killswitch";
     public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(2);
@@ -151,12 +166,79 @@ public record KillSwitchConfig(
     public static final int DEFAULT_RETRY_MAX_ATTEMPTS = 5;
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(50);
 
-    private static final Set<String> KEYS = Set.of(CLUSTER, PG_URL, PG_USER, PG_PASSWORD, PROTECTED_ROLES,
-            CONFIRM_TIMEOUT_MS, SETTLE_MS, GROUP_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, DRY_RUN, PG_REVOKE_CONNECT,
-            COMMAND_DEADLINE_MS, COMMAND_MAX_AGE_MS, RETRY_MAX_ATTEMPTS, RETRY_BACKOFF_MS, PG_CLUSTERS, PARALLELISM,
-            COMMAND_VERIFICATION_SECRET, COMMAND_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX,
-            RESULT_SIGNING_SECRET, RESULT_SIGNING_SECRET + SigningKey.ENV_SUFFIX,
-            OPERATOR_SECRET, OPERATOR_SECRET + SigningKey.ENV_SUFFIX);
+    private static final String ERROR = "invalid kill switch configuration: ";
+    private static final Bounds CONFIRM_TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
+    private static final Bounds SETTLE_BOUNDS = Bounds.millis(0, 1_000);
+    private static final Bounds COMMAND_DEADLINE_BOUNDS = Bounds.millis(1, 300_000);
+    private static final Bounds RETRY_ATTEMPTS_BOUNDS = Bounds.of(1, 100);
+    private static final Bounds RETRY_BACKOFF_BOUNDS = Bounds.millis(1, 10_000);
+    private static final Bounds PARALLELISM_BOUNDS = Bounds.of(1, MAX_PARALLELISM);
+
+    /**
+     * Every fixed key of the kill switch, with type, default, allowed values and what it does: the
+     * settings reference is generated from it. Named clusters and the target blocks are open prefixes
+     * ({@link Definition#openPrefixes()}), validated by this class and the revokers' configs.
+     */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(CLUSTER, Type.STRING, null, Importance.HIGH, "Logical name of the default PostgreSQL cluster; its"
+                    + " targets are pg:<cluster>/<role>. Required; no '/'.")
+            .define(PG_URL, Type.STRING, null, Importance.HIGH, "jdbc:postgresql://<host>:<port>/<database> of the default"
+                    + " cluster; any database, since roles are cluster-wide. Required.")
+            .define(PG_USER, Type.STRING, null, Importance.HIGH, "The kill switch's own PostgreSQL role (CREATEROLE with"
+                    + " ADMIN on the roles it may lock, pg_signal_backend). Required.")
+            .define(PG_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "Password of " + PG_USER + "; never printed."
+                    + " Best given as ${env:NAME} or ${dir:/run/secrets:name}.")
+            .define(PROTECTED_ROLES, Type.LIST, "", Importance.HIGH, "Comma-separated roles that are never locked, in"
+                    + " addition to superusers and " + PG_USER + ".")
+            .define(CONFIRM_TIMEOUT_MS, Type.LONG, DEFAULT_CONFIRM_TIMEOUT.toMillis(), CONFIRM_TIMEOUT_BOUNDS,
+                    Importance.MEDIUM, "How long to wait for a locked role's sessions to disappear before reporting"
+                    + " FAILED (milliseconds).")
+            .define(SETTLE_MS, Type.LONG, DEFAULT_SETTLE.toMillis(), SETTLE_BOUNDS, Importance.LOW, "After a role was"
+                    + " locked, how long to keep watching for sessions whose login passed the check just before the"
+                    + " lock committed; they register late (milliseconds).")
+            .define(GROUP_ID, Type.STRING, DEFAULT_GROUP_ID, Importance.MEDIUM, "Consumer group of the command consumer;"
+                    + " the Kafka ACLs of the deployment name it.")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, null, Importance.HIGH, "Kafka bootstrap servers,"
+                    + " host:port[,host:port...]. Required.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, null, Importance.HIGH, "Schema registry: http(s)://... or"
+                    + " mem://<scope> for an in-JVM registry. Required.")
+            .define(DRY_RUN, Type.BOOLEAN, false, Importance.MEDIUM, "Treat every command as a dry run: report what"
+                    + " would be done, change nothing.")
+            .define(PG_REVOKE_CONNECT, Type.BOOLEAN, false, Importance.LOW, "Also REVOKE the role's explicit CONNECT"
+                    + " grants on every database (recorded and restored by reinstate). Off by default: CONNECT granted"
+                    + " to PUBLIC makes it no extra barrier, and it needs the database owners' rights.")
+            .define(COMMAND_DEADLINE_MS, Type.LONG, DEFAULT_COMMAND_DEADLINE.toMillis(), COMMAND_DEADLINE_BOUNDS,
+                    Importance.MEDIUM, "Time budget of a command that sets none itself (milliseconds).")
+            .define(COMMAND_MAX_AGE_MS, Type.LONG, DEFAULT_COMMAND_MAX_AGE.toMillis(), ConfigDef.Range.atLeast(0),
+                    Importance.MEDIUM, "Older commands are not executed, and alert; 0 disables the check (milliseconds).")
+            .define(RETRY_MAX_ATTEMPTS, Type.INT, DEFAULT_RETRY_MAX_ATTEMPTS, RETRY_ATTEMPTS_BOUNDS, Importance.LOW,
+                    "Attempts per target for failures a retry may cure.")
+            .define(RETRY_BACKOFF_MS, Type.LONG, DEFAULT_RETRY_BACKOFF.toMillis(), RETRY_BACKOFF_BOUNDS, Importance.LOW,
+                    "First retry wait, doubling up to 1 s (milliseconds).")
+            .define(PG_CLUSTERS, Type.LIST, "", Importance.MEDIUM, "Names of the PostgreSQL clusters served besides the"
+                    + " default one, comma-separated (1-64 of A-Z a-z 0-9 _ -); each needs " + PG_CLUSTER_PREFIX
+                    + "<name>.url and .user, .password optional.")
+            .define(PARALLELISM, Type.INT, DEFAULT_PARALLELISM, PARALLELISM_BOUNDS, Importance.LOW, "Commands executed"
+                    + " at once; one principal's commands stay in order.")
+            .define(COMMAND_VERIFICATION_SECRET, Type.PASSWORD, null, Importance.HIGH, "Detection's command signing"
+                    + " secret (firebreak.detection.command.signing.secret), at least " + SigningKey.MIN_LENGTH
+                    + " characters: a command whose signature does not verify is never executed. Required to run;"
+                    + " or set " + COMMAND_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX + ".")
+            .define(COMMAND_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX, Type.STRING, null, Importance.LOW,
+                    "Name of an environment variable holding " + COMMAND_VERIFICATION_SECRET + " (set only one).")
+            .define(RESULT_SIGNING_SECRET, Type.PASSWORD, null, Importance.HIGH, "The kill switch's own secret for the"
+                    + " results it and reinstate publish, at least " + SigningKey.MIN_LENGTH + " characters; reinstate"
+                    + " restores only from results it verifies. Deliberately not detection's secret. Required to run;"
+                    + " or set " + RESULT_SIGNING_SECRET + SigningKey.ENV_SUFFIX + ".")
+            .define(RESULT_SIGNING_SECRET + SigningKey.ENV_SUFFIX, Type.STRING, null, Importance.LOW,
+                    "Name of an environment variable holding " + RESULT_SIGNING_SECRET + " (set only one).")
+            .define(OPERATOR_SECRET, Type.PASSWORD, null, Importance.MEDIUM, "The operators' secret for manual revoke"
+                    + " commands (firebreak revoke signs, the kill switch verifies), at least " + SigningKey.MIN_LENGTH
+                    + " characters. Optional: without it every manual command is refused. Or set " + OPERATOR_SECRET
+                    + SigningKey.ENV_SUFFIX + ".")
+            .define(OPERATOR_SECRET + SigningKey.ENV_SUFFIX, Type.STRING, null, Importance.LOW,
+                    "Name of an environment variable holding " + OPERATOR_SECRET + " (set only one).");
+
     // Settings the kill switch's correctness depends on (manual commit after acked results, acks=all,
     // its own serdes); an override would silently break at-least-once, so it is rejected.
     private static final Set<String> FIXED_CONSUMER = Set.of("enable.auto.commit", "key.deserializer",
@@ -180,24 +262,14 @@ public record KillSwitchConfig(
         if (protectedRoles.stream().anyMatch(String::isEmpty)) {
             errors.add(PROTECTED_ROLES + " contains an empty role name; allowed: comma-separated role names");
         }
-        if (confirmTimeout == null || confirmTimeout.toMillis() < 1 || confirmTimeout.toMillis() > 60_000) {
-            errors.add(CONFIRM_TIMEOUT_MS + " must be 1..60000 (milliseconds), was " + millis(confirmTimeout));
-        }
-        if (settle == null || settle.isNegative() || settle.toMillis() > 1_000) {
-            errors.add(SETTLE_MS + " must be 0..1000 (milliseconds), was " + millis(settle));
-        }
-        if (commandDeadline == null || commandDeadline.toMillis() < 1 || commandDeadline.toMillis() > 300_000) {
-            errors.add(COMMAND_DEADLINE_MS + " must be 1..300000 (milliseconds), was " + millis(commandDeadline));
-        }
+        CONFIRM_TIMEOUT_BOUNDS.check(errors, CONFIRM_TIMEOUT_MS, confirmTimeout);
+        SETTLE_BOUNDS.check(errors, SETTLE_MS, settle);
+        COMMAND_DEADLINE_BOUNDS.check(errors, COMMAND_DEADLINE_MS, commandDeadline);
         if (maxCommandAge == null || maxCommandAge.isNegative()) {
             errors.add(COMMAND_MAX_AGE_MS + " must be >= 0 (milliseconds; 0 disables the check), was " + millis(maxCommandAge));
         }
-        if (retryMaxAttempts < 1 || retryMaxAttempts > 100) {
-            errors.add(RETRY_MAX_ATTEMPTS + " must be 1..100, was " + retryMaxAttempts);
-        }
-        if (retryBackoff == null || retryBackoff.toMillis() < 1 || retryBackoff.toMillis() > 10_000) {
-            errors.add(RETRY_BACKOFF_MS + " must be 1..10000 (milliseconds), was " + millis(retryBackoff));
-        }
+        RETRY_ATTEMPTS_BOUNDS.check(errors, RETRY_MAX_ATTEMPTS, retryMaxAttempts);
+        RETRY_BACKOFF_BOUNDS.check(errors, RETRY_BACKOFF_MS, retryBackoff);
         if (blank(groupId)) {
             errors.add(GROUP_ID + " must not be blank");
         }
@@ -215,14 +287,14 @@ public record KillSwitchConfig(
         consumerOverrides = Map.copyOf(consumerOverrides == null ? Map.of() : consumerOverrides);
         producerOverrides = Map.copyOf(producerOverrides == null ? Map.of() : producerOverrides);
         consumerOverrides.keySet().stream().filter(FIXED_CONSUMER::contains).sorted().forEach(k -> errors.add(
-                CONSUMER_PREFIX + k + " cannot be overridden; fixed by the kill switch: " + new TreeSet<>(FIXED_CONSUMER)));
+                CONSUMER_PREFIX + k + " or " + DEPRECATED_CONSUMER_PREFIX + k + " cannot be overridden; fixed by the"
+                        + " kill switch: " + new TreeSet<>(FIXED_CONSUMER)));
         producerOverrides.keySet().stream().filter(FIXED_PRODUCER::contains).sorted().forEach(k -> errors.add(
-                PRODUCER_PREFIX + k + " cannot be overridden; fixed by the kill switch: " + new TreeSet<>(FIXED_PRODUCER)));
+                PRODUCER_PREFIX + k + " or " + DEPRECATED_PRODUCER_PREFIX + k + " cannot be overridden; fixed by the"
+                        + " kill switch: " + new TreeSet<>(FIXED_PRODUCER)));
         namedClusters = List.copyOf(namedClusters == null ? List.of() : namedClusters);
         PgCluster.validate(cluster, namedClusters, errors);
-        if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
-            errors.add(PARALLELISM + " must be 1.." + MAX_PARALLELISM + ", was " + parallelism);
-        }
+        PARALLELISM_BOUNDS.check(errors, PARALLELISM, parallelism);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid kill switch configuration: " + String.join("; ", errors));
         }
@@ -284,56 +356,63 @@ public record KillSwitchConfig(
     }
 
     /**
-     * Reads the configuration from flat string keys ({@link #PG_URL} and friends). Keys outside
-     * {@value #PREFIX}, {@value #CONSUMER_PREFIX} and {@value #PRODUCER_PREFIX} are ignored, so one map
-     * can configure every service; an unknown key under {@value #PREFIX} is a typo and fails.
+     * Reads the configuration from flat string keys ({@link #PG_URL} and friends) through {@link #CONFIG}:
+     * its types and defaults, {@code ${env:NAME}}-style secrets resolved. Keys outside {@value #PREFIX} and
+     * the deprecated {@value #DEPRECATED_CONSUMER_PREFIX} and {@value #DEPRECATED_PRODUCER_PREFIX} are
+     * ignored, so one map can configure every service; an unknown key under {@value #PREFIX} is a typo and fails.
      */
     public static KillSwitchConfig fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
-                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(CLIENT_PREFIX))
-                .filter(k -> !k.startsWith(PG_CLUSTER_PREFIX))
-                .filter(k -> TARGET_BLOCKS.stream().noneMatch(k::startsWith)).sorted().toList();
+                .filter(k -> k.startsWith(PREFIX) && !CONFIG.names().contains(k) && OPEN.stream().noneMatch(k::startsWith))
+                .sorted().toList();
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
-                    + "; allowed: " + new TreeSet<>(KEYS) + ", " + CLIENT_PREFIX + "*");
+            throw new IllegalArgumentException(ERROR + "unknown key(s) " + unknown + "; allowed: "
+                    + new TreeSet<>(CONFIG.names()) + ", " + OPEN.stream().map(p -> p + "*").toList());
         }
+        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number");
         Map<String, String> client = clientSettings(map);
-        String roles = map.getOrDefault(PROTECTED_ROLES, "");
         return new KillSwitchConfig(
-                map.get(CLUSTER),
-                map.get(PG_URL),
-                map.get(PG_USER),
-                map.getOrDefault(PG_PASSWORD, ""),
-                roles.isBlank() ? List.of() : Arrays.stream(roles.split(",", -1)).map(String::strip).toList(),
-                Duration.ofMillis(parseLong(map, CONFIRM_TIMEOUT_MS, DEFAULT_CONFIRM_TIMEOUT.toMillis())),
-                Duration.ofMillis(parseLong(map, SETTLE_MS, DEFAULT_SETTLE.toMillis())),
-                map.getOrDefault(GROUP_ID, DEFAULT_GROUP_ID),
-                map.get(BOOTSTRAP_SERVERS),
-                map.get(SCHEMA_REGISTRY_URL),
-                parseBoolean(map, DRY_RUN),
-                parseBoolean(map, PG_REVOKE_CONNECT),
-                Duration.ofMillis(parseLong(map, COMMAND_DEADLINE_MS, DEFAULT_COMMAND_DEADLINE.toMillis())),
-                Duration.ofMillis(parseLong(map, COMMAND_MAX_AGE_MS, DEFAULT_COMMAND_MAX_AGE.toMillis())),
-                (int) parseLong(map, RETRY_MAX_ATTEMPTS, DEFAULT_RETRY_MAX_ATTEMPTS),
-                Duration.ofMillis(parseLong(map, RETRY_BACKOFF_MS, DEFAULT_RETRY_BACKOFF.toMillis())),
-                PassThrough.layered(client, PassThrough.withPrefix(map, CONSUMER_PREFIX)),
-                PassThrough.layered(client, PassThrough.withPrefix(map, PRODUCER_PREFIX)),
+                in.string(CLUSTER),
+                in.string(PG_URL),
+                in.string(PG_USER),
+                in.password(PG_PASSWORD),
+                in.list(PROTECTED_ROLES),
+                Duration.ofMillis(in.longValue(CONFIRM_TIMEOUT_MS)),
+                Duration.ofMillis(in.longValue(SETTLE_MS)),
+                in.string(GROUP_ID),
+                in.string(BOOTSTRAP_SERVERS),
+                in.string(SCHEMA_REGISTRY_URL),
+                in.bool(DRY_RUN),
+                in.bool(PG_REVOKE_CONNECT),
+                Duration.ofMillis(in.longValue(COMMAND_DEADLINE_MS)),
+                Duration.ofMillis(in.longValue(COMMAND_MAX_AGE_MS)),
+                in.intValue(RETRY_MAX_ATTEMPTS),
+                Duration.ofMillis(in.longValue(RETRY_BACKOFF_MS)),
+                PassThrough.layered(client, CONSUMER.settings(map, ERROR)),
+                PassThrough.layered(client, PRODUCER.settings(map, ERROR)),
                 targetBlocks(map),
                 BoundedLabel.principalLimit(map),
-                key(map, COMMAND_VERIFICATION_SECRET),
-                key(map, RESULT_SIGNING_SECRET),
-                key(map, OPERATOR_SECRET),
-                namedClusters(map),
-                (int) parseLong(map, PARALLELISM, DEFAULT_PARALLELISM));
+                key(in, COMMAND_VERIFICATION_SECRET),
+                key(in, RESULT_SIGNING_SECRET),
+                key(in, OPERATOR_SECRET),
+                namedClusters(map, in.list(PG_CLUSTERS)),
+                in.intValue(PARALLELISM));
+    }
+
+    /** Prefixes under {@value #PREFIX} whose keys are validated elsewhere: pass-throughs, named clusters, target blocks. */
+    private static final List<String> OPEN = openPrefixes();
+
+    private static List<String> openPrefixes() {
+        List<String> open = new ArrayList<>(List.of(CLIENT_PREFIX, CONSUMER_PREFIX, PRODUCER_PREFIX, PG_CLUSTER_PREFIX));
+        open.addAll(TARGET_BLOCKS);
+        return List.copyOf(open);
     }
 
     /**
      * The clusters listed in {@link #PG_CLUSTERS}, each from its {@code pg.cluster.<name>.*} keys. A key naming
      * a cluster not listed, or an unknown per-cluster key, fails naming the key and what is allowed.
      */
-    private static List<PgCluster> namedClusters(Map<String, String> map) {
-        String listed = map.getOrDefault(PG_CLUSTERS, "");
-        List<String> names = listed.isBlank() ? List.of() : Arrays.stream(listed.split(",", -1)).map(String::strip).toList();
+    private static List<PgCluster> namedClusters(Map<String, String> map, List<String> names) {
         List<String> errors = new ArrayList<>();
         for (String key : new TreeSet<>(map.keySet())) {
             if (!key.startsWith(PG_CLUSTER_PREFIX)) {
@@ -351,10 +430,12 @@ public record KillSwitchConfig(
             }
         }
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid kill switch configuration: " + String.join("; ", errors));
+            throw new IllegalArgumentException(ERROR + String.join("; ", errors));
         }
-        return names.stream().map(n -> new PgCluster(n, map.get(PG_CLUSTER_PREFIX + n + ".url"),
-                map.get(PG_CLUSTER_PREFIX + n + ".user"), map.get(PG_CLUSTER_PREFIX + n + ".password"))).toList();
+        // The per-cluster keys are secrets' neighbours: resolve ${env:...} references like the fixed keys.
+        Map<String, String> resolved = Settings.resolve(PassThrough.withPrefix(map, PG_CLUSTER_PREFIX));
+        return names.stream().map(n -> new PgCluster(n, resolved.get(n + ".url"), resolved.get(n + ".user"),
+                resolved.get(n + ".password"))).toList();
     }
 
     private static Map<String, String> clientSettings(Map<String, String> map) {
@@ -365,11 +446,51 @@ public record KillSwitchConfig(
         }
     }
 
-    private static SigningKey key(Map<String, String> map, String key) {
+    private static SigningKey key(TypedReader in, String key) {
+        Map<String, String> given = new HashMap<>();
+        given.put(key, in.password(key));
+        given.put(key + SigningKey.ENV_SUFFIX, in.string(key + SigningKey.ENV_SUFFIX));
         try {
-            return SigningKey.fromConfig(map, key).orElse(null);
+            return SigningKey.fromConfig(given, key).orElse(null);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid kill switch configuration: " + e.getMessage());
+        }
+    }
+
+    /** The kill switch's fixed keys and its open prefixes, for {@code Settings.check} and the settings reference. */
+    public static final class Definition implements SettingsDefinition {
+        @Override
+        public String stage() {
+            return "killswitch";
+        }
+
+        @Override
+        public String title() {
+            return "Kill switch";
+        }
+
+        @Override
+        public ConfigDef definition() {
+            return CONFIG;
+        }
+
+        @Override
+        public Map<String, String> openPrefixes() {
+            Map<String, String> open = new java.util.LinkedHashMap<>();
+            open.put(CLIENT_PREFIX, "Kafka client settings of every client of the kill switch (its consumer, producer,"
+                    + " and reinstate's), e.g. security.protocol, sasl.jaas.config; bootstrap.servers is refused");
+            open.put(CONSUMER_PREFIX, "Kafka consumer settings of the command consumer; win over " + CLIENT_PREFIX
+                    + "*. Fixed, refused: " + new TreeSet<>(FIXED_CONSUMER));
+            open.put(PRODUCER_PREFIX, "Kafka producer settings of the result producer; win over " + CLIENT_PREFIX
+                    + "*. Fixed, refused: " + new TreeSet<>(FIXED_PRODUCER));
+            open.put(DEPRECATED_CONSUMER_PREFIX, "Deprecated spelling of " + CONSUMER_PREFIX + " (and of other stages'"
+                    + " consumer prefixes); still read, with a warning");
+            open.put(DEPRECATED_PRODUCER_PREFIX, "Deprecated spelling of " + PRODUCER_PREFIX + "; still read, with a warning");
+            open.put(PG_CLUSTER_PREFIX, "One block per cluster named in " + PG_CLUSTERS + ": <name>.url"
+                    + " (jdbc:postgresql://..., required), <name>.user (required), <name>.password (a secret); any"
+                    + " other key, or a name not listed, is refused");
+            open.put(WebhookTargetConfig.PREFIX, WebhookTargetConfig.BLOCK_DOC);
+            return open;
         }
     }
 
@@ -460,28 +581,6 @@ public record KillSwitchConfig(
     /** How the kill switch executes commands. */
     public KillSwitch.Settings execution() {
         return new KillSwitch.Settings(dryRun, commandDeadline, maxCommandAge, retryMaxAttempts, retryBackoff);
-    }
-
-    private static long parseLong(Map<String, String> map, String key, long defaultValue) {
-        String value = map.get(key);
-        if (value == null || value.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            return Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid kill switch configuration: " + key
-                    + " must be a whole number, was '" + value + "'");
-        }
-    }
-
-    private static boolean parseBoolean(Map<String, String> map, String key) {
-        String value = map.getOrDefault(key, "false").strip();
-        if (value.equalsIgnoreCase("true") || value.equalsIgnoreCase("false")) {
-            return Boolean.parseBoolean(value);
-        }
-        throw new IllegalArgumentException("invalid kill switch configuration: " + key
-                + " must be true or false, was '" + value + "'");
     }
 
     private static Map<String, String> targetBlocks(Map<String, String> map) {

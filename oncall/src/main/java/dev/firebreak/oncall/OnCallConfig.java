@@ -1,6 +1,10 @@
 package dev.firebreak.oncall;
 
+import dev.firebreak.config.Bounds;
+import dev.firebreak.config.LegacyPrefix;
+import dev.firebreak.config.TypedReader;
 import dev.firebreak.config.PassThrough;
+import dev.firebreak.config.SettingsDefinition;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -11,6 +15,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * Configuration of the on-call notifier, typed and validated when built: a bad value fails start-up
@@ -28,7 +35,7 @@ import java.util.TreeSet;
  * @param timeout           connect and request timeout of one push
  * @param bootstrapServers  Kafka bootstrap servers
  * @param schemaRegistryUrl {@code http(s)://...} or {@code mem://<scope>}
- * @param consumerOverrides extra Kafka consumer settings ({@code kafka.consumer.*} with the prefix removed)
+ * @param consumerOverrides Kafka consumer settings, prefixes removed: {@link #CLIENT_PREFIX}, {@link #CONSUMER_PREFIX} over it
  */
 public record OnCallConfig(
         List<URI> alertmanagerUrls,
@@ -52,8 +59,11 @@ public record OnCallConfig(
     public static final String TIMEOUT_MS = PREFIX + "timeout.ms";
     public static final String BOOTSTRAP_SERVERS = PREFIX + "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = PREFIX + "schema.registry.url";
-    /** Pass-through prefix for Kafka consumer settings (shared with the kill switch), e.g. security settings. */
-    public static final String CONSUMER_PREFIX = "kafka.consumer.";
+    /** Pass-through prefix for the notifier's Kafka consumer settings, e.g. {@code firebreak.oncall.consumer.fetch.max.wait.ms}. */
+    public static final String CONSUMER_PREFIX = PREFIX + "consumer.";
+    /** The old spelling of {@link #CONSUMER_PREFIX}, shared with the kill switch; still read, with a warning. */
+    public static final String DEPRECATED_CONSUMER_PREFIX = "kafka.consumer.";
+    private static final LegacyPrefix CONSUMER = new LegacyPrefix(CONSUMER_PREFIX, DEPRECATED_CONSUMER_PREFIX);
     /**
      * Kafka client settings of the on-call notifier alone, e.g. its SASL credentials
      * ({@code firebreak.oncall.client.sasl.jaas.config}); {@link #CONSUMER_PREFIX} keys win on the same key.
@@ -67,8 +77,36 @@ public record OnCallConfig(
     public static final Duration DEFAULT_LOOKBACK = Duration.ofDays(1);
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
-    private static final Set<String> KEYS = Set.of(ALERTMANAGER_URLS, ENVIRONMENT, DASHBOARD_URL, RESEND_INTERVAL_MS,
-            ALERT_HOLD_MS, LOOKBACK_MS, TIMEOUT_MS, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL);
+    private static final String ERROR = "invalid on-call configuration: ";
+    private static final Bounds RESEND_BOUNDS = Bounds.millis(100, Duration.ofHours(1).toMillis());
+    private static final Bounds HOLD_BOUNDS = Bounds.millis(1_000, Duration.ofDays(7).toMillis());
+    private static final Bounds LOOKBACK_BOUNDS = Bounds.millis(0, Duration.ofDays(30).toMillis());
+    private static final Bounds TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
+
+    /** Every key of the on-call notifier, with type, default, allowed values and what it does. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(ALERTMANAGER_URLS, Type.STRING, null, Importance.HIGH, "Comma-separated http(s)://<host>:<port>"
+                    + "[/<path prefix>] base URLs of every Alertmanager of the HA set; each alert goes to all. Unset or"
+                    + " blank: paging is off.")
+            .define(ENVIRONMENT, Type.STRING, null, Importance.HIGH, "Value of the environment label, e.g. prod."
+                    + " Required with paging.")
+            .define(DASHBOARD_URL, Type.STRING, DEFAULT_DASHBOARD_URL, Importance.MEDIUM, "Link template, http(s)://;"
+                    + " {principal} and {rule} are replaced URL-encoded, {from} and {to} by the alert's time range"
+                    + " (epoch milliseconds).")
+            .define(RESEND_INTERVAL_MS, Type.LONG, DEFAULT_RESEND_INTERVAL.toMillis(), RESEND_BOUNDS, Importance.LOW,
+                    "How often every firing alert is pushed again; Alertmanager forgets alerts whose endsAt, 3"
+                    + " intervals ahead, passes (milliseconds).")
+            .define(ALERT_HOLD_MS, Type.LONG, DEFAULT_ALERT_HOLD.toMillis(), HOLD_BOUNDS, Importance.LOW, "How long"
+                    + " alert-only and refused alerts stay firing after they were created (milliseconds).")
+            .define(LOOKBACK_MS, Type.LONG, DEFAULT_LOOKBACK.toMillis(), LOOKBACK_BOUNDS, Importance.LOW, "How far back"
+                    + " state is rebuilt on start; also the age at which an alert nobody resolved is dropped, so a"
+                    + " running notifier and a restarted one agree (milliseconds).")
+            .define(TIMEOUT_MS, Type.LONG, DEFAULT_TIMEOUT.toMillis(), TIMEOUT_BOUNDS, Importance.LOW, "Connect and"
+                    + " request timeout of one push (milliseconds).")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, null, Importance.HIGH, "Kafka bootstrap servers,"
+                    + " host:port[,host:port...]. Required with paging.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, null, Importance.HIGH, "Schema registry: http(s)://... or"
+                    + " mem://<scope>. Required with paging.");
     // The notifier assigns partitions itself and never commits: a group or a different deserializer
     // would change what it reads, so these cannot be overridden.
     private static final Set<String> FIXED_CONSUMER = Set.of("enable.auto.commit", "key.deserializer",
@@ -88,10 +126,10 @@ public record OnCallConfig(
             errors.add(DASHBOARD_URL + " must be an http(s):// URL template (placeholders {principal}, {rule}, {from}, {to}), was '"
                     + dashboardUrl + "'");
         }
-        checkRange(errors, RESEND_INTERVAL_MS, resendInterval, 100, Duration.ofHours(1).toMillis());
-        checkRange(errors, ALERT_HOLD_MS, alertHold, 1_000, Duration.ofDays(7).toMillis());
-        checkRange(errors, LOOKBACK_MS, lookback, 0, Duration.ofDays(30).toMillis());
-        checkRange(errors, TIMEOUT_MS, timeout, 1, 60_000);
+        RESEND_BOUNDS.check(errors, RESEND_INTERVAL_MS, resendInterval);
+        HOLD_BOUNDS.check(errors, ALERT_HOLD_MS, alertHold);
+        LOOKBACK_BOUNDS.check(errors, LOOKBACK_MS, lookback);
+        TIMEOUT_BOUNDS.check(errors, TIMEOUT_MS, timeout);
         if (blank(bootstrapServers)) {
             errors.add(BOOTSTRAP_SERVERS + " is required: host:port[,host:port...]");
         }
@@ -101,9 +139,10 @@ public record OnCallConfig(
         }
         consumerOverrides = Map.copyOf(consumerOverrides == null ? Map.of() : consumerOverrides);
         consumerOverrides.keySet().stream().filter(FIXED_CONSUMER::contains).sorted().forEach(k -> errors.add(
-                CONSUMER_PREFIX + k + " cannot be overridden; fixed by the on-call notifier: " + new TreeSet<>(FIXED_CONSUMER)));
+                CONSUMER_PREFIX + k + " or " + DEPRECATED_CONSUMER_PREFIX + k + " cannot be overridden; fixed by the"
+                        + " on-call notifier: " + new TreeSet<>(FIXED_CONSUMER)));
         if (!errors.isEmpty()) {
-            throw new IllegalArgumentException("invalid on-call configuration: " + String.join("; ", errors));
+            throw new IllegalArgumentException(ERROR + String.join("; ", errors));
         }
     }
 
@@ -115,26 +154,55 @@ public record OnCallConfig(
      */
     public static Optional<OnCallConfig> fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
-                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(CLIENT_PREFIX)).sorted().toList();
+                .filter(k -> k.startsWith(PREFIX) && !CONFIG.names().contains(k) && !k.startsWith(CLIENT_PREFIX)
+                        && !k.startsWith(CONSUMER_PREFIX)).sorted().toList();
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("invalid on-call configuration: unknown key(s) " + unknown
-                    + "; allowed: " + new TreeSet<>(KEYS));
+            throw new IllegalArgumentException(ERROR + "unknown key(s) " + unknown + "; allowed: "
+                    + new TreeSet<>(CONFIG.names()) + ", " + CLIENT_PREFIX + "*, " + CONSUMER_PREFIX + "*");
         }
-        String urls = map.get(ALERTMANAGER_URLS);
-        if (blank(urls)) {
+        if (blank(map.get(ALERTMANAGER_URLS))) {
             return Optional.empty();
         }
+        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number of milliseconds");
         return Optional.of(new OnCallConfig(
-                parseUrls(urls),
-                map.get(ENVIRONMENT),
-                map.get(DASHBOARD_URL),
-                millis(map, RESEND_INTERVAL_MS, DEFAULT_RESEND_INTERVAL),
-                millis(map, ALERT_HOLD_MS, DEFAULT_ALERT_HOLD),
-                millis(map, LOOKBACK_MS, DEFAULT_LOOKBACK),
-                millis(map, TIMEOUT_MS, DEFAULT_TIMEOUT),
-                map.get(BOOTSTRAP_SERVERS),
-                map.get(SCHEMA_REGISTRY_URL),
-                PassThrough.layered(PassThrough.clientSettings(map, PREFIX), PassThrough.withPrefix(map, CONSUMER_PREFIX))));
+                parseUrls(in.string(ALERTMANAGER_URLS)),
+                in.string(ENVIRONMENT),
+                in.string(DASHBOARD_URL),
+                Duration.ofMillis(in.longValue(RESEND_INTERVAL_MS)),
+                Duration.ofMillis(in.longValue(ALERT_HOLD_MS)),
+                Duration.ofMillis(in.longValue(LOOKBACK_MS)),
+                Duration.ofMillis(in.longValue(TIMEOUT_MS)),
+                in.string(BOOTSTRAP_SERVERS),
+                in.string(SCHEMA_REGISTRY_URL),
+                PassThrough.layered(PassThrough.clientSettings(map, PREFIX), CONSUMER.settings(map, ERROR))));
+    }
+
+    /** The on-call notifier's keys and open prefixes, for {@code Settings.check} and the settings reference. */
+    public static final class Definition implements SettingsDefinition {
+        @Override
+        public String stage() {
+            return "oncall";
+        }
+
+        @Override
+        public String title() {
+            return "On-call notifier";
+        }
+
+        @Override
+        public ConfigDef definition() {
+            return CONFIG;
+        }
+
+        @Override
+        public Map<String, String> openPrefixes() {
+            return Map.of(CLIENT_PREFIX, "Kafka client settings of the notifier's consumer, e.g. security.protocol,"
+                            + " sasl.jaas.config; bootstrap.servers is refused",
+                    CONSUMER_PREFIX, "Kafka consumer settings; win over " + CLIENT_PREFIX + "*. Fixed, refused: "
+                            + new TreeSet<>(FIXED_CONSUMER),
+                    DEPRECATED_CONSUMER_PREFIX, "Deprecated spelling of " + CONSUMER_PREFIX + " (and of the kill"
+                            + " switch's); still read, with a warning");
+        }
     }
 
     /** Everything, with credentials in URLs (user info) and secret-looking consumer settings masked. */
@@ -175,27 +243,6 @@ public record OnCallConfig(
         }
         return out;
     }
-
-    private static void checkRange(List<String> errors, String key, Duration value, long min, long max) {
-        if (value == null || value.toMillis() < min || value.toMillis() > max) {
-            errors.add(key + " must be " + min + ".." + max + " (milliseconds), was "
-                    + (value == null ? "null" : value.toMillis()));
-        }
-    }
-
-    private static Duration millis(Map<String, String> map, String key, Duration defaultValue) {
-        String value = map.get(key);
-        if (blank(value)) {
-            return defaultValue;
-        }
-        try {
-            return Duration.ofMillis(Long.parseLong(value.strip()));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid on-call configuration: " + key
-                    + " must be a whole number of milliseconds, was '" + value + "'");
-        }
-    }
-
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();

@@ -1,7 +1,7 @@
 package dev.firebreak.launcher.preflight;
 
 import dev.firebreak.config.PassThrough;
-import dev.firebreak.launcher.service.ServiceCommand;
+import dev.firebreak.config.Settings;
 import dev.firebreak.schema.DecisionApproval;
 import dev.firebreak.schema.PreflightDecision;
 import dev.firebreak.schema.Topics;
@@ -26,6 +26,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -43,7 +44,7 @@ import picocli.CommandLine.Parameters;
  * and the operator user's {@code firebreak.operator.client.*}. Exit 0 recorded, 1 refused.
  */
 public abstract class AnswerCommand implements Callable<Integer> {
-    static final String PREFIX = "firebreak.operator.";
+    static final String PREFIX = OperatorSettings.PREFIX;
     private static final int MAX_TEXT = 1000;
     private static final Duration LOOKUP = Duration.ofDays(1);
 
@@ -71,11 +72,14 @@ public abstract class AnswerCommand implements Callable<Integer> {
             System.err.println("--operator (1..200 characters) and --reason (1.." + MAX_TEXT + ") must not be blank");
             return 1;
         }
-        Map<String, String> settings = new HashMap<>(config == null ? Map.of() : ServiceCommand.read(config));
+        Map<String, String> settings = new HashMap<>(config == null ? Map.of() : Settings.load(config));
         settings.putAll(overrides);
-        String bootstrap = require(settings, "bootstrap.servers");
-        String registry = require(settings, "schema.registry.url");
-        Map<String, Object> client = new HashMap<>(PassThrough.withPrefix(settings, PREFIX + "client."));
+        settings = Settings.resolve(settings);
+        Settings.check(settings);
+        AbstractConfig parsed = Settings.parse(OperatorSettings.CONFIG, settings);
+        String bootstrap = require(parsed, OperatorSettings.BOOTSTRAP_SERVERS);
+        String registry = require(parsed, OperatorSettings.SCHEMA_REGISTRY_URL);
+        Map<String, Object> client = new HashMap<>(PassThrough.withPrefix(settings, OperatorSettings.CLIENT_PREFIX));
         client.put("bootstrap.servers", bootstrap);
         Optional<PreflightDecision> decision = find(client, registry, decisionId);
         if (decision.isEmpty()) {
@@ -106,10 +110,10 @@ public abstract class AnswerCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static String require(Map<String, String> settings, String key) {
-        String value = settings.get(PREFIX + key);
+    private static String require(AbstractConfig settings, String key) {
+        String value = settings.getString(key);
         if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException("missing " + PREFIX + key + " (in --config or --set)");
+            throw new IllegalArgumentException("missing " + key + " (in --config or --set)");
         }
         return value.trim();
     }

@@ -1,8 +1,8 @@
 package dev.firebreak.launcher.reinstate;
 
+import dev.firebreak.config.Settings;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.killswitch.reinstate.ReinstateService;
-import dev.firebreak.launcher.service.ServiceCommand;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -47,10 +47,14 @@ public final class ReinstateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> settings = new HashMap<>(ServiceCommand.read(config));
+        Map<String, String> settings = new HashMap<>(Settings.load(config));
         settings.putAll(overrides);
+        settings = Settings.resolve(settings);
         SchemaRegistries.configure(settings);
-        ReinstateService.Report report = ReinstateService.reinstate(KillSwitchConfig.fromMap(settings), principal,
+        KillSwitchConfig killSwitch = KillSwitchConfig.fromMap(settings);
+        // After the typed config, whose messages name its own keys; this refuses every other misspelled key.
+        Settings.check(settings);
+        ReinstateService.Report report = ReinstateService.reinstate(killSwitch, principal,
                 operator, reason, dryRun, Duration.ofMillis(timeoutMs), new SimpleMeterRegistry());
         // Not trusted, not used: whoever could write them could choose what gets restored.
         report.unverified().forEach(u -> System.out.printf("%-10s %-40s %s result of %s ignored: %s%n", "IGNORED",

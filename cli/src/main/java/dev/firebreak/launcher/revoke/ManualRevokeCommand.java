@@ -1,9 +1,9 @@
 package dev.firebreak.launcher.revoke;
 
 import dev.firebreak.config.PassThrough;
+import dev.firebreak.config.Settings;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.killswitch.ManualRevoke;
-import dev.firebreak.launcher.service.ServiceCommand;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
 import dev.firebreak.schema.RevokeCommand;
@@ -73,10 +73,13 @@ public final class ManualRevokeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> settings = new HashMap<>(ServiceCommand.read(config));
+        Map<String, String> settings = new HashMap<>(Settings.load(config));
         settings.putAll(overrides);
+        settings = Settings.resolve(settings);
         SchemaRegistries.configure(settings);
         KillSwitchConfig killSwitch = KillSwitchConfig.fromMap(settings);
+        // After the typed config, whose messages name its own keys; this refuses every other misspelled key.
+        Settings.check(settings);
         killSwitch.requireOperatorKey();
         RevokeCommand command = ManualRevoke.command(principal, targets, operator, reason, dryRun, ManualRevoke.nowUs());
         ManualRevoke.Report report = ManualRevoke.publishAndAwait(killSwitch, kafka(settings, killSwitch), command,
@@ -86,7 +89,7 @@ public final class ManualRevokeCommand implements Callable<Integer> {
 
     private Map<String, String> kafka(Map<String, String> settings, KillSwitchConfig killSwitch) throws Exception {
         Map<String, String> kafka = new HashMap<>(kafkaConfig == null
-                ? PassThrough.clientSettings(settings, KillSwitchConfig.PREFIX) : ServiceCommand.read(kafkaConfig));
+                ? PassThrough.clientSettings(settings, KillSwitchConfig.PREFIX) : Settings.load(kafkaConfig));
         kafka.putIfAbsent(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, killSwitch.bootstrapServers());
         return kafka;
     }

@@ -1,10 +1,15 @@
 package dev.firebreak.export.ocsf;
 
+import dev.firebreak.config.TypedReader;
 import dev.firebreak.config.PassThrough;
+import dev.firebreak.config.SettingsDefinition;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * {@code firebreak.export.*}: the OCSF export stage. Off unless {@value #ENABLED} is {@code true}.
@@ -23,7 +28,18 @@ public record OcsfExportConfig(String bootstrapServers, String schemaRegistryUrl
     public static final String GROUP_ID = PREFIX + "group.id";
     public static final String CLIENT_PREFIX = PREFIX + PassThrough.CLIENT_INFIX;
     public static final String DEFAULT_GROUP_ID = "firebreak-export";
-    private static final List<String> KEYS = List.of(ENABLED, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, GROUP_ID);
+    private static final String ERROR = "invalid export configuration: ";
+
+    /** Every key of the export stage, with type, default and what it does. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(ENABLED, Type.BOOLEAN, false, Importance.HIGH, "Run the OCSF export: audit events and alerts as"
+                    + " OCSF JSON on " + OcsfExporter.EXPORTED + ", for a SIEM.")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, null, Importance.HIGH, "Kafka bootstrap servers,"
+                    + " host:port[,host:port...]. Required when " + ENABLED + "=true.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, null, Importance.HIGH, "Where the Avro schemas of the audit events"
+                    + " and alerts are: http(s)://... or mem://<scope>. Required when " + ENABLED + "=true.")
+            .define(GROUP_ID, Type.STRING, DEFAULT_GROUP_ID, Importance.MEDIUM, "The consumer group; its committed"
+                    + " offsets make the export at-least-once.");
 
     public OcsfExportConfig {
         clientOverrides = Map.copyOf(clientOverrides);
@@ -36,27 +52,47 @@ public record OcsfExportConfig(String bootstrapServers, String schemaRegistryUrl
      */
     public static Optional<OcsfExportConfig> fromMap(Map<String, String> map) {
         List<String> unknown = map.keySet().stream()
-                .filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k) && !k.startsWith(CLIENT_PREFIX)).sorted().toList();
+                .filter(k -> k.startsWith(PREFIX) && !CONFIG.names().contains(k) && !k.startsWith(CLIENT_PREFIX))
+                .sorted().toList();
         if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("invalid export configuration: unknown key(s) " + unknown + "; allowed: "
-                    + new TreeSet<>(KEYS) + ", " + CLIENT_PREFIX + "*");
+            throw new IllegalArgumentException(ERROR + "unknown key(s) " + unknown + "; allowed: "
+                    + new TreeSet<>(CONFIG.names()) + ", " + CLIENT_PREFIX + "*");
         }
-        String enabled = map.getOrDefault(ENABLED, "false").strip();
-        if (!enabled.equals("true") && !enabled.equals("false")) {
-            throw new IllegalArgumentException("invalid export configuration: " + ENABLED + " must be true or false, was '"
-                    + enabled + "'");
-        }
-        if (enabled.equals("false")) {
+        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number");
+        if (!in.bool(ENABLED)) {
             return Optional.empty();
         }
         for (String key : List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL)) {
-            if (map.get(key) == null || map.get(key).isBlank()) {
-                throw new IllegalArgumentException("invalid export configuration: " + key + " is required when " + ENABLED
-                        + "=true");
+            if (in.string(key) == null || in.string(key).isBlank()) {
+                throw new IllegalArgumentException(ERROR + key + " is required when " + ENABLED + "=true");
             }
         }
-        return Optional.of(new OcsfExportConfig(map.get(BOOTSTRAP_SERVERS).strip(), map.get(SCHEMA_REGISTRY_URL).strip(),
-                map.getOrDefault(GROUP_ID, DEFAULT_GROUP_ID), PassThrough.clientSettings(map, PREFIX)));
+        return Optional.of(new OcsfExportConfig(in.string(BOOTSTRAP_SERVERS), in.string(SCHEMA_REGISTRY_URL),
+                in.string(GROUP_ID), PassThrough.clientSettings(map, PREFIX)));
+    }
+
+    /** The export stage's keys and open prefixes, for {@code Settings.check} and the settings reference. */
+    public static final class Definition implements SettingsDefinition {
+        @Override
+        public String stage() {
+            return "export";
+        }
+
+        @Override
+        public String title() {
+            return "OCSF export";
+        }
+
+        @Override
+        public ConfigDef definition() {
+            return CONFIG;
+        }
+
+        @Override
+        public Map<String, String> openPrefixes() {
+            return Map.of(CLIENT_PREFIX, "Kafka client settings of the export's consumer and producer, e.g."
+                    + " security.protocol, sasl.jaas.config; bootstrap.servers is refused");
+        }
     }
 
     /** Everything, the client settings masked (they may hold credentials). */

@@ -1,5 +1,8 @@
 package dev.firebreak.killswitch.caep;
 
+import dev.firebreak.config.Bounds;
+import dev.firebreak.config.Settings;
+import dev.firebreak.config.SettingsDefinition;
 import dev.firebreak.killswitch.webhook.WebhookTargetConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -23,6 +26,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * {@code firebreak.killswitch.caep.*}: where and how the kill switch pushes OpenID Shared Signals
@@ -46,7 +52,32 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
     /** The keys of one receiver block, after {@code receiver.<name>.}. */
     public static final List<String> RECEIVER_KEYS = List.of("url", "audience", "auth.token.env", "timeout.ms",
             "max.attempts", "backoff.ms");
-    private static final List<String> KEYS = List.of(ISSUER, KEY_FILE, KEY_ENV, KEY_ID, QUEUE_LIMIT);
+    private static final Bounds QUEUE_BOUNDS = Bounds.of(1, 1_000_000);
+    private static final Bounds TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
+    private static final Bounds ATTEMPTS_BOUNDS = Bounds.of(1, 20);
+    private static final Bounds BACKOFF_BOUNDS = Bounds.millis(1, 60_000);
+
+    /** The fixed keys of the CAEP push; setting any key under {@value #PREFIX} switches pushing on. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(ISSUER, Type.STRING, null, Importance.HIGH, "The iss claim of every Security Event Token: this"
+                    + " Firebreak deployment as receivers know it, e.g. https://firebreak.example.com/. Required with pushing.")
+            .define(KEY_FILE, Type.STRING, null, Importance.HIGH, "Path of the PKCS#8 PEM private key signing every SET:"
+                    + " RSA of 2048+ bits (RS256) or EC P-256 (ES256). Exactly one of " + KEY_FILE + " and " + KEY_ENV + ".")
+            .define(KEY_ENV, Type.STRING, null, Importance.HIGH, "Name of an environment variable holding that PEM key.")
+            .define(KEY_ID, Type.STRING, null, Importance.LOW, "The kid header, so receivers pick the right public key.")
+            .define(QUEUE_LIMIT, Type.INT, 10_000, QUEUE_BOUNDS, Importance.LOW, "Revocations waiting to be pushed beyond"
+                    + " which new ones are dropped (counted and logged).");
+    /** The keys of one receiver block, relative to {@value #RECEIVER}{@code <name>.}; validated by this class. */
+    public static final ConfigDef RECEIVER_BLOCK = new ConfigDef()
+            .define("url", Type.STRING, null, Importance.HIGH, "The receiver's RFC 8935 push endpoint: https://..., or"
+                    + " http:// only to a loopback host. Required.")
+            .define("audience", Type.STRING, null, Importance.MEDIUM, "The aud claim; default: the URL.")
+            .define("auth.token.env", Type.STRING, null, Importance.MEDIUM, "Name of an environment variable holding the"
+                    + " bearer token the receiver requires; never logged.")
+            .define("timeout.ms", Type.LONG, 2_000L, TIMEOUT_BOUNDS, Importance.LOW, "Per attempt (milliseconds).")
+            .define("max.attempts", Type.INT, 4, ATTEMPTS_BOUNDS, Importance.LOW, "Attempts per event.")
+            .define("backoff.ms", Type.LONG, 200L, BACKOFF_BOUNDS, Importance.LOW, "First retry wait (milliseconds).");
+    private static final List<String> KEYS = List.copyOf(CONFIG.names());
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final String ERROR = "invalid kill switch CAEP configuration: ";
 
@@ -94,15 +125,16 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
      * @throws IllegalArgumentException naming every invalid or unknown key and the allowed values
      */
     public static Optional<SecurityEventConfig> fromMap(Map<String, String> map, Function<String, String> env) {
-        Map<String, String> block = new TreeMap<>();
+        Map<String, String> raw = new TreeMap<>();
         map.forEach((k, v) -> {
             if (k.startsWith(PREFIX)) {
-                block.put(k, v);
+                raw.put(k, v);
             }
         });
-        if (block.isEmpty()) {
+        if (raw.isEmpty()) {
             return Optional.empty();
         }
+        Map<String, String> block = new TreeMap<>(Settings.resolve(raw));
         List<String> errors = new ArrayList<>();
         Map<String, Map<String, String>> receiverBlocks = receiverBlocks(block, errors);
         String issuer = block.get(ISSUER);
@@ -115,7 +147,7 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
         }
         List<Receiver> receivers = new ArrayList<>();
         receiverBlocks.forEach((name, keys) -> receiver(name, keys, env, errors).ifPresent(receivers::add));
-        long queue = parse(errors, QUEUE_LIMIT, block.get(QUEUE_LIMIT), 10_000, 1, 1_000_000);
+        long queue = parse(errors, QUEUE_LIMIT, block.get(QUEUE_LIMIT), CONFIG, QUEUE_LIMIT, QUEUE_BOUNDS);
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException(ERROR + String.join("; ", errors));
         }
@@ -156,9 +188,10 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
                 errors.add(p + "auth.token.env names environment variable '" + tokenEnv + "', which is not set or empty");
             }
         }
-        long timeout = parse(errors, p + "timeout.ms", keys.get("timeout.ms"), 2000, 1, 60_000);
-        long attempts = parse(errors, p + "max.attempts", keys.get("max.attempts"), 4, 1, 20);
-        long backoff = parse(errors, p + "backoff.ms", keys.get("backoff.ms"), 200, 1, 60_000);
+        long timeout = parse(errors, p + "timeout.ms", keys.get("timeout.ms"), RECEIVER_BLOCK, "timeout.ms", TIMEOUT_BOUNDS);
+        long attempts = parse(errors, p + "max.attempts", keys.get("max.attempts"), RECEIVER_BLOCK, "max.attempts",
+                ATTEMPTS_BOUNDS);
+        long backoff = parse(errors, p + "backoff.ms", keys.get("backoff.ms"), RECEIVER_BLOCK, "backoff.ms", BACKOFF_BOUNDS);
         if (url == null) {
             return Optional.empty();
         }
@@ -256,19 +289,44 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
         throw new IllegalArgumentException("the key is neither RSA nor EC");
     }
 
-    private static long parse(List<String> errors, String key, String value, long dflt, long min, long max) {
+    /** The whole number at {@code key}, its default from {@code definition}; problems are collected, not thrown. */
+    private static long parse(List<String> errors, String key, String value, ConfigDef definition, String name,
+                              Bounds bounds) {
+        long dflt = ((Number) definition.configKeys().get(name).defaultValue).longValue();
         if (value == null || value.isBlank()) {
             return dflt;
         }
         try {
             long v = Long.parseLong(value.strip());
-            if (v < min || v > max) {
-                errors.add(key + " must be " + min + ".." + max + ", was " + v);
-            }
+            bounds.check(errors, key, v);
             return v;
         } catch (NumberFormatException e) {
             errors.add(key + " must be a whole number, was '" + value + "'");
             return dflt;
+        }
+    }
+
+    /** The CAEP push's keys and receiver blocks, for {@code Settings.check} and the settings reference. */
+    public static final class Definition implements SettingsDefinition {
+        @Override
+        public String stage() {
+            return "killswitch";
+        }
+
+        @Override
+        public String title() {
+            return "Kill switch: CAEP session-revoked push";
+        }
+
+        @Override
+        public ConfigDef definition() {
+            return CONFIG;
+        }
+
+        @Override
+        public Map<String, String> openPrefixes() {
+            return Map.of(RECEIVER, "One block per Security Event Token receiver: <name>.{" + String.join(",", RECEIVER_KEYS)
+                    + "}, <name> matching " + NAME.pattern() + "; url required; any other key is refused");
         }
     }
 

@@ -1,5 +1,10 @@
 package dev.firebreak.killswitch.kafka;
 
+import dev.firebreak.config.Bounds;
+import dev.firebreak.config.TypedReader;
+import dev.firebreak.config.PassThrough;
+import dev.firebreak.config.Settings;
+import dev.firebreak.config.SettingsDefinition;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -11,6 +16,9 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
@@ -55,6 +63,30 @@ public record KafkaAclRevokerConfig(
     public static final String NAMED_PREFIX = PREFIX + "cluster.";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
+    private static final String ERROR = "invalid kill switch configuration: ";
+    private static final Bounds REQUEST_TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
+
+    /**
+     * The default block's keys and {@link #CLUSTERS}; a named cluster's block has the same keys (but
+     * {@code cluster}) under {@value #NAMED_PREFIX}{@code <name>.}, which this class validates.
+     */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(CLUSTER, Type.STRING, null, Importance.HIGH, "Logical name of the Kafka cluster whose ACLs the kill"
+                    + " switch writes; targets are kafka:<cluster>/<principal>. Required once any key of this block is"
+                    + " set (setting one switches the Kafka revoker on); no '/'.")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, null, Importance.HIGH, "host:port[,host:port...] of that cluster."
+                    + " Required with the block.")
+            .define(PROTECTED_PRINCIPALS, Type.LIST, "", Importance.HIGH, "Comma-separated principals never revoked,"
+                    + " <type>:<name> or a bare user name (User:).")
+            .define(SELF_PRINCIPAL, Type.STRING, null, Importance.MEDIUM, "The revoker's own principal, never revoked;"
+                    + " default: User:<username> of " + ADMIN_PREFIX + "sasl.jaas.config, or User:ANONYMOUS on PLAINTEXT."
+                    + " Required when neither applies.")
+            .define(REQUEST_TIMEOUT_MS, Type.LONG, DEFAULT_REQUEST_TIMEOUT.toMillis(), REQUEST_TIMEOUT_BOUNDS,
+                    Importance.LOW, "Upper bound of every Admin call; the request's deadline may cut it shorter"
+                    + " (milliseconds).")
+            .define(CLUSTERS, Type.LIST, "", Importance.MEDIUM, "Names of the Kafka clusters served besides the default"
+                    + " block, comma-separated (1-64 of A-Z a-z 0-9 _ -); each is configured by the same keys under "
+                    + NAMED_PREFIX + "<name>. and gets its own Admin client.");
     private static final Set<String> KEYS = Set.of(CLUSTER, BOOTSTRAP_SERVERS, PROTECTED_PRINCIPALS, SELF_PRINCIPAL,
             REQUEST_TIMEOUT_MS);
     // Set by the revoker from this block's own keys; a second source would be ambiguous.
@@ -70,10 +102,7 @@ public record KafkaAclRevokerConfig(
         if (blank(bootstrapServers)) {
             errors.add(BOOTSTRAP_SERVERS + " is required: host:port[,host:port...]");
         }
-        if (requestTimeout == null || requestTimeout.toMillis() < 1 || requestTimeout.toMillis() > 60_000) {
-            errors.add(REQUEST_TIMEOUT_MS + " must be 1..60000 (milliseconds), was "
-                    + (requestTimeout == null ? "null" : requestTimeout.toMillis()));
-        }
+        REQUEST_TIMEOUT_BOUNDS.check(errors, REQUEST_TIMEOUT_MS, requestTimeout);
         adminOverrides = Map.copyOf(adminOverrides == null ? Map.of() : adminOverrides);
         adminErrors(adminOverrides, errors);
         protectedPrincipals = normalised(protectedPrincipals == null ? List.of() : protectedPrincipals, errors);
@@ -163,20 +192,42 @@ public record KafkaAclRevokerConfig(
             throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
                     + "; allowed: " + new TreeSet<>(KEYS) + " and " + ADMIN_PREFIX + "<AdminClient setting>");
         }
-        String principals = map.getOrDefault(PROTECTED_PRINCIPALS, "");
-        Map<String, String> admin = new TreeMap<>();
-        map.forEach((k, v) -> {
-            if (k.startsWith(ADMIN_PREFIX)) {
-                admin.put(k.substring(ADMIN_PREFIX.length()), v);
-            }
-        });
+        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number 1..60000 (milliseconds)");
+        Map<String, String> admin = new TreeMap<>(Settings.resolve(PassThrough.withPrefix(map, ADMIN_PREFIX)));
         return new KafkaAclRevokerConfig(
-                map.get(CLUSTER),
-                map.get(BOOTSTRAP_SERVERS),
-                principals.isBlank() ? List.of() : Arrays.stream(principals.split(",", -1)).map(String::strip).toList(),
-                map.get(SELF_PRINCIPAL),
-                Duration.ofMillis(parseMillis(map)),
+                in.string(CLUSTER),
+                in.string(BOOTSTRAP_SERVERS),
+                in.list(PROTECTED_PRINCIPALS),
+                in.string(SELF_PRINCIPAL),
+                Duration.ofMillis(in.longValue(REQUEST_TIMEOUT_MS)),
                 admin);
+    }
+
+    /** The Kafka revoker's keys and open prefixes, for {@code Settings.check} and the settings reference. */
+    public static final class Definition implements SettingsDefinition {
+        @Override
+        public String stage() {
+            return "killswitch";
+        }
+
+        @Override
+        public String title() {
+            return "Kill switch: Kafka ACL revoker";
+        }
+
+        @Override
+        public ConfigDef definition() {
+            return CONFIG;
+        }
+
+        @Override
+        public Map<String, String> openPrefixes() {
+            return Map.of(ADMIN_PREFIX, "AdminClient settings of the default block's Admin client (security.protocol,"
+                            + " sasl.*, ssl.*); only AdminClientConfig names; fixed, refused: " + new TreeSet<>(FIXED_ADMIN),
+                    NAMED_PREFIX, "One block per cluster named in " + CLUSTERS + ": <name>.bootstrap.servers,"
+                            + " <name>.protected.principals, <name>.self.principal, <name>.request.timeout.ms,"
+                            + " <name>.admin.*; any other key, or a name not listed, is refused");
+        }
     }
 
     /** Everything, with values of secret-looking admin settings (jaas, password, secret, token) as ****. */
@@ -235,19 +286,6 @@ public record KafkaAclRevokerConfig(
         errors.add(SELF_PRINCIPAL + " is required when the revoker's own principal cannot be derived from "
                 + ADMIN_PREFIX + "sasl.jaas.config (username=...): <type>:<name>, e.g. User:firebreak");
         return explicit;
-    }
-
-    private static long parseMillis(Map<String, String> map) {
-        String value = map.get(REQUEST_TIMEOUT_MS);
-        if (value == null || value.isBlank()) {
-            return DEFAULT_REQUEST_TIMEOUT.toMillis();
-        }
-        try {
-            return Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid kill switch configuration: " + REQUEST_TIMEOUT_MS
-                    + " must be a whole number 1..60000 (milliseconds), was '" + value + "'");
-        }
     }
 
     private static boolean blank(String s) {

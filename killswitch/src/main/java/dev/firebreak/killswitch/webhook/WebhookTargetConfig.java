@@ -1,10 +1,11 @@
 package dev.firebreak.killswitch.webhook;
 
+import dev.firebreak.config.Bounds;
+import dev.firebreak.config.TypedReader;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * One issuer's webhook block, {@code firebreak.killswitch.webhook.<issuer>.*}: where to POST, the
@@ -48,12 +52,40 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
     public static final List<String> KEYS = List.of(URL, SECRET, SECRET_ENV, TIMEOUT_MS, MAX_ATTEMPTS, BACKOFF_MS,
             PROTECTED_TOKENS, SIGNATURE_SCHEME);
 
+    /** Issuer names: they become the scope of {@code token:<issuer>/<id>}, so no '/' and nothing exotic. */
+    public static final Pattern ISSUER = Pattern.compile("[A-Za-z0-9._-]+");
     public static final int MIN_SECRET_LENGTH = 16;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(2000);
     public static final int DEFAULT_MAX_ATTEMPTS = 4;
     public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(100);
-    /** Issuer names: they become the scope of {@code token:<issuer>/<id>}, so no '/' and nothing exotic. */
-    public static final Pattern ISSUER = Pattern.compile("[A-Za-z0-9._-]+");
+    private static final Bounds TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
+    private static final Bounds ATTEMPTS_BOUNDS = Bounds.of(1, 20);
+    private static final Bounds BACKOFF_BOUNDS = Bounds.millis(1, 10_000);
+
+    /**
+     * The keys of one issuer block, relative to {@code <PREFIX><issuer>.}: types, defaults, allowed values
+     * and docs. The block is an open prefix of the kill switch's settings (issuers are named by the operator),
+     * so this class, not {@code Settings.check}, refuses an unknown key in it.
+     */
+    public static final ConfigDef BLOCK = new ConfigDef()
+            .define(URL, Type.STRING, null, Importance.HIGH, "The issuer's revocation endpoint: https://..., or http://"
+                    + " only to a loopback host; no user info. Required.")
+            .define(SECRET, Type.PASSWORD, null, Importance.HIGH, "The HMAC secret; never printed. standard-webhooks:"
+                    + " whsec_<base64 of 24..64 bytes>; firebreak-v1: at least " + MIN_SECRET_LENGTH + " characters."
+                    + " Exactly one of " + SECRET + " and " + SECRET_ENV + ".")
+            .define(SECRET_ENV, Type.STRING, null, Importance.LOW, "Name of an environment variable holding the secret.")
+            .define(TIMEOUT_MS, Type.LONG, DEFAULT_TIMEOUT.toMillis(), TIMEOUT_BOUNDS, Importance.LOW,
+                    "Per attempt, connect and answer, capped by the request's deadline (milliseconds).")
+            .define(MAX_ATTEMPTS, Type.INT, DEFAULT_MAX_ATTEMPTS, ATTEMPTS_BOUNDS, Importance.LOW,
+                    "Attempts for failures a retry may cure (5xx, 408, 429, timeouts, refused connections).")
+            .define(BACKOFF_MS, Type.LONG, DEFAULT_BACKOFF.toMillis(), BACKOFF_BOUNDS, Importance.LOW,
+                    "Wait before the first retry, doubling per retry (milliseconds).")
+            .define(PROTECTED_TOKENS, Type.LIST, "", Importance.MEDIUM, "Comma-separated token ids that are never revoked.")
+            .define(SIGNATURE_SCHEME, Type.STRING, WebhookScheme.STANDARD_WEBHOOKS.wire, Importance.MEDIUM,
+                    "How requests are signed; allowed: " + WebhookScheme.allowed() + ".");
+    /** What goes under {@value #PREFIX}, for the settings reference. */
+    public static final String BLOCK_DOC = "Token webhooks, one block per issuer (names " + ISSUER.pattern()
+            + "; targets token:<issuer>/<id>): <issuer>.{" + String.join(",", KEYS) + "}; any other key is refused";
 
     public WebhookTargetConfig {
         Objects.requireNonNull(issuer, "issuer");
@@ -77,9 +109,9 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
             errors.add(key + SECRET + " (or the variable " + SECRET_ENV + " names) " + secretProblem + " for "
                     + key + SIGNATURE_SCHEME + "=" + scheme.wire + " (allowed schemes: " + WebhookScheme.allowed() + ")");
         }
-        checkRange(errors, key + TIMEOUT_MS, timeout.toMillis(), 1, 60_000, " (milliseconds)");
-        checkRange(errors, key + MAX_ATTEMPTS, maxAttempts, 1, 20, "");
-        checkRange(errors, key + BACKOFF_MS, backoff.toMillis(), 1, 10_000, " (milliseconds)");
+        TIMEOUT_BOUNDS.check(errors, key + TIMEOUT_MS, timeout);
+        ATTEMPTS_BOUNDS.check(errors, key + MAX_ATTEMPTS, maxAttempts);
+        BACKOFF_BOUNDS.check(errors, key + BACKOFF_MS, backoff);
         if (protectedTokens.stream().anyMatch(String::isBlank)) {
             errors.add(key + PROTECTED_TOKENS + " contains an empty token id; allowed: comma-separated token ids");
         }
@@ -130,25 +162,20 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
 
     private static WebhookTargetConfig fromBlock(String issuer, Map<String, String> block, Function<String, String> env) {
         String key = PREFIX + issuer + ".";
+        TypedReader in = TypedReader.read(BLOCK, block, ERROR_PREFIX + key, "a whole number");
         List<String> errors = new ArrayList<>();
-        URI url = parseUrl(errors, key + URL, block.get(URL));
-        String secret = secret(errors, key, block, env);
-        long timeout = parseLong(errors, key + TIMEOUT_MS, block.get(TIMEOUT_MS), DEFAULT_TIMEOUT.toMillis());
-        long attempts = parseLong(errors, key + MAX_ATTEMPTS, block.get(MAX_ATTEMPTS), DEFAULT_MAX_ATTEMPTS);
-        long backoff = parseLong(errors, key + BACKOFF_MS, block.get(BACKOFF_MS), DEFAULT_BACKOFF.toMillis());
+        URI url = parseUrl(errors, key + URL, in.string(URL));
+        String secret = secret(errors, key, in.password(SECRET), in.string(SECRET_ENV), env);
         WebhookScheme scheme = WebhookScheme.STANDARD_WEBHOOKS;
         try {
-            scheme = WebhookScheme.parse(key + SIGNATURE_SCHEME, block.get(SIGNATURE_SCHEME));
+            scheme = WebhookScheme.parse(key + SIGNATURE_SCHEME, in.string(SIGNATURE_SCHEME));
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());
         }
         fail(errors);
-        String tokens = block.getOrDefault(PROTECTED_TOKENS, "");
-        Set<String> protectedTokens = tokens.isBlank() ? Set.of()
-                : new LinkedHashSet<>(Arrays.stream(tokens.split(",", -1)).map(String::strip).toList());
-        return new WebhookTargetConfig(issuer, url, secret, scheme, Duration.ofMillis(timeout),
-                (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, attempts)), Duration.ofMillis(backoff),
-                protectedTokens);
+        return new WebhookTargetConfig(issuer, url, secret, scheme, Duration.ofMillis(in.longValue(TIMEOUT_MS)),
+                in.intValue(MAX_ATTEMPTS), Duration.ofMillis(in.longValue(BACKOFF_MS)),
+                new LinkedHashSet<>(in.list(PROTECTED_TOKENS)));
     }
 
     /** The URL without user info, query or fragment: safe for logs and results. */
@@ -173,9 +200,8 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
         }
     }
 
-    private static String secret(List<String> errors, String key, Map<String, String> block, Function<String, String> env) {
-        String literal = block.get(SECRET);
-        String envName = block.get(SECRET_ENV);
+    private static String secret(List<String> errors, String key, String literal, String envName,
+                                 Function<String, String> env) {
         if ((literal == null) == (envName == null)) {
             errors.add("exactly one of " + key + SECRET + " and " + key + SECRET_ENV
                     + " is required (the HMAC secret, or the name of an environment variable holding it)");
@@ -270,23 +296,5 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
             }
         }
         return false;
-    }
-
-    private static long parseLong(List<String> errors, String key, String value, long defaultValue) {
-        if (value == null || value.isBlank()) {
-            return defaultValue;
-        }
-        try {
-            return Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            errors.add(key + " must be a whole number, was '" + value + "'");
-            return defaultValue;
-        }
-    }
-
-    private static void checkRange(List<String> errors, String key, long value, long min, long max, String unit) {
-        if (value < min || value > max) {
-            errors.add(key + " must be " + min + ".." + max + unit + ", was " + value);
-        }
     }
 }
