@@ -1,6 +1,6 @@
 package dev.firebreak.killswitch.kafka;
 
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.ReinstateRequest;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;

@@ -2,7 +2,7 @@ package dev.firebreak.killswitch.postgres;
 
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.schema.Micros;
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.Revoker;
 import dev.firebreak.killswitch.RevokeRequest;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.ReinstateRequest;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;

@@ -1,4 +1,4 @@
-package dev.firebreak.killswitch;
+package dev.firebreak.schema;
 
 import java.util.Objects;
 

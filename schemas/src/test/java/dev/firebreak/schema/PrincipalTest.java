@@ -1,4 +1,4 @@
-package dev.firebreak.killswitch;
+package dev.firebreak.schema;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
