@@ -156,7 +156,7 @@ public final class KafkaAclRevoker implements Revoker {
 
     @Override
     public String describe() {
-        return Principal.KAFKA + ":" + config.cluster() + "/*";
+        return Principal.prefix(Principal.KAFKA) + config.cluster() + "/*";
     }
 
     @Override

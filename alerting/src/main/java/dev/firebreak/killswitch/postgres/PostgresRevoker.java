@@ -346,7 +346,7 @@ public final class PostgresRevoker implements Revoker {
 
     @Override
     public String describe() {
-        return Principal.POSTGRES + ":" + cluster + "/*";
+        return Principal.prefix(Principal.POSTGRES) + cluster + "/*";
     }
 
     /** Backend pid of the revoker's connection, or -1 when disconnected; for operators and tests. */

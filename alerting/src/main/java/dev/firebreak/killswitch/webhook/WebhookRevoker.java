@@ -110,7 +110,7 @@ public final class WebhookRevoker implements Revoker {
 
     @Override
     public String describe() {
-        return Principal.TOKEN + ":" + config.issuer() + "/*";
+        return Principal.prefix(Principal.TOKEN) + config.issuer() + "/*";
     }
 
     @Override
