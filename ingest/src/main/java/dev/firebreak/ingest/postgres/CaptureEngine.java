@@ -32,7 +32,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +47,7 @@ final class CaptureEngine implements AutoCloseable {
 
     private final IngestConfig config;
     private final List<String> tables;
-    private final List<CaptureRoute> routes;
+    private final CaptureRoutes routes;
     private final IngestMetrics metrics;
     private final DebeziumStreamingMetrics debeziumMetrics = new DebeziumStreamingMetrics();
     private final ExecutorService executor;
@@ -57,14 +56,14 @@ final class CaptureEngine implements AutoCloseable {
 
     /**
      * @param tables  Debezium {@code table.include.list} entries of the tables whose rows some route takes
-     * @param routes  asked in order for every record; the first that handles it takes it
+     * @param routes  take every record
      * @param metrics where acknowledged events are counted
      */
-    CaptureEngine(IngestConfig config, List<String> tables, List<CaptureRoute> routes, IngestMetrics metrics,
+    CaptureEngine(IngestConfig config, List<String> tables, CaptureRoutes routes, IngestMetrics metrics,
                   MeterRegistry meters) {
         this.config = config;
         this.tables = List.copyOf(tables);
-        this.routes = List.copyOf(routes);
+        this.routes = routes;
         this.metrics = metrics;
         this.executor = Executors.newSingleThreadExecutor(r -> new Thread(r, "firebreak-ingest-" + config.cluster()));
         debeziumMetrics.bindTo(meters);
@@ -145,7 +144,7 @@ final class CaptureEngine implements AutoCloseable {
             throws InterruptedException {
         CaptureBatch batch = new CaptureBatch();
         for (RecordChangeEvent<SourceRecord> change : records) {
-            dispatch(change.record(), batch);
+            routes.dispatch(change.record(), batch);
         }
         batch.awaitAcks();
         metrics.acknowledged(batch.sentEvents(), Micros.now());
@@ -154,19 +153,6 @@ final class CaptureEngine implements AutoCloseable {
             committer.markProcessed(change);
         }
         committer.markBatchFinished();
-    }
-
-    /** Hands a record to the first route that takes it; tombstones (null value) stand for nothing. */
-    private void dispatch(SourceRecord record, CaptureBatch batch) {
-        if (!(record.value() instanceof Struct value)) {
-            return;
-        }
-        for (CaptureRoute route : routes) {
-            if (route.handles(record, value)) {
-                route.route(record, value, batch);
-                return;
-            }
-        }
     }
 
     /**

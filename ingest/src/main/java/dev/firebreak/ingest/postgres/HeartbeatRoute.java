@@ -18,12 +18,18 @@ final class HeartbeatRoute implements CaptureRoute {
      */
     static final String EMIT_SQL = "SELECT pg_catalog.pg_logical_emit_message(true, '" + PREFIX + "', ?)";
 
-    private final CaptureBeat beat;
+    private final ProbeReturned probes;
     private final IngestMetrics metrics;
     private final AtomicReference<String> last = new AtomicReference<>();
 
-    HeartbeatRoute(CaptureBeat beat, IngestMetrics metrics) {
-        this.beat = beat;
+    /** Told of every probe once the batch that carried it is acknowledged ({@link CaptureBeat#returned}). */
+    @FunctionalInterface
+    interface ProbeReturned {
+        void returned(String content, long lsn);
+    }
+
+    HeartbeatRoute(ProbeReturned probes, IngestMetrics metrics) {
+        this.probes = probes;
         this.metrics = metrics;
     }
 
@@ -38,7 +44,7 @@ final class HeartbeatRoute implements CaptureRoute {
         String text = message.text();
         if (text.startsWith(CaptureBeat.PROBE)) {
             // a probe has made the trip only once every event read before it is in Kafka
-            batch.afterAcks(() -> beat.returned(text, message.lsn()));
+            batch.afterAcks(() -> probes.returned(text, message.lsn()));
         } else {
             last.set(text);
         }

@@ -79,7 +79,7 @@ public final class PostgresCapture implements AutoCloseable {
         this.setup = new CaptureSetup(config, database, guard, guardPolicy, agentActions, rowImages, topics, meters);
         IngestMetrics metrics = new IngestMetrics(meters, CaptureSource.POSTGRES);
         this.beat = new CaptureBeat(database, sink, config.cluster(), Duration.ofMillis(guard.heartbeatIntervalMs()), meters);
-        this.heartbeats = new HeartbeatRoute(beat, metrics);
+        this.heartbeats = new HeartbeatRoute(beat::returned, metrics);
 
         List<CaptureRoute> routes = new ArrayList<>();
         routes.add(heartbeats);
@@ -92,7 +92,7 @@ public final class PostgresCapture implements AutoCloseable {
                     AuditEventSink.of(sink), meters)));
             tables.add(AgentActionTableRouter.INCLUDE_LIST_ENTRY);
         }
-        this.engine = new CaptureEngine(config, tables, routes, metrics, meters);
+        this.engine = new CaptureEngine(config, tables, new CaptureRoutes(routes), metrics, meters);
     }
 
     /**
