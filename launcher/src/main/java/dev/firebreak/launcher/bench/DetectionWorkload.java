@@ -358,7 +358,7 @@ final class DetectionWorkload {
 
     private static AuditEvent postgres(String id, String principal, String action, long timeUs, String role, String statement,
                                        List<AffectedObject> objects, Long rows, boolean destructive, Map<String, String> extra) {
-        String cluster = principal.substring(3, principal.indexOf('/'));
+        String cluster = Principal.parse(principal).scope();
         Map<String, String> attributes = new HashMap<>(extra);
         attributes.put("origin", "session");
         attributes.put("target_environment", "production");
