@@ -1,5 +1,6 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;

@@ -1,5 +1,6 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.schema.Principal;
 import java.util.List;
 
 /**

@@ -1,5 +1,6 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.schema.Principal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.schema.Micros;

@@ -1,5 +1,6 @@
 package dev.firebreak.killswitch;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.schema.Micros;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.schema.PrincipalLink;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,7 +37,7 @@ final class PrincipalLinks {
     }
 
     /** Namespace of identities that hold no credential themselves. */
-    static final String IDENTITY_NAMESPACE = "agent:";
+    static final String IDENTITY_NAMESPACE = Principal.prefix(Principal.AGENT);
 
     /** The owner of {@code principal}, or null when it is not linked. */
     String ownerOf(String principal) {

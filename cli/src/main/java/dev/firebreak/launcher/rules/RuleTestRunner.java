@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.rules;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.detect.DetectionRule;
 import dev.firebreak.detect.DetectionSerdes;
@@ -153,9 +154,9 @@ public final class RuleTestRunner {
 
     private static AuditEvent event(RuleTestFile.Event e, String id, long timeUs, int copy) {
         String principal = e.principal();
-        int slash = principal.indexOf('/');
-        int colon = principal.indexOf(':');
-        String cluster = principal.startsWith("pg:") && slash > colon ? principal.substring(colon + 1, slash) : "test";
+        // a test's principal need not be well formed; only a PostgreSQL one gives the event a cluster and a role
+        Principal role = Principal.tryParse(principal).filter(p -> p.is(Principal.POSTGRES)).orElse(null);
+        String cluster = role != null ? role.scope() : "test";
         AuditSource source = source(e.source());
         Map<String, String> attributes = new LinkedHashMap<>();
         if (source == AuditSource.POSTGRES_EVENT_TRIGGER) {
@@ -170,7 +171,7 @@ public final class RuleTestRunner {
                 .setEventTimeUs(timeUs)
                 .setCapturedTimeUs(timeUs + CAPTURE_DELAY_US)
                 .setCluster(cluster)
-                .setSessionUser(principal.startsWith("pg:") && slash > 0 ? principal.substring(slash + 1) : null)
+                .setSessionUser(role != null ? role.name() : null)
                 .setApplicationName(e.applicationName())
                 .setStatement(e.statement() == null ? null : e.statement().replace("{n}", Integer.toString(copy)))
                 .setObjects(e.objects().stream().map(o -> object(o.replace("{n}", Integer.toString(copy)))).toList())

@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.agent;
 
+import dev.firebreak.schema.Principal;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -59,7 +60,7 @@ public record AgentAction(
 
     /** The principal of an agent id. */
     public static String principalOf(String agentId) {
-        return "agent:" + agentId;
+        return Principal.agent(agentId).format();
     }
 
     /** The credential as a principal the kill switch can revoke, when it is namespaced. */
@@ -75,6 +76,7 @@ public record AgentAction(
 
     /** Whether {@code value} claims a principal namespace (and so must be well-formed). */
     static boolean claimsNamespace(String value) {
-        return value.startsWith("token:") || value.startsWith("pg:") || value.startsWith("agent:");
+        return value.startsWith(Principal.prefix(Principal.TOKEN)) || value.startsWith(Principal.prefix(Principal.POSTGRES))
+                || value.startsWith(Principal.prefix(Principal.AGENT));
     }
 }

@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.agent;
 
+import dev.firebreak.schema.Principal;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -367,7 +368,7 @@ public final class AgentActionEndpoint implements AutoCloseable {
         BearerTokens.Grant grant = checkToken(exchange);
         bodyRead();
         long waitMs = Math.min(waitMs(exchange.getRequestURI().getRawQuery()), preflight.config().maxWaitMs());
-        var decision = preflight.decision(id).filter(d -> grant.mayActFor(d.getPrincipal().substring("agent:".length())))
+        var decision = preflight.decision(id).filter(d -> grant.mayActFor(Principal.parse(d.getPrincipal()).name()))
                 .orElseThrow(() -> new Rejection(404, "unknown_decision", "no decision " + AgentActionParser.quote(
                         id.length() > 80 ? id.substring(0, 80) : id) + " is known here (or it is older than the lookback)"));
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.firebreak.ingest.redact.SecretRedactor;
+import dev.firebreak.ingest.postgres.AuditMessageNormalizer;
 import dev.firebreak.ingest.postgres.MalformedMessageException;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
@@ -101,7 +102,7 @@ public final class ServerLogNormalizer {
         return AuditEvent.newBuilder()
                 .setEventId("pglog:" + cluster + "/" + required(entry, "session_id") + "/" + required(entry, "line_num")
                         + (index == 0 ? "" : "/" + index))
-                .setPrincipal("pg:" + cluster + "/" + user)
+                .setPrincipal(AuditMessageNormalizer.principalOf(cluster, user, "user"))
                 .setSource(AuditSource.POSTGRES_SERVER_LOG)
                 .setAction(command.tag())
                 .setEventTimeUs(timeUs(required(entry, "timestamp")))

@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.postgres;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.ingest.classify.StatementShape;
 import dev.firebreak.ingest.metrics.DeadLetterReason;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -76,7 +77,17 @@ public final class AuditMessageNormalizer {
 
     /** The principal of a PostgreSQL login role in this cluster. */
     public static String principalOf(String cluster, String role) {
-        return "pg:" + cluster + "/" + role;
+        return Principal.postgres(cluster, role).format();
+    }
+
+    /** {@link #principalOf(String, String)}, where a role name that makes no principal is a malformed message. */
+    public static String principalOf(String cluster, String role, String field) throws MalformedMessageException {
+        try {
+            return principalOf(cluster, role);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedMessageException(DeadLetterReason.BAD_FIELD, "field '" + field + "' is no role name: "
+                    + e.getMessage());
+        }
     }
 
     /**
@@ -108,7 +119,7 @@ public final class AuditMessageNormalizer {
         Long pid = optionalLong(body, "backend_pid");
         return AuditEvent.newBuilder()
                 .setEventId("pg:" + cluster + "/" + Long.toUnsignedString(lsn, 16))
-                .setPrincipal(principalOf(cluster, sessionUser))
+                .setPrincipal(principalOf(cluster, sessionUser, "session_user"))
                 .setSource(AuditSource.POSTGRES_EVENT_TRIGGER)
                 .setAction(requiredText(body, "tag"))
                 .setEventTimeUs(requiredLong(body, "clock_us"))

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * nobody reads, a stuck engine, a lagging batch or a Kafka refusing writes all stop the beats, and
  * strict mode (V4) turns that into refusals once they are stale.
  *
- * <p>The probe messages carry {@link PostgresCapture#HEARTBEAT_PREFIX}, which is never an audit
+ * <p>The probe messages carry {@link HeartbeatRoute#PREFIX}, which is never an audit
  * prefix: they never become audit events.
  */
 final class CaptureBeat implements AutoCloseable {
@@ -40,7 +40,7 @@ final class CaptureBeat implements AutoCloseable {
     static final String PROBE = "beat:";
     private static final Logger LOG = LoggerFactory.getLogger(CaptureBeat.class);
     private static final String EMIT = "SELECT pg_catalog.pg_logical_emit_message(false, '"
-            + PostgresCapture.HEARTBEAT_PREFIX + "', ?, true)::text";
+            + HeartbeatRoute.PREFIX + "', ?, true)::text";
     private static final String BEAT = "SELECT firebreak.beat('capture', ?)";
     private static final String AGES = "SELECT component, age_ms FROM firebreak.heartbeat_ages()";
     private static final String STALE = "SELECT firebreak.strict_stale_since() IS NOT NULL";

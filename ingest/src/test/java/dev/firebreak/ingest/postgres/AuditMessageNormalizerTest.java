@@ -57,6 +57,16 @@ class AuditMessageNormalizerTest {
     }
 
     @Test
+    void aSessionUserThatMakesNoPrincipalIsAMalformedMessage() {
+        String huge = DROP.replace("\"session_user\":\"agent\\\"x\"", "\"session_user\":\"" + "u".repeat(2000) + "\"");
+        assertThat(huge).contains("u".repeat(2000));
+        assertThatThrownBy(() -> normalizer.normalize(json(huge), 1, 1))
+                .isInstanceOfSatisfying(MalformedMessageException.class,
+                        e -> assertThat(e.code()).isEqualTo(dev.firebreak.ingest.metrics.DeadLetterReason.BAD_FIELD))
+                .hasMessageContaining("session_user");
+    }
+
+    @Test
     void anOversizedMessageIsRefusedBeforeParsing() {
         byte[] huge = new byte[AuditMessageNormalizer.MAX_MESSAGE_BYTES + 1];
         java.util.Arrays.fill(huge, (byte) ' ');

@@ -21,11 +21,11 @@ class PostgresCaptureEngineNameTest {
     void twoDatabasesOfOneClusterNeverShareAnOffsetKey() {
         IngestConfig app = config("app", "firebreak_main_app");
         IngestConfig billing = config("billing", "firebreak_main_billing");
-        assertThat(PostgresCapture.engineName(app)).isEqualTo("firebreak-ingest-main-eu-firebreak_main_app");
-        assertThat(PostgresCapture.engineName(billing)).isEqualTo("firebreak-ingest-main-eu-firebreak_main_billing");
-        assertThat(PostgresCapture.offsetKey(app)).isNotEqualTo(PostgresCapture.offsetKey(billing));
+        assertThat(CaptureEngine.engineName(app)).isEqualTo("firebreak-ingest-main-eu-firebreak_main_app");
+        assertThat(CaptureEngine.engineName(billing)).isEqualTo("firebreak-ingest-main-eu-firebreak_main_billing");
+        assertThat(CaptureEngine.offsetKey(app)).isNotEqualTo(CaptureEngine.offsetKey(billing));
         // the key ingest clears at start is the one the engine's offset store writes: [name, {server: prefix}]
-        assertThat(PostgresCapture.offsetKey(app))
+        assertThat(CaptureEngine.offsetKey(app))
                 .isEqualTo("[\"firebreak-ingest-main-eu-firebreak_main_app\",{\"server\":\"firebreak_main_eu\"}]");
     }
 }

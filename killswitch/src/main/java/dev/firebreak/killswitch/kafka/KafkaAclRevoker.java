@@ -1,6 +1,6 @@
 package dev.firebreak.killswitch.kafka;
 
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.ReinstateRequest;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;
@@ -156,7 +156,7 @@ public final class KafkaAclRevoker implements Revoker {
 
     @Override
     public String describe() {
-        return Principal.KAFKA + ":" + config.cluster() + "/*";
+        return Principal.prefix(Principal.KAFKA) + config.cluster() + "/*";
     }
 
     @Override

@@ -31,41 +31,11 @@ import org.slf4j.LoggerFactory;
 public final class KillSwitchRoleInstaller {
     private static final Logger log = LoggerFactory.getLogger(KillSwitchRoleInstaller.class);
 
-    private static final String UPSERT_ROLE = """
-            DO $$BEGIN
-              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_setting('firebreak.ks_role')) THEN
-                EXECUTE format('CREATE ROLE %I', current_setting('firebreak.ks_role'));
-              END IF;
-              EXECUTE format('ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB CREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT',
-                current_setting('firebreak.ks_role'));
-              IF current_setting('firebreak.ks_password') <> '' THEN
-                EXECUTE format('ALTER ROLE %I PASSWORD %L', current_setting('firebreak.ks_role'),
-                  current_setting('firebreak.ks_password'));
-              END IF;
-              -- NOINHERIT is the role's default; this one grant must be inherited to be of any use.
-              EXECUTE format('GRANT pg_signal_backend TO %I WITH INHERIT TRUE', current_setting('firebreak.ks_role'));
-              IF to_regnamespace('firebreak') IS NULL THEN
-                CREATE SCHEMA firebreak;
-              END IF;
-              EXECUTE format('GRANT USAGE, CREATE ON SCHEMA firebreak TO %I', current_setting('firebreak.ks_role'));
-              -- strict mode's heartbeat (ingest's V4); the function lets this role beat for itself only
-              IF to_regprocedure('firebreak.beat(text, text)') IS NOT NULL THEN
-                EXECUTE format('GRANT EXECUTE ON FUNCTION firebreak.beat(text, text) TO %I', current_setting('firebreak.ks_role'));
-              END IF;
-            END$$""";
-    private static final String HAND_OVER_FUNCTIONS = """
-            DO $$DECLARE f regprocedure;
-            BEGIN
-              FOR f IN SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-                       WHERE n.nspname = 'firebreak' AND p.proname IN ('killswitch_lock', 'killswitch_restore') LOOP
-                EXECUTE format('ALTER FUNCTION %s OWNER TO %I', f, current_setting('firebreak.ks_role'));
-              END LOOP;
-            END$$""";
-    private static final String LOCKABLE = """
-            SELECT r.rolname FROM pg_roles r
-            WHERE r.rolcanlogin AND NOT r.rolsuper AND r.rolname <> ? AND r.rolname <> ALL (?) AND r.rolname <> current_user
-              AND (cardinality(?::text[]) = 0 OR r.rolname = ANY (?))
-            ORDER BY r.rolname""";
+    private static final String UPSERT_ROLE = KillSwitchSql.load("role_upsert.sql");
+    private static final String HAND_OVER_FUNCTIONS = KillSwitchSql.load("role_hand_over_functions.sql");
+    private static final String LOCKABLE = KillSwitchSql.load("role_lockable.sql");
+    private static final String GRANT_ADMIN = KillSwitchSql.load("role_grant_admin.sql");
+    private static final String SET_LOCAL = KillSwitchSql.load("set_local.sql");
 
     private KillSwitchRoleInstaller() {
     }
@@ -100,8 +70,7 @@ public final class KillSwitchRoleInstaller {
             }
             List<String> granted = lockableRoles(admin, role, lockable, protectedRoles);
             for (String target : granted) {
-                try (PreparedStatement ps = admin.prepareStatement(
-                        "SELECT format('GRANT %I TO %I WITH ADMIN TRUE, INHERIT FALSE, SET FALSE', ?::text, ?::text)")) {
+                try (PreparedStatement ps = admin.prepareStatement(GRANT_ADMIN)) {
                     ps.setString(1, target);
                     ps.setString(2, role);
                     try (ResultSet rs = ps.executeQuery(); Statement st = admin.createStatement()) {
@@ -141,7 +110,7 @@ public final class KillSwitchRoleInstaller {
     }
 
     private static void setLocal(Connection c, String key, String value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT set_config(?, ?, true)")) {
+        try (PreparedStatement ps = c.prepareStatement(SET_LOCAL)) {
             ps.setString(1, key);
             ps.setString(2, value);
             ps.execute();

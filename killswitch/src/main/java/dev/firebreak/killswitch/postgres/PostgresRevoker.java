@@ -2,7 +2,7 @@ package dev.firebreak.killswitch.postgres;
 
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.schema.Micros;
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.Revoker;
 import dev.firebreak.killswitch.RevokeRequest;
@@ -75,197 +75,27 @@ public final class PostgresRevoker implements Revoker {
     public static final String KIND = "postgres";
     private static final Logger log = LoggerFactory.getLogger(PostgresRevoker.class);
 
-    /** Body of the server-side function; compared with the installed one so restarts replace nothing. */
-    static final String FUNCTION_BODY = """
-
-            -- firebreak kill switch, version 4: lock a role out (NOLOGIN, optionally its explicit CONNECT
-            -- grants) and say what the role was like before. Its sessions are ended by the caller's next
-            -- statement, once this one has committed: the in-database guard reads rolcanlogin, so every
-            -- session must be able to see the lock before any sibling is terminated.
-            DECLARE
-                target record;
-                sessions integer[];
-                victim int;
-                refusal text;
-                missing text;
-                db text;
-                connect_grants text[];
-                lock_wait text;
-            BEGIN
-                terminated := '{}';
-                ignored := '{}';
-                revoked_connect := '{}';
-                SELECT r.oid, r.rolsuper, r.rolcanlogin INTO target FROM pg_roles r WHERE r.rolname = role_name;
-                IF NOT FOUND THEN
-                    status := 'NOT_FOUND';
-                    detail := 'role does not exist';
-                    ignored := coalesce(extra_pids, '{}');
-                    RETURN;
-                END IF;
-                was_login := target.rolcanlogin;
-                connect_grants := '{}';
-                IF revoke_connect THEN
-                    SELECT coalesce(array_agg(d.datname::text ORDER BY d.datname), '{}') INTO connect_grants
-                        FROM pg_database d, aclexplode(d.datacl) a
-                        WHERE a.grantee = target.oid AND a.privilege_type = 'CONNECT';
-                END IF;
-                refusal := CASE
-                    WHEN target.rolsuper THEN 'role is a superuser'
-                    WHEN role_name = session_user THEN 'role is the kill switch''s own role'
-                    WHEN role_name = ANY (protected_roles) THEN 'role is in the configured protected list'
-                END;
-                -- PostgreSQL 16+ lets CREATEROLE alter only roles it administers. A role created a moment
-                -- ago has no grant yet; the caller retries until the installer (or local's granter) gives it.
-                IF target.rolcanlogin AND NOT pg_has_role(current_user, target.oid, 'MEMBER WITH ADMIN OPTION') THEN
-                    missing := 'ADMIN OPTION on role ' || quote_ident(role_name);
-                END IF;
-                IF dry_run THEN
-                    -- Only a dry run scans pg_stat_activity here: each scan snapshots every backend, and the
-                    -- real lock must become visible as early as possible.
-                    SELECT coalesce(array_agg(a.pid ORDER BY a.pid), '{}') INTO sessions FROM pg_stat_activity a
-                        WHERE a.usesysid = target.oid AND a.pid <> pg_backend_pid();
-                    SELECT coalesce(array_agg(p ORDER BY p), '{}') INTO ignored FROM unnest(extra_pids) p
-                        WHERE p <> ALL (sessions);
-                    status := 'DRY_RUN';
-                    detail := coalesce('would refuse: ' || refusal, (CASE WHEN target.rolcanlogin
-                        THEN 'would set NOLOGIN' ELSE 'role is already NOLOGIN' END)
-                        || coalesce(' once granted the missing ' || missing, '') || ', would terminate sessions '
-                        || sessions::text || CASE WHEN cardinality(connect_grants) > 0
-                        THEN ', would revoke CONNECT on ' || connect_grants::text ELSE '' END);
-                    RETURN;
-                END IF;
-                IF refusal IS NOT NULL THEN
-                    status := 'PROTECTED';
-                    detail := refusal;
-                    RETURN;
-                END IF;
-                IF missing IS NOT NULL THEN
-                    status := 'MISSING_PRIVILEGE';
-                    detail := missing;
-                    RETURN;
-                END IF;
-                IF target.rolcanlogin THEN
-                    BEGIN
-                        -- A transaction that ran ALTER ROLE on this role (its own PASSWORD, say) holds the
-                        -- role's pg_authid row until it ends; waiting for it would stall the lock up to the
-                        -- statement timeout. 20 ms is far above an uncontended ALTER (about 0.3 ms).
-                        lock_wait := current_setting('lock_timeout');
-                        PERFORM set_config('lock_timeout', '20ms', true);
-                        EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
-                        PERFORM set_config('lock_timeout', lock_wait, true);
-                    EXCEPTION WHEN lock_not_available THEN
-                        -- Only a session with a transaction id can hold the row. Ending those of the role
-                        -- before the lock is the one exception to lock-first: without it there is no lock.
-                        -- The block's rollback has restored lock_timeout, so this ALTER waits for their exit.
-                        FOR victim IN SELECT a.pid FROM pg_stat_activity a WHERE a.usesysid = target.oid
-                                AND a.backend_xid IS NOT NULL AND a.pid <> pg_backend_pid() ORDER BY a.pid LOOP
-                            IF pg_terminate_backend(victim) THEN
-                                terminated := terminated || victim;
-                            END IF;
-                        END LOOP;
-                        EXECUTE format('ALTER ROLE %I NOLOGIN', role_name);
-                    END;
-                END IF;
-                -- REVOKE by a non-owner only warns when it may not revoke; what is left is checked below.
-                FOREACH db IN ARRAY connect_grants LOOP
-                    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM %I', db, role_name);
-                END LOOP;
-                SELECT coalesce(array_agg(d.datname::text ORDER BY d.datname), '{}') INTO connect_left
-                    FROM pg_database d, aclexplode(d.datacl) a
-                    WHERE revoke_connect AND a.grantee = target.oid AND a.privilege_type = 'CONNECT';
-                SELECT coalesce(array_agg(g ORDER BY g), '{}') INTO revoked_connect FROM unnest(connect_grants) g
-                    WHERE g <> ALL (connect_left);
-                previous_state := jsonb_build_object('login', target.rolcanlogin, 'connect', to_jsonb(revoked_connect))::text;
-                -- Sessions ended by the caller afterwards count as a change there; here only what this call did.
-                status := CASE WHEN target.rolcanlogin OR cardinality(revoked_connect) > 0
-                    THEN 'REVOKED' ELSE 'ALREADY_REVOKED' END;
-                detail := '';
-            END
-            """;
-
-    /** Puts back what {@link #FUNCTION_BODY} recorded in previous_state, and reports what it found. */
-    static final String RESTORE_BODY = """
-
-            -- firebreak kill switch restore, version 1.
-            DECLARE
-                target record;
-                db text;
-            BEGIN
-                SELECT r.oid, r.rolsuper, r.rolcanlogin INTO target FROM pg_roles r WHERE r.rolname = role_name;
-                IF NOT FOUND THEN
-                    status := 'NOT_FOUND';
-                    detail := 'role does not exist';
-                    RETURN;
-                END IF;
-                IF jsonb_typeof(previous -> 'login') IS DISTINCT FROM 'boolean'
-                        OR jsonb_typeof(coalesce(previous -> 'connect', '[]')) IS DISTINCT FROM 'array' THEN
-                    status := 'BAD_STATE';
-                    detail := 'previous state is not {"login": bool, "connect": [databases]}: ' || previous::text;
-                    RETURN;
-                END IF;
-                IF dry_run THEN
-                    status := 'DRY_RUN';
-                    detail := CASE WHEN (previous ->> 'login')::boolean AND NOT target.rolcanlogin THEN 'would set LOGIN'
-                        ELSE 'login stays ' || CASE WHEN target.rolcanlogin THEN 'LOGIN' ELSE 'NOLOGIN' END END
-                        || ', would grant CONNECT on ' || coalesce(previous -> 'connect', '[]')::text;
-                    RETURN;
-                END IF;
-                IF (previous ->> 'login')::boolean AND NOT target.rolcanlogin THEN
-                    EXECUTE format('ALTER ROLE %I LOGIN', role_name);
-                END IF;
-                FOR db IN SELECT jsonb_array_elements_text(coalesce(previous -> 'connect', '[]')) LOOP
-                    EXECUTE format('GRANT CONNECT ON DATABASE %I TO %I', db, role_name);
-                END LOOP;
-                SELECT r.rolcanlogin INTO now_login FROM pg_roles r WHERE r.oid = target.oid;
-                status := 'REINSTATED';
-                detail := '';
-            END
-            """;
+    /** Creates the lock function; SECURITY INVOKER, so it can do no more than the kill switch's role. */
+    private static final String CREATE_FUNCTION = KillSwitchSql.load("killswitch_lock.sql");
+    /** Creates the restore function, which puts back what the lock function recorded in previous_state. */
+    private static final String CREATE_RESTORE = KillSwitchSql.load("killswitch_restore.sql");
+    /** Body of the lock function; compared with the installed one so restarts replace nothing. */
+    static final String FUNCTION_BODY = KillSwitchSql.functionBody(CREATE_FUNCTION);
+    /** Body of the restore function, compared likewise. */
+    static final String RESTORE_BODY = KillSwitchSql.functionBody(CREATE_RESTORE);
 
     private static final String FUNCTION_SIGNATURE = "firebreak.killswitch_lock(text,integer[],text[],boolean,boolean)";
     private static final String RESTORE_SIGNATURE = "firebreak.killswitch_restore(text,jsonb,boolean)";
-    // SECURITY INVOKER (the default) on purpose: the functions can do no more than the kill switch's role.
-    private static final String CREATE_FUNCTION = """
-            CREATE OR REPLACE FUNCTION firebreak.killswitch_lock(
-                role_name text, extra_pids integer[], protected_roles text[], dry_run boolean, revoke_connect boolean,
-                OUT status text, OUT was_login boolean, OUT terminated integer[], OUT ignored integer[],
-                OUT revoked_connect text[], OUT connect_left text[], OUT previous_state text, OUT detail text)
-            LANGUAGE plpgsql VOLATILE
-            SET search_path = pg_catalog, pg_temp
-            AS $firebreak$""" + FUNCTION_BODY + "$firebreak$";
-    private static final String CREATE_RESTORE = """
-            CREATE OR REPLACE FUNCTION firebreak.killswitch_restore(
-                role_name text, previous jsonb, dry_run boolean, OUT status text, OUT now_login boolean, OUT detail text)
-            LANGUAGE plpgsql VOLATILE
-            SET search_path = pg_catalog, pg_temp
-            AS $firebreak$""" + RESTORE_BODY + "$firebreak$";
-    private static final String LOCK = "SELECT status, was_login, terminated, ignored, detail, revoked_connect, connect_left,"
-            + " previous_state FROM firebreak.killswitch_lock(?, ?, ?, ?, ?)";
-    private static final String RESTORE = "SELECT status, now_login, detail FROM firebreak.killswitch_restore(?, ?::jsonb, ?)";
-    private static final String PRIVILEGES = """
-            WITH me AS (SELECT r.oid, r.rolsuper, r.rolcreaterole FROM pg_roles r WHERE r.rolname = current_user)
-            SELECT 'CREATEROLE' FROM me WHERE NOT me.rolsuper AND NOT me.rolcreaterole
-            UNION ALL
-            SELECT 'membership in pg_signal_backend (with INHERIT)' FROM me
-                WHERE NOT me.rolsuper AND NOT pg_has_role(me.oid, 'pg_signal_backend', 'USAGE')
-            UNION ALL
-            (SELECT 'ADMIN OPTION on role ' || quote_ident(r.rolname) FROM pg_roles r, me
-                WHERE NOT me.rolsuper AND r.rolcanlogin AND NOT r.rolsuper AND r.oid <> me.oid
-                  AND r.rolname <> ALL (?) AND NOT pg_has_role(me.oid, r.oid, 'MEMBER WITH ADMIN OPTION')
-                ORDER BY r.rolname)
-            UNION ALL
-            (SELECT 'membership in the owner of database ' || quote_ident(d.datname) || ' (for pg.revoke.connect)'
-                FROM pg_database d, me
-                WHERE ? AND NOT me.rolsuper AND d.datallowconn AND NOT pg_has_role(me.oid, d.datdba, 'USAGE')
-                ORDER BY d.datname)
-            """;
-    private static final String SESSIONS = "SELECT pid FROM pg_stat_activity WHERE usename = ? AND pid <> pg_backend_pid()";
+    private static final String CREATE_SCHEMA = KillSwitchSql.load("create_schema.sql");
+    private static final String INSTALLED_BODY = KillSwitchSql.load("installed_body.sql");
+    private static final String LOCK = KillSwitchSql.load("lock.sql");
+    private static final String RESTORE = KillSwitchSql.load("restore.sql");
+    private static final String PRIVILEGES = KillSwitchSql.load("privileges.sql");
+    private static final String SESSIONS = KillSwitchSql.load("sessions.sql");
     /** Every session of the role, each with whether the signal was sent; run only after the lock committed. */
-    private static final String TERMINATE_ALL =
-            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ? AND pid <> pg_backend_pid()";
-    // pg_terminate_backend sits in the select list, so it only runs for rows that passed the role filter.
-    private static final String TERMINATE =
-            "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = ? AND pid = ANY (?)";
+    private static final String TERMINATE_ALL = KillSwitchSql.load("terminate_all.sql");
+    private static final String TERMINATE = KillSwitchSql.load("terminate.sql");
+    private static final String BACKEND_PID = KillSwitchSql.load("backend_pid.sql");
     /** Between polls while sessions are still exiting; far below the latency budget. */
     private static final long CONFIRM_POLL_NANOS = 200_000;
     /** Between polls while only watching for late registrations. */
@@ -301,7 +131,7 @@ public final class PostgresRevoker implements Revoker {
 
     /** SQLSTATE undefined_function: {@code firebreak.beat} is not installed (yet). */
     private static final String UNDEFINED_FUNCTION = "42883";
-    private static final String BEAT = "SELECT firebreak.beat('killswitch', ?)";
+    private static final String BEAT = KillSwitchSql.load("beat.sql");
 
     private PostgresRevoker(KillSwitchConfig config, KillSwitchConfig.PgCluster target) {
         this.cluster = target.name();
@@ -346,12 +176,12 @@ public final class PostgresRevoker implements Revoker {
 
     @Override
     public String describe() {
-        return Principal.POSTGRES + ":" + cluster + "/*";
+        return Principal.prefix(Principal.POSTGRES) + cluster + "/*";
     }
 
     /** Backend pid of the revoker's connection, or -1 when disconnected; for operators and tests. */
     public synchronized int backendPid() {
-        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+        try (Statement st = connection.createStatement(); ResultSet rs = st.executeQuery(BACKEND_PID)) {
             rs.next();
             return rs.getInt(1);
         } catch (SQLException | RuntimeException e) {
@@ -691,8 +521,7 @@ public final class PostgresRevoker implements Revoker {
             return;
         }
         try (Statement st = connection.createStatement()) {
-            // CREATE SCHEMA IF NOT EXISTS still demands CREATE on the database; skip it when the schema exists.
-            st.execute("DO $$BEGIN IF to_regnamespace('firebreak') IS NULL THEN CREATE SCHEMA firebreak; END IF; END$$");
+            st.execute(CREATE_SCHEMA);
             if (!lockCurrent) {
                 st.execute(CREATE_FUNCTION);
             }
@@ -704,8 +533,7 @@ public final class PostgresRevoker implements Revoker {
     }
 
     private boolean installed(String signature, String body) throws SQLException {
-        try (PreparedStatement ps = connection.prepareStatement(
-                "SELECT p.prosrc FROM pg_proc p WHERE p.oid = to_regprocedure(?)")) {
+        try (PreparedStatement ps = connection.prepareStatement(INSTALLED_BODY)) {
             ps.setString(1, signature);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && body.equals(rs.getString(1));

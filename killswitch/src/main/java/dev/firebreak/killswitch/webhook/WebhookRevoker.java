@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.ReinstateRequest;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;
@@ -110,7 +110,7 @@ public final class WebhookRevoker implements Revoker {
 
     @Override
     public String describe() {
-        return Principal.TOKEN + ":" + config.issuer() + "/*";
+        return Principal.prefix(Principal.TOKEN) + config.issuer() + "/*";
     }
 
     @Override

@@ -3,7 +3,7 @@ package dev.firebreak.killswitch.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.junit.jupiter.api.Test;
 

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firebreak.killswitch.KillSwitch;
 import dev.firebreak.killswitch.KillSwitchConfig;
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;
 import dev.firebreak.killswitch.ReinstateRequest;

@@ -2,7 +2,7 @@ package dev.firebreak.killswitch.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.Revocation;
 import dev.firebreak.killswitch.RevokeRequest;
 import dev.firebreak.schema.RevocationOutcome;

@@ -2,7 +2,7 @@ package dev.firebreak.killswitch.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.webhook.WebhookSignature.Verification;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package dev.firebreak.killswitch.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.firebreak.killswitch.Principal;
+import dev.firebreak.schema.Principal;
 import java.net.URI;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.bench;
 
+import dev.firebreak.schema.Principal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -119,7 +120,7 @@ public final class DecisionBenchCommand implements Callable<Integer> {
 
     private static ObjectNode record(int client, String[] action) {
         ObjectNode record = JSON.createObjectNode().put("agent_id", "bench-agent-" + client).put("tool", action[0])
-                .put("input", action[1]).put("credential", "token:bench/agent-" + client);
+                .put("input", action[1]).put("credential", Principal.token("bench", "agent-" + client).format());
         if (action[2] != null) {
             record.put("target_environment", action[2]);
         }

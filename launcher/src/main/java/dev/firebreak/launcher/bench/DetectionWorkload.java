@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.bench;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.detect.DetectionRule;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
@@ -40,7 +41,7 @@ final class DetectionWorkload {
     /** The rule the injected bursts trip (the one the latency budget is for). */
     static final String BURST_RULE = DetectionRule.DEFAULT_ID;
     /** The burst roles' cluster: principals of their own, so no noise adds to a burst. */
-    private static final String BURST_ROLE_PREFIX = "pg:bench-burst/";
+    private static final String BURST_CLUSTER = "bench-burst";
 
     /**
      * @param events     events in all, bursts included
@@ -116,7 +117,7 @@ final class DetectionWorkload {
         if (pgMix.isEmpty() || agentMix.isEmpty()) {
             throw new IllegalArgumentException("the loaded rules count every noise template: " + notes);
         }
-        long weight = weight(burstRule, burstEvent("pg:x/y", 0, 0, 0));
+        long weight = weight(burstRule, burstEvent(Principal.postgres("x", "y").format(), 0, 0, 0));
         if (weight <= 0) {
             throw new IllegalArgumentException("rule " + burstRule.id() + " does not count a DROP TABLE of one table;"
                     + " the bench's bursts are built for it");
@@ -127,7 +128,7 @@ final class DetectionWorkload {
                     + " credentials cannot stay below its threshold on each credential");
         }
         for (DetectionRule other : revoking) {
-            if (other != burstRule && weight(other, burstEvent("pg:x/y", 0, 0, 0)) * burstSize >= other.threshold()) {
+            if (other != burstRule && weight(other, burstEvent(Principal.postgres("x", "y").format(), 0, 0, 0)) * burstSize >= other.threshold()) {
                 notes.add("a burst also trips rule " + other.id() + ": its commands show as unexpected");
             }
         }
@@ -186,9 +187,9 @@ final class DetectionWorkload {
     /** The principal of Zipf rank {@code rank}. */
     static String principal(int rank) {
         return switch (rank % 10) {
-            case 9 -> "agent:bench-" + rank;
-            case 7, 8 -> "token:bench/tok_" + rank;
-            default -> "pg:bench-c" + (rank % 3) + "/role_" + rank;
+            case 9 -> Principal.agent("bench-" + rank).format();
+            case 7, 8 -> Principal.token("bench", "tok_" + rank).format();
+            default -> Principal.postgres("bench-c" + (rank % 3), "role_" + rank).format();
         };
     }
 
@@ -273,8 +274,8 @@ final class DetectionWorkload {
         long gap = Math.max(1, Math.min(slot / (burstSize + 1), windowTicks / 2 / Math.max(1, burstSize - 1)));
         for (int b = 0; b < bursts; b++) {
             boolean linked = b % 2 == 1;
-            List<String> credentials = linked ? linkedCredentials(b) : List.of(BURST_ROLE_PREFIX + "single_" + b);
-            String expected = linked ? "agent:bench-burst-owner-" + b : credentials.get(0);
+            List<String> credentials = linked ? linkedCredentials(b) : List.of(Principal.postgres(BURST_CLUSTER, "single_" + b).format());
+            String expected = linked ? Principal.agent("bench-burst-owner-" + b).format() : credentials.get(0);
             List<Integer> partitions = credentials.stream().map(c -> partitionOf(c, settings.partitions())).toList();
             answerKey.add(new BurstKey(b, linked, expected, credentials, partitions));
             if (linked) {
@@ -291,10 +292,10 @@ final class DetectionWorkload {
 
     // Two roles of one owner; the second's name is chosen so that its key lands on another partition.
     private List<String> linkedCredentials(int burst) {
-        String first = BURST_ROLE_PREFIX + "owner_" + burst + "_a";
+        String first = Principal.postgres(BURST_CLUSTER, "owner_" + burst + "_a").format();
         int firstPartition = partitionOf(first, settings.partitions());
         for (int n = 0; n < 1000; n++) {
-            String second = BURST_ROLE_PREFIX + "owner_" + burst + "_b" + n;
+            String second = Principal.postgres(BURST_CLUSTER, "owner_" + burst + "_b" + n).format();
             if (settings.partitions() == 1 || partitionOf(second, settings.partitions()) != firstPartition) {
                 return List.of(first, second);
             }
@@ -303,7 +304,7 @@ final class DetectionWorkload {
     }
 
     private static AuditEvent burstEvent(String principal, long index, long timeUs, int table) {
-        String role = principal.substring(principal.indexOf('/') + 1);
+        String role = Principal.parse(principal).name();
         return postgres("bench/" + index, principal, "DROP TABLE", timeUs, role, "DROP TABLE public.ledger_" + table,
                 List.of(object("table", "public", "ledger_" + table)), null, true, Map.of("trigger", "sql_drop"));
     }
@@ -357,7 +358,7 @@ final class DetectionWorkload {
 
     private static AuditEvent postgres(String id, String principal, String action, long timeUs, String role, String statement,
                                        List<AffectedObject> objects, Long rows, boolean destructive, Map<String, String> extra) {
-        String cluster = principal.substring(3, principal.indexOf('/'));
+        String cluster = Principal.parse(principal).scope();
         Map<String, String> attributes = new HashMap<>(extra);
         attributes.put("origin", "session");
         attributes.put("target_environment", "production");

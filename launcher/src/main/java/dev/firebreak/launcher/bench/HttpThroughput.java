@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.bench;
 
+import dev.firebreak.schema.Principal;
 import static dev.firebreak.launcher.bench.CapturePath.marker;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -27,7 +28,7 @@ final class HttpThroughput {
 
     ThroughputResult run(int threads, int batchSize, int records) throws InterruptedException {
         List<ArrayNode> batches = batches(batchSize, records);
-        FlowCounter counter = tap.count(EventMatchers.agentOf(AuditSource.AGENT_ACTION_HTTP, "agent:" + AGENT_ID));
+        FlowCounter counter = tap.count(EventMatchers.agentOf(AuditSource.AGENT_ACTION_HTTP, Principal.agent(AGENT_ID).format()));
         try {
             ParallelClients.Run run = ParallelClients.run(threads, "fbb-http-client",
                     (index, done) -> post(batches, index, threads, done));

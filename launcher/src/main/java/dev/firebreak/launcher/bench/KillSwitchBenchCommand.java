@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.bench;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.killswitch.KillSwitchConfig;
 import dev.firebreak.killswitch.KillSwitchService;
 import dev.firebreak.killswitch.postgres.KillSwitchRoleInstaller;
@@ -196,8 +197,9 @@ public final class KillSwitchBenchCommand implements Callable<Integer> {
         List<RevocationResult> run(int i) throws Exception {
             String id = "bench-" + i;
             issuedUs = Micros.now();
-            RevokeCommand command = RevokeCommand.newBuilder().setCommandId(id).setRuleId("bench").setPrincipal("agent:bench-" + i)
-                    .setTargets(List.of("pg:bench/bench_" + i, "token:paas/tok_" + i, "kafka:sec/User:agent_" + i))
+            RevokeCommand command = RevokeCommand.newBuilder().setCommandId(id).setRuleId("bench").setPrincipal(Principal.agent("bench-" + i).format())
+                    .setTargets(List.of(Principal.postgres("bench", "bench_" + i).format(), Principal.token("paas", "tok_" + i).format(),
+                            Principal.kafka("sec", "User:agent_" + i).format()))
                     .setWindowStartUs(issuedUs).setWindowEndUs(issuedUs).setTriggerEventId(id)
                     .setTriggerEventTimeUs(issuedUs).setIssuedTimeUs(issuedUs).build();
             command = RecordSignatures.sign(command, SigningKey.of(COMMAND_SECRET)); // as detection does

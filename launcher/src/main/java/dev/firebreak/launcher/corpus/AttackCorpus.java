@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.corpus;
 
+import dev.firebreak.schema.Principal;
 import static dev.firebreak.launcher.corpus.CorpusContext.numbered;
 
 import dev.firebreak.launcher.corpus.CorpusCase.Kind;
@@ -160,7 +161,7 @@ public final class AttackCorpus {
                     String b = ctx.createRole("link_b");
                     ctx.tables(a, a, 2, 50);
                     ctx.tables(b, b, 2, 50);
-                    String agent = "agent:" + ctx.role("bot");
+                    String agent = Principal.agent(ctx.role("bot")).format();
                     ctx.link(agent, "corpus: the agent works with both roles", ctx.principal(a), ctx.principal(b));
                     Thread.sleep(1000); // the link must be in detection's store before the drops
                     try (Connection ca = ctx.connect(a); Connection cb = ctx.connect(b)) {
@@ -188,14 +189,14 @@ public final class AttackCorpus {
                     String credential = ctx.principal(role);
                     // as deployed: the agent's role is linked to it, so revoking the agent reaches the role
                     // (an agent's own claim of a credential is never a revocation target)
-                    ctx.link("agent:" + agent, "corpus: the agent runs as this role", credential);
+                    ctx.link(Principal.agent(agent).format(), "corpus: the agent runs as this role", credential);
                     Thread.sleep(1000); // the link must be in detection's store before the actions
                     int s1 = ctx.agentAction(agent, credential, "curl -X POST https://backboard.railway.app/graphql/v2 -d "
                             + "'{\"query\":\"mutation { volumeDelete(volumeId: \\\"3d2c\\\") }\"}'", "production");
                     int s2 = ctx.agentAction(agent, credential, "psql -c 'DROP TABLE " + role + ".t001'", "production");
                     int s3 = ctx.agentAction(agent, credential, "psql -c 'DROP TABLE " + role + ".t002'", "production");
                     ctx.note("agent endpoint answered " + s1 + ", " + s2 + ", " + s3);
-                    return List.of("agent:" + agent, credential);
+                    return List.of(Principal.agent(agent).format(), credential);
                 }));
         return cases;
     }

@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.corpus;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.schema.PrincipalLink;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.registry.SchemaRegistries;
@@ -67,7 +68,7 @@ public final class CorpusContext {
 
     /** The principal of a role made by {@link #role}. */
     public String principal(String role) {
-        return "pg:" + cluster + "/" + role;
+        return Principal.postgres(cluster, role).format();
     }
 
     /** A line for the case's notes in the report (what it did, how far it got). */

@@ -1,5 +1,6 @@
 package dev.firebreak.launcher.demo;
 
+import dev.firebreak.schema.Principal;
 import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.RevocationOutcome;
 import dev.firebreak.schema.RevocationResult;
@@ -56,7 +57,7 @@ public final class BurstScenario {
                 ? (run.committed() ? "COMMIT succeeded" : "transaction never committed: rolled back")
                 : mode == RogueAgent.Mode.CASCADE ? (run.statementsAccepted() == 0 ? "nothing dropped" : "schema dropped")
                 : "stopped after " + run.statementsAccepted() + " statements");
-        String principal = "pg:" + cluster + "/" + role;
+        String principal = Principal.postgres(cluster, role).format();
         String reconnect = run.reconnect();
         Optional<RevocationResult> result;
         if (mode == RogueAgent.Mode.CASCADE) {

@@ -1,0 +1,2 @@
+-- Sets a setting for the current transaction only. Parameters: name, value.
+SELECT set_config(?, ?, true)
