@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.rules.RuleException;
 import dev.firebreak.detect.Baseline.BaselineSettings;
 import dev.firebreak.detect.Baseline.Finding;
 import dev.firebreak.schema.Alert;

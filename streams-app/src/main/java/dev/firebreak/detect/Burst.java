@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;

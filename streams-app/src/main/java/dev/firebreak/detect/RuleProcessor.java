@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.detect.RuleDetector.Outcome;
 import dev.firebreak.detect.RuleDetector.Step;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;

@@ -6,6 +6,8 @@ import static dev.firebreak.detect.AuditEvents.object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RuleException;
 import dev.firebreak.detect.Baseline.BaselineSettings;
 import dev.firebreak.detect.Baseline.Finding;
 import dev.firebreak.schema.Alert;

@@ -1,6 +1,6 @@
 package dev.firebreak.launcher.bench;
 
-import dev.firebreak.detect.DetectionRule;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.AuditSource;

@@ -1,4 +1,4 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import java.util.List;
 

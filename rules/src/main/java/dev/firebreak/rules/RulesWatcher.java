@@ -1,4 +1,4 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,8 +33,8 @@ public final class RulesWatcher implements AutoCloseable {
     }
 
     /** What changed between two rule sets, by id. A renamed rule is one removed and one added. */
-    record Diff(Set<String> added, Set<String> removed, Set<String> changed) {
-        static Diff between(List<DetectionRule> before, List<DetectionRule> after) {
+    public record Diff(Set<String> added, Set<String> removed, Set<String> changed) {
+        public static Diff between(List<DetectionRule> before, List<DetectionRule> after) {
             Set<String> added = new TreeSet<>();
             Set<String> changed = new TreeSet<>();
             Set<String> removed = new TreeSet<>();
@@ -51,7 +51,7 @@ public final class RulesWatcher implements AutoCloseable {
             return new Diff(added, removed, changed);
         }
 
-        boolean isEmpty() {
+        public boolean isEmpty() {
             return added.isEmpty() && removed.isEmpty() && changed.isEmpty();
         }
     }

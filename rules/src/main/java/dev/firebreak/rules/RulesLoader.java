@@ -1,7 +1,7 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
-import dev.firebreak.detect.DetectionRule.Maturity;
-import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.rules.DetectionRule.Maturity;
+import dev.firebreak.rules.DetectionRule.Measure;
 import dev.firebreak.guard.GuardException;
 import dev.firebreak.guard.GuardPolicy;
 import dev.firebreak.guard.GuardRule;
