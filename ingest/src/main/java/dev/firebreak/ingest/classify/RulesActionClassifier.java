@@ -1,5 +1,6 @@
 package dev.firebreak.ingest.classify;
 
+import dev.firebreak.rules.RulesFileException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -72,7 +73,7 @@ public final class RulesActionClassifier implements ActionClassifier {
      * @throws RulesFileException naming the source, rule and reason when the rules are invalid
      */
     public static RulesActionClassifier load(InputStream in, String sourceName) {
-        return new RulesActionClassifier(RulesLoader.load(in, sourceName));
+        return new RulesActionClassifier(ClassifierRulesLoader.load(in, sourceName));
     }
 
     /** Where the rules came from, for logs. */
