@@ -26,6 +26,7 @@ public final class FilePoller implements AutoCloseable {
     private final Runnable onChange;
     private final Thread thread;
     private volatile boolean running = true;
+    private List<String> loaded;
 
     /**
      * @param path     a file, or a folder whose regular files are watched
@@ -41,14 +42,14 @@ public final class FilePoller implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    /** Starts polling; the files as they are now count as already loaded. */
+    /** Starts polling; the files as they are now, on the caller's thread, count as already loaded. */
     public FilePoller start() {
+        loaded = fingerprint(); // here, not on the thread: an edit right after start() must not be missed
         thread.start();
         return this;
     }
 
     private void loop() {
-        List<String> loaded = fingerprint();
         List<String> previous = loaded;
         while (running) {
             try {
