@@ -1,16 +1,16 @@
 package dev.firebreak.rules;
 
-import dev.firebreak.rules.DetectionRule.Maturity;
-import dev.firebreak.rules.DetectionRule.Measure;
 import dev.firebreak.guard.GuardException;
 import dev.firebreak.guard.GuardPolicy;
 import dev.firebreak.guard.GuardRule;
-import dev.firebreak.schema.AuditSource;
-import dev.firebreak.schema.Response;
-import dev.firebreak.schema.Severity;
+import dev.firebreak.rules.DetectionRule.Maturity;
+import dev.firebreak.rules.DetectionRule.Measure;
 import dev.firebreak.rules.yaml.YamlDocument;
 import dev.firebreak.rules.yaml.YamlNode;
 import dev.firebreak.rules.yaml.YamlReader;
+import dev.firebreak.schema.AuditSource;
+import dev.firebreak.schema.Response;
+import dev.firebreak.schema.Severity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -6,10 +6,10 @@ import static dev.firebreak.detect.AuditEvents.object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.firebreak.rules.DetectionRule;
-import dev.firebreak.rules.RuleException;
 import dev.firebreak.detect.Baseline.BaselineSettings;
 import dev.firebreak.detect.Baseline.Finding;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RuleException;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Response;

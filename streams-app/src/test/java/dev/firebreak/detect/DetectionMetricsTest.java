@@ -5,8 +5,8 @@ import static dev.firebreak.detect.AuditEvents.at;
 import static dev.firebreak.detect.AuditEvents.dropTables;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.metrics.BoundedLabel;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
