@@ -1,8 +1,8 @@
 package dev.firebreak.detect;
 
-import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.rules.DetectionRule.Measure;
+import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,11 +1,11 @@
 package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionConfig;
-import dev.firebreak.guard.GuardPolicy;
 import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.rules.RulesFileException;
 import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.rules.RulesWatcher;
+import dev.firebreak.guard.GuardPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

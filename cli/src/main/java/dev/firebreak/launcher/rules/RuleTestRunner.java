@@ -1,9 +1,9 @@
 package dev.firebreak.launcher.rules;
 
 import dev.firebreak.detect.DetectionConfig;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.detect.DetectionSerdes;
 import dev.firebreak.detect.DetectionTopology;
-import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.Alert;

@@ -1,13 +1,13 @@
 package dev.firebreak.launcher.corpus;
 
 import dev.firebreak.detect.DetectionConfig;
+import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.launcher.corpus.ConfusionTable.CaseRun;
 import dev.firebreak.launcher.corpus.ConfusionTable.Verdict;
 import dev.firebreak.launcher.pipeline.Pipeline;
 import dev.firebreak.launcher.pipeline.PipelineSettings;
 import dev.firebreak.launcher.rules.RuleFiles;
 import dev.firebreak.launcher.stack.LocalStack;
-import dev.firebreak.rules.RulesLoader;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,20 +1,20 @@
 package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionService;
-import dev.firebreak.export.ocsf.OcsfExportConfig;
-import dev.firebreak.export.ocsf.OcsfExporter;
+import dev.firebreak.rules.RulesWatcher;
 import dev.firebreak.ingest.agent.AgentActionEndpoint;
 import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.ingest.classify.ActionClassifier;
 import dev.firebreak.ingest.classify.RulesActionClassifier;
 import dev.firebreak.ingest.pglog.ServerLogCapture;
-import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.ingest.preflight.PreflightConfig;
 import dev.firebreak.ingest.preflight.PreflightRuntime;
+import dev.firebreak.ingest.postgres.PostgresCapture;
 import dev.firebreak.killswitch.KillSwitchService;
-import dev.firebreak.oncall.OnCallService;
-import dev.firebreak.rules.RulesWatcher;
+import dev.firebreak.export.ocsf.OcsfExportConfig;
 import dev.firebreak.schema.Topics;
+import dev.firebreak.export.ocsf.OcsfExporter;
+import dev.firebreak.oncall.OnCallService;
 import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import io.micrometer.core.instrument.MeterRegistry;

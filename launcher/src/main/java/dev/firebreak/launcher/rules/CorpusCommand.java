@@ -1,9 +1,9 @@
 package dev.firebreak.launcher.rules;
 
+import dev.firebreak.rules.RulesFileException;
 import dev.firebreak.launcher.corpus.ConfusionTable;
 import dev.firebreak.launcher.corpus.CorpusCase;
 import dev.firebreak.launcher.corpus.CorpusRunner;
-import dev.firebreak.rules.RulesFileException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
