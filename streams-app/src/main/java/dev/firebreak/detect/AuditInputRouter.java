@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.Response;

@@ -2,6 +2,7 @@ package dev.firebreak.detect;
 
 import dev.firebreak.detect.Baseline.BaselineSettings;
 import dev.firebreak.detect.Baseline.Finding;
+import dev.firebreak.rules.RuleException;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.AuditEvent;

@@ -1,6 +1,7 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;
 import dev.firebreak.schema.RevokeCommand;

@@ -1,6 +1,9 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.metrics.BoundedLabel;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RulesFileException;
+import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.schema.signing.SigningKey;
 import java.nio.file.Path;
 import java.time.Instant;

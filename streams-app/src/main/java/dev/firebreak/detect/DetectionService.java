@@ -1,6 +1,9 @@
 package dev.firebreak.detect;
 
 import dev.firebreak.metrics.BoundedLabel;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RulesFileException;
+import dev.firebreak.rules.RulesWatcher;
 import dev.firebreak.schema.TopicDurability;
 import dev.firebreak.schema.TopicPlan;
 import dev.firebreak.schema.Topics;

@@ -1,5 +1,7 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RuleException;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.schema.signing.SigningKey;
 import dev.firebreak.schema.registry.RegistryOutage;

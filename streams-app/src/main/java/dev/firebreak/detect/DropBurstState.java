@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.rules.DetectionRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -30,7 +31,7 @@ record DropBurstState(long latestUs, List<TrackedEvent> events, String episodeId
     /** Most entries a state keeps, whatever the rule's {@code max_tracked_events}. */
     static final int MAX_ENTRIES = 128;
     /** Most object identities a state keeps over all its entries (distinct-object rules). */
-    static final int MAX_IDENTITIES = 1024;
+    static final int MAX_IDENTITIES = DetectionRule.MAX_IDENTITIES;
     /** Ids of this many latest counted events are remembered to recognise replays. */
     static final int RECENT_IDS = 64;
     /** The first and the last this many entries keep their statement as a sample; the others none. */

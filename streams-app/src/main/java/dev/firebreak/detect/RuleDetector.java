@@ -1,6 +1,7 @@
 package dev.firebreak.detect;
 
-import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.DetectionRule.Measure;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import java.util.ArrayList;
 import java.util.HashMap;

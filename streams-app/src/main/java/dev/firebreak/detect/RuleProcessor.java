@@ -3,6 +3,7 @@ package dev.firebreak.detect;
 import dev.firebreak.detect.RuleDetector.Outcome;
 import dev.firebreak.detect.RuleDetector.Step;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.RevokeCommand;
 import dev.firebreak.schema.Response;

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firebreak.detect.Baseline.BaselineSettings;
 import dev.firebreak.detect.Baseline.Finding;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RuleException;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Response;

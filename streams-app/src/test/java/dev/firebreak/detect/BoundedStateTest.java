@@ -3,11 +3,13 @@ package dev.firebreak.detect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.firebreak.detect.DetectionRule.Maturity;
-import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.DetectionRule.Maturity;
+import dev.firebreak.rules.DetectionRule.Measure;
 import dev.firebreak.detect.DropBurstState.TrackedEvent;
 import dev.firebreak.detect.RuleDetector.Outcome;
 import dev.firebreak.detect.RuleDetector.Step;
+import dev.firebreak.rules.RuleMatch;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
 import java.time.Duration;

@@ -5,6 +5,9 @@ import static dev.firebreak.detect.DetectionConfig.SCHEMA_REGISTRY_URL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RuleMatch;
+import dev.firebreak.rules.RulesFileException;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import static dev.firebreak.detect.AuditEvents.dropTables;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.metrics.BoundedLabel;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;

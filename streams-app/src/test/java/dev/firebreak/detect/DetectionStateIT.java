@@ -5,6 +5,7 @@ import static dev.firebreak.detect.AuditEvents.dropTables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.PrincipalLink;
 import dev.firebreak.schema.RevokeCommand;

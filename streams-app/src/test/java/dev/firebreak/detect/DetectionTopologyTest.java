@@ -9,6 +9,7 @@ import static dev.firebreak.detect.AuditEvents.object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;

@@ -5,6 +5,7 @@ import static dev.firebreak.detect.AuditEvents.at;
 import static dev.firebreak.detect.AuditEvents.dropTables;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.PrincipalLink;

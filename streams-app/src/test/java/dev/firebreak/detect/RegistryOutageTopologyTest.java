@@ -6,6 +6,7 @@ import static dev.firebreak.detect.AuditEvents.dropTables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;

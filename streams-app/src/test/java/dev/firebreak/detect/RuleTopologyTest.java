@@ -7,6 +7,8 @@ import static dev.firebreak.detect.AuditEvents.event;
 import static dev.firebreak.detect.AuditEvents.object;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.AuditSource;

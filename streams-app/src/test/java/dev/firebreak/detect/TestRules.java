@@ -1,7 +1,9 @@
 package dev.firebreak.detect;
 
-import dev.firebreak.detect.DetectionRule.Maturity;
-import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.DetectionRule.Maturity;
+import dev.firebreak.rules.DetectionRule.Measure;
+import dev.firebreak.rules.RuleMatch;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
 import java.time.Duration;

@@ -1,10 +1,10 @@
 package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionConfig;
-import dev.firebreak.detect.DetectionRule;
-import dev.firebreak.detect.RulesFileException;
-import dev.firebreak.detect.RulesLoader;
-import dev.firebreak.detect.RulesWatcher;
+import dev.firebreak.rules.DetectionRule;
+import dev.firebreak.rules.RulesFileException;
+import dev.firebreak.rules.RulesLoader;
+import dev.firebreak.rules.RulesWatcher;
 import dev.firebreak.guard.GuardPolicy;
 import java.nio.file.Path;
 import java.time.Duration;

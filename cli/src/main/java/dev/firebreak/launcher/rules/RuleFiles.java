@@ -1,7 +1,7 @@
 package dev.firebreak.launcher.rules;
 
-import dev.firebreak.detect.RulesFileException;
-import dev.firebreak.detect.RulesLoader;
+import dev.firebreak.rules.RulesFileException;
+import dev.firebreak.rules.RulesLoader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -2,10 +2,10 @@ package dev.firebreak.launcher.rules;
 
 import dev.firebreak.schema.Principal;
 import dev.firebreak.detect.DetectionConfig;
-import dev.firebreak.detect.DetectionRule;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.detect.DetectionSerdes;
 import dev.firebreak.detect.DetectionTopology;
-import dev.firebreak.detect.RulesLoader;
+import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.Alert;
 import dev.firebreak.schema.AlertKind;

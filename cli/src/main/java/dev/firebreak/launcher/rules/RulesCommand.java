@@ -1,7 +1,7 @@
 package dev.firebreak.launcher.rules;
 
-import dev.firebreak.detect.RulesFileException;
-import dev.firebreak.detect.RulesLoader;
+import dev.firebreak.rules.RulesFileException;
+import dev.firebreak.rules.RulesLoader;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

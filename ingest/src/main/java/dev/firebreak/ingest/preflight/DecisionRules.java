@@ -1,8 +1,8 @@
 package dev.firebreak.ingest.preflight;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.firebreak.rules.yaml.YamlDocument;
+import dev.firebreak.rules.yaml.YamlNode;
+import dev.firebreak.rules.yaml.YamlReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -29,12 +28,12 @@ import java.util.stream.Stream;
  * Reads the {@code decisions:} sections of rule files (the bundled {@code rules/decisions.yaml}, or
  * {@code firebreak.ingest.preflight.rules.path}: a file or a folder of {@code *.yaml}, the same
  * folder detection reads). Other top-level sections are detection's and are skipped here. A bad
- * rule fails the load with every problem, each naming the file, the rule and the key.
+ * rule fails the load with every problem, each naming the file, the rule, the key and the line.
+ * Reads through the YAML reader the detection and classifier rules use.
  */
 public final class DecisionRules {
     /** The bundled decision rules (the repository's {@code rules/decisions.yaml}). */
     public static final String BUNDLED = "/dev/firebreak/ingest/preflight/decisions.yaml";
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final Set<String> RULE_KEYS = Set.of("id", "description", "priority", "when", "decision", "reason", "tags");
     private static final Set<String> WHEN_KEYS = Set.of("destructive", "kind", "category", "category_regex",
             "target_environment", "tool", "principal_revoked", "open_episode", "episode_severity",
@@ -44,7 +43,9 @@ public final class DecisionRules {
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9.-]{0,99}");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)");
 
-    private final List<String> problems = new ArrayList<>();
+    // "file: decisions[i] (id): reason (line n)": the rule first, as operators and tests read them.
+    private final YamlReader yaml = new YamlReader((file, line, reason) ->
+            file + ": " + reason + (line > 0 ? " (line " + line + ")" : ""));
     private final List<DecisionRule> rules = new ArrayList<>();
     private final Set<String> ids = new HashSet<>();
 
@@ -89,111 +90,111 @@ public final class DecisionRules {
     /**
      * The rules of every text (keyed by the name to report it under), sorted by priority then order.
      *
-     * @throws IllegalArgumentException listing every problem, when any rule is bad or none is found
+     * @throws dev.firebreak.rules.RulesFileException (an IllegalArgumentException) listing every
+     *                                                 problem, when any rule is bad or none is found
      */
     public static List<DecisionRule> load(Map<String, String> texts) {
         DecisionRules loader = new DecisionRules();
         texts.forEach(loader::file);
-        if (loader.problems.isEmpty() && loader.rules.isEmpty()) {
-            loader.problems.add(texts.keySet() + ": no decisions: section with a rule");
+        if (!loader.yaml.hasProblems() && loader.rules.isEmpty()) {
+            loader.yaml.fail(texts.keySet().toString(), "no decisions: section with a rule");
         }
-        if (!loader.problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid decision rules:\n  " + String.join("\n  ", loader.problems));
-        }
+        loader.yaml.throwIfProblems("decision");
         return loader.rules.stream().sorted(Comparator.comparingInt(DecisionRule::priority)
                 .thenComparingInt(DecisionRule::order)).toList();
     }
 
     private void file(String file, String text) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(text);
-        } catch (IOException e) {
-            problems.add(file + ": not YAML: " + e.getMessage());
-            return;
-        }
-        if (root == null || !root.isObject() || !root.has("decisions")) {
+        YamlNode root = YamlDocument.parse(file, text, yaml);
+        if (root == null || !root.isMapping() || !root.has("decisions")) {
             return; // detection's files: nothing for us
         }
-        JsonNode decisions = root.get("decisions");
-        if (!decisions.isArray()) {
-            problems.add(file + ": decisions must be a list of rules");
+        YamlNode decisions = root.get("decisions");
+        if (!decisions.isSequence()) {
+            fail(decisions, file + ": decisions must be a list of rules");
             return;
         }
-        for (int i = 0; i < decisions.size(); i++) {
-            rule(file + ": decisions[" + i + "]", decisions.get(i));
+        List<YamlNode> items = decisions.items();
+        for (int i = 0; i < items.size(); i++) {
+            rule(file + ": decisions[" + i + "]", items.get(i));
         }
     }
 
-    private void rule(String where, JsonNode node) {
-        if (!node.isObject()) {
-            problems.add(where + ": a rule must be a mapping");
+    private void rule(String where, YamlNode node) {
+        if (!node.isMapping()) {
+            fail(node, where + ": a rule must be a mapping");
             return;
         }
-        String id = node.path("id").asText("");
+        String id = text(node.get("id"));
         String at = where + (id.isEmpty() ? "" : " (" + id + ")");
-        int before = problems.size();
+        int before = yaml.problemCount();
         unknownKeys(at, node, RULE_KEYS);
         if (!ID.matcher(id).matches()) {
-            problems.add(at + ": id is required: lower-case letters, digits, '.', '-'");
+            fail(node, at + ": id is required: lower-case letters, digits, '.', '-'");
         } else if (!ids.add(id)) {
-            problems.add(at + ": id " + id + " is defined twice");
+            fail(node.get("id"), at + ": id " + id + " is defined twice");
         }
-        String description = node.path("description").asText("").strip();
+        String description = text(node.get("description")).strip();
         if (description.isEmpty()) {
-            problems.add(at + ": description is required");
+            fail(node, at + ": description is required");
         }
-        int priority = node.path("priority").asInt(Integer.MIN_VALUE);
-        if (!node.path("priority").isInt() || priority < 0 || priority > 1_000_000) {
-            problems.add(at + ": priority must be an integer 0..1000000 (lower is tried first)");
+        YamlNode priorityNode = node.get("priority");
+        Integer priority = priorityNode == null ? null : parseInt(priorityNode.text());
+        if (priority == null || priority < 0 || priority > 1_000_000) {
+            fail(priorityNode == null ? node : priorityNode,
+                    at + ": priority must be an integer 0..1000000 (lower is tried first)");
         }
-        Decision decision = decision(at, node.path("decision").asText(""));
-        DecisionCondition when = when(at, node.path("when"));
-        String reason = node.hasNonNull("reason") ? node.get("reason").asText().strip() : null;
+        YamlNode decisionNode = node.get("decision");
+        Decision decision = decision(decisionNode == null ? node : decisionNode, at, text(decisionNode));
+        DecisionCondition when = when(at, node.get("when"));
+        YamlNode reasonNode = node.get("reason");
+        String reason = reasonNode == null || reasonNode.isNull() ? null : text(reasonNode).strip();
         List<String> tags = strings(at, node.get("tags"), "tags", false);
-        if (problems.size() == before) {
+        if (yaml.problemCount() == before) {
             rules.add(new DecisionRule(id, description, priority, when, decision, reason, tags, rules.size()));
         }
     }
 
-    private Decision decision(String at, String value) {
+    private Decision decision(YamlNode node, String at, String value) {
         try {
             return Decision.valueOf(value.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            problems.add(at + ": decision must be one of allow, deny, ask; was '" + value + "'");
+            fail(node, at + ": decision must be one of allow, deny, ask; was '" + value + "'");
             return null;
         }
     }
 
-    private DecisionCondition when(String at, JsonNode node) {
-        if (node.isMissingNode() || node.isNull()) {
+    private DecisionCondition when(String at, YamlNode node) {
+        if (node == null || node.isNull()) {
             return new DecisionCondition(null, null, null, null, null, null, null, null,
                     DecisionCondition.DEFAULT_EPISODE_SEVERITIES, null, DecisionCondition.DEFAULT_ATTEMPTS_WINDOW);
         }
-        if (!node.isObject()) {
-            problems.add(at + ": when must be a mapping of conditions");
+        if (!node.isMapping()) {
+            fail(node, at + ": when must be a mapping of conditions");
             return null;
         }
         String w = at + ": when.";
         unknownKeys(at + ": when", node, WHEN_KEYS);
         Set<String> kinds = set(w, node.get("kind"), "kind");
         if (kinds != null && !KINDS.containsAll(kinds)) {
-            problems.add(w + "kind: allowed values are " + KINDS);
+            fail(node.get("kind"), w + "kind: allowed values are " + KINDS);
         }
         Set<String> severities = set(w, node.get("episode_severity"), "episode_severity");
         if (severities != null && !SEVERITIES.containsAll(severities)) {
-            problems.add(w + "episode_severity: allowed values are " + SEVERITIES);
+            fail(node.get("episode_severity"), w + "episode_severity: allowed values are " + SEVERITIES);
         }
         Integer attempts = null;
-        if (node.has("refused_attempts_at_least")) {
-            JsonNode n = node.get("refused_attempts_at_least");
-            if (!n.isInt() || n.asInt() < 1 || n.asInt() > 1_000_000) {
-                problems.add(w + "refused_attempts_at_least: an integer 1..1000000");
+        YamlNode attemptsNode = node.get("refused_attempts_at_least");
+        if (attemptsNode != null) {
+            Integer n = parseInt(attemptsNode.text());
+            if (n == null || n < 1 || n > 1_000_000) {
+                fail(attemptsNode, w + "refused_attempts_at_least: an integer 1..1000000");
             } else {
-                attempts = n.asInt();
+                attempts = n;
             }
         }
-        Duration window = node.has("attempts_window") ? duration(w + "attempts_window", node.get("attempts_window").asText())
+        YamlNode windowNode = node.get("attempts_window");
+        Duration window = windowNode != null ? duration(windowNode, w + "attempts_window", text(windowNode))
                 : DecisionCondition.DEFAULT_ATTEMPTS_WINDOW;
         return new DecisionCondition(bool(w, node, "destructive"), kinds, set(w, node.get("category"), "category"),
                 regex(w, node.get("category_regex")), set(w, node.get("target_environment"), "target_environment"),
@@ -201,34 +202,22 @@ public final class DecisionRules {
                 severities == null ? DecisionCondition.DEFAULT_EPISODE_SEVERITIES : severities, attempts, window);
     }
 
-    private Boolean bool(String w, JsonNode node, String key) {
-        JsonNode n = node.get(key);
-        if (n == null) {
-            return null;
-        }
-        if (!n.isBoolean()) {
-            problems.add(w + key + ": true or false");
-            return null;
-        }
-        return n.asBoolean();
+    private Boolean bool(String w, YamlNode node, String key) {
+        return yaml.bool(node.get(key), null, w + key + ": true or false");
     }
 
-    private Pattern regex(String w, JsonNode node) {
+    private Pattern regex(String w, YamlNode node) {
         if (node == null) {
             return null;
         }
-        try {
-            return Pattern.compile(node.asText(), Pattern.CASE_INSENSITIVE);
-        } catch (PatternSyntaxException e) {
-            problems.add(w + "category_regex: not a regular expression: " + e.getDescription());
-            return null;
-        }
+        return yaml.regex(node, w + "category_regex", Pattern.CASE_INSENSITIVE,
+                e -> w + "category_regex: not a regular expression: " + e.getDescription());
     }
 
-    private Duration duration(String where, String text) {
+    private Duration duration(YamlNode node, String where, String text) {
         Matcher m = DURATION.matcher(text.strip());
         if (!m.matches()) {
-            problems.add(where + ": a duration such as 500ms, 30s, 10m or 1h; was '" + text + "'");
+            fail(node, where + ": a duration such as 500ms, 30s, 10m or 1h; was '" + text + "'");
             return DecisionCondition.DEFAULT_ATTEMPTS_WINDOW;
         }
         long n = Long.parseLong(m.group(1));
@@ -239,12 +228,12 @@ public final class DecisionRules {
             default -> Duration.ofHours(n);
         };
         if (d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
-            problems.add(where + ": between 1ms and 24h; was '" + text + "'");
+            fail(node, where + ": between 1ms and 24h; was '" + text + "'");
         }
         return d;
     }
 
-    private Set<String> set(String w, JsonNode node, String key) {
+    private Set<String> set(String w, YamlNode node, String key) {
         if (node == null) {
             return null;
         }
@@ -254,36 +243,50 @@ public final class DecisionRules {
         return Set.copyOf(lower);
     }
 
-    private List<String> strings(String at, JsonNode node, String key, boolean required) {
+    private List<String> strings(String at, YamlNode node, String key, boolean required) {
         if (node == null) {
             return List.of();
         }
         List<String> out = new ArrayList<>();
-        if (node.isValueNode()) {
-            out.add(node.asText());
-        } else if (node.isArray()) {
-            node.forEach(n -> {
-                if (n.isValueNode() && !n.asText().isBlank()) {
-                    out.add(n.asText().strip());
+        if (node.isScalar()) {
+            out.add(node.text());
+        } else if (node.isSequence()) {
+            for (YamlNode n : node.items()) {
+                String v = n.text();
+                if (v != null && !v.isBlank()) {
+                    out.add(v.strip());
                 } else {
-                    problems.add(at + ": " + key + ": every entry must be a non-empty scalar");
+                    fail(n, at + ": " + key + ": every entry must be a non-empty scalar");
                 }
-            });
-        } else {
-            problems.add(at + ": " + key + ": a value or a list of values");
+            }
+        } else if (!node.isNull()) {
+            fail(node, at + ": " + key + ": a value or a list of values");
         }
         if (required && out.isEmpty()) {
-            problems.add(at + ": " + key + ": at least one value (leave the key out to match anything)");
+            fail(node, at + ": " + key + ": at least one value (leave the key out to match anything)");
         }
         return out;
     }
 
-    private void unknownKeys(String at, JsonNode node, Set<String> allowed) {
-        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-            String name = names.next();
-            if (!allowed.contains(name)) {
-                problems.add(at + ": unknown key '" + name + "'; allowed: " + new java.util.TreeSet<>(allowed));
-            }
+    private void unknownKeys(String at, YamlNode node, Set<String> allowed) {
+        yaml.mapping(node, allowed, at + ": ");
+    }
+
+    /** The text of a single value; empty for anything else (the caller reports what is missing). */
+    private static String text(YamlNode node) {
+        String text = node == null ? null : node.text();
+        return text == null ? "" : text;
+    }
+
+    private static Integer parseInt(String text) {
+        try {
+            return text == null ? null : Integer.valueOf(text.strip());
+        } catch (NumberFormatException e) {
+            return null;
         }
+    }
+
+    private void fail(YamlNode node, String reason) {
+        yaml.fail(node, reason);
     }
 }

@@ -1,7 +1,7 @@
 package dev.firebreak.launcher.bench;
 
 import dev.firebreak.detect.DetectionConfig;
-import dev.firebreak.detect.DetectionRule;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.PrincipalLink;
 import dev.firebreak.schema.TopicPlan;

@@ -1,7 +1,7 @@
 package dev.firebreak.launcher.bench;
 
 import dev.firebreak.schema.Principal;
-import dev.firebreak.detect.DetectionRule;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.AuditSource;

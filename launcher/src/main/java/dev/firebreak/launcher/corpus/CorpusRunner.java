@@ -1,7 +1,7 @@
 package dev.firebreak.launcher.corpus;
 
 import dev.firebreak.detect.DetectionConfig;
-import dev.firebreak.detect.RulesLoader;
+import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.launcher.corpus.ConfusionTable.CaseRun;
 import dev.firebreak.launcher.corpus.ConfusionTable.Verdict;
 import dev.firebreak.launcher.pipeline.Pipeline;

@@ -1,7 +1,7 @@
 package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.detect.DetectionService;
-import dev.firebreak.detect.RulesWatcher;
+import dev.firebreak.rules.RulesWatcher;
 import dev.firebreak.ingest.agent.AgentActionEndpoint;
 import dev.firebreak.ingest.agent.AuditEventSink;
 import dev.firebreak.ingest.classify.ActionClassifier;
@@ -145,7 +145,7 @@ public final class Pipeline implements AutoCloseable {
                 capture.sink()::sendDecision);
     }
 
-    private static String describe(dev.firebreak.detect.DetectionRule rule) {
+    private static String describe(dev.firebreak.rules.DetectionRule rule) {
         return rule.id() + (rule.shadow() ? " (shadow)" : rule.response() == dev.firebreak.schema.Response.REVOKE ? " (revoke)" : " (alert)");
     }
 

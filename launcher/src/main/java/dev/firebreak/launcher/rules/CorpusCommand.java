@@ -1,6 +1,6 @@
 package dev.firebreak.launcher.rules;
 
-import dev.firebreak.detect.RulesFileException;
+import dev.firebreak.rules.RulesFileException;
 import dev.firebreak.launcher.corpus.ConfusionTable;
 import dev.firebreak.launcher.corpus.CorpusCase;
 import dev.firebreak.launcher.corpus.CorpusRunner;

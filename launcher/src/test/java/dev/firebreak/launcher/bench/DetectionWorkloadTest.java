@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.firebreak.detect.DetectionConfig;
-import dev.firebreak.detect.DetectionRule;
+import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.detect.DetectionSerdes;
 import dev.firebreak.detect.DetectionTopology;
-import dev.firebreak.detect.RulesLoader;
+import dev.firebreak.rules.RulesLoader;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.PrincipalLink;
 import dev.firebreak.schema.RevokeCommand;

@@ -1,4 +1,4 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;

@@ -1,21 +1,18 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Watches a rules file or folder and hands over a new, fully validated rule set whenever the files
- * change. An invalid edit is reported and changes nothing: the rules in force stay in force.
+ * change (once the edit has settled, see {@link FilePoller}). An invalid edit is reported and
+ * changes nothing: the rules in force stay in force.
  */
 public final class RulesWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RulesWatcher.class);
@@ -33,8 +30,8 @@ public final class RulesWatcher implements AutoCloseable {
     }
 
     /** What changed between two rule sets, by id. A renamed rule is one removed and one added. */
-    record Diff(Set<String> added, Set<String> removed, Set<String> changed) {
-        static Diff between(List<DetectionRule> before, List<DetectionRule> after) {
+    public record Diff(Set<String> added, Set<String> removed, Set<String> changed) {
+        public static Diff between(List<DetectionRule> before, List<DetectionRule> after) {
             Set<String> added = new TreeSet<>();
             Set<String> changed = new TreeSet<>();
             Set<String> removed = new TreeSet<>();
@@ -51,44 +48,24 @@ public final class RulesWatcher implements AutoCloseable {
             return new Diff(added, removed, changed);
         }
 
-        boolean isEmpty() {
+        public boolean isEmpty() {
             return added.isEmpty() && removed.isEmpty() && changed.isEmpty();
         }
     }
 
     private final Path path;
-    private final Duration interval;
     private final Listener listener;
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final FilePoller poller;
 
     public RulesWatcher(Path path, Duration interval, Listener listener) {
         this.path = path;
-        this.interval = interval;
         this.listener = listener;
-        this.thread = new Thread(this::loop, "firebreak-rules-watcher");
-        thread.setDaemon(true);
+        this.poller = new FilePoller(path, interval, this::reload, "firebreak-rules-watcher");
     }
 
     public RulesWatcher start() {
-        thread.start();
+        poller.start();
         return this;
-    }
-
-    private void loop() {
-        List<String> seen = fingerprint();
-        while (running) {
-            try {
-                Thread.sleep(interval.toMillis());
-            } catch (InterruptedException e) {
-                return;
-            }
-            List<String> now = fingerprint();
-            if (!now.equals(seen)) {
-                seen = now;
-                reload();
-            }
-        }
     }
 
     private void reload() {
@@ -98,31 +75,11 @@ public final class RulesWatcher implements AutoCloseable {
             listener.onRuleSet(set);
         } catch (RulesFileException e) {
             listener.onInvalid(e);
-        } catch (RuntimeException e) {
-            LOG.error("reloading rules from {} failed; the rules in force stay in force", path, e);
         }
-    }
-
-    // Name, size and modification time of every rule file: enough to notice an edit, cheap to poll.
-    private List<String> fingerprint() {
-        List<String> marks = new ArrayList<>();
-        try (Stream<Path> files = Files.isDirectory(path) ? Files.list(path) : Stream.of(path)) {
-            files.filter(Files::isRegularFile).sorted().forEach(f -> {
-                try {
-                    marks.add(f + ":" + Files.size(f) + ":" + Files.getLastModifiedTime(f).toMillis());
-                } catch (IOException e) {
-                    marks.add(f + ":unreadable");
-                }
-            });
-        } catch (IOException e) {
-            marks.add(path + ":unlistable");
-        }
-        return marks;
     }
 
     @Override
     public void close() {
-        running = false;
-        thread.interrupt();
+        poller.close();
     }
 }

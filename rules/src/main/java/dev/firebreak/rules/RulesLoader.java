@@ -1,16 +1,18 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
-import dev.firebreak.detect.DetectionRule.Maturity;
-import dev.firebreak.detect.DetectionRule.Measure;
 import dev.firebreak.guard.GuardException;
 import dev.firebreak.guard.GuardPolicy;
 import dev.firebreak.guard.GuardRule;
+import dev.firebreak.rules.DetectionRule.Maturity;
+import dev.firebreak.rules.DetectionRule.Measure;
+import dev.firebreak.rules.yaml.YamlDocument;
+import dev.firebreak.rules.yaml.YamlNode;
+import dev.firebreak.rules.yaml.YamlReader;
 import dev.firebreak.schema.AuditSource;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,17 +36,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.nodes.MappingNode;
-import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
-import org.yaml.snakeyaml.nodes.ScalarNode;
-import org.yaml.snakeyaml.nodes.SequenceNode;
-import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * Reads detection rules from YAML files and validates them strictly. Every problem is collected
@@ -90,7 +81,7 @@ public final class RulesLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
 
     private final Instant now;
-    private final List<String> problems = new ArrayList<>();
+    private final YamlReader yaml = new YamlReader();
     private final List<String> warnings = new ArrayList<>();
     private final Map<String, Located> lists = new LinkedHashMap<>();
     private final Map<String, Located> macros = new LinkedHashMap<>();
@@ -98,7 +89,7 @@ public final class RulesLoader {
     private final Map<String, RuleMatch> resolvedMacros = new HashMap<>();
 
     /** A node and the file it came from. */
-    private record Located(String file, Node node) {
+    private record Located(String file, YamlNode node) {
     }
 
     /**
@@ -175,18 +166,18 @@ public final class RulesLoader {
     }
 
     private RuleSet loadAll(Map<String, String> texts) {
-        Map<String, MappingNode> roots = new LinkedHashMap<>();
+        Map<String, YamlNode> roots = new LinkedHashMap<>();
         texts.forEach((file, text) -> {
-            MappingNode root = parse(file, text);
+            YamlNode root = parse(file, text);
             if (root != null) {
                 roots.put(file, root);
             }
         });
         // Lists and macros first, from every file: a rule may use a name defined in another file.
         roots.forEach((file, root) -> {
-            Map<String, Node> top = mapping(file, root, TOP_KEYS, "");
-            Node version = top.get("version");
-            if (version != null && !"1".equals(scalar(file, version, "version"))) {
+            Map<String, YamlNode> top = yaml.mapping(root, TOP_KEYS, "");
+            YamlNode version = top.get("version");
+            if (version != null && !"1".equals(yaml.scalar(version, "version"))) {
                 fail(file, version, "version must be 1");
             }
             named(file, top.get("lists"), "lists", lists);
@@ -197,8 +188,8 @@ public final class RulesLoader {
         List<DetectionRule> rules = new ArrayList<>();
         Map<String, String> ruleSources = new HashMap<>();
         roots.forEach((file, root) -> {
-            Node node = child(root, "rules");
-            for (Node r : sequence(file, node, "rules")) {
+            YamlNode node = root.get("rules");
+            for (YamlNode r : yaml.sequence(node, "rules")) {
                 DetectionRule rule = rule(file, r, ruleSources);
                 if (rule != null) {
                     rules.add(rule);
@@ -207,7 +198,7 @@ public final class RulesLoader {
         });
         List<GuardRule> guards = new ArrayList<>();
         roots.forEach((file, root) -> {
-            for (Node g : sequence(file, child(root, "guards"), "guards")) {
+            for (YamlNode g : yaml.sequence(root.get("guards"), "guards")) {
                 GuardRule guard = guard(file, g, ruleSources);
                 if (guard != null) {
                     guards.add(guard);
@@ -216,19 +207,17 @@ public final class RulesLoader {
         });
         List<RuleException> exceptions = new ArrayList<>();
         roots.forEach((file, root) -> {
-            for (Node e : sequence(file, child(root, "exceptions"), "exceptions")) {
+            for (YamlNode e : yaml.sequence(root.get("exceptions"), "exceptions")) {
                 RuleException exception = exception(file, e, ruleSources);
                 if (exception != null) {
                     exceptions.add(exception);
                 }
             }
         });
-        if (rules.isEmpty() && problems.isEmpty()) {
-            problems.add(String.join(", ", texts.keySet()) + ": no rules defined; at least one rule is required");
+        if (rules.isEmpty() && !yaml.hasProblems()) {
+            yaml.fail(String.join(", ", texts.keySet()), "no rules defined; at least one rule is required");
         }
-        if (!problems.isEmpty()) {
-            throw new RulesFileException(problems);
-        }
+        yaml.throwIfProblems("detection");
         List<DetectionRule> withExceptions = rules.stream().map(rule -> rule.withExceptions(
                 exceptions.stream().filter(e -> e.appliesTo(rule.id())).toList())).toList();
         warnings.forEach(LOG::warn);
@@ -250,9 +239,9 @@ public final class RulesLoader {
 
     // ------------------------------------------------------------------ rules
 
-    private DetectionRule rule(String file, Node node, Map<String, String> ruleSources) {
-        int before = problems.size();
-        Map<String, Node> r = mapping(file, node, RULE_KEYS, "");
+    private DetectionRule rule(String file, YamlNode node, Map<String, String> ruleSources) {
+        int before = yaml.problemCount();
+        Map<String, YamlNode> r = yaml.mapping(node, RULE_KEYS, "");
         if (r == null) {
             return null;
         }
@@ -266,7 +255,7 @@ public final class RulesLoader {
         }
         String description = required(file, node, r, "description");
         String triage = optionalText(file, r, "triage");
-        Node matchNode = r.get("match");
+        YamlNode matchNode = r.get("match");
         RuleMatch match = null;
         if (matchNode == null) {
             fail(file, node, where + "match is required");
@@ -298,7 +287,7 @@ public final class RulesLoader {
         List<String> tags = strings(file, r.get("tags"), where + "tags");
         Maturity maturity = enumValue(file, r, "maturity", Maturity.class, Maturity.STABLE, where);
         Long maxTracked = longValue(file, r, "max_tracked_events", (long) DetectionRule.DEFAULT_MAX_TRACKED_EVENTS, where);
-        if (problems.size() > before || match == null || threshold == null || window == null || severity == null
+        if (yaml.problemCount() > before || match == null || threshold == null || window == null || severity == null
                 || response == null || maxTracked == null || quiet == null || grace == null) {
             return null;
         }
@@ -312,7 +301,7 @@ public final class RulesLoader {
         } catch (IllegalArgumentException | NullPointerException e) {
             // DetectionRule's messages start with the field, e.g. "threshold=0 is invalid"; point at it.
             String field = e.getMessage() == null ? "" : e.getMessage().split("[= ]", 2)[0];
-            Node at = r.getOrDefault(field, node);
+            YamlNode at = r.getOrDefault(field, node);
             fail(file, at, where + e.getMessage());
             return null;
         }
@@ -324,9 +313,9 @@ public final class RulesLoader {
      * A guard rule. Its amount is spelled by what it counts (relations, tables, columns), so a
      * misplaced key is an error rather than a silently different rule.
      */
-    private GuardRule guard(String file, Node node, Map<String, String> ruleSources) {
-        int before = problems.size();
-        Map<String, Node> g = mapping(file, node, GUARD_KEYS, "guard: ");
+    private GuardRule guard(String file, YamlNode node, Map<String, String> ruleSources) {
+        int before = yaml.problemCount();
+        Map<String, YamlNode> g = yaml.mapping(node, GUARD_KEYS, "guard: ");
         if (g == null) {
             return null;
         }
@@ -344,7 +333,7 @@ public final class RulesLoader {
             fail(file, node, where + "kind is required; allowed: statement_drops, truncate, row_change, column_drop, drop_rate");
         }
         GuardRule.Mode mode = enumValue(file, g, "mode", GuardRule.Mode.class, GuardRule.Mode.ENFORCE, where);
-        if (problems.size() > before || kind == null || mode == null) {
+        if (yaml.problemCount() > before || kind == null || mode == null) {
             return null;
         }
         Set<String> allowed = switch (kind) {
@@ -377,7 +366,7 @@ public final class RulesLoader {
         }
         List<String> tags = strings(file, g.get("tags"), where + "tags");
         List<String> spare = strings(file, g.get("spare"), where + "spare");
-        if (problems.size() > before || amount == null || minRows == null) {
+        if (yaml.problemCount() > before || amount == null || minRows == null) {
             return null;
         }
         try {
@@ -389,7 +378,7 @@ public final class RulesLoader {
         }
     }
 
-    private Long requiredLong(String file, Node parent, Map<String, Node> map, String key, String where) {
+    private Long requiredLong(String file, YamlNode parent, Map<String, YamlNode> map, String key, String where) {
         if (!map.containsKey(key)) {
             fail(file, parent, where + key + " is required");
             return null;
@@ -397,8 +386,8 @@ public final class RulesLoader {
         return longValue(file, map, key, null, where);
     }
 
-    private RuleMatch match(String file, Node node, String where) {
-        Map<String, Node> m = mapping(file, node, MATCH_KEYS, where);
+    private RuleMatch match(String file, YamlNode node, String where) {
+        Map<String, YamlNode> m = yaml.mapping(node, MATCH_KEYS, where);
         if (m == null) {
             return null;
         }
@@ -423,16 +412,16 @@ public final class RulesLoader {
             b.attribute("target_environment", new LinkedHashSet<>(
                     strings(file, m.get("target_environment"), where + "target_environment")));
         }
-        Node attributes = m.get("attributes");
+        YamlNode attributes = m.get("attributes");
         if (attributes != null) {
-            if (attributes instanceof MappingNode map) {
-                for (NodeTuple t : map.getValue()) {
-                    String name = scalar(file, t.getKeyNode(), where + "attributes key");
+            if (attributes.isMapping()) {
+                for (YamlNode.Entry t : attributes.entries()) {
+                    String name = yaml.scalar(t.key(), where + "attributes key");
                     if (name != null) {
-                        b.attribute(name, new LinkedHashSet<>(strings(file, t.getValueNode(), where + "attributes." + name)));
+                        b.attribute(name, new LinkedHashSet<>(strings(file, t.value(), where + "attributes." + name)));
                     }
                 }
-                duplicateKeys(file, map, where + "attributes.");
+                yaml.repeatedKeys(attributes, where + "attributes.");
             } else {
                 fail(file, attributes, where + "attributes must be a mapping from attribute name to values");
             }
@@ -459,9 +448,9 @@ public final class RulesLoader {
     }
 
     /** A match's {@code blast:} conditions; null after reporting when they do not read. */
-    private BlastCondition blast(String file, Node node, String where) {
-        int before = problems.size();
-        Map<String, Node> m = mapping(file, node, BLAST_KEYS, where);
+    private BlastCondition blast(String file, YamlNode node, String where) {
+        int before = yaml.problemCount();
+        Map<String, YamlNode> m = yaml.mapping(node, BLAST_KEYS, where);
         if (m == null) {
             return null;
         }
@@ -474,7 +463,7 @@ public final class RulesLoader {
         Boolean replaced = booleanValue(file, m, "replaced", where);
         Boolean partition = booleanValue(file, m, "partition", where);
         Set<String> shapes = new LinkedHashSet<>(strings(file, m.get("shape"), where + "shape"));
-        if (problems.size() > before) {
+        if (yaml.problemCount() > before) {
             return null;
         }
         try {
@@ -503,25 +492,25 @@ public final class RulesLoader {
 
     // ------------------------------------------------------------------ lists and macros
 
-    private void named(String file, Node node, String section, Map<String, Located> into) {
+    private void named(String file, YamlNode node, String section, Map<String, Located> into) {
         if (node == null) {
             return;
         }
-        if (!(node instanceof MappingNode map)) {
+        if (!node.isMapping()) {
             fail(file, node, section + " must be a mapping from name to definition");
             return;
         }
-        for (NodeTuple t : map.getValue()) {
-            String name = scalar(file, t.getKeyNode(), section + " name");
+        for (YamlNode.Entry t : node.entries()) {
+            String name = yaml.scalar(t.key(), section + " name");
             if (name == null) {
                 continue;
             }
             if (!NAME.matcher(name).matches()) {
-                fail(file, t.getKeyNode(), section + "." + name + ": name must be 1 to 100 of A-Z a-z 0-9 _ . -");
+                fail(file, t.key(), section + "." + name + ": name must be 1 to 100 of A-Z a-z 0-9 _ . -");
             }
-            Located before = into.putIfAbsent(name, new Located(file, t.getValueNode()));
+            Located before = into.putIfAbsent(name, new Located(file, t.value()));
             if (before != null) {
-                fail(file, t.getKeyNode(), section + "." + name + ": defined twice (first at "
+                fail(file, t.key(), section + "." + name + ": defined twice (first at "
                         + location(before.file(), before.node()) + ")");
             }
         }
@@ -538,11 +527,11 @@ public final class RulesLoader {
             return List.of();
         }
         List<String> values = new ArrayList<>();
-        if (!(def.node() instanceof SequenceNode seq)) {
+        if (!def.node().isSequence()) {
             fail(def.file(), def.node(), "lists." + name + " must be a list of values");
         } else {
-            for (Node item : seq.getValue()) {
-                String v = scalar(def.file(), item, "lists." + name);
+            for (YamlNode item : def.node().items()) {
+                String v = yaml.scalar(item, "lists." + name);
                 if (v == null) {
                     continue;
                 }
@@ -574,7 +563,7 @@ public final class RulesLoader {
             return null;
         }
         // Nested macros first, so match() finds them resolved.
-        Node refs = def.node() instanceof MappingNode map ? child(map, "macros") : null;
+        YamlNode refs = def.node().isMapping() ? def.node().get("macros") : null;
         for (String ref : refs == null ? List.<String>of() : names(def.file(), refs, "macros." + name + ".macros")) {
             if (macros.containsKey(ref)) {
                 macro(ref, visiting);
@@ -590,9 +579,9 @@ public final class RulesLoader {
 
     // ------------------------------------------------------------------ exceptions
 
-    private RuleException exception(String file, Node node, Map<String, String> ruleSources) {
-        int before = problems.size();
-        Map<String, Node> e = mapping(file, node, EXCEPTION_KEYS, "exception: ");
+    private RuleException exception(String file, YamlNode node, Map<String, String> ruleSources) {
+        int before = yaml.problemCount();
+        Map<String, YamlNode> e = yaml.mapping(node, EXCEPTION_KEYS, "exception: ");
         if (e == null) {
             return null;
         }
@@ -610,7 +599,7 @@ public final class RulesLoader {
         if (expires == null && !e.containsKey("expires")) {
             fail(file, node, where + "expires is required; allowed: an ISO instant such as 2026-12-31T00:00:00Z");
         }
-        if (problems.size() > before || expires == null) {
+        if (yaml.problemCount() > before || expires == null) {
             return null;
         }
         RuleException exception;
@@ -632,102 +621,25 @@ public final class RulesLoader {
 
     // ------------------------------------------------------------------ YAML helpers
 
-    private MappingNode parse(String file, String text) {
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(false);
-        options.setMaxAliasesForCollections(50);
-        try {
-            Node root = new Yaml(new SafeConstructor(options)).compose(new StringReader(text));
-            if (root == null) {
-                return null; // an empty file defines nothing
-            }
-            if (!(root instanceof MappingNode map)) {
-                fail(file, root, "expected a mapping with " + String.join(", ", new TreeSet<>(TOP_KEYS)));
-                return null;
-            }
-            return map;
-        } catch (MarkedYAMLException e) {
-            int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 0;
-            problems.add(file + ":" + line + ": not valid YAML: " + e.getProblem());
-            return null;
-        } catch (YAMLException e) {
-            problems.add(file + ": not valid YAML: " + e.getMessage());
+    /** The root mapping of one file; null (and a problem unless the file is empty) otherwise. */
+    private YamlNode parse(String file, String text) {
+        YamlNode root = YamlDocument.parse(file, text, yaml);
+        if (root != null && !root.isMapping()) {
+            fail(file, root, "expected a mapping with " + YamlReader.sorted(TOP_KEYS));
             return null;
         }
-    }
-
-    /** The keys of a mapping; unknown and repeated keys are problems. Null (and a problem) if not a mapping. */
-    private Map<String, Node> mapping(String file, Node node, Set<String> allowed, String where) {
-        if (!(node instanceof MappingNode map)) {
-            fail(file, node, where + "expected a mapping with keys " + String.join(", ", new TreeSet<>(allowed)));
-            return null;
-        }
-        Map<String, Node> out = new LinkedHashMap<>();
-        for (NodeTuple t : map.getValue()) {
-            String key = scalar(file, t.getKeyNode(), where + "key");
-            if (key == null) {
-                continue;
-            }
-            if (!allowed.contains(key)) {
-                fail(file, t.getKeyNode(), where + "unknown key '" + key + "'; allowed: "
-                        + String.join(", ", new TreeSet<>(allowed)));
-            } else if (out.put(key, t.getValueNode()) != null) {
-                fail(file, t.getKeyNode(), where + "key '" + key + "' is repeated");
-            }
-        }
-        return out;
-    }
-
-    private void duplicateKeys(String file, MappingNode map, String where) {
-        Set<String> seen = new LinkedHashSet<>();
-        for (NodeTuple t : map.getValue()) {
-            if (t.getKeyNode() instanceof ScalarNode s && !seen.add(s.getValue())) {
-                fail(file, s, where + "key '" + s.getValue() + "' is repeated");
-            }
-        }
-    }
-
-    private static Node child(MappingNode map, String key) {
-        for (NodeTuple t : map.getValue()) {
-            if (t.getKeyNode() instanceof ScalarNode s && s.getValue().equals(key)) {
-                return t.getValueNode();
-            }
-        }
-        return null;
-    }
-
-    private List<Node> sequence(String file, Node node, String where) {
-        if (node == null || isNull(node)) {
-            return List.of();
-        }
-        if (!(node instanceof SequenceNode seq)) {
-            fail(file, node, where + " must be a list");
-            return List.of();
-        }
-        return seq.getValue();
-    }
-
-    private String scalar(String file, Node node, String where) {
-        if (!(node instanceof ScalarNode s) || isNull(node)) {
-            fail(file, node, where + " must be a single value");
-            return null;
-        }
-        return s.getValue();
-    }
-
-    private static boolean isNull(Node node) {
-        return Tag.NULL.equals(node.getTag());
+        return root;
     }
 
     /** A list of values, each {@code $name} replaced by that list's values; a single value is a list of one. */
-    private List<String> strings(String file, Node node, String where) {
+    private List<String> strings(String file, YamlNode node, String where) {
         List<String> out = new ArrayList<>();
-        if (node == null || isNull(node)) {
+        if (node == null || node.isNull()) {
             return out;
         }
-        List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
-        for (Node item : items) {
-            String v = scalar(file, item, where);
+        List<YamlNode> items = node.isSequence() ? node.items() : List.of(node);
+        for (YamlNode item : items) {
+            String v = yaml.scalar(item, where);
             if (v == null) {
                 continue;
             }
@@ -751,14 +663,14 @@ public final class RulesLoader {
     }
 
     /** Macro names: no list expansion, which would mix two namespaces. */
-    private List<String> names(String file, Node node, String where) {
+    private List<String> names(String file, YamlNode node, String where) {
         List<String> out = new ArrayList<>();
-        if (node == null || isNull(node)) {
+        if (node == null || node.isNull()) {
             return out;
         }
-        List<Node> items = node instanceof SequenceNode seq ? seq.getValue() : List.of(node);
-        for (Node item : items) {
-            String v = scalar(file, item, where);
+        List<YamlNode> items = node.isSequence() ? node.items() : List.of(node);
+        for (YamlNode item : items) {
+            String v = yaml.scalar(item, where);
             if (v != null) {
                 out.add(v);
             }
@@ -766,13 +678,13 @@ public final class RulesLoader {
         return out;
     }
 
-    private String required(String file, Node parent, Map<String, Node> map, String key) {
-        Node node = map.get(key);
+    private String required(String file, YamlNode parent, Map<String, YamlNode> map, String key) {
+        YamlNode node = map.get(key);
         if (node == null) {
             fail(file, parent, key + " is required");
             return null;
         }
-        String value = scalar(file, node, key);
+        String value = yaml.scalar(node, key);
         if (value != null && value.isBlank()) {
             fail(file, node, key + " must not be empty");
             return null;
@@ -780,16 +692,16 @@ public final class RulesLoader {
         return value == null ? null : value.strip();
     }
 
-    private String optionalText(String file, Map<String, Node> map, String key) {
-        Node node = map.get(key);
-        return node == null || isNull(node) ? null : scalar(file, node, key);
+    private String optionalText(String file, Map<String, YamlNode> map, String key) {
+        YamlNode node = map.get(key);
+        return node == null || node.isNull() ? null : yaml.scalar(node, key);
     }
 
-    private String regex(String file, Node node, String where) {
+    private String regex(String file, YamlNode node, String where) {
         if (node == null) {
             return null;
         }
-        String value = scalar(file, node, where);
+        String value = yaml.scalar(node, where);
         if (value == null) {
             return null;
         }
@@ -803,13 +715,13 @@ public final class RulesLoader {
         }
     }
 
-    private <E extends Enum<E>> E enumValue(String file, Map<String, Node> map, String key, Class<E> type,
+    private <E extends Enum<E>> E enumValue(String file, Map<String, YamlNode> map, String key, Class<E> type,
                                             E fallback, String where) {
-        Node node = map.get(key);
+        YamlNode node = map.get(key);
         if (node == null) {
             return fallback;
         }
-        String value = scalar(file, node, where + key);
+        String value = yaml.scalar(node, where + key);
         if (value == null) {
             return null;
         }
@@ -822,12 +734,12 @@ public final class RulesLoader {
         }
     }
 
-    private Response responseValue(String file, Map<String, Node> map, String where) {
-        Node node = map.get("response");
+    private Response responseValue(String file, Map<String, YamlNode> map, String where) {
+        YamlNode node = map.get("response");
         if (node == null) {
             return null;
         }
-        String value = scalar(file, node, where + "response");
+        String value = yaml.scalar(node, where + "response");
         if (value == null) {
             return null;
         }
@@ -841,7 +753,7 @@ public final class RulesLoader {
         };
     }
 
-    private Boolean booleanValue(String file, Map<String, Node> map, String key, String where) {
+    private Boolean booleanValue(String file, Map<String, YamlNode> map, String key, String where) {
         return parsed(file, map, key, null, where, "true, false", v -> switch (v) {
             case "true" -> Boolean.TRUE;
             case "false" -> Boolean.FALSE;
@@ -849,16 +761,16 @@ public final class RulesLoader {
         });
     }
 
-    private Long longValue(String file, Map<String, Node> map, String key, Long fallback, String where) {
+    private Long longValue(String file, Map<String, YamlNode> map, String key, Long fallback, String where) {
         return parsed(file, map, key, fallback, where, "an integer", v -> Long.parseLong(v.replace("_", "")));
     }
 
-    private Duration duration(String file, Map<String, Node> map, String key, Duration fallback, String where) {
+    private Duration duration(String file, Map<String, YamlNode> map, String key, Duration fallback, String where) {
         return parsed(file, map, key, fallback, where, "a duration such as 500ms, 1s, 2m, 1h or PT1S",
                 RulesLoader::parseDuration);
     }
 
-    private Instant instant(String file, Map<String, Node> map, String key, String where) {
+    private Instant instant(String file, Map<String, YamlNode> map, String key, String where) {
         return parsed(file, map, key, null, where, "an ISO instant such as 2026-12-31T00:00:00Z", Instant::parse);
     }
 
@@ -866,22 +778,10 @@ public final class RulesLoader {
      * The scalar under {@code key} parsed, {@code fallback} when absent, or null after reporting
      * the file, line and allowed values when it does not parse.
      */
-    private <T> T parsed(String file, Map<String, Node> map, String key, T fallback, String where, String allowed,
+    private <T> T parsed(String file, Map<String, YamlNode> map, String key, T fallback, String where, String allowed,
                          java.util.function.Function<String, T> parser) {
-        Node node = map.get(key);
-        if (node == null) {
-            return fallback;
-        }
-        String value = scalar(file, node, where + key);
-        if (value == null) {
-            return null;
-        }
-        try {
-            return parser.apply(value.trim());
-        } catch (IllegalArgumentException | DateTimeParseException | ArithmeticException e) {
-            fail(file, node, where + key + "=" + value + " is invalid; allowed: " + allowed);
-            return null;
-        }
+        YamlNode node = map.get(key);
+        return node == null ? fallback : yaml.parsed(node, where + key, allowed, parser);
     }
 
     /** {@code 500ms}, {@code 1s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT1S}). */
@@ -906,11 +806,11 @@ public final class RulesLoader {
         return names.isEmpty() ? " (none defined)" : " (defined: " + String.join(", ", new TreeSet<>(names)) + ")";
     }
 
-    private static String location(String file, Node node) {
-        return file + ":" + (node.getStartMark().getLine() + 1);
+    private static String location(String file, YamlNode node) {
+        return node.location();
     }
 
-    private void fail(String file, Node node, String reason) {
-        problems.add((node == null ? file : location(file, node)) + ": " + reason);
+    private void fail(String file, YamlNode node, String reason) {
+        yaml.fail(file, node, reason);
     }
 }

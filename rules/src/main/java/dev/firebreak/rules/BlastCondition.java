@@ -1,4 +1,4 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import dev.firebreak.schema.AuditEvent;
 import java.time.Duration;
@@ -78,7 +78,7 @@ public record BlastCondition(Long minRows, Long minBytes, Double minFraction, Du
     }
 
     /** Rows the event destroyed: PostgreSQL's blast measure, else the statement's row count. */
-    static long rowsDestroyed(AuditEvent event) {
+    public static long rowsDestroyed(AuditEvent event) {
         long measured = number(event.getAttributes().get("blast_rows"), -1);
         if (measured >= 0) {
             return measured;
@@ -87,7 +87,7 @@ public record BlastCondition(Long minRows, Long minBytes, Double minFraction, Du
     }
 
     /** Bytes the relations the event destroyed held, as far as they were measured. */
-    static long bytesDestroyed(AuditEvent event) {
+    public static long bytesDestroyed(AuditEvent event) {
         return Math.max(0, number(event.getAttributes().get("blast_bytes"), 0));
     }
 

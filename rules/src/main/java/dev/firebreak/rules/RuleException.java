@@ -1,4 +1,4 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import java.time.Instant;
 import java.util.Map;
@@ -41,17 +41,17 @@ public record RuleException(String rule, String principal, String applicationNam
     }
 
     /** Whether this exception applies to {@code ruleId} at all. */
-    boolean appliesTo(String ruleId) {
+    public boolean appliesTo(String ruleId) {
         return ANY_RULE.equals(rule) || rule.equals(ruleId);
     }
 
     /** Whether it has expired by {@code now}; expired entries never apply. */
-    boolean expiredAt(Instant now) {
+    public boolean expiredAt(Instant now) {
         return !now.isBefore(expires);
     }
 
     /** Whether it exempts an event of {@code principal} with {@code applicationName} at {@code eventTimeUs}. */
-    boolean covers(String ruleId, String principal, String applicationName, long eventTimeUs) {
+    public boolean covers(String ruleId, String principal, String applicationName, long eventTimeUs) {
         if (!appliesTo(ruleId) || !glob(this.principal).matcher(principal).matches()) {
             return false;
         }
@@ -73,7 +73,7 @@ public record RuleException(String rule, String principal, String applicationNam
     // Compiled once per glob: exceptions are checked on the event path.
     private static final Map<String, Pattern> GLOBS = new ConcurrentHashMap<>();
 
-    static Pattern glob(String glob) {
+    public static Pattern glob(String glob) {
         return GLOBS.computeIfAbsent(glob, RuleException::compileGlob);
     }
 

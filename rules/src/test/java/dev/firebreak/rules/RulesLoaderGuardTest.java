@@ -1,4 +1,4 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

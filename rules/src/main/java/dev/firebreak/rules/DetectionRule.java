@@ -1,4 +1,4 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
@@ -35,7 +35,7 @@ import java.util.regex.Pattern;
  * @param shadow           report what the rule would do (alert only, marked) and never revoke
  * @param tags             free labels, e.g. mitre or team names
  * @param maturity         how far the rule is trusted
- * @param maxTrackedEvents cap on the entries kept per principal (at most {@code DropBurstState.MAX_ENTRIES}):
+ * @param maxTrackedEvents cap on the entries kept per principal (at most the detection state's entry cap, 128):
  *                         events kept one by one, beyond which adjacent ones are merged (see {@code RuleDetector})
  * @param exceptions       allow-list entries that apply to this rule
  */
@@ -51,6 +51,11 @@ public record DetectionRule(String id, String description, String triage, RuleMa
     public static final Severity DEFAULT_SEVERITY = Severity.CRITICAL;
     public static final Response DEFAULT_RESPONSE = Response.REVOKE;
     public static final int DEFAULT_MAX_TRACKED_EVENTS = 10_000;
+    /**
+     * Most object identities a principal's detection state keeps (distinct-object rules), so the
+     * most a distinct-object threshold may be. The language owns the bound; the state obeys it.
+     */
+    public static final int MAX_IDENTITIES = 1024;
 
     // The id becomes part of a changelog topic name, so it must be a legal topic-name fragment.
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -118,9 +123,9 @@ public record DetectionRule(String id, String description, String triage, RuleMa
                     + " is invalid; allowed: an integer >= threshold (" + threshold + ")");
         }
         // A distinct-object window can only count the identities a principal's state keeps.
-        if (measure == Measure.DISTINCT_OBJECTS && threshold > DropBurstState.MAX_IDENTITIES) {
+        if (measure == Measure.DISTINCT_OBJECTS && threshold > MAX_IDENTITIES) {
             throw new IllegalArgumentException("threshold=" + threshold + " is invalid for measure distinct_objects;"
-                    + " allowed: an integer from 1 to " + DropBurstState.MAX_IDENTITIES);
+                    + " allowed: an integer from 1 to " + MAX_IDENTITIES);
         }
         if (maxTrackedEvents < 1) {
             throw new IllegalArgumentException("max_tracked_events=" + maxTrackedEvents
@@ -170,7 +175,7 @@ public record DetectionRule(String id, String description, String triage, RuleMa
     }
 
     /** Whether an active exception covers {@code event} at its own time {@code eventTimeUs}. */
-    boolean excepted(AuditEvent event, String principal, long eventTimeUs) {
+    public boolean excepted(AuditEvent event, String principal, long eventTimeUs) {
         for (RuleException exception : exceptions) {
             if (exception.covers(id, principal, event.getApplicationName(), eventTimeUs)) {
                 return true;
@@ -180,7 +185,7 @@ public record DetectionRule(String id, String description, String triage, RuleMa
     }
 
     /** How much {@code event} adds to the measure; 0 when it does not match or adds nothing. */
-    long weight(AuditEvent event) {
+    public long weight(AuditEvent event) {
         if (!match.matches(event)) {
             return 0;
         }
@@ -195,7 +200,7 @@ public record DetectionRule(String id, String description, String triage, RuleMa
     }
 
     /** Identities of the counted objects of {@code event}, for {@link Measure#DISTINCT_OBJECTS}; else empty. */
-    List<String> identities(AuditEvent event) {
+    public List<String> identities(AuditEvent event) {
         if (measure != Measure.DISTINCT_OBJECTS) {
             return List.of();
         }

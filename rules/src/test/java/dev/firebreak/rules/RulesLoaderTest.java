@@ -1,10 +1,10 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.firebreak.detect.DetectionRule.Maturity;
-import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.rules.DetectionRule.Maturity;
+import dev.firebreak.rules.DetectionRule.Measure;
 import dev.firebreak.schema.Response;
 import dev.firebreak.schema.Severity;
 import java.io.IOException;

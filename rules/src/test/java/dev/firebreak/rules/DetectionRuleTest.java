@@ -1,14 +1,14 @@
-package dev.firebreak.detect;
+package dev.firebreak.rules;
 
-import static dev.firebreak.detect.AuditEvents.at;
-import static dev.firebreak.detect.AuditEvents.dropSchemaCascade;
-import static dev.firebreak.detect.AuditEvents.dropTables;
-import static dev.firebreak.detect.AuditEvents.event;
-import static dev.firebreak.detect.AuditEvents.object;
+import static dev.firebreak.rules.AuditEvents.at;
+import static dev.firebreak.rules.AuditEvents.dropSchemaCascade;
+import static dev.firebreak.rules.AuditEvents.dropTables;
+import static dev.firebreak.rules.AuditEvents.event;
+import static dev.firebreak.rules.AuditEvents.object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.firebreak.detect.DetectionRule.Measure;
+import dev.firebreak.rules.DetectionRule.Measure;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.AuditSource;
 import dev.firebreak.schema.Response;
