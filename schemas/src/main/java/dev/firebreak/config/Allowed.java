@@ -59,9 +59,10 @@ public final class Allowed implements ConfigDef.Validator {
         return of(allowed, v -> pattern.matcher(v.toString()).matches());
     }
 
-    /** Every element of a LIST matches {@code pattern}. */
+    /** Every non-blank element of a LIST matches {@code pattern} (blank ones, as in {@code a,,b}, are dropped by the reader). */
     public static Allowed eachMatching(Pattern pattern, String allowed) {
-        return of(allowed, v -> ((List<?>) v).stream().allMatch(e -> pattern.matcher(e.toString()).matches()));
+        return of(allowed, v -> ((List<?>) v).stream().map(e -> e.toString().trim()).filter(e -> !e.isEmpty())
+                .allMatch(e -> pattern.matcher(e).matches()));
     }
 
     /** The same check with the other wording. */
