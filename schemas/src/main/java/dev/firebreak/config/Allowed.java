@@ -26,16 +26,19 @@ public final class Allowed implements ConfigDef.Validator {
     private final String allowed;
     private final Predicate<Object> test;
     private final BiFunction<String, Object, String> refusal;
+    private final BiFunction<String, Object, String> wrongType;
 
-    private Allowed(String allowed, Predicate<Object> test, BiFunction<String, Object, String> refusal) {
+    private Allowed(String allowed, Predicate<Object> test, BiFunction<String, Object, String> refusal,
+                    BiFunction<String, Object, String> wrongType) {
         this.allowed = allowed;
         this.test = test;
         this.refusal = refusal;
+        this.wrongType = wrongType;
     }
 
     /** Any value {@code test} accepts; {@code allowed} says which in words. Null (unset) always passes. */
     public static Allowed of(String allowed, Predicate<Object> test) {
-        return new Allowed(allowed, test, (k, v) -> "invalid " + k + "=" + v + "; allowed: " + allowed);
+        return new Allowed(allowed, test, (k, v) -> "invalid " + k + "=" + v + "; allowed: " + allowed, null);
     }
 
     /** A whole number (INT or LONG) in {@code min..max}. */
@@ -73,7 +76,17 @@ public final class Allowed implements ConfigDef.Validator {
 
     /** The same check with its own refusal, from the key and the value. */
     public Allowed saying(BiFunction<String, Object, String> message) {
-        return new Allowed(allowed, test, message);
+        return new Allowed(allowed, test, message, wrongType);
+    }
+
+    /** The same check, with its own refusal for a value that is not even of the key's type. */
+    public Allowed whenNotOfType(BiFunction<String, Object, String> message) {
+        return new Allowed(allowed, test, refusal, message);
+    }
+
+    /** Whether {@code value}, already of the key's type, is allowed. */
+    public boolean accepts(Object value) {
+        return value == null || test.test(value);
     }
 
     /** What is allowed, in words. */
@@ -91,6 +104,11 @@ public final class Allowed implements ConfigDef.Validator {
     /** The refusal for {@code name=value}. */
     public String refusal(String name, Object value) {
         return refusal.apply(name, value);
+    }
+
+    /** The refusal for {@code name=value} when the value is not of the key's type (not a number, ...). */
+    public String typeRefusal(String name, Object value) {
+        return wrongType == null ? refusal(name, value) : wrongType.apply(name, value);
     }
 
     @Override

@@ -22,13 +22,18 @@ public final class Typed {
     public static AbstractConfig parse(ConfigDef definition, Map<String, String> settings) {
         // A value of the wrong type fails inside ConfigDef with "Invalid value x for configuration k: Not a
         // number of type INT"; checked first so that the message says what is allowed instead.
+        // An Allowed refusal quotes the value as written ("a,b"), not as parsed ("[a, b]").
         definition.configKeys().values().forEach(key -> {
             String value = settings.get(key.name);
             if (value != null) {
+                Object parsed;
                 try {
-                    ConfigDef.parseType(key.name, value, key.type);
+                    parsed = ConfigDef.parseType(key.name, value, key.type);
                 } catch (ConfigException e) {
-                    throw new IllegalArgumentException(typeRefusal(key, value), e);
+                    throw new IllegalArgumentException(typeRefusal(key, value.trim()), e);
+                }
+                if (key.validator instanceof Allowed allowed && !allowed.accepts(parsed)) {
+                    throw new IllegalArgumentException(allowed.refusal(key.name, shown(key, value.trim())));
                 }
             }
         });
@@ -40,11 +45,14 @@ public final class Typed {
     }
 
     private static String typeRefusal(ConfigDef.ConfigKey key, String value) {
-        String shown = key.type == ConfigDef.Type.PASSWORD ? "<redacted>" : value;
         if (key.validator instanceof Allowed allowed) {
-            return allowed.refusal(key.name, shown);
+            return allowed.typeRefusal(key.name, shown(key, value));
         }
-        return "invalid " + key.name + "=" + shown + "; allowed: " + describe(key.type);
+        return "invalid " + key.name + "=" + shown(key, value) + "; allowed: " + describe(key.type);
+    }
+
+    private static String shown(ConfigDef.ConfigKey key, String value) {
+        return key.type == ConfigDef.Type.PASSWORD ? "<redacted>" : value;
     }
 
     /** The type in words, for messages and the settings reference. */

@@ -168,6 +168,6 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
     }
 
     private static Allowed after(Allowed allowed) {
-        return allowed.worded(Allowed.Wording.INVALID_AFTER);
+        return allowed.worded(Allowed.Wording.INVALID_AFTER).whenNotOfType((k, v) -> k + "=" + v + " is not an integer");
     }
 }
