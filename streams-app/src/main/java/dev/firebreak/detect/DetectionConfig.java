@@ -82,7 +82,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * bounds only how much routine window state one transaction carries. Before that request, the
      * interval was 20 ms with a 5 ms poll: a commit after every batch (0) could not keep up with the
      * demo's set-up backlog (2.3 to 3.3 s late), and 100 ms put 112 ms (p50) between produce and the
-     * kill switch. Override with {@code kafka.commit.interval.ms} and {@code kafka.poll.ms}.
+     * kill switch. Override with {@code firebreak.detection.streams.commit.interval.ms} and {@code ...streams.poll.ms}.
      */
     public static final String DEFAULT_COMMIT_INTERVAL_MS = "100";
     /**
@@ -104,7 +104,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * task's window state is kept warm on another instance, and when one instance dies the task moves
      * to the instance that already holds its state instead of replaying the changelog first (the
      * failover time is then about the consumer group's session timeout). A single instance simply
-     * gets no standby. Override with {@code kafka.num.standby.replicas} (0 saves the second copy's
+     * gets no standby. Override with {@code firebreak.detection.streams.num.standby.replicas} (0 saves the second copy's
      * memory and changelog reads).
      */
     public static final String DEFAULT_STANDBY_REPLICAS = "1";
@@ -124,7 +124,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final Map<String, String> ALIASES = Map.of(KAFKA_PREFIX, STREAMS_PREFIX);
     /**
      * Kafka client settings of detection alone, e.g. its SASL credentials
-     * ({@code firebreak.detection.client.sasl.jaas.config}); {@link #KAFKA_PREFIX} keys win on the same key.
+     * ({@code firebreak.detection.client.sasl.jaas.config}); {@link #STREAMS_PREFIX} keys win on the same key.
      */
     public static final String CLIENT_PREFIX = PREFIX + dev.firebreak.config.PassThrough.CLIENT_INFIX;
 
