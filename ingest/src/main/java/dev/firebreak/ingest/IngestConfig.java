@@ -105,7 +105,7 @@ public record IngestConfig(
             .define(PREFIX + "pg.port", Type.INT, 5432, Allowed.range(1, 65535), Importance.HIGH, "PostgreSQL port.")
             .define(PREFIX + "pg.database", Type.STRING, "postgres", Importance.HIGH, "Database whose events are captured.")
             .define(PREFIX + "pg.user", Type.STRING, "postgres", Importance.HIGH,
-                    "Role ingest connects as: it needs REPLICATION and may install the triggers (see docs/deployment.md).")
+                    "Role ingest connects as: it needs REPLICATION, and installs the triggers unless install.triggers=false.")
             .define(PREFIX + "pg.password", Type.PASSWORD, null, Importance.HIGH,
                     "Password of pg.user; use ${env:NAME} or ${dir:/run/secrets:name} rather than the file itself.")
             .define(PREFIX + "slot", Type.STRING, null, Allowed.matching(SLOT_NAME,
