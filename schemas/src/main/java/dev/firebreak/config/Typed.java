@@ -1,5 +1,6 @@
 package dev.firebreak.config;
 
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -19,7 +20,20 @@ public final class Typed {
      *
      * @throws IllegalArgumentException naming the first bad key and what it allows
      */
-    public static AbstractConfig parse(ConfigDef definition, Map<String, String> settings) {
+    public static AbstractConfig parse(ConfigDef definition, Map<String, String> given) {
+        // Only this definition's keys, secrets resolved first: "${env:PORT}" is checked as the port it names.
+        Map<String, String> mine = new HashMap<>();
+        definition.names().forEach(name -> {
+            if (given.get(name) != null) {
+                mine.put(name, given.get(name));
+            }
+        });
+        Map<String, String> settings;
+        try {
+            settings = Settings.resolve(mine);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
         // A value of the wrong type fails inside ConfigDef with "Invalid value x for configuration k: Not a
         // number of type INT"; checked first so that the message says what is allowed instead.
         // An Allowed refusal quotes the value as written ("a,b"), not as parsed ("[a, b]").

@@ -24,6 +24,16 @@ class TypedTest {
     }
 
     @Test
+    void aValueNamingASecretIsCheckedAsTheValueItNames(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("s.properties"), "port=8\nbad=80\n");
+        assertThat(Typed.parse(DEF, Map.of("a.port", "${file:" + file + ":port}")).getInt("a.port")).isEqualTo(8);
+        assertThatThrownBy(() -> Typed.parse(DEF, Map.of("a.port", "${file:" + file + ":bad}")))
+                .hasMessage("invalid a.port=80; allowed: 1..10");
+        assertThatThrownBy(() -> Typed.parse(DEF, Map.of("a.port", "${env:FIREBREAK_NO_SUCH_VARIABLE_42}")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("a.port refers to a secret");
+    }
+
+    @Test
     void refusalsNameTheKeyTheValueAndWhatIsAllowed() {
         assertThatThrownBy(() -> Typed.parse(DEF, Map.of("a.port", "11"))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("invalid a.port=11; allowed: 1..10");
