@@ -1,5 +1,7 @@
 package dev.firebreak.launcher;
 
+import dev.firebreak.launcher.config.CheckConfigCommand;
+import dev.firebreak.launcher.config.SettingsReferenceCommand;
 import dev.firebreak.launcher.preflight.AnswerCommand;
 import dev.firebreak.launcher.preflight.CheckCommand;
 import dev.firebreak.launcher.preflight.HookCommand;
@@ -22,6 +24,8 @@ import picocli.CommandLine.Command;
         description = "Cuts off a principal that starts destroying things, while the burst is still running.",
         subcommands = {ServiceCommand.class, ReinstateCommand.class, InstallRoleCommand.class,
                 RulesCommand.class, TopicsCommand.class, ManualRevokeCommand.class,
+                // settings: check a file before deploying it; the generated reference
+                CheckConfigCommand.class, SettingsReferenceCommand.class,
                 // pre-flight: agents ask before they act
                 HookCommand.class, CheckCommand.class, AnswerCommand.Approve.class, AnswerCommand.Reject.class})
 public final class FirebreakCli implements Runnable {

@@ -14,6 +14,7 @@ record KnownKeys(Set<String> keys, List<String> prefixes) {
         for (SettingsDefinition d : definitions) {
             keys.addAll(d.definition().names());
             prefixes.addAll(d.openPrefixes().keySet());
+            d.deprecatedAliases().keySet().forEach(old -> (old.endsWith(".") ? prefixes : keys).add(old));
         }
         return new KnownKeys(keys, List.copyOf(prefixes));
     }

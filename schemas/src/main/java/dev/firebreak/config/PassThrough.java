@@ -29,7 +29,7 @@ public final class PassThrough {
         Map<String, String> out = withPrefix(map, stagePrefix + CLIENT_INFIX);
         if (out.containsKey("bootstrap.servers")) {
             throw new IllegalArgumentException(stagePrefix + CLIENT_INFIX + "bootstrap.servers is not allowed; set "
-                    + stagePrefix + "bootstrap.servers (ingest: firebreak.ingest.kafka.bootstrap.servers) instead");
+                    + stagePrefix + "bootstrap.servers instead");
         }
         return out;
     }

@@ -31,4 +31,12 @@ public interface SettingsDefinition {
     default Map<String, String> openPrefixes() {
         return Map.of();
     }
+
+    /**
+     * Old spellings still read, each with its new spelling (see {@link DeprecatedKeys}); a name ending
+     * in {@code .} renames a prefix. {@link Settings#check} accepts them; the reference lists them.
+     */
+    default Map<String, String> deprecatedAliases() {
+        return Map.of();
+    }
 }

@@ -1,8 +1,12 @@
 package dev.firebreak.metrics;
 
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.Typed;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Keeps a metric label's cardinality bounded: the first {@code limit} distinct values keep their
@@ -18,6 +22,21 @@ public final class BoundedLabel {
     public static final int DEFAULT_PRINCIPAL_LIMIT = 200;
     /** Far above what a dashboard can show, far below what hurts Prometheus. */
     public static final int MAX_LIMIT = 10_000;
+
+    /** The metrics keys every stage reads. */
+    public static final ConfigDef CONFIG = new ConfigDef().define(PRINCIPAL_LIMIT_KEY, ConfigDef.Type.INT,
+            DEFAULT_PRINCIPAL_LIMIT, Allowed.of("an integer 0.." + MAX_LIMIT, v -> (Integer) v >= 0 && (Integer) v <= MAX_LIMIT),
+            ConfigDef.Importance.LOW, "How many distinct principals keep their own value of the principal metric label;"
+                    + " every later one shares " + OTHER + ", so that a flood of fresh principals (an attacker minting"
+                    + " tokens) cannot blow up the metrics store. Far above what a dashboard shows, far below what hurts"
+                    + " Prometheus.");
+
+    /** The metrics settings, shared by every stage. */
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("shared", "Metrics", CONFIG);
+        }
+    }
 
     private final int limit;
     private final Set<String> admitted = ConcurrentHashMap.newKeySet();
@@ -41,16 +60,7 @@ public final class BoundedLabel {
         if (value == null || value.isBlank()) {
             return DEFAULT_PRINCIPAL_LIMIT;
         }
-        try {
-            int limit = Integer.parseInt(value.trim());
-            if (limit >= 0 && limit <= MAX_LIMIT) {
-                return limit;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the allowed range
-        }
-        throw new IllegalArgumentException("invalid " + PRINCIPAL_LIMIT_KEY + "=" + value + "; allowed: an integer 0.."
-                + MAX_LIMIT);
+        return Typed.parse(CONFIG, Map.of(PRINCIPAL_LIMIT_KEY, value)).getInt(PRINCIPAL_LIMIT_KEY);
     }
 
     /** The label value for {@code value}: itself while admitted or room is left, else {@value #OTHER}. */

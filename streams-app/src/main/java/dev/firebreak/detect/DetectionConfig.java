@@ -1,5 +1,10 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.DeprecatedKeys;
+import dev.firebreak.config.PassThrough;
+import dev.firebreak.config.Typed;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.rules.RulesFileException;
@@ -15,6 +20,10 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -76,7 +85,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * bounds only how much routine window state one transaction carries. Before that request, the
      * interval was 20 ms with a 5 ms poll: a commit after every batch (0) could not keep up with the
      * demo's set-up backlog (2.3 to 3.3 s late), and 100 ms put 112 ms (p50) between produce and the
-     * kill switch. Override with {@code kafka.commit.interval.ms} and {@code kafka.poll.ms}.
+     * kill switch. Override with {@code firebreak.detection.streams.commit.interval.ms} and {@code ...streams.poll.ms}.
      */
     public static final String DEFAULT_COMMIT_INTERVAL_MS = "100";
     /**
@@ -98,7 +107,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * task's window state is kept warm on another instance, and when one instance dies the task moves
      * to the instance that already holds its state instead of replaying the changelog first (the
      * failover time is then about the consumer group's session timeout). A single instance simply
-     * gets no standby. Override with {@code kafka.num.standby.replicas} (0 saves the second copy's
+     * gets no standby. Override with {@code firebreak.detection.streams.num.standby.replicas} (0 saves the second copy's
      * memory and changelog reads).
      */
     public static final String DEFAULT_STANDBY_REPLICAS = "1";
@@ -110,11 +119,15 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     public static final String RESULT_VERIFICATION_SECRET = PREFIX + "result.verification.secret";
     /** Commands re-issued at most per episode after a FAILED or REINSTATED result; 0..100, default 3. */
     public static final String REISSUE_MAX = PREFIX + "reissue.max";
-    /** Keys with this prefix pass, without it, to Kafka Streams. */
+    /** Deprecated: keys with this prefix pass, without it, to Kafka Streams; now {@link #STREAMS_PREFIX}. */
     public static final String KAFKA_PREFIX = "kafka.";
+    /** Keys with this prefix pass, without it, to Kafka Streams (and through its prefixes to its clients). */
+    public static final String STREAMS_PREFIX = PREFIX + "streams.";
+    /** Old spellings, still read (with a warning). */
+    public static final Map<String, String> ALIASES = Map.of(KAFKA_PREFIX, STREAMS_PREFIX);
     /**
      * Kafka client settings of detection alone, e.g. its SASL credentials
-     * ({@code firebreak.detection.client.sasl.jaas.config}); {@link #KAFKA_PREFIX} keys win on the same key.
+     * ({@code firebreak.detection.client.sasl.jaas.config}); {@link #STREAMS_PREFIX} keys win on the same key.
      */
     public static final String CLIENT_PREFIX = PREFIX + dev.firebreak.config.PassThrough.CLIENT_INFIX;
 
@@ -122,14 +135,60 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
     /** Fine for the demo; production should set a directory the OS does not clean up. */
     public static final Path DEFAULT_STATE_DIR = Path.of(System.getProperty("java.io.tmpdir"), "firebreak-detection");
 
-    private static final Set<String> KEYS = Set.of(APPLICATION_ID, BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL, STATE_DIR,
-            RULES_PATH, BASELINES, COMMAND_SIGNING_SECRET, COMMAND_SIGNING_SECRET + SigningKey.ENV_SUFFIX,
-            PROCESSING_GUARANTEE, RESULT_VERIFICATION_SECRET, RESULT_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX, REISSUE_MAX);
+    private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
+
+    /** Every key of detection; relations between keys and the rules are checked in {@link #fromMap}. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(APPLICATION_ID, Type.STRING, DEFAULT_APPLICATION_ID, after(Allowed.matching(APPLICATION_ID_PATTERN,
+                    "1 to 200 of A-Z a-z 0-9 . _ -")), Importance.MEDIUM,
+                    "Kafka Streams application id: the consumer group and the prefix of the internal topics; every"
+                            + " instance of one detection deployment shares it.")
+            .define(BOOTSTRAP_SERVERS, Type.STRING, null, Importance.HIGH,
+                    "Kafka bootstrap servers of detection, host:port[,host:port...]. Required.")
+            .define(SCHEMA_REGISTRY_URL, Type.STRING, null, Importance.HIGH,
+                    "Schema registry: http://..., https://... or mem://<scope>. Required.")
+            .define(STATE_DIR, Type.STRING, null, Importance.HIGH,
+                    "Where the local state stores live; unset: <java.io.tmpdir>/firebreak-detection, fine for the demo"
+                            + " only: production should set a directory the OS does not clean up.")
+            .define(RULES_PATH, Type.STRING, null, Importance.HIGH,
+                    "A rules file, or a directory of *.yaml rule files (docs/rules.md); edits are reloaded. Unset: the"
+                            + " bundled rules. The guard reads its policy from the same files.")
+            .define(BASELINES, Type.BOOLEAN, true, Importance.LOW,
+                    "Per-principal baselines (first destructive action, rate far above normal): alerts only.")
+            .define(COMMAND_SIGNING_SECRET, Type.PASSWORD, null, Importance.HIGH,
+                    "HMAC-SHA256 secret signing every revoke command, shared with the kill switch"
+                            + " (firebreak.killswitch.command.verification.secret); at least " + SigningKey.MIN_LENGTH
+                            + " characters. Required: the kill switch executes no unsigned command.")
+            .define(COMMAND_SIGNING_SECRET + SigningKey.ENV_SUFFIX, Type.STRING, null, Importance.HIGH,
+                    "Instead of the secret, the name of an environment variable holding it (or use ${env:NAME}).")
+            .define(PROCESSING_GUARANTEE, Type.STRING, StreamsConfig.EXACTLY_ONCE_V2, after(Allowed.oneOf(PROCESSING_GUARANTEES)),
+                    Importance.MEDIUM, "Kafka Streams' processing guarantee. Under exactly_once_v2 a revoke command, the"
+                            + " window state that led to it and the input offsets commit in one transaction; under"
+                            + " at_least_once a burst may never be revoked after a failed send.")
+            .define(RESULT_VERIFICATION_SECRET, Type.PASSWORD, null, Importance.MEDIUM,
+                    "HMAC-SHA256 secret verifying the kill switch's results (firebreak.killswitch.result.signing.secret)."
+                            + " Unset: no result is trusted, so a failed or reinstated revocation is never re-issued.")
+            .define(RESULT_VERIFICATION_SECRET + SigningKey.ENV_SUFFIX, Type.STRING, null, Importance.MEDIUM,
+                    "Instead of the secret, the name of an environment variable holding it.")
+            .define(REISSUE_MAX, Type.INT, ReissuePolicy.DEFAULT_MAX, after(Allowed.of("an integer 0.." + ReissuePolicy.MAX_MAX
+                            + " (0: never re-issue)", v -> (Integer) v >= 0 && (Integer) v <= ReissuePolicy.MAX_MAX)),
+                    Importance.LOW, "Commands re-issued at most per episode after a FAILED or REINSTATED result.");
+    private static final Set<String> KEYS = CONFIG.names();
+
+    /** Detection's settings, for {@code Settings.check} and the settings reference. */
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("detection", "Detection (Kafka Streams)", CONFIG, Map.of(
+                    CLIENT_PREFIX, "Settings of every Kafka client of detection (SASL, TLS); not bootstrap.servers.",
+                    STREAMS_PREFIX, "Kafka Streams properties (and its consumer./producer./admin. prefixed client"
+                            + " settings), over client.* and the defaults; not application.id, bootstrap.servers,"
+                            + " state.dir, processing.guarantee, which have their own keys."), ALIASES);
+        }
+    }
     // Owned by the typed keys above; a pass-through copy would silently disagree with them.
     private static final Map<String, String> RESERVED = Map.of(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID,
             StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP_SERVERS, StreamsConfig.STATE_DIR_CONFIG, STATE_DIR,
             StreamsConfig.PROCESSING_GUARANTEE_CONFIG, PROCESSING_GUARANTEE);
-    private static final Pattern APPLICATION_ID_PATTERN = Pattern.compile("[A-Za-z0-9._-]{1,200}");
 
     /** With the default principal label limit and no signing key (enough for the topology's own properties). */
     public DetectionConfig(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
@@ -172,59 +231,59 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
 
     /**
      * Reads {@code firebreak.detection.*} keys, the rules from {@link #RULES_PATH} (or the bundled
-     * rules), and {@code kafka.*} pass-through keys. Other keys are ignored, so the whole process
-     * configuration may be passed in; unknown {@code firebreak.detection.*} keys fail, since they are
-     * typos. Invalid rule files fail with a {@link RulesFileException} naming file, line and reason;
-     * exceptions that expired before now are logged and ignored. A command signing secret that is set
-     * but unusable (too short, variable unset) fails here; a missing one fails {@link DetectionService}.
+     * rules), and {@code firebreak.detection.streams.*} (formerly {@code kafka.*}) pass-through keys.
+     * Other keys are ignored, so the whole process configuration may be passed in; unknown
+     * {@code firebreak.detection.*} keys fail, since they are typos. Invalid rule files fail with a
+     * {@link RulesFileException} naming file, line and reason; exceptions that expired before now are
+     * logged and ignored. A command signing secret that is set but unusable (too short, variable
+     * unset) fails here; a missing one fails {@link DetectionService}.
      */
     public static DetectionConfig fromMap(Map<String, String> config) {
+        Map<String, String> canonical = DeprecatedKeys.canonical(config, ALIASES);
         Map<String, String> values = new HashMap<>();
-        Map<String, String> kafka = new HashMap<>();
-        // Detection's own client settings first, the shared kafka.* pass-through over them.
-        kafka.putAll(dev.firebreak.config.PassThrough.clientSettings(config, PREFIX));
-        config.forEach((key, value) -> {
-            if (key.startsWith(KAFKA_PREFIX)) {
-                kafka.put(key.substring(KAFKA_PREFIX.length()), value);
-            } else if (key.startsWith(CLIENT_PREFIX)) {
-                return; // read above
-            } else if (key.startsWith(PREFIX)) {
+        canonical.forEach((key, value) -> {
+            if (key.startsWith(PREFIX) && !key.startsWith(CLIENT_PREFIX) && !key.startsWith(STREAMS_PREFIX)) {
                 if (!KEYS.contains(key)) {
                     throw new IllegalArgumentException("unknown key " + key + "; allowed: "
-                            + KEYS.stream().sorted().collect(Collectors.joining(", ")) + ", " + CLIENT_PREFIX + "*");
+                            + KEYS.stream().sorted().collect(Collectors.joining(", ")) + ", " + CLIENT_PREFIX + "*, "
+                            + STREAMS_PREFIX + "*");
                 }
+                // A blank value is an unset key, as it always was here.
                 if (value != null && !value.isBlank()) {
-                    values.put(key, value.trim());
+                    values.put(key, value);
                 }
             }
         });
-        return new DetectionConfig(values.getOrDefault(APPLICATION_ID, DEFAULT_APPLICATION_ID),
-                values.get(BOOTSTRAP_SERVERS), values.get(SCHEMA_REGISTRY_URL),
-                values.containsKey(STATE_DIR) ? Path.of(values.get(STATE_DIR)) : DEFAULT_STATE_DIR,
-                rules(values.get(RULES_PATH)), values.containsKey(RULES_PATH) ? Path.of(values.get(RULES_PATH)) : null,
-                baselines(values.getOrDefault(BASELINES, "true")), kafka, BoundedLabel.principalLimit(config),
-                signingKey(config), values.getOrDefault(PROCESSING_GUARANTEE, StreamsConfig.EXACTLY_ONCE_V2),
-                new ReissuePolicy(SigningKey.fromConfig(config, RESULT_VERIFICATION_SECRET).orElse(null),
-                        reissueMax(values.get(REISSUE_MAX))));
+        AbstractConfig c = Typed.parse(CONFIG, values);
+        return new DetectionConfig(c.getString(APPLICATION_ID), c.getString(BOOTSTRAP_SERVERS),
+                c.getString(SCHEMA_REGISTRY_URL),
+                c.getString(STATE_DIR) != null ? Path.of(c.getString(STATE_DIR)) : DEFAULT_STATE_DIR,
+                rules(c.getString(RULES_PATH)), c.getString(RULES_PATH) != null ? Path.of(c.getString(RULES_PATH)) : null,
+                c.getBoolean(BASELINES), streams(config, canonical), BoundedLabel.principalLimit(config),
+                signingKey(canonical), c.getString(PROCESSING_GUARANTEE),
+                new ReissuePolicy(SigningKey.fromConfig(canonical, RESULT_VERIFICATION_SECRET).orElse(null),
+                        c.getInt(REISSUE_MAX)));
+    }
+
+    /**
+     * Kafka Streams' pass-through: detection's own client settings first, {@link #STREAMS_PREFIX} over
+     * them. A key the typed keys own fails, named as written ({@code kafka.application.id} or
+     * {@code firebreak.detection.streams.application.id}).
+     */
+    private static Map<String, String> streams(Map<String, String> written, Map<String, String> canonical) {
+        Map<String, String> kafka = new HashMap<>(PassThrough.clientSettings(canonical, PREFIX));
+        kafka.putAll(PassThrough.withPrefix(canonical, STREAMS_PREFIX));
+        for (String key : kafka.keySet()) {
+            if (RESERVED.containsKey(key) && canonical.containsKey(STREAMS_PREFIX + key)) {
+                String as = written.containsKey(STREAMS_PREFIX + key) ? STREAMS_PREFIX + key : KAFKA_PREFIX + key;
+                throw new IllegalArgumentException(as + " is not allowed; set " + RESERVED.get(key) + " instead");
+            }
+        }
+        return kafka;
     }
 
     private static SigningKey signingKey(Map<String, String> config) {
         return SigningKey.fromConfig(config, COMMAND_SIGNING_SECRET).orElse(null);
-    }
-
-    private static int reissueMax(String value) {
-        if (value == null) {
-            return ReissuePolicy.DEFAULT_MAX;
-        }
-        try {
-            int max = Integer.parseInt(value);
-            if (max >= 0 && max <= ReissuePolicy.MAX_MAX) {
-                return max;
-            }
-        } catch (NumberFormatException e) {
-            // reported below, with the key
-        }
-        throw invalid(REISSUE_MAX, value, "an integer 0.." + ReissuePolicy.MAX_MAX + " (0: never re-issue)");
     }
 
     /** The command signing key; fails, naming the key, when none is configured. */
@@ -236,14 +295,6 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
                     + " executes no unsigned command");
         }
         return commandSigningKey;
-    }
-
-    private static boolean baselines(String value) {
-        String v = value.trim();
-        if (!v.equals("true") && !v.equals("false")) {
-            throw new IllegalArgumentException("invalid " + BASELINES + "=" + value + "; allowed: true, false");
-        }
-        return Boolean.parseBoolean(v);
     }
 
     /**
@@ -280,6 +331,10 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
                 ? RulesLoader.loadBundled(Instant.now())
                 : RulesLoader.load(Path.of(path), Instant.now());
         return set.rules();
+    }
+
+    private static Allowed after(Allowed allowed) {
+        return allowed.worded(Allowed.Wording.INVALID_AFTER);
     }
 
     private static IllegalArgumentException invalid(String key, Object value, String allowed) {

@@ -134,7 +134,7 @@ public final class DetectionService implements AutoCloseable {
                         + streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG),
                 streamsConfig.getInt(StreamsConfig.REPLICATION_FACTOR_CONFIG),
                 minInsync == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(Integer.parseInt(minInsync.trim())),
-                DetectionConfig.KAFKA_PREFIX + StreamsConfig.REPLICATION_FACTOR_CONFIG + " and " + DetectionConfig.KAFKA_PREFIX
+                DetectionConfig.STREAMS_PREFIX + StreamsConfig.REPLICATION_FACTOR_CONFIG + " and " + DetectionConfig.STREAMS_PREFIX
                         + StreamsConfig.topicPrefix("min.insync.replicas"));
         return new TopicDurability.Requirement("detection", List.of(Topics.AUDIT_EVENTS, Topics.DETECTION_OWNER_EVENTS,
                 Topics.PRINCIPAL_LINKS,

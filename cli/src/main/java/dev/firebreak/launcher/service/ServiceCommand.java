@@ -27,14 +27,10 @@ import dev.firebreak.launcher.metrics.MetricsServer;
 import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -142,14 +138,11 @@ public final class ServiceCommand implements Callable<Integer> {
         };
     }
 
-    /** Reads a properties file into trimmed key-value pairs. */
+    /**
+     * Reads a properties file into trimmed key-value pairs, with {@code ${env:..}}, {@code ${file:..}}
+     * and {@code ${dir:..}} secrets resolved ({@link dev.firebreak.config.Settings#load}).
+     */
     public static Map<String, String> read(Path file) throws IOException {
-        Properties props = new Properties();
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            props.load(in);
-        }
-        Map<String, String> map = new HashMap<>();
-        props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k).trim()));
-        return map;
+        return new HashMap<>(dev.firebreak.config.Settings.load(file));
     }
 }

@@ -1,5 +1,8 @@
 package dev.firebreak.ingest.agent;
 
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.Typed;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -8,6 +11,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.types.Password;
 
 /**
  * Settings of the agent action paths, read from {@code firebreak.ingest.agent.*} keys (see
@@ -56,6 +64,56 @@ public record AgentActionConfig(
     public static final int DEFAULT_THREADS = 16;
     public static final long DEFAULT_MAX_CLOCK_SKEW_MS = 5_000;
     public static final long DEFAULT_READ_TIMEOUT_MS = 10_000;
+    private static final AgentActionConfig DEFAULTS = new AgentActionConfig(true, true,
+            AgentActionParser.DEFAULT_INPUT_MAX_CHARS, 2048, false, "127.0.0.1", DEFAULT_PORT, List.of(), 1 << 20, 500,
+            DEFAULT_THREADS, 30_000, DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_READ_TIMEOUT_MS, 64);
+
+    /** Every key of the agent action paths; the record checks the same bounds. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(PREFIX + "table.enabled", Type.BOOLEAN, DEFAULTS.tableEnabled(), Importance.MEDIUM,
+                    "Capture the firebreak.agent_actions table with the Debezium engine.")
+            .define(PREFIX + "table.install", Type.BOOLEAN, DEFAULTS.tableInstall(), Importance.LOW,
+                    "Create the table and add it to the publication at start-up (idempotent).")
+            .define(PREFIX + "input.max.chars", Type.INT, DEFAULTS.inputMaxChars(), Allowed.range(1, 16 << 20), Importance.LOW,
+                    "Longest accepted input / HTTP body field, in characters; longer records are rejected.")
+            .define(PREFIX + "statement.max.chars", Type.INT, DEFAULTS.statementMaxChars(), Allowed.range(16, 100_000),
+                    Importance.LOW, "The input is kept in the event's statement up to this length, so an event always"
+                            + " fits Kafka's default 1 MiB record limit.")
+            .define(PREFIX + "http.enabled", Type.BOOLEAN, DEFAULTS.httpEnabled(), Importance.HIGH,
+                    "Serve POST /v1/actions (and the pre-flight /v1/decisions). Needs http.tokens or http.tokens.file.")
+            .define(PREFIX + "http.bind.address", Type.STRING, DEFAULTS.httpBindAddress(), Importance.HIGH,
+                    "Address the endpoint listens on; loopback unless deliberately exposed.")
+            .define(PREFIX + "http.port", Type.INT, DEFAULTS.httpPort(), Allowed.range(0, 65535), Importance.MEDIUM,
+                    "Port of the endpoint; 0 picks a free one.")
+            .define(PREFIX + "http.tokens", Type.PASSWORD, null, Importance.HIGH,
+                    "Accepted bearer tokens, comma-separated " + AgentTokenGrant.SYNTAX + " entries: each token with the"
+                            + " agent ids it may speak for. A secret: use ${env:NAME} or ${dir:/run/secrets:name}.")
+            .define(PREFIX + "http.tokens.file", Type.STRING, null, Importance.HIGH,
+                    "A file of such entries, one per line, # comments; read with http.tokens.")
+            .define(PREFIX + "http.max.body.bytes", Type.INT, DEFAULTS.httpMaxBodyBytes(), Allowed.range(256, 64 << 20),
+                    Importance.LOW, "Requests with larger bodies get 413 without being read further.")
+            .define(PREFIX + "http.max.batch.records", Type.INT, DEFAULTS.httpMaxBatchRecords(), Allowed.range(1, 100_000),
+                    Importance.LOW, "Batches with more records get 413.")
+            .define(PREFIX + "http.threads", Type.INT, DEFAULTS.httpThreads(), Allowed.range(1, 256), Importance.LOW,
+                    "Requests handled concurrently (each holds a thread while reading its request).")
+            .define(PREFIX + "http.ack.timeout.ms", Type.INT, (int) DEFAULTS.httpAckTimeoutMs(), Allowed.atLeast(1),
+                    Importance.LOW, "How long a request waits for Kafka's acknowledgement before answering 503, in ms.")
+            .define(PREFIX + "http.max.clock.skew.ms", Type.INT, (int) DEFAULTS.httpMaxClockSkewMs(),
+                    Allowed.of("0..3600000 (milliseconds)", v -> (Integer) v >= 0 && (Integer) v <= 3_600_000), Importance.LOW,
+                    "A record's occurred_at may be at most this far ahead of the receive time; later ones get 422.")
+            .define(PREFIX + "http.read.timeout.ms", Type.INT, (int) DEFAULTS.httpReadTimeoutMs(),
+                    Allowed.of("100..600000 (milliseconds)", v -> (Integer) v >= 100 && (Integer) v <= 600_000), Importance.LOW,
+                    "A request's headers and body must arrive within this time of a thread taking it up, or the"
+                            + " connection is closed (slow clients cannot hold threads).")
+            .define(PREFIX + "http.max.queued", Type.INT, DEFAULTS.httpMaxQueued(), Allowed.range(0, 10_000), Importance.LOW,
+                    "Requests waiting for a thread beyond this are dropped (connection closed).");
+
+    /** The agent paths' settings, for {@code Settings.check} and the settings reference. */
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("ingest", "Agent actions (table and HTTP)", CONFIG);
+        }
+    }
 
     public AgentActionConfig {
         require(inputMaxChars >= 1 && inputMaxChars <= 16 << 20, "input.max.chars", inputMaxChars, "1..16777216");
@@ -93,9 +151,7 @@ public record AgentActionConfig(
 
     /** Table capture on (and installed), HTTP off: what {@link #fromMap} yields for an empty map. */
     public static AgentActionConfig defaults() {
-        return new AgentActionConfig(true, true, AgentActionParser.DEFAULT_INPUT_MAX_CHARS, 2048, false, "127.0.0.1",
-                DEFAULT_PORT, List.of(), 1 << 20, 500, DEFAULT_THREADS, 30_000, DEFAULT_MAX_CLOCK_SKEW_MS,
-                DEFAULT_READ_TIMEOUT_MS, 64);
+        return DEFAULTS;
     }
 
     /** Neither path: the capture behaves as it did before agent actions existed. */
@@ -142,23 +198,23 @@ public record AgentActionConfig(
      * {@code http.read.timeout.ms} (10000), {@code http.max.queued} (64).
      */
     public static AgentActionConfig fromMap(Map<String, String> map) {
-        AgentActionConfig d = defaults();
+        AbstractConfig c = Typed.parse(CONFIG, map);
         return new AgentActionConfig(
-                bool(map, "table.enabled", d.tableEnabled()),
-                bool(map, "table.install", d.tableInstall()),
-                integer(map, "input.max.chars", d.inputMaxChars()),
-                integer(map, "statement.max.chars", d.statementMaxChars()),
-                bool(map, "http.enabled", d.httpEnabled()),
-                map.getOrDefault(PREFIX + "http.bind.address", d.httpBindAddress()),
-                integer(map, "http.port", d.httpPort()),
-                tokens(map),
-                integer(map, "http.max.body.bytes", d.httpMaxBodyBytes()),
-                integer(map, "http.max.batch.records", d.httpMaxBatchRecords()),
-                integer(map, "http.threads", d.httpThreads()),
-                integer(map, "http.ack.timeout.ms", (int) d.httpAckTimeoutMs()),
-                integer(map, "http.max.clock.skew.ms", (int) d.httpMaxClockSkewMs()),
-                integer(map, "http.read.timeout.ms", (int) d.httpReadTimeoutMs()),
-                integer(map, "http.max.queued", d.httpMaxQueued()));
+                c.getBoolean(PREFIX + "table.enabled"),
+                c.getBoolean(PREFIX + "table.install"),
+                c.getInt(PREFIX + "input.max.chars"),
+                c.getInt(PREFIX + "statement.max.chars"),
+                c.getBoolean(PREFIX + "http.enabled"),
+                c.getString(PREFIX + "http.bind.address"),
+                c.getInt(PREFIX + "http.port"),
+                tokens(c),
+                c.getInt(PREFIX + "http.max.body.bytes"),
+                c.getInt(PREFIX + "http.max.batch.records"),
+                c.getInt(PREFIX + "http.threads"),
+                c.getInt(PREFIX + "http.ack.timeout.ms"),
+                c.getInt(PREFIX + "http.max.clock.skew.ms"),
+                c.getInt(PREFIX + "http.read.timeout.ms"),
+                c.getInt(PREFIX + "http.max.queued"));
     }
 
     @Override
@@ -170,16 +226,17 @@ public record AgentActionConfig(
                 + ", readTimeoutMs=" + httpReadTimeoutMs + ", maxClockSkewMs=" + httpMaxClockSkewMs + "]";
     }
 
-    private static List<AgentTokenGrant> tokens(Map<String, String> map) {
+    private static List<AgentTokenGrant> tokens(AbstractConfig c) {
         List<AgentTokenGrant> grants = new ArrayList<>();
-        String inline = map.get(PREFIX + "http.tokens");
+        Password secret = c.getPassword(PREFIX + "http.tokens");
+        String inline = secret == null ? null : secret.value();
         if (inline != null) {
             List<String> entries = Arrays.stream(inline.split(",")).map(String::trim).filter(t -> !t.isEmpty()).toList();
             for (int i = 0; i < entries.size(); i++) {
                 grants.add(grant(entries.get(i), PREFIX + "http.tokens", "entry " + (i + 1)));
             }
         }
-        String file = map.get(PREFIX + "http.tokens.file");
+        String file = c.getString(PREFIX + "http.tokens.file");
         if (file != null && !file.isBlank()) {
             List<String> lines;
             try {
@@ -204,27 +261,6 @@ public record AgentActionConfig(
             // The old form (a bare token) is refused rather than read as "every agent": a token must say
             // whom it speaks for, and a default of "nobody" would only turn a deploy into a stream of 403s.
             throw new IllegalArgumentException("invalid " + key + " (" + where + "): " + e.getMessage(), e);
-        }
-    }
-
-    private static boolean bool(Map<String, String> map, String key, boolean fallback) {
-        String value = map.get(PREFIX + key);
-        if (value == null) {
-            return fallback;
-        }
-        require(value.trim().equals("true") || value.trim().equals("false"), key, value, "true, false");
-        return Boolean.parseBoolean(value.trim());
-    }
-
-    private static int integer(Map<String, String> map, String key, int fallback) {
-        String value = map.get(PREFIX + key);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(PREFIX + key + "=" + value + " is not an integer");
         }
     }
 

@@ -1,9 +1,15 @@
 package dev.firebreak.ingest.guard;
 
-import java.util.Arrays;
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.Typed;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * Settings of the in-database guard, {@code firebreak.ingest.guard.*} and two capture settings the
@@ -52,6 +58,41 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
     public static final List<String> COMPONENTS = List.of("capture", "killswitch");
     public static final String DEFAULT_SCOPE = "members_of:firebreak_guarded";
     private static final Pattern SCOPE_PATTERN = Pattern.compile("all|none|members_of:[^\\s,]{1,63}");
+
+    /** Every key of the guard, worded as the record's own checks. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(SCOPE, Type.STRING, DEFAULT_SCOPE, after(Allowed.matching(SCOPE_PATTERN, "all, none, members_of:<role>")),
+                    Importance.HIGH, "Who is guarded: all non-superuser roles, the members of a role, or none.")
+            .define(OBJECTS_MAX, Type.INT, 100, after(Allowed.range(1, 1000)), Importance.LOW,
+                    "Objects listed per event; the event keeps the total in attribute objects_total.")
+            .define(DML_IMMEDIATE_ROWS, Type.LONG, 100L, after(Allowed.of("1 or more", v -> (Long) v >= 1)), Importance.MEDIUM,
+                    "A DELETE/UPDATE changing at least this many rows is emitted at once, before commit; smaller ones at commit.")
+            .define(EXPECTED_SUPERUSERS, Type.LIST, List.of(), Importance.LOW,
+                    "Superuser login roles that are unguarded on purpose (comma-separated); every other one is warned"
+                            + " about at start-up, since superusers cannot be guarded.")
+            .define(INTEGRITY_INTERVAL_MS, Type.LONG, 5000L, after(Allowed.range(100, 600_000)), Importance.LOW,
+                    "How often the installed capture objects and the slot's retained WAL are checked, in ms.")
+            .define(STRICT_STALE_AFTER_MS, Type.LONG, 0L, after(Allowed.of("0 (off) or 1000..86400000",
+                            v -> (Long) v == 0 || (Long) v >= 1000 && (Long) v <= 86_400_000)), Importance.MEDIUM,
+                    "Strict mode: once the oldest required pipeline heartbeat is older than this (ms), guarded roles are"
+                            + " refused destructive statements (FB004). 0: off. At least twice heartbeat.interval.ms when on.")
+            .define(STRICT_COMPONENTS, Type.LIST, List.of("capture"), after(Allowed.of("one or more of "
+                            + String.join(", ", COMPONENTS) + ", comma-separated", v -> nonBlank(v).findAny().isPresent()
+                            && nonBlank(v).allMatch(COMPONENTS::contains))), Importance.LOW,
+                    "Whose heartbeats strict mode requires.")
+            .define(HEARTBEAT_INTERVAL_MS, Type.LONG, 2000L, after(Allowed.range(100, 60_000)), Importance.LOW,
+                    "How often capture proves its round trip (a WAL message back through Debezium, a Kafka write) and beats, in ms.")
+            .define(ENVIRONMENT, Type.STRING, "production", after(Allowed.matching(ENVIRONMENT_PATTERN, "1 to 32 of a-z 0-9 _ -")),
+                    Importance.MEDIUM, "The watched database's environment: attribute target_environment of its events.")
+            .define(BLAST_RUN_WINDOW_S, Type.LONG, 3600L, after(Allowed.range(0, 604_800)), Importance.LOW,
+                    "How long a relation counts as part of its creator's run (blast attribute blast_created=run), in seconds.");
+
+    /** The guard's settings, for {@code Settings.check} and the settings reference. */
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("ingest", "Guard (in the database)", CONFIG);
+        }
+    }
 
     public GuardConfig {
         if (scope == null || !SCOPE_PATTERN.matcher(scope).matches()) {
@@ -111,28 +152,22 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
 
     /** Reads the keys above from a flat map; a bad value fails naming the key and what is allowed. */
     public static GuardConfig fromMap(Map<String, String> map) {
-        return new GuardConfig(map.getOrDefault(SCOPE, DEFAULT_SCOPE).trim(),
-                number(map, OBJECTS_MAX, "100").intValue(),
-                number(map, DML_IMMEDIATE_ROWS, "100"),
-                list(map, EXPECTED_SUPERUSERS, ""),
-                number(map, INTEGRITY_INTERVAL_MS, "5000"),
-                number(map, STRICT_STALE_AFTER_MS, "0"),
-                list(map, STRICT_COMPONENTS, "capture"),
-                number(map, HEARTBEAT_INTERVAL_MS, "2000"),
-                map.getOrDefault(ENVIRONMENT, "production").trim(),
-                number(map, BLAST_RUN_WINDOW_S, "3600"));
+        AbstractConfig c = Typed.parse(CONFIG, map);
+        return new GuardConfig(c.getString(SCOPE), c.getInt(OBJECTS_MAX), c.getLong(DML_IMMEDIATE_ROWS),
+                list(c, EXPECTED_SUPERUSERS), c.getLong(INTEGRITY_INTERVAL_MS), c.getLong(STRICT_STALE_AFTER_MS),
+                list(c, STRICT_COMPONENTS), c.getLong(HEARTBEAT_INTERVAL_MS), c.getString(ENVIRONMENT),
+                c.getLong(BLAST_RUN_WINDOW_S));
     }
 
-    private static List<String> list(Map<String, String> map, String key, String fallback) {
-        return Arrays.stream(map.getOrDefault(key, fallback).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    private static List<String> list(AbstractConfig c, String key) {
+        return c.getList(key).stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
-    private static Long number(Map<String, String> map, String key, String fallback) {
-        String value = map.getOrDefault(key, fallback).trim();
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + "=" + value + " is not an integer");
-        }
+    private static java.util.stream.Stream<String> nonBlank(Object list) {
+        return ((List<?>) list).stream().map(e -> e.toString().trim()).filter(e -> !e.isEmpty());
+    }
+
+    private static Allowed after(Allowed allowed) {
+        return allowed.worded(Allowed.Wording.INVALID_AFTER).whenNotOfType((k, v) -> k + "=" + v + " is not an integer");
     }
 }

@@ -1,9 +1,19 @@
 package dev.firebreak.ingest.pglog;
 
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.DeprecatedKeys;
+import dev.firebreak.config.PassThrough;
+import dev.firebreak.config.Typed;
+import dev.firebreak.ingest.IngestConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * Settings of the server-log capture path, which must run where it can read PostgreSQL's data
@@ -18,13 +28,35 @@ public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollI
     public static final String PREFIX = "firebreak.ingest.pglog.";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
+    /** The server-log path's own keys; cluster, Kafka and registry are ingest's ({@link IngestConfig}). */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(PREFIX + "enabled", Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Follow PostgreSQL's JSON server log for what event triggers cannot see (DROP DATABASE, roles,"
+                            + " tablespaces). Needs the data directory on this host, so off by default.")
+            .define(PREFIX + "data.directory", Type.STRING, null, Importance.MEDIUM,
+                    "The PostgreSQL data directory (current_logfiles is followed across rotations); required when enabled.")
+            .define(PREFIX + "poll.interval.ms", Type.LONG, 5L, Allowed.range(1, 10_000), Importance.LOW,
+                    "How often the log is read for new lines, in ms.")
+            .define(PREFIX + "statement.max.chars", Type.INT, 2048, Allowed.of(">= 16", v -> (Integer) v >= 16), Importance.LOW,
+                    "Statement text kept per event, in characters.")
+            .define(PREFIX + "position.file", Type.STRING, null, Importance.MEDIUM,
+                    "Where the read position is kept once Kafka acknowledged what was read; unset: in memory only (a"
+                            + " restart then starts at the end of the current log).");
+
+    /** The server-log path's settings, for {@code Settings.check} and the settings reference. */
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("ingest", "Server log capture", CONFIG);
+        }
+    }
+
     public ServerLogConfig {
         require(cluster != null && NAME.matcher(cluster).matches(), "cluster", cluster, "a name matching " + NAME);
         require(dataDirectory != null, "data.directory", dataDirectory, "the PostgreSQL data directory");
         require(pollInterval != null && !pollInterval.isNegative() && pollInterval.toMillis() >= 1
                 && pollInterval.toMillis() <= 10_000, "poll.interval.ms", pollInterval, "1..10000");
         require(statementMaxChars >= 16, "statement.max.chars", statementMaxChars, ">= 16");
-        require(bootstrapServers != null && !bootstrapServers.isBlank(), "kafka.bootstrap.servers", bootstrapServers, "host:port[,host:port]");
+        require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap.servers", bootstrapServers, "host:port[,host:port]");
         require(registryUrl != null && !registryUrl.isBlank(), "schema.registry.url", registryUrl, "http(s)://... or mem://<scope>");
         client = Map.copyOf(client == null ? Map.of() : client);
     }
@@ -40,30 +72,22 @@ public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollI
      * the path needs a co-located data directory that most deployments of ingest do not have.
      */
     public static ServerLogConfig fromMap(Map<String, String> map) {
-        String enabled = map.getOrDefault(PREFIX + "enabled", "false").trim();
-        require(enabled.equals("true") || enabled.equals("false"), "enabled", enabled, "true, false");
-        if (!Boolean.parseBoolean(enabled)) {
+        Map<String, String> settings = DeprecatedKeys.canonical(map, IngestConfig.ALIASES);
+        AbstractConfig c = Typed.parse(CONFIG, settings);
+        if (!c.getBoolean(PREFIX + "enabled")) {
             return null;
         }
-        String position = map.get(PREFIX + "position.file");
+        String data = c.getString(PREFIX + "data.directory");
+        String position = c.getString(PREFIX + "position.file");
         return new ServerLogConfig(
-                map.getOrDefault("firebreak.ingest.cluster", "main"),
-                map.containsKey(PREFIX + "data.directory") ? Path.of(map.get(PREFIX + "data.directory")) : null,
-                Duration.ofMillis(parse(map, "poll.interval.ms", "5")),
-                (int) parse(map, "statement.max.chars", "2048"),
+                settings.getOrDefault(IngestConfig.PREFIX + "cluster", "main"),
+                data == null ? null : Path.of(data),
+                Duration.ofMillis(c.getLong(PREFIX + "poll.interval.ms")),
+                c.getInt(PREFIX + "statement.max.chars"),
                 position == null ? null : Path.of(position),
-                map.get("firebreak.ingest.kafka.bootstrap.servers"),
-                map.get("firebreak.ingest.schema.registry.url"),
-                dev.firebreak.config.PassThrough.clientSettings(map, "firebreak.ingest."));
-    }
-
-    private static long parse(Map<String, String> map, String key, String fallback) {
-        String value = map.getOrDefault(PREFIX + key, fallback);
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("invalid " + PREFIX + key + "=" + value + "; allowed: an integer");
-        }
+                settings.get(IngestConfig.BOOTSTRAP_SERVERS),
+                settings.get(IngestConfig.SCHEMA_REGISTRY_URL),
+                PassThrough.clientSettings(settings, IngestConfig.PREFIX));
     }
 
     private static void require(boolean ok, String key, Object value, String allowed) {

@@ -62,7 +62,7 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(IngestConfig.PREFIX + "pg.database", PostgresService.DATABASE);
         m.put(IngestConfig.PREFIX + "pg.user", PostgresService.SUPERUSER);
         m.put(IngestConfig.PREFIX + "pg.password", PostgresService.SUPERUSER_PASSWORD);
-        m.put(IngestConfig.PREFIX + "kafka.bootstrap.servers", kafka);
+        m.put(IngestConfig.BOOTSTRAP_SERVERS, kafka);
         m.put(IngestConfig.PREFIX + "schema.registry.url", registry);
         m.put(IngestConfig.PREFIX + "offsets.replication.factor", Short.toString(stack.kafka().replicationFactor()));
         // local and demo guard every role but the superusers (which cannot be guarded).

@@ -1,5 +1,8 @@
 package dev.firebreak.schema.registry;
 
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.Typed;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +21,10 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * How every stage of this process talks to the schema registry, beyond its URL: HTTP basic auth,
@@ -47,8 +54,6 @@ public record RegistryClientConfig(Optional<String> user, String password, Optio
     public static final String TRUSTSTORE_PASSWORD_FILE = PREFIX + "ssl.truststore.password.file";
     public static final String TRUSTSTORE_PASSWORD_ENV = PREFIX + "ssl.truststore.password.env";
     public static final String COMPATIBILITY = PREFIX + "compatibility";
-    private static final Set<String> KEYS = Set.of(USER, PASSWORD_FILE, PASSWORD_ENV, TRUSTSTORE_LOCATION,
-            TRUSTSTORE_TYPE, TRUSTSTORE_PASSWORD_FILE, TRUSTSTORE_PASSWORD_ENV, COMPATIBILITY);
     private static final Set<String> TRUSTSTORE_TYPES = Set.of("PKCS12", "JKS");
 
     /**
@@ -57,6 +62,46 @@ public record RegistryClientConfig(Optional<String> user, String password, Optio
      * Kafka, written by any earlier release, not only by the one before.
      */
     public enum Compatibility { BACKWARD_TRANSITIVE, BACKWARD, FULL_TRANSITIVE, FULL, FORWARD_TRANSITIVE, FORWARD, NONE }
+
+    /** Every key, typed and documented; relations between keys are checked in {@link #fromMap}. */
+    public static final ConfigDef CONFIG = new ConfigDef()
+            .define(USER, Type.STRING, null, Importance.MEDIUM,
+                    "HTTP basic auth user for the schema registry; unset for none. Needs a password (" + PASSWORD_FILE
+                            + " or " + PASSWORD_ENV + ").")
+            .define(PASSWORD_FILE, Type.STRING, null, Importance.MEDIUM,
+                    "A file holding the basic auth password (a mounted secret); trailing whitespace dropped."
+                            + " Exactly one of this and " + PASSWORD_ENV + " with a user.")
+            .define(PASSWORD_ENV, Type.STRING, null, Importance.MEDIUM,
+                    "The name of an environment variable holding the basic auth password.")
+            .define(TRUSTSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM,
+                    "Truststore for an https:// registry whose certificate the JVM's default trust does not cover;"
+                            + " unset: the JVM's default trust.")
+            .define(TRUSTSTORE_TYPE, Type.STRING, null, Allowed.of("PKCS12, JKS (any case; unset: PKCS12)",
+                            v -> TRUSTSTORE_TYPES.contains(v.toString().toUpperCase(Locale.ROOT)))
+                            .saying((k, v) -> k + " must be one of " + new TreeSet<>(TRUSTSTORE_TYPES) + ", was '" + v + "'"),
+                    Importance.LOW, "The truststore's format.")
+            .define(TRUSTSTORE_PASSWORD_FILE, Type.STRING, null, Importance.LOW,
+                    "A file holding the truststore's password, if it has one.")
+            .define(TRUSTSTORE_PASSWORD_ENV, Type.STRING, null, Importance.LOW,
+                    "The name of an environment variable holding the truststore's password.")
+            .define(COMPATIBILITY, Type.STRING, null, Allowed.of(String.join(", ", names()) + " (any case; unset: "
+                                    + Compatibility.BACKWARD_TRANSITIVE + ")", v -> names().contains(v.toString().toUpperCase(Locale.ROOT)))
+                            .saying((k, v) -> k + " must be one of " + List.of(Compatibility.values()) + ", was '" + v + "'"),
+                    Importance.LOW, "The compatibility level set on every subject the pipeline writes, before its first"
+                            + " schema. BACKWARD_TRANSITIVE: a consumer with the newest schema reads every record still in"
+                            + " Kafka, written by any earlier release.");
+    private static final Set<String> KEYS = CONFIG.names();
+
+    /** The registry client's settings, shared by every stage. */
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("shared", "Schema registry client", CONFIG);
+        }
+    }
+
+    private static List<String> names() {
+        return java.util.Arrays.stream(Compatibility.values()).map(Enum::name).toList();
+    }
 
     /** No auth, default trust, BACKWARD_TRANSITIVE: what a process gets without {@code firebreak.schema.registry.*}. */
     public static final RegistryClientConfig DEFAULT = new RegistryClientConfig(Optional.empty(), null, Optional.empty(),
@@ -86,6 +131,10 @@ public record RegistryClientConfig(Optional<String> user, String password, Optio
         List<String> errors = new ArrayList<>();
         map.keySet().stream().filter(k -> k.startsWith(PREFIX) && !KEYS.contains(k)).sorted()
                 .forEach(k -> errors.add("unknown key " + k + "; allowed: " + new TreeSet<>(KEYS)));
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid schema registry client configuration: " + String.join("; ", errors));
+        }
+        map = strings(Typed.parse(CONFIG, map));
         Optional<String> user = Optional.ofNullable(blankToNull(map.get(USER))).map(String::strip);
         String password = secret(map, PASSWORD_FILE, PASSWORD_ENV, env, errors);
         if (user.isPresent() && password == null) {
@@ -176,6 +225,18 @@ public record RegistryClientConfig(Optional<String> user, String password, Optio
             errors.add(TRUSTSTORE_LOCATION + " " + location + " cannot be loaded as " + type + ": " + e.getMessage());
             return null;
         }
+    }
+
+    /** The parsed values, as the strings the checks below read; unset keys are absent. */
+    private static Map<String, String> strings(AbstractConfig parsed) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (String key : KEYS) {
+            String value = parsed.getString(key);
+            if (value != null) {
+                out.put(key, value);
+            }
+        }
+        return out;
     }
 
     private static String blankToNull(String s) {
