@@ -1,4 +1,4 @@
-package dev.firebreak.launcher.pipeline;
+package dev.firebreak.ingest.guard;
 
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.detect.DetectionRule;
