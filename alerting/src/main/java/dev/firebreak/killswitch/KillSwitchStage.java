@@ -18,6 +18,7 @@ public final class KillSwitchStage implements Stage {
     private final KillSwitchConfig config;
     private final MeterRegistry meters;
     private KillSwitchService service;
+    private boolean started;
     private boolean closed;
 
     private KillSwitchStage(KillSwitchConfig config, MeterRegistry meters) {
@@ -39,10 +40,21 @@ public final class KillSwitchStage implements Stage {
     @Override
     public void start(Duration readiness) {
         synchronized (this) {
-            if (service != null || closed) {
+            if (started || closed) {
                 throw new IllegalStateException("the kill switch stage starts once");
             }
-            service = KillSwitchService.start(config, meters);
+            started = true;
+        }
+        // built outside the lock: opening connections must not hold up a health probe
+        KillSwitchService built = KillSwitchService.start(config, meters);
+        boolean closedMeanwhile;
+        synchronized (this) {
+            service = built;
+            closedMeanwhile = closed;
+        }
+        if (closedMeanwhile) {
+            built.close();
+            throw new IllegalStateException("kill switch stage closed while starting");
         }
         try {
             Readiness.within(readiness).await("kill switch", this::health);

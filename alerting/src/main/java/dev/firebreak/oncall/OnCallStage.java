@@ -20,6 +20,7 @@ public final class OnCallStage implements Stage {
     private final OnCallConfig config;
     private final MeterRegistry meters;
     private OnCallService service;
+    private boolean started;
     private boolean closed;
 
     private OnCallStage(OnCallConfig config, MeterRegistry meters) {
@@ -50,10 +51,21 @@ public final class OnCallStage implements Stage {
     @Override
     public void start(Duration readiness) {
         synchronized (this) {
-            if (service != null || closed) {
+            if (started || closed) {
                 throw new IllegalStateException("the on-call stage starts once");
             }
-            service = OnCallService.start(config, meters);
+            started = true;
+        }
+        // built outside the lock: opening connections must not hold up a health probe
+        OnCallService built = OnCallService.start(config, meters);
+        boolean closedMeanwhile;
+        synchronized (this) {
+            service = built;
+            closedMeanwhile = closed;
+        }
+        if (closedMeanwhile) {
+            built.close();
+            throw new IllegalStateException("on-call stage closed while starting");
         }
         try {
             Readiness.within(readiness).await("on-call notifier", this::health);

@@ -21,6 +21,7 @@ public final class ExportStage implements Stage {
     private final OcsfExportConfig config;
     private final MeterRegistry meters;
     private OcsfExporter exporter;
+    private boolean started;
     private boolean closed;
 
     private ExportStage(OcsfExportConfig config, MeterRegistry meters) {
@@ -51,10 +52,21 @@ public final class ExportStage implements Stage {
     @Override
     public void start(Duration readiness) {
         synchronized (this) {
-            if (exporter != null || closed) {
+            if (started || closed) {
                 throw new IllegalStateException("the export stage starts once");
             }
-            exporter = OcsfExporter.start(config, meters);
+            started = true;
+        }
+        // built outside the lock: opening connections must not hold up a health probe
+        OcsfExporter built = OcsfExporter.start(config, meters);
+        boolean closedMeanwhile;
+        synchronized (this) {
+            exporter = built;
+            closedMeanwhile = closed;
+        }
+        if (closedMeanwhile) {
+            built.close();
+            throw new IllegalStateException("export stage closed while starting");
         }
         try {
             Readiness.within(readiness).await("OCSF export", this::health);
