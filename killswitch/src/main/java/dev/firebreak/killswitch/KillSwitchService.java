@@ -248,6 +248,11 @@ public final class KillSwitchService implements Runnable, AutoCloseable {
         return loop.isLive();
     }
 
+    /** Whether the loop ended (closed, or a fatal error): it will not run again. False while it starts. */
+    public boolean hasStopped() {
+        return loop.ended();
+    }
+
     /**
      * The command loop; returns after {@link #close()} or a fatal error. It reads commands, hands each to
      * a worker (in order per principal, see {@link CommandLedger}) and commits what the workers finished;

@@ -83,6 +83,8 @@ class DetectionRestartIT {
             List<RevokeCommand> commands = commandsFor(principal, Duration.ofSeconds(30));
             assertThat(commands).hasSize(1);
             assertThat(commands.get(0).getTriggerEventId()).isEqualTo("e3-" + principal);
+            assertThat(detection.probe("/health/live")).as("the running service's liveness probe").isEqualTo(200);
+            assertThat(detection.probe("/health/ready")).as("the running service's readiness probe").isEqualTo(200);
             assertThat(detection.scrapeMetrics()).as("the service's /metrics").contains(
                     "firebreak_detection_episodes_total{response=\"revoke\",rule=\"pg-drop-table-burst\"",
                     "firebreak_detection_events_total{outcome=\"evaluated\"}", "kafka_stream_thread_process_total{",

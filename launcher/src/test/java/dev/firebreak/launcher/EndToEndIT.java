@@ -67,6 +67,15 @@ class EndToEndIT {
     }
 
     @Test
+    void everyStageIsStartedDownstreamFirstAndIsLiveAndReady() {
+        assertThat(pipeline.stages()).extracting(dev.firebreak.stage.Stage::name)
+                .containsExactly("killswitch", "detection", "ingest");
+        // a rebalance (a Streams thread replaced) would make detection not ready for a moment
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(pipeline.health()).isEqualTo(dev.firebreak.stage.Health.up()));
+    }
+
+    @Test
     void autocommitBurstIsLockedOutAfterTheThirdTableAndTheRestSurvive() throws Exception {
         RogueAgent rogue = scenario.prepare("rogue_auto", "shop", TABLES, 50);
         DemoReport report = scenario.run(rogue, "rogue_auto", "shop", RogueAgent.Mode.AUTOCOMMIT, TABLES, RATE);

@@ -80,6 +80,8 @@ class IngestRestartIT {
             assertThat(idsByStatement.keySet()).containsAll(expected);
             // a statement delivered twice (replayed after the kill) has one and the same event id
             idsByStatement.forEach((sql, ids) -> assertThat(ids).as(sql).hasSize(1));
+            assertThat(ingest.probe("/health/live")).as("the running service's liveness probe").isEqualTo(200);
+            assertThat(ingest.probe("/health/ready")).as("the running service's readiness probe").isEqualTo(200);
             assertThat(ingest.scrapeMetrics()).as("the service's /metrics").contains(
                     "firebreak_ingest_events_total{action=\"CREATE TABLE\",destructive=\"false\",source=\"postgres\"}",
                     "firebreak_ingest_heartbeat_timestamp_seconds{source=\"postgres\"}",

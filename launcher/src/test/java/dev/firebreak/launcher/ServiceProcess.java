@@ -52,6 +52,14 @@ final class ServiceProcess implements AutoCloseable {
         return response.body();
     }
 
+    /** The status code of the service's {@code path}, e.g. {@code /health/ready}, on the metrics server. */
+    int probe(String path) throws IOException, InterruptedException {
+        String base = metricsUrl.substring(0, metricsUrl.length() - "/metrics".length());
+        return java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
     /** SIGKILL: no shutdown hook, no final commit. */
     void kill() throws InterruptedException {
         process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

@@ -137,6 +137,11 @@ public final class OnCallService implements Runnable, AutoCloseable {
         return loop.isLive();
     }
 
+    /** Whether the loop ended (closed, or a fatal error): it will not run again. False while it starts. */
+    public boolean hasStopped() {
+        return loop.ended();
+    }
+
     /** The loop; returns after {@link #close()} or a fatal error. */
     @Override
     public void run() {

@@ -56,6 +56,11 @@ import org.slf4j.LoggerFactory;
  * Names of lists and macros are shared by every file of a directory, which are read in name order.
  */
 public final class RulesLoader {
+    /**
+     * The key naming the detection rule files (a file or a folder of {@code *.yaml}); unset = the bundled
+     * rules. Detection reads it, and ingest too, for the guard policy in the same files.
+     */
+    public static final String RULES_PATH = "firebreak.detection.rules.path";
     /** The classpath folder of the bundled rules (the repository's {@code rules/} folder). */
     public static final String BUNDLED_FOLDER = "/dev/firebreak/detect/rules/";
     /** The bundled files, in load order. */

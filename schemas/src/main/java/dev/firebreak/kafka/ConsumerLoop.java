@@ -47,6 +47,14 @@ public final class ConsumerLoop {
         return running && stopped.getCount() > 0 && started();
     }
 
+    /**
+     * Whether the loop ended or was asked to: it will not be live again. False before the loop's
+     * thread called {@link #begin}, so a loop just started reads as starting, not as stopped.
+     */
+    public boolean ended() {
+        return !running || stopped.getCount() == 0;
+    }
+
     private synchronized boolean started() {
         return started;
     }

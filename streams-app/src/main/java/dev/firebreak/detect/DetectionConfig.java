@@ -57,7 +57,7 @@ public record DetectionConfig(String applicationId, String bootstrapServers, Str
      * A rules file, or a directory of {@code *.yaml} rule files (format: {@link RulesLoader}); unset
      * means the bundled rules ({@code rules/} of the repository, inside the jar).
      */
-    public static final String RULES_PATH = PREFIX + "rules.path";
+    public static final String RULES_PATH = dev.firebreak.rules.RulesLoader.RULES_PATH;
     /** Per-principal baselines (first destructive action, rate far above normal): alerts only; default true. */
     public static final String BASELINES = PREFIX + "baselines.enabled";
     /**

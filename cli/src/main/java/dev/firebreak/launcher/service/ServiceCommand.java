@@ -1,62 +1,68 @@
 package dev.firebreak.launcher.service;
 
-import dev.firebreak.ingest.guard.GuardConfig;
-import dev.firebreak.launcher.pipeline.GuardRules;
-import dev.firebreak.detect.DetectionConfig;
-import dev.firebreak.detect.DetectionService;
-import dev.firebreak.ingest.IngestConfig;
-import dev.firebreak.ingest.pglog.ServerLogCapture;
-import dev.firebreak.ingest.pglog.ServerLogConfig;
-import dev.firebreak.ingest.postgres.PostgresCapture;
-import dev.firebreak.ingest.agent.AgentActionConfig;
-import dev.firebreak.ingest.agent.AgentActionEndpoint;
-import dev.firebreak.ingest.preflight.PreflightConfig;
-import dev.firebreak.ingest.preflight.PreflightRuntime;
-import dev.firebreak.ingest.preflight.PreflightService;
-import dev.firebreak.ingest.classify.ActionClassifier;
-import dev.firebreak.ingest.classify.RulesActionClassifier;
-import dev.firebreak.ingest.agent.AuditEventSink;
-import dev.firebreak.killswitch.KillSwitchConfig;
-import dev.firebreak.export.ocsf.OcsfExportConfig;
-import dev.firebreak.export.ocsf.OcsfExporter;
-import dev.firebreak.oncall.OnCallConfig;
-import dev.firebreak.oncall.OnCallService;
-import dev.firebreak.killswitch.KillSwitchService;
+import dev.firebreak.detect.DetectionStage;
+import dev.firebreak.export.ocsf.ExportStage;
+import dev.firebreak.ingest.IngestStage;
+import dev.firebreak.killswitch.KillSwitchStage;
 import dev.firebreak.launcher.Lifecycle;
 import dev.firebreak.launcher.metrics.MetricsServer;
-import dev.firebreak.schema.registry.RegistryOutage;
+import dev.firebreak.oncall.OnCallStage;
 import dev.firebreak.schema.registry.SchemaRegistries;
+import dev.firebreak.stage.Health;
+import dev.firebreak.stage.Readiness;
+import dev.firebreak.stage.Stage;
+import dev.firebreak.stage.StageFactory;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * Runs one stage of the pipeline as its own process, for production: {@code ingest},
- * {@code detection} or {@code killswitch}, configured by a properties file (the same keys the
- * demo uses), with its metrics on a Prometheus endpoint. Stops cleanly on SIGTERM or Ctrl-C.
+ * {@code detection}, {@code killswitch}, {@code oncall} or {@code export}, built by the stage's own
+ * factory (the same the demo's pipeline uses) from a properties file (the same keys the demo
+ * uses), with its metrics on a Prometheus endpoint and its health at {@code /health/live} and
+ * {@code /health/ready}. Stops cleanly on SIGTERM or Ctrl-C.
  */
 @Command(name = "service", mixinStandardHelpOptions = true,
         description = "Run one pipeline stage (ingest, detection, killswitch, oncall or export) from a properties file until stopped.")
 public final class ServiceCommand implements Callable<Integer> {
     /** The stages that run as a service. */
-    public enum Stage { ingest, detection, killswitch, oncall, export }
+    public enum StageName { ingest, detection, killswitch, oncall, export }
+
+    /** Each stage's factory, in its own module. */
+    static final Map<StageName, StageFactory> FACTORIES = factories();
+
+    /** The factory {@code service <stage>} runs; {@code check-config} builds the same. */
+    public static StageFactory factory(StageName stage) {
+        return FACTORIES.get(stage);
+    }
 
     @Parameters(index = "0", description = "Stage to run: ${COMPLETION-CANDIDATES}.")
-    Stage stage;
+    StageName stage;
 
-    @Option(names = "--config", required = true, description = "Properties file with firebreak.* and kafka.* settings.")
+    @Option(names = "--config", required = true, description = "Properties file of the stage's settings (docs/settings-reference.md); values may be ${env:..}, ${file:..} or ${dir:..} secrets.")
     Path config;
 
     @Option(names = "--metrics-address", defaultValue = "127.0.0.1:0",
-            description = "host:port of the Prometheus endpoint (default ${DEFAULT-VALUE}: loopback, a free port).")
+            description = "host:port of the Prometheus endpoint and of /health/live and /health/ready"
+                    + " (default ${DEFAULT-VALUE}: loopback, a free port).")
     String metricsAddress;
+
+    private static Map<StageName, StageFactory> factories() {
+        Map<StageName, StageFactory> m = new EnumMap<>(StageName.class);
+        m.put(StageName.ingest, IngestStage::create);
+        m.put(StageName.detection, DetectionStage::create);
+        m.put(StageName.killswitch, KillSwitchStage::create);
+        m.put(StageName.oncall, OnCallStage::create);
+        m.put(StageName.export, ExportStage::create);
+        return Map.copyOf(m);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -65,77 +71,24 @@ public final class ServiceCommand implements Callable<Integer> {
         Lifecycle lifecycle = new Lifecycle();
         String[] hostPort = metricsAddress.split(":", 2);
         MetricsServer metrics = lifecycle.own(new MetricsServer(hostPort[0], Integer.parseInt(hostPort[1])));
-        Supplier<String> failure = switch (stage) {
-            case ingest -> startIngest(settings, lifecycle, metrics);
-            case detection -> startDetection(settings, lifecycle, metrics);
-            case killswitch -> {
-                KillSwitchService service = lifecycle.own(KillSwitchService.start(KillSwitchConfig.fromMap(settings), metrics.registry()));
-                yield () -> service.isRunning() ? null : "kill switch stopped consuming commands";
-            }
-            case oncall -> {
-                OnCallConfig onCall = OnCallConfig.fromMap(settings).orElseThrow(() -> new IllegalArgumentException(
-                        OnCallConfig.ALERTMANAGER_URLS + " is required for the oncall service: http(s)://<alertmanager>[,...]"));
-                OnCallService service = lifecycle.own(OnCallService.start(onCall, metrics.registry()));
-                yield () -> service.isRunning() ? null : "on-call notifier stopped";
-            }
-            case export -> {
-                OcsfExportConfig export = OcsfExportConfig.fromMap(settings).orElseThrow(() -> new IllegalArgumentException(
-                        OcsfExportConfig.ENABLED + "=true is required for the export service"));
-                OcsfExporter service = lifecycle.own(OcsfExporter.start(export, metrics.registry()));
-                yield () -> service.isRunning() ? null : "OCSF export stopped";
-            }
-        };
+        Stage running = lifecycle.own(FACTORIES.get(stage).create(settings, metrics.registry()));
+        metrics.health(running::health);
+        // As long as it takes: an unavailable registry or a long state restore is waited for (WARN
+        // while it lasts; /health/ready answers 503 meanwhile), a stage that fails exits.
+        running.start(Readiness.UNBOUNDED);
         System.out.println("FIREBREAK_SERVICE_READY " + stage + " metrics=" + metrics.url());
         System.out.flush();
         // Until SIGTERM/Ctrl-C (the lifecycle's shutdown hook stops everything), or until the stage
         // fails: then exit non-zero so the supervisor restarts it, rather than sit there deaf.
         while (true) {
             Thread.sleep(1000);
-            String problem = failure.get();
-            if (problem != null) {
-                System.err.println("firebreak " + stage + " failed: " + problem);
+            Health health = running.health();
+            if (!health.live()) {
+                System.err.println("firebreak " + stage + " failed: " + health.detail());
                 lifecycle.close();
                 return 1;
             }
         }
-    }
-
-    private static Supplier<String> startIngest(Map<String, String> settings, Lifecycle lifecycle, MetricsServer metrics) {
-        IngestConfig ingest = IngestConfig.fromMap(settings);
-        ServerLogConfig serverLog = ServerLogConfig.fromMap(settings);
-        // An unavailable registry is waited for (WARN while it lasts), not a failed start.
-        SchemaRegistries.registerPipelineSchemas(ingest.registryUrl(), new RegistryOutage("start-up"),
-                SchemaRegistries.UNTIL_AVAILABLE);
-        AgentActionConfig agents = AgentActionConfig.fromMap(settings);
-        ActionClassifier classifier = RulesActionClassifier.defaults();
-        PostgresCapture capture = lifecycle.own(new PostgresCapture(ingest, agents, classifier,
-                GuardConfig.fromMap(settings), GuardRules.load(settings), metrics.registry()));
-        capture.start(Duration.ofSeconds(60));
-        GuardRules.watch(settings, capture::applyGuardPolicy).ifPresent(lifecycle::own);
-        if (serverLog != null) {
-            lifecycle.own(new ServerLogCapture(serverLog, metrics.registry()).start());
-        }
-        if (agents.httpEnabled()) {
-            PreflightConfig preflight = PreflightConfig.fromMap(settings);
-            PreflightService decisions = preflight.enabled() ? lifecycle.own(PreflightRuntime.start(preflight,
-                    ingest.clientProperties(), ingest.registryUrl(), capture.sink()::sendDecision)).service() : null;
-            lifecycle.own(new AgentActionEndpoint(agents, ingest.cluster(), classifier, AuditEventSink.of(capture.sink()),
-                    metrics.registry(), decisions).start());
-        }
-        return () -> capture.failure() == null ? null : "capture engine stopped: " + capture.failure().getMessage();
-    }
-
-    private static Supplier<String> startDetection(Map<String, String> settings, Lifecycle lifecycle, MetricsServer metrics) {
-        DetectionConfig detection = DetectionConfig.fromMap(settings);
-        // An unavailable registry is waited for (WARN while it lasts), not a failed start.
-        SchemaRegistries.registerPipelineSchemas(detection.schemaRegistryUrl(), new RegistryOutage("start-up"),
-                SchemaRegistries.UNTIL_AVAILABLE);
-        DetectionService service = lifecycle.own(new DetectionService(detection, metrics.registry()));
-        service.start();
-        return () -> switch (service.state()) {
-            case ERROR, PENDING_SHUTDOWN, NOT_RUNNING -> "detection is " + service.state();
-            default -> null;
-        };
     }
 
     /**

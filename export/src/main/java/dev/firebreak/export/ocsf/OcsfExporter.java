@@ -170,6 +170,11 @@ public final class OcsfExporter implements Runnable, AutoCloseable {
         return loop.isLive();
     }
 
+    /** Whether the loop ended (closed, or a fatal error): it will not run again. False while it starts. */
+    public boolean hasStopped() {
+        return loop.ended();
+    }
+
     @Override
     public void close() {
         if (!loop.close(consumer, log)) {

@@ -32,6 +32,7 @@ public final class LocalCommand implements Callable<Integer> {
         MetricsServer metrics = lifecycle.own(new MetricsServer("127.0.0.1", stackOptions.metricsPort()));
         PipelineSettings settings = stackOptions.settings(stack);
         Pipeline pipeline = lifecycle.own(Pipeline.start(settings, metrics.registry(), m -> timeline.event("pipeline", m)));
+        metrics.health(pipeline::health);
         System.out.println("FIREBREAK_READY " + readyJson(stack, metrics, pipeline, settings));
         System.out.flush();
         // Roles created by hand become lockable within a second: here the stack does what an operator

@@ -2,6 +2,7 @@ package dev.firebreak.launcher.pipeline;
 
 import dev.firebreak.guard.GuardPolicy;
 import dev.firebreak.ingest.guard.GuardConfig;
+import dev.firebreak.ingest.guard.GuardRules;
 import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.agent.AgentActionConfig;

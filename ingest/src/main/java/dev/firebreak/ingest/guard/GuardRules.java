@@ -1,6 +1,5 @@
-package dev.firebreak.launcher.pipeline;
+package dev.firebreak.ingest.guard;
 
-import dev.firebreak.detect.DetectionConfig;
 import dev.firebreak.rules.DetectionRule;
 import dev.firebreak.rules.RulesFileException;
 import dev.firebreak.rules.RulesLoader;
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The guard policy for ingest, read from the same rule files as detection
- * ({@value DetectionConfig#RULES_PATH}, or the bundled rules), and kept in step with edits of them.
+ * ({@value RulesLoader#RULES_PATH}, or the bundled rules), and kept in step with edits of them.
  */
 public final class GuardRules {
     private static final Logger LOG = LoggerFactory.getLogger(GuardRules.class);
@@ -62,7 +61,7 @@ public final class GuardRules {
     }
 
     private static Optional<Path> rulesPath(Map<String, String> settings) {
-        String path = settings.get(DetectionConfig.RULES_PATH);
+        String path = settings.get(RulesLoader.RULES_PATH);
         return path == null || path.isBlank() ? Optional.empty() : Optional.of(Path.of(path.trim()));
     }
 }
