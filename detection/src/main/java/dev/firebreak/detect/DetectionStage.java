@@ -7,9 +7,9 @@ import dev.firebreak.schema.registry.RegistryOutage;
 import dev.firebreak.schema.registry.SchemaRegistries;
 import dev.firebreak.stage.Health;
 import dev.firebreak.stage.Readiness;
+import dev.firebreak.stage.ServiceStage;
 import dev.firebreak.stage.Stage;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -20,16 +20,14 @@ import org.apache.kafka.streams.KafkaStreams;
  * for, with a WARN while it lasts, within the readiness deadline), starts Kafka Streams and is
  * ready once it is {@code RUNNING}. The one place that builds a {@link DetectionService} from settings.
  */
-public final class DetectionStage implements Stage {
+public final class DetectionStage extends ServiceStage<DetectionService> {
     /** The stage's name, as {@code service} spells it. */
     public static final String NAME = "detection";
     private final DetectionConfig config;
     private final MeterRegistry meters;
-    private DetectionService service;
-    private boolean started;
-    private boolean closed;
 
     private DetectionStage(DetectionConfig config, MeterRegistry meters) {
+        super("detection");
         this.config = config;
         this.meters = meters;
     }
@@ -47,40 +45,22 @@ public final class DetectionStage implements Stage {
     }
 
     @Override
-    public void start(Duration readiness) {
-        Readiness deadline = Readiness.within(readiness);
-        synchronized (this) {
-            if (started || closed) {
-                throw new IllegalStateException("the detection stage starts once");
-            }
-            started = true;
+    protected DetectionService open(Readiness deadline) {
+        // Detection starts with warm serializers; an unavailable registry is waited for.
+        SchemaRegistries.registerPipelineSchemas(config.schemaRegistryUrl(), new RegistryOutage("start-up"),
+                deadline.remaining());
+        if (closed()) {
+            throw new IllegalStateException("detection closed while starting");
         }
-        try {
-            // Detection starts with warm serializers; an unavailable registry is waited for.
-            SchemaRegistries.registerPipelineSchemas(config.schemaRegistryUrl(), new RegistryOutage("start-up"),
-                    deadline.remaining());
-            DetectionService built;
-            synchronized (this) {
-                if (closed) {
-                    throw new IllegalStateException("detection closed while starting");
-                }
-                built = service = new DetectionService(config, meters);
-            }
-            built.start();
-            deadline.await("detection", this::health);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        DetectionService built = new DetectionService(config, meters);
+        built.start();
+        return built;
     }
 
     /** Live unless Kafka Streams stopped or failed; ready while it is {@code RUNNING}. */
     @Override
-    public synchronized Health health() {
-        if (service == null) {
-            return Health.starting("not started");
-        }
-        KafkaStreams.State state = service.state();
+    protected Health healthOf(DetectionService running) {
+        KafkaStreams.State state = running.state();
         return switch (state) {
             case RUNNING -> Health.up();
             case ERROR, PENDING_SHUTDOWN, NOT_RUNNING -> Health.failed("detection is " + state);
@@ -96,20 +76,5 @@ public final class DetectionStage implements Stage {
 
     private static String describe(DetectionRule rule) {
         return rule.id() + (rule.shadow() ? " (shadow)" : rule.response() == Response.REVOKE ? " (revoke)" : " (alert)");
-    }
-
-    @Override
-    public void close() {
-        DetectionService running;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            running = service;
-        }
-        if (running != null) {
-            running.close();
-        }
     }
 }

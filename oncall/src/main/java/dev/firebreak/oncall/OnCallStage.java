@@ -3,9 +3,9 @@ package dev.firebreak.oncall;
 import dev.firebreak.config.Settings;
 import dev.firebreak.stage.Health;
 import dev.firebreak.stage.Readiness;
+import dev.firebreak.stage.ServiceStage;
 import dev.firebreak.stage.Stage;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,16 +15,14 @@ import java.util.Optional;
  * {@value OnCallConfig#ALERTMANAGER_URLS} is set: optional beside the other stages, required when
  * it runs as its own service.
  */
-public final class OnCallStage implements Stage {
+public final class OnCallStage extends ServiceStage<OnCallService> {
     /** The stage's name, as {@code service} spells it. */
     public static final String NAME = "oncall";
     private final OnCallConfig config;
     private final MeterRegistry meters;
-    private OnCallService service;
-    private boolean started;
-    private boolean closed;
 
     private OnCallStage(OnCallConfig config, MeterRegistry meters) {
+        super("on-call notifier");
         this.config = config;
         this.meters = meters;
     }
@@ -52,60 +50,20 @@ public final class OnCallStage implements Stage {
     }
 
     @Override
-    public void start(Duration readiness) {
-        synchronized (this) {
-            if (started || closed) {
-                throw new IllegalStateException("the on-call stage starts once");
-            }
-            started = true;
-        }
-        // built outside the lock: opening connections must not hold up a health probe
-        OnCallService built = OnCallService.start(config, meters);
-        boolean closedMeanwhile;
-        synchronized (this) {
-            service = built;
-            closedMeanwhile = closed;
-        }
-        if (closedMeanwhile) {
-            built.close();
-            throw new IllegalStateException("on-call stage closed while starting");
-        }
-        try {
-            Readiness.within(readiness).await("on-call notifier", this::health);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+    protected OnCallService open(Readiness deadline) {
+        return OnCallService.start(config, meters);
     }
 
     @Override
-    public synchronized Health health() {
-        if (service == null) {
-            return Health.starting("not started");
-        }
-        if (service.isRunning()) {
+    protected Health healthOf(OnCallService running) {
+        if (running.isRunning()) {
             return Health.up();
         }
-        return service.hasStopped() ? Health.failed("on-call notifier stopped") : Health.starting("starting");
+        return running.hasStopped() ? Health.failed("on-call notifier stopped") : Health.starting("starting");
     }
 
     @Override
     public List<String> describe() {
         return List.of("paging through Alertmanager at " + config.alertmanagerUrls());
-    }
-
-    @Override
-    public void close() {
-        OnCallService running;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            running = service;
-        }
-        if (running != null) {
-            running.close();
-        }
     }
 }

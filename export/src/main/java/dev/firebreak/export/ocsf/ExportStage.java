@@ -4,9 +4,9 @@ import dev.firebreak.config.Settings;
 import dev.firebreak.schema.Topics;
 import dev.firebreak.stage.Health;
 import dev.firebreak.stage.Readiness;
+import dev.firebreak.stage.ServiceStage;
 import dev.firebreak.stage.Stage;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,16 +16,14 @@ import java.util.Optional;
  * with {@value OcsfExportConfig#ENABLED}{@code =true}: optional beside the other stages, required
  * when it runs as its own service.
  */
-public final class ExportStage implements Stage {
+public final class ExportStage extends ServiceStage<OcsfExporter> {
     /** The stage's name, as {@code service} spells it. */
     public static final String NAME = "export";
     private final OcsfExportConfig config;
     private final MeterRegistry meters;
-    private OcsfExporter exporter;
-    private boolean started;
-    private boolean closed;
 
     private ExportStage(OcsfExportConfig config, MeterRegistry meters) {
+        super("OCSF export");
         this.config = config;
         this.meters = meters;
     }
@@ -53,60 +51,20 @@ public final class ExportStage implements Stage {
     }
 
     @Override
-    public void start(Duration readiness) {
-        synchronized (this) {
-            if (started || closed) {
-                throw new IllegalStateException("the export stage starts once");
-            }
-            started = true;
-        }
-        // built outside the lock: opening connections must not hold up a health probe
-        OcsfExporter built = OcsfExporter.start(config, meters);
-        boolean closedMeanwhile;
-        synchronized (this) {
-            exporter = built;
-            closedMeanwhile = closed;
-        }
-        if (closedMeanwhile) {
-            built.close();
-            throw new IllegalStateException("export stage closed while starting");
-        }
-        try {
-            Readiness.within(readiness).await("OCSF export", this::health);
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+    protected OcsfExporter open(Readiness deadline) {
+        return OcsfExporter.start(config, meters);
     }
 
     @Override
-    public synchronized Health health() {
-        if (exporter == null) {
-            return Health.starting("not started");
-        }
-        if (exporter.isRunning()) {
+    protected Health healthOf(OcsfExporter running) {
+        if (running.isRunning()) {
             return Health.up();
         }
-        return exporter.hasStopped() ? Health.failed("OCSF export stopped") : Health.starting("starting");
+        return running.hasStopped() ? Health.failed("OCSF export stopped") : Health.starting("starting");
     }
 
     @Override
     public List<String> describe() {
         return List.of("exporting audit events and alerts as OCSF to " + Topics.OCSF);
-    }
-
-    @Override
-    public void close() {
-        OcsfExporter running;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            running = exporter;
-        }
-        if (running != null) {
-            running.close();
-        }
     }
 }
