@@ -1,6 +1,6 @@
 package dev.firebreak.killswitch.caep;
 
-import dev.firebreak.config.Bounds;
+import dev.firebreak.config.Allowed;
 import dev.firebreak.config.Settings;
 import dev.firebreak.config.SettingsDefinition;
 import dev.firebreak.killswitch.webhook.WebhookTargetConfig;
@@ -52,10 +52,10 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
     /** The keys of one receiver block, after {@code receiver.<name>.}. */
     public static final List<String> RECEIVER_KEYS = List.of("url", "audience", "auth.token.env", "timeout.ms",
             "max.attempts", "backoff.ms");
-    private static final Bounds QUEUE_BOUNDS = Bounds.of(1, 1_000_000);
-    private static final Bounds TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
-    private static final Bounds ATTEMPTS_BOUNDS = Bounds.of(1, 20);
-    private static final Bounds BACKOFF_BOUNDS = Bounds.millis(1, 60_000);
+    private static final Allowed QUEUE_BOUNDS = Allowed.between(1, 1_000_000);
+    private static final Allowed TIMEOUT_BOUNDS = Allowed.millis(1, 60_000);
+    private static final Allowed ATTEMPTS_BOUNDS = Allowed.between(1, 20);
+    private static final Allowed BACKOFF_BOUNDS = Allowed.millis(1, 60_000);
 
     /** The fixed keys of the CAEP push; setting any key under {@value #PREFIX} switches pushing on. */
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -291,7 +291,7 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
 
     /** The whole number at {@code key}, its default from {@code definition}; problems are collected, not thrown. */
     private static long parse(List<String> errors, String key, String value, ConfigDef definition, String name,
-                              Bounds bounds) {
+                              Allowed bounds) {
         long dflt = ((Number) definition.configKeys().get(name).defaultValue).longValue();
         if (value == null || value.isBlank()) {
             return dflt;
