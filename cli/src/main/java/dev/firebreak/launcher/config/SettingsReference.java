@@ -100,7 +100,8 @@ public final class SettingsReference {
         }
         out.append("## Deprecated spellings\n\n")
                 .append("Still read, with one warning naming the new key; setting both spellings to different values fails.")
-                .append(" A name ending in `.` renames every key under it, for each stage listed.\n\n")
+                .append(" A name ending in `.` renames every key under it, for each stage listed; a key may match several")
+                .append(" rows (`kafka.consumer.x` is detection's `firebreak.detection.streams.consumer.x` too).\n\n")
                 .append("| Old | New |\n|---|---|\n");
         aliases.forEach((old, now) -> out.append("| ").append(code(old)).append(" | ")
                 .append(String.join(", ", now.stream().map(SettingsReference::code).toList())).append(" |\n"));
