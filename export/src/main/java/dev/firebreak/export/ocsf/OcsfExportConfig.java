@@ -2,7 +2,7 @@ package dev.firebreak.export.ocsf;
 
 import dev.firebreak.config.Typed;
 import dev.firebreak.config.PassThrough;
-import dev.firebreak.config.SettingsDefinition;
+import dev.firebreak.config.DeclaredSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,26 +72,10 @@ public record OcsfExportConfig(String bootstrapServers, String schemaRegistryUrl
     }
 
     /** The export stage's keys and open prefixes, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "export";
-        }
-
-        @Override
-        public String title() {
-            return "OCSF export";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
-            return Map.of(CLIENT_PREFIX, "Kafka client settings of the export's consumer and producer, e.g."
-                    + " security.protocol, sasl.jaas.config; bootstrap.servers is refused");
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("export", "OCSF export", CONFIG, Map.of(CLIENT_PREFIX, "Kafka client settings of the export's consumer"
+                    + " and producer, e.g. security.protocol, sasl.jaas.config; bootstrap.servers is refused"), Map.of());
         }
     }
 

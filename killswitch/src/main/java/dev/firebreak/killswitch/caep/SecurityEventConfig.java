@@ -2,7 +2,7 @@ package dev.firebreak.killswitch.caep;
 
 import dev.firebreak.config.Allowed;
 import dev.firebreak.config.Settings;
-import dev.firebreak.config.SettingsDefinition;
+import dev.firebreak.config.DeclaredSettings;
 import dev.firebreak.killswitch.webhook.WebhookTargetConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -307,26 +307,11 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
     }
 
     /** The CAEP push's keys and receiver blocks, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "killswitch";
-        }
-
-        @Override
-        public String title() {
-            return "Kill switch: CAEP session-revoked push";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
-            return Map.of(RECEIVER, "One block per Security Event Token receiver: <name>.{" + String.join(",", RECEIVER_KEYS)
-                    + "}, <name> matching " + NAME.pattern() + "; url required; any other key is refused");
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("killswitch", "Kill switch: CAEP session-revoked push", CONFIG, Map.of(RECEIVER, "One block per"
+                    + " Security Event Token receiver: <name>.{" + String.join(",", RECEIVER_KEYS) + "}, <name> matching "
+                    + NAME.pattern() + "; url required; any other key is refused"), Map.of());
         }
     }
 

@@ -4,7 +4,7 @@ import dev.firebreak.config.Allowed;
 import dev.firebreak.config.Typed;
 import dev.firebreak.config.PassThrough;
 import dev.firebreak.config.Settings;
-import dev.firebreak.config.SettingsDefinition;
+import dev.firebreak.config.DeclaredSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -204,29 +204,14 @@ public record KafkaAclRevokerConfig(
     }
 
     /** The Kafka revoker's keys and open prefixes, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "killswitch";
-        }
-
-        @Override
-        public String title() {
-            return "Kill switch: Kafka ACL revoker";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
-            return Map.of(ADMIN_PREFIX, "AdminClient settings of the default block's Admin client (security.protocol,"
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("killswitch", "Kill switch: Kafka ACL revoker", CONFIG, Map.of(
+                    ADMIN_PREFIX, "AdminClient settings of the default block's Admin client (security.protocol,"
                             + " sasl.*, ssl.*); only AdminClientConfig names; fixed, refused: " + new TreeSet<>(FIXED_ADMIN),
                     NAMED_PREFIX, "One block per cluster named in " + CLUSTERS + ": <name>.bootstrap.servers,"
                             + " <name>.protected.principals, <name>.self.principal, <name>.request.timeout.ms,"
-                            + " <name>.admin.*; any other key, or a name not listed, is refused");
+                            + " <name>.admin.*; any other key, or a name not listed, is refused"), Map.of());
         }
     }
 
