@@ -14,7 +14,7 @@ class IngestConfigTest {
                 "firebreak.ingest.cluster", "prod-eu",
                 "firebreak.ingest.pg.password", "secret",
                 "firebreak.ingest.debezium.max.batch.size", "64",
-                "firebreak.ingest.kafka.producer.compression.type", "lz4"));
+                "firebreak.ingest.producer.compression.type", "lz4"));
         assertThat(c.pollIntervalMs()).isEqualTo(1);
         assertThat(c.slotName()).isEqualTo("firebreak_prod_eu");
         assertThat(c.debezium()).containsEntry("max.batch.size", "64");
@@ -40,8 +40,8 @@ class IngestConfigTest {
                 "firebreak.ingest.client.security.protocol", "SASL_PLAINTEXT",
                 "firebreak.ingest.client.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";",
                 "firebreak.ingest.client.client.id", "from-client",
-                "firebreak.ingest.kafka.producer.client.id", "from-producer",
-                "firebreak.ingest.kafka.bootstrap.servers", "kafka:9092"));
+                "firebreak.ingest.producer.client.id", "from-producer",
+                "firebreak.ingest.bootstrap.servers", "kafka:9092"));
         assertThat(c.producerSettings()).containsEntry("security.protocol", "SASL_PLAINTEXT")
                 .containsEntry("client.id", "from-producer");
         assertThat(c.clientProperties()).containsEntry("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";")

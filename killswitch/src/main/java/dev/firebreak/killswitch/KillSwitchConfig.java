@@ -1,11 +1,11 @@
 package dev.firebreak.killswitch;
 
-import dev.firebreak.config.Bounds;
-import dev.firebreak.config.LegacyPrefix;
-import dev.firebreak.config.TypedReader;
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.DeprecatedKeys;
+import dev.firebreak.config.Typed;
 import dev.firebreak.config.PassThrough;
 import dev.firebreak.config.Settings;
-import dev.firebreak.config.SettingsDefinition;
 import dev.firebreak.killswitch.webhook.WebhookTargetConfig;
 import dev.firebreak.metrics.BoundedLabel;
 import dev.firebreak.schema.signing.SigningKey;
@@ -155,8 +155,9 @@ public record KillSwitchConfig(
     public static final String DEPRECATED_CONSUMER_PREFIX = "kafka.consumer.";
     /** The old spelling of {@link #PRODUCER_PREFIX}; still read, with a warning. */
     public static final String DEPRECATED_PRODUCER_PREFIX = "kafka.producer.";
-    private static final LegacyPrefix CONSUMER = new LegacyPrefix(CONSUMER_PREFIX, DEPRECATED_CONSUMER_PREFIX);
-    private static final LegacyPrefix PRODUCER = new LegacyPrefix(PRODUCER_PREFIX, DEPRECATED_PRODUCER_PREFIX);
+    /** Old spellings, still read (with a warning): see {@link DeprecatedKeys}. */
+    public static final Map<String, String> ALIASES = Map.of(DEPRECATED_CONSUMER_PREFIX, CONSUMER_PREFIX,
+            DEPRECATED_PRODUCER_PREFIX, PRODUCER_PREFIX);
 
     public static final String DEFAULT_GROUP_ID = "firebreak-killswitch";
     public static final Duration DEFAULT_CONFIRM_TIMEOUT = Duration.ofSeconds(2);
@@ -167,12 +168,12 @@ public record KillSwitchConfig(
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(50);
 
     private static final String ERROR = "invalid kill switch configuration: ";
-    private static final Bounds CONFIRM_TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
-    private static final Bounds SETTLE_BOUNDS = Bounds.millis(0, 1_000);
-    private static final Bounds COMMAND_DEADLINE_BOUNDS = Bounds.millis(1, 300_000);
-    private static final Bounds RETRY_ATTEMPTS_BOUNDS = Bounds.of(1, 100);
-    private static final Bounds RETRY_BACKOFF_BOUNDS = Bounds.millis(1, 10_000);
-    private static final Bounds PARALLELISM_BOUNDS = Bounds.of(1, MAX_PARALLELISM);
+    private static final Allowed CONFIRM_TIMEOUT_BOUNDS = Allowed.millis(1, 60_000);
+    private static final Allowed SETTLE_BOUNDS = Allowed.millis(0, 1_000);
+    private static final Allowed COMMAND_DEADLINE_BOUNDS = Allowed.millis(1, 300_000);
+    private static final Allowed RETRY_ATTEMPTS_BOUNDS = Allowed.between(1, 100);
+    private static final Allowed RETRY_BACKOFF_BOUNDS = Allowed.millis(1, 10_000);
+    private static final Allowed PARALLELISM_BOUNDS = Allowed.between(1, MAX_PARALLELISM);
 
     /**
      * Every fixed key of the kill switch, with type, default, allowed values and what it does: the
@@ -369,34 +370,35 @@ public record KillSwitchConfig(
             throw new IllegalArgumentException(ERROR + "unknown key(s) " + unknown + "; allowed: "
                     + new TreeSet<>(CONFIG.names()) + ", " + OPEN.stream().map(p -> p + "*").toList());
         }
-        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number");
+        Typed.Values in = Typed.read(CONFIG, map, ERROR, "a whole number");
         Map<String, String> client = clientSettings(map);
+        Map<String, String> canonical = canonical(map);
         return new KillSwitchConfig(
-                in.string(CLUSTER),
-                in.string(PG_URL),
-                in.string(PG_USER),
-                in.password(PG_PASSWORD),
-                in.list(PROTECTED_ROLES),
-                Duration.ofMillis(in.longValue(CONFIRM_TIMEOUT_MS)),
-                Duration.ofMillis(in.longValue(SETTLE_MS)),
-                in.string(GROUP_ID),
-                in.string(BOOTSTRAP_SERVERS),
-                in.string(SCHEMA_REGISTRY_URL),
-                in.bool(DRY_RUN),
-                in.bool(PG_REVOKE_CONNECT),
-                Duration.ofMillis(in.longValue(COMMAND_DEADLINE_MS)),
-                Duration.ofMillis(in.longValue(COMMAND_MAX_AGE_MS)),
-                in.intValue(RETRY_MAX_ATTEMPTS),
-                Duration.ofMillis(in.longValue(RETRY_BACKOFF_MS)),
-                PassThrough.layered(client, CONSUMER.settings(map, ERROR)),
-                PassThrough.layered(client, PRODUCER.settings(map, ERROR)),
+                in.getString(CLUSTER),
+                in.getString(PG_URL),
+                in.getString(PG_USER),
+                in.getSecret(PG_PASSWORD),
+                in.getList(PROTECTED_ROLES),
+                Duration.ofMillis(in.getLong(CONFIRM_TIMEOUT_MS)),
+                Duration.ofMillis(in.getLong(SETTLE_MS)),
+                in.getString(GROUP_ID),
+                in.getString(BOOTSTRAP_SERVERS),
+                in.getString(SCHEMA_REGISTRY_URL),
+                in.getBoolean(DRY_RUN),
+                in.getBoolean(PG_REVOKE_CONNECT),
+                Duration.ofMillis(in.getLong(COMMAND_DEADLINE_MS)),
+                Duration.ofMillis(in.getLong(COMMAND_MAX_AGE_MS)),
+                in.getInt(RETRY_MAX_ATTEMPTS),
+                Duration.ofMillis(in.getLong(RETRY_BACKOFF_MS)),
+                PassThrough.layered(client, PassThrough.withPrefix(canonical, CONSUMER_PREFIX)),
+                PassThrough.layered(client, PassThrough.withPrefix(canonical, PRODUCER_PREFIX)),
                 targetBlocks(map),
                 BoundedLabel.principalLimit(map),
                 key(in, COMMAND_VERIFICATION_SECRET),
                 key(in, RESULT_SIGNING_SECRET),
                 key(in, OPERATOR_SECRET),
-                namedClusters(map, in.list(PG_CLUSTERS)),
-                in.intValue(PARALLELISM));
+                namedClusters(map, in.getList(PG_CLUSTERS)),
+                in.getInt(PARALLELISM));
     }
 
     /** Prefixes under {@value #PREFIX} whose keys are validated elsewhere: pass-throughs, named clusters, target blocks. */
@@ -438,6 +440,15 @@ public record KillSwitchConfig(
                 resolved.get(n + ".password"))).toList();
     }
 
+    /** {@code map} with the old pass-through spellings renamed; both spellings with different values fail. */
+    private static Map<String, String> canonical(Map<String, String> map) {
+        try {
+            return DeprecatedKeys.canonical(map, ALIASES);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ERROR + e.getMessage(), e);
+        }
+    }
+
     private static Map<String, String> clientSettings(Map<String, String> map) {
         try {
             return PassThrough.clientSettings(map, PREFIX);
@@ -446,10 +457,10 @@ public record KillSwitchConfig(
         }
     }
 
-    private static SigningKey key(TypedReader in, String key) {
+    private static SigningKey key(Typed.Values in, String key) {
         Map<String, String> given = new HashMap<>();
-        given.put(key, in.password(key));
-        given.put(key + SigningKey.ENV_SUFFIX, in.string(key + SigningKey.ENV_SUFFIX));
+        given.put(key, in.getSecret(key));
+        given.put(key + SigningKey.ENV_SUFFIX, in.getString(key + SigningKey.ENV_SUFFIX));
         try {
             return SigningKey.fromConfig(given, key).orElse(null);
         } catch (IllegalArgumentException e) {
@@ -458,24 +469,12 @@ public record KillSwitchConfig(
     }
 
     /** The kill switch's fixed keys and its open prefixes, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "killswitch";
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("killswitch", "Kill switch", CONFIG, openPrefixDocs(), ALIASES);
         }
 
-        @Override
-        public String title() {
-            return "Kill switch";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
+        private static Map<String, String> openPrefixDocs() {
             Map<String, String> open = new java.util.LinkedHashMap<>();
             open.put(CLIENT_PREFIX, "Kafka client settings of every client of the kill switch (its consumer, producer,"
                     + " and reinstate's), e.g. security.protocol, sasl.jaas.config; bootstrap.servers is refused");
@@ -483,9 +482,6 @@ public record KillSwitchConfig(
                     + "*. Fixed, refused: " + new TreeSet<>(FIXED_CONSUMER));
             open.put(PRODUCER_PREFIX, "Kafka producer settings of the result producer; win over " + CLIENT_PREFIX
                     + "*. Fixed, refused: " + new TreeSet<>(FIXED_PRODUCER));
-            open.put(DEPRECATED_CONSUMER_PREFIX, "Deprecated spelling of " + CONSUMER_PREFIX + " (and of other stages'"
-                    + " consumer prefixes); still read, with a warning");
-            open.put(DEPRECATED_PRODUCER_PREFIX, "Deprecated spelling of " + PRODUCER_PREFIX + "; still read, with a warning");
             open.put(PG_CLUSTER_PREFIX, "One block per cluster named in " + PG_CLUSTERS + ": <name>.url"
                     + " (jdbc:postgresql://..., required), <name>.user (required), <name>.password (a secret); any"
                     + " other key, or a name not listed, is refused");

@@ -42,8 +42,8 @@ class KillSwitchConfigTest {
         m.put("firebreak.killswitch.pg.settle.ms", "0");
         m.put("firebreak.killswitch.group.id", "ks-eu");
         m.put("firebreak.killswitch.dry.run", "TRUE");
-        m.put("kafka.consumer.isolation.level", "read_committed");
-        m.put("kafka.producer.compression.type", "lz4");
+        m.put("firebreak.killswitch.consumer.isolation.level", "read_committed");
+        m.put("firebreak.killswitch.producer.compression.type", "lz4");
         m.put("firebreak.ingest.something", "ignored: another service's key");
         KillSwitchConfig c = KillSwitchConfig.fromMap(m);
         assertThat(c.protectedRoles()).containsExactly("ops_admin", "replicator", "app owner");
@@ -77,8 +77,8 @@ class KillSwitchConfigTest {
         assertRejected("firebreak.killswitch.pg.cluster", "eu/west", "without '/'");
         assertRejected("firebreak.killswitch.pg.protected.roles", "a,,b", "empty role name");
         assertRejected("firebreak.killswitch.pg.passwd", "typo", "unknown key");
-        assertRejected("kafka.consumer.enable.auto.commit", "true", "cannot be overridden");
-        assertRejected("kafka.producer.acks", "1", "cannot be overridden");
+        assertRejected("firebreak.killswitch.consumer.enable.auto.commit", "true", "cannot be overridden");
+        assertRejected("firebreak.killswitch.producer.acks", "1", "cannot be overridden");
     }
 
     private static void assertRejected(String key, String value, String allowed) {
@@ -130,7 +130,7 @@ class KillSwitchConfigTest {
         Map<String, String> m = minimal();
         m.put(KillSwitchConfig.CLIENT_PREFIX + "security.protocol", "SASL_PLAINTEXT");
         m.put(KillSwitchConfig.CLIENT_PREFIX + "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"kafka-pw\";");
-        m.put("kafka.consumer.security.protocol", "SASL_SSL");
+        m.put(KillSwitchConfig.CONSUMER_PREFIX + "security.protocol", "SASL_SSL");
         KillSwitchConfig c = KillSwitchConfig.fromMap(m);
         assertThat(c.consumerOverrides()).containsEntry("security.protocol", "SASL_SSL").containsKey("sasl.jaas.config");
         assertThat(c.producerOverrides()).containsEntry("security.protocol", "SASL_PLAINTEXT").containsKey("sasl.jaas.config");

@@ -156,8 +156,8 @@ class DetectionCommandLossIT {
                     DetectionConfig.STATE_DIR, Files.createTempDirectory("firebreak-loss-it").toString(),
                     DetectionConfig.COMMAND_SIGNING_SECRET, SECRET,
                     DetectionConfig.PROCESSING_GUARANTEE, guarantee,
-                    "kafka.consumer.session.timeout.ms", "6000",
-                    "kafka.consumer.heartbeat.interval.ms", "1500");
+                    DetectionConfig.STREAMS_PREFIX + "consumer.session.timeout.ms", "6000",
+                    DetectionConfig.STREAMS_PREFIX + "consumer.heartbeat.interval.ms", "1500");
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
             try (DetectionService detection = new DetectionService(DetectionConfig.fromMap(config), meters)) {
                 detection.start();

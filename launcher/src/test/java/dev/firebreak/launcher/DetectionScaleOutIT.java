@@ -61,6 +61,7 @@ import org.slf4j.LoggerFactory;
  * window mid-burst.
  */
 class DetectionScaleOutIT {
+    private static final String STREAMS = DetectionConfig.STREAMS_PREFIX;
     private static final Logger LOG = LoggerFactory.getLogger(DetectionScaleOutIT.class);
     private static final String SECRET = "scale-out-it-signing-secret-0123456789";
     private static final String RULE = "pg-drop-table-burst";
@@ -190,9 +191,9 @@ class DetectionScaleOutIT {
             s.linkOnePerPartition();
             // No record cache here: the test waits for each counted event's write to the owner's
             // changelog (what the standby reads), which the cache would fold into one per commit.
-            Map<String, String> durable = Map.of("kafka.replication.factor", "3", "kafka.topic.min.insync.replicas", "2",
-                    "kafka.consumer.session.timeout.ms", "6000", "kafka.consumer.heartbeat.interval.ms", "1500",
-                    "kafka.statestore.cache.max.bytes", "0");
+            Map<String, String> durable = Map.of(STREAMS + "replication.factor", "3", STREAMS + "topic.min.insync.replicas", "2",
+                    STREAMS + "consumer.session.timeout.ms", "6000", STREAMS + "consumer.heartbeat.interval.ms", "1500",
+                    STREAMS + "statestore.cache.max.bytes", "0");
             DetectionService a = s.detection("detection-a", durable);
             DetectionService b = s.detection("detection-b", durable);
             try {
@@ -308,7 +309,7 @@ class DetectionScaleOutIT {
                     DetectionConfig.SCHEMA_REGISTRY_URL, registry,
                     DetectionConfig.STATE_DIR, Files.createTempDirectory("firebreak-" + clientId).toString(),
                     DetectionConfig.COMMAND_SIGNING_SECRET, SECRET,
-                    "kafka.client.id", clientId));
+                    STREAMS + "client.id", clientId));
             config.putAll(extra);
             return new DetectionService(DetectionConfig.fromMap(config), new SimpleMeterRegistry());
         }

@@ -1,10 +1,10 @@
 package dev.firebreak.oncall;
 
-import dev.firebreak.config.Bounds;
-import dev.firebreak.config.LegacyPrefix;
-import dev.firebreak.config.TypedReader;
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.DeclaredSettings;
+import dev.firebreak.config.DeprecatedKeys;
+import dev.firebreak.config.Typed;
 import dev.firebreak.config.PassThrough;
-import dev.firebreak.config.SettingsDefinition;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -63,7 +63,8 @@ public record OnCallConfig(
     public static final String CONSUMER_PREFIX = PREFIX + "consumer.";
     /** The old spelling of {@link #CONSUMER_PREFIX}, shared with the kill switch; still read, with a warning. */
     public static final String DEPRECATED_CONSUMER_PREFIX = "kafka.consumer.";
-    private static final LegacyPrefix CONSUMER = new LegacyPrefix(CONSUMER_PREFIX, DEPRECATED_CONSUMER_PREFIX);
+    /** Old spellings, still read (with a warning): see {@link DeprecatedKeys}. */
+    public static final Map<String, String> ALIASES = Map.of(DEPRECATED_CONSUMER_PREFIX, CONSUMER_PREFIX);
     /**
      * Kafka client settings of the on-call notifier alone, e.g. its SASL credentials
      * ({@code firebreak.oncall.client.sasl.jaas.config}); {@link #CONSUMER_PREFIX} keys win on the same key.
@@ -78,10 +79,10 @@ public record OnCallConfig(
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
 
     private static final String ERROR = "invalid on-call configuration: ";
-    private static final Bounds RESEND_BOUNDS = Bounds.millis(100, Duration.ofHours(1).toMillis());
-    private static final Bounds HOLD_BOUNDS = Bounds.millis(1_000, Duration.ofDays(7).toMillis());
-    private static final Bounds LOOKBACK_BOUNDS = Bounds.millis(0, Duration.ofDays(30).toMillis());
-    private static final Bounds TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
+    private static final Allowed RESEND_BOUNDS = Allowed.millis(100, Duration.ofHours(1).toMillis());
+    private static final Allowed HOLD_BOUNDS = Allowed.millis(1_000, Duration.ofDays(7).toMillis());
+    private static final Allowed LOOKBACK_BOUNDS = Allowed.millis(0, Duration.ofDays(30).toMillis());
+    private static final Allowed TIMEOUT_BOUNDS = Allowed.millis(1, 60_000);
 
     /** Every key of the on-call notifier, with type, default, allowed values and what it does. */
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -163,45 +164,38 @@ public record OnCallConfig(
         if (blank(map.get(ALERTMANAGER_URLS))) {
             return Optional.empty();
         }
-        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number of milliseconds");
+        Typed.Values in = Typed.read(CONFIG, map, ERROR, "a whole number of milliseconds");
         return Optional.of(new OnCallConfig(
-                parseUrls(in.string(ALERTMANAGER_URLS)),
-                in.string(ENVIRONMENT),
-                in.string(DASHBOARD_URL),
-                Duration.ofMillis(in.longValue(RESEND_INTERVAL_MS)),
-                Duration.ofMillis(in.longValue(ALERT_HOLD_MS)),
-                Duration.ofMillis(in.longValue(LOOKBACK_MS)),
-                Duration.ofMillis(in.longValue(TIMEOUT_MS)),
-                in.string(BOOTSTRAP_SERVERS),
-                in.string(SCHEMA_REGISTRY_URL),
-                PassThrough.layered(PassThrough.clientSettings(map, PREFIX), CONSUMER.settings(map, ERROR))));
+                parseUrls(in.getString(ALERTMANAGER_URLS)),
+                in.getString(ENVIRONMENT),
+                in.getString(DASHBOARD_URL),
+                Duration.ofMillis(in.getLong(RESEND_INTERVAL_MS)),
+                Duration.ofMillis(in.getLong(ALERT_HOLD_MS)),
+                Duration.ofMillis(in.getLong(LOOKBACK_MS)),
+                Duration.ofMillis(in.getLong(TIMEOUT_MS)),
+                in.getString(BOOTSTRAP_SERVERS),
+                in.getString(SCHEMA_REGISTRY_URL),
+                PassThrough.layered(PassThrough.clientSettings(map, PREFIX),
+                        PassThrough.withPrefix(canonical(map), CONSUMER_PREFIX))));
+    }
+
+    /** {@code map} with the old consumer spelling renamed; both spellings with different values fail. */
+    private static Map<String, String> canonical(Map<String, String> map) {
+        try {
+            return DeprecatedKeys.canonical(map, ALIASES);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(ERROR + e.getMessage(), e);
+        }
     }
 
     /** The on-call notifier's keys and open prefixes, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "oncall";
-        }
-
-        @Override
-        public String title() {
-            return "On-call notifier";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
-            return Map.of(CLIENT_PREFIX, "Kafka client settings of the notifier's consumer, e.g. security.protocol,"
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("oncall", "On-call notifier", CONFIG, Map.of(
+                    CLIENT_PREFIX, "Kafka client settings of the notifier's consumer, e.g. security.protocol,"
                             + " sasl.jaas.config; bootstrap.servers is refused",
                     CONSUMER_PREFIX, "Kafka consumer settings; win over " + CLIENT_PREFIX + "*. Fixed, refused: "
-                            + new TreeSet<>(FIXED_CONSUMER),
-                    DEPRECATED_CONSUMER_PREFIX, "Deprecated spelling of " + CONSUMER_PREFIX + " (and of the kill"
-                            + " switch's); still read, with a warning");
+                            + new TreeSet<>(FIXED_CONSUMER)), ALIASES);
         }
     }
 

@@ -52,7 +52,7 @@ class OnCallConfigTest {
         map.put("firebreak.oncall.resend.interval.ms", "10");
         map.put("firebreak.oncall.dashboard.url", "grafana/{principal}");
         map.put("firebreak.oncall.schema.registry.url", "registry:8081");
-        map.put("kafka.consumer.group.id", "mine");
+        map.put("firebreak.oncall.consumer.group.id", "mine");
         assertThatThrownBy(() -> OnCallConfig.fromMap(map))
                 .hasMessageContaining("firebreak.oncall.environment is required")
                 .hasMessageContaining("firebreak.oncall.resend.interval.ms must be 100..3600000 (milliseconds), was 10")
@@ -78,7 +78,7 @@ class OnCallConfigTest {
     void credentialsInUrlsAndConsumerSecretsAreNotPrinted() {
         Map<String, String> map = minimal();
         map.put("firebreak.oncall.alertmanager.urls", "https://pager:s3cret@am-1:9093");
-        map.put("kafka.consumer.sasl.jaas.config", "org.apache.kafka...PlainLoginModule password=\"hunter2\";");
+        map.put("firebreak.oncall.consumer.sasl.jaas.config", "org.apache.kafka...PlainLoginModule password=\"hunter2\";");
         String printed = OnCallConfig.fromMap(map).orElseThrow().toString();
         assertThat(printed).doesNotContain("s3cret").doesNotContain("hunter2").contains("https://****@am-1:9093");
     }

@@ -1,5 +1,6 @@
 package dev.firebreak.config;
 
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -13,15 +14,22 @@ import org.apache.kafka.common.config.ConfigException;
  * house's words ({@code invalid firebreak.ingest.pg.port=0; allowed: 1..65535}), and whose
  * {@link #toString()} is the "valid values" column of the settings reference. Kafka's own validators
  * say the same less directly ("Value must be at least 1"), and the stages' messages predate them.
+ *
+ * <p>A config record that names every problem of a file in one message (the kill switch's) checks the
+ * same validator again with {@link #check(List, String, long)}, so that a programmatically built record
+ * is held to it too: the range is declared once, shown in the reference, enforced in both places.
  */
 public final class Allowed implements ConfigDef.Validator {
-    /** How a refusal is worded; two wordings exist because tests and runbooks quote both. */
+    /** How a refusal is worded; three wordings exist because tests and runbooks quote each. */
     public enum Wording {
         /** {@code invalid <key>=<value>; allowed: <allowed>} */
         INVALID_FIRST,
         /** {@code <key>=<value> is invalid; allowed: <allowed>} */
-        INVALID_AFTER
+        INVALID_AFTER,
+        /** {@code <key> must be <allowed>, was <value>}: the kill switch's, on-call's and export's wording */
+        MUST_BE
     }
+    private static final String MILLIS = " (milliseconds)";
 
     private final String allowed;
     private final Predicate<Object> test;
@@ -51,6 +59,21 @@ public final class Allowed implements ConfigDef.Validator {
         return of(">= " + min, v -> ((Number) v).longValue() >= min);
     }
 
+    /** A whole number of milliseconds in {@code min..max}, worded {@link Wording#MUST_BE}: {@code k must be 1..10 (milliseconds), was 0}. */
+    public static Allowed millis(long min, long max) {
+        return between(min, max, MILLIS);
+    }
+
+    /** A whole number in {@code min..max}, worded {@link Wording#MUST_BE}: {@code k must be 1..20, was 21}. */
+    public static Allowed between(long min, long max) {
+        return between(min, max, "");
+    }
+
+    private static Allowed between(long min, long max, String unit) {
+        return of(min + ".." + max + unit, v -> ((Number) v).longValue() >= min && ((Number) v).longValue() <= max)
+                .worded(Wording.MUST_BE);
+    }
+
     /** One of {@code values}, exactly (after trimming, which ConfigDef does). */
     public static Allowed oneOf(Collection<String> values) {
         List<String> copy = List.copyOf(values);
@@ -70,8 +93,11 @@ public final class Allowed implements ConfigDef.Validator {
 
     /** The same check with the other wording. */
     public Allowed worded(Wording wording) {
-        return wording == Wording.INVALID_FIRST ? of(allowed, test)
-                : saying((k, v) -> k + "=" + v + " is invalid; allowed: " + allowed);
+        return switch (wording) {
+            case INVALID_FIRST -> of(allowed, test);
+            case INVALID_AFTER -> saying((k, v) -> k + "=" + v + " is invalid; allowed: " + allowed);
+            case MUST_BE -> saying((k, v) -> k + " must be " + allowed + ", was " + v);
+        };
     }
 
     /** The same check with its own refusal, from the key and the value. */
@@ -87,6 +113,22 @@ public final class Allowed implements ConfigDef.Validator {
     /** Whether {@code value}, already of the key's type, is allowed. */
     public boolean accepts(Object value) {
         return value == null || test.test(value);
+    }
+
+    /** Adds the refusal of {@code key=value} to {@code errors} when the value is not allowed. */
+    public void check(List<String> errors, String key, long value) {
+        if (!test.test(value)) {
+            errors.add(refusal(key, value));
+        }
+    }
+
+    /** As {@link #check(List, String, long)} for a duration, checked in milliseconds; null is refused. */
+    public void check(List<String> errors, String key, Duration value) {
+        if (value == null) {
+            errors.add(refusal(key, "null"));
+        } else {
+            check(errors, key, value.toMillis());
+        }
     }
 
     /** What is allowed, in words. */

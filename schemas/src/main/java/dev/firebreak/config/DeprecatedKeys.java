@@ -12,8 +12,14 @@ import org.slf4j.LoggerFactory;
  * Old spellings of keys, still read: {@code firebreak.ingest.kafka.bootstrap.servers} is now
  * {@code firebreak.ingest.bootstrap.servers}. An alias whose name ends in {@code .} renames a whole
  * prefix ({@code kafka.} to {@code firebreak.detection.streams.}). Each old key in use is warned
- * about once per process, naming the new key; setting both to different values fails, since either
- * choice would silently ignore one of them.
+ * about once per process and new key, naming the new key; setting both to different values fails,
+ * since either choice would silently ignore one of them.
+ *
+ * <p>The one mechanism for old spellings: a stage declares its aliases in
+ * {@link SettingsDefinition#deprecatedAliases()} (so that {@link Settings#check} accepts them and the
+ * settings reference lists them) and reads its settings through {@link #canonical}. One old prefix
+ * may be an alias in several stages: {@code kafka.consumer.} is the kill switch's
+ * {@code firebreak.killswitch.consumer.} and on-call's {@code firebreak.oncall.consumer.}.
  */
 public final class DeprecatedKeys {
     private static final Logger LOG = LoggerFactory.getLogger(DeprecatedKeys.class);
@@ -41,7 +47,7 @@ public final class DeprecatedKeys {
                 throw new IllegalArgumentException(key + " is a deprecated spelling of " + renamed + ", and both are set, to"
                         + " different values; keep " + renamed + " only");
             }
-            if (WARNED.add(key)) {
+            if (WARNED.add(key + "->" + renamed)) {
                 LOG.warn("setting {} is deprecated; use {}", key, renamed);
             }
             out.putIfAbsent(renamed, value);

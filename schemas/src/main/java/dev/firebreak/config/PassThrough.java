@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Pass-through settings: every service hands the keys under a prefix ({@code kafka.consumer.},
+ * Pass-through settings: every service hands the keys under a prefix ({@code firebreak.killswitch.consumer.},
  * {@code firebreak.ingest.debezium.}, ...) to the client it configures, with the prefix removed.
  */
 public final class PassThrough {

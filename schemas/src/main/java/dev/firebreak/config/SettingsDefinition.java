@@ -34,7 +34,8 @@ public interface SettingsDefinition {
 
     /**
      * Old spellings still read, each with its new spelling (see {@link DeprecatedKeys}); a name ending
-     * in {@code .} renames a prefix. {@link Settings#check} accepts them; the reference lists them.
+     * in {@code .} renames a prefix. {@link Settings#check} accepts them; the reference lists them. Several
+     * stages may each rename the same old prefix to their own new one ({@code kafka.consumer.}).
      */
     default Map<String, String> deprecatedAliases() {
         return Map.of();

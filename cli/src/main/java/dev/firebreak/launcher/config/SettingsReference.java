@@ -91,18 +91,25 @@ public final class SettingsReference {
     }
 
     private static void deprecated(StringBuilder out, List<SettingsDefinition> definitions) {
-        Map<String, String> aliases = new TreeMap<>();
-        definitions.forEach(d -> aliases.putAll(d.deprecatedAliases()));
+        // One old prefix may be renamed by several stages (kafka.consumer.: the kill switch's and on-call's).
+        Map<String, java.util.SortedSet<String>> aliases = new TreeMap<>();
+        definitions.forEach(d -> d.deprecatedAliases().forEach((old, now) ->
+                aliases.computeIfAbsent(old, o -> new java.util.TreeSet<>()).add(now)));
         if (aliases.isEmpty()) {
             return;
         }
         out.append("## Deprecated spellings\n\n")
                 .append("Still read, with one warning naming the new key; setting both spellings to different values fails.")
-                .append(" A name ending in `.` renames every key under it.\n\n")
+                .append(" A name ending in `.` renames every key under it, for each stage listed; a key may match several")
+                .append(" rows (`kafka.consumer.x` is detection's `firebreak.detection.streams.consumer.x` too).\n\n")
                 .append("| Old | New |\n|---|---|\n");
-        aliases.forEach((old, now) -> out.append("| `").append(old).append(old.endsWith(".") ? "*" : "").append("` | `")
-                .append(now).append(now.endsWith(".") ? "*" : "").append("` |\n"));
+        aliases.forEach((old, now) -> out.append("| ").append(code(old)).append(" | ")
+                .append(String.join(", ", now.stream().map(SettingsReference::code).toList())).append(" |\n"));
         out.append('\n');
+    }
+
+    private static String code(String key) {
+        return "`" + key + (key.endsWith(".") ? "*" : "") + "`";
     }
 
     private static String defaultOf(ConfigDef.ConfigKey key) {

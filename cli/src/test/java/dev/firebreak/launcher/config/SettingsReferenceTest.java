@@ -32,6 +32,10 @@ class SettingsReferenceTest {
                 .contains("| `kafka.*` | `firebreak.detection.streams.*` |")
                 .contains("`${env:NAME}`").contains("`${file:/path/file.properties:key}`").contains("`${dir:/run/secrets:name}`")
                 .contains("| `" + IngestConfig.DEBEZIUM_PREFIX + "*` |");
+        assertThat(text).as("the kill switch's and on-call's old pass-throughs are deprecated spellings, not open prefixes")
+                .contains("| `kafka.consumer.*` | `firebreak.killswitch.consumer.*`, `firebreak.oncall.consumer.*` |")
+                .contains("| `kafka.producer.*` | `firebreak.killswitch.producer.*` |")
+                .doesNotContain("| `kafka.consumer.*` | Deprecated");
         assertThat(text.indexOf("## Stage: ingest")).isLessThan(text.indexOf("## Stage: detection"));
     }
 }

@@ -1,8 +1,8 @@
 package dev.firebreak.export.ocsf;
 
-import dev.firebreak.config.TypedReader;
+import dev.firebreak.config.Typed;
 import dev.firebreak.config.PassThrough;
-import dev.firebreak.config.SettingsDefinition;
+import dev.firebreak.config.DeclaredSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,40 +58,24 @@ public record OcsfExportConfig(String bootstrapServers, String schemaRegistryUrl
             throw new IllegalArgumentException(ERROR + "unknown key(s) " + unknown + "; allowed: "
                     + new TreeSet<>(CONFIG.names()) + ", " + CLIENT_PREFIX + "*");
         }
-        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number");
-        if (!in.bool(ENABLED)) {
+        Typed.Values in = Typed.read(CONFIG, map, ERROR, "a whole number");
+        if (!in.getBoolean(ENABLED)) {
             return Optional.empty();
         }
         for (String key : List.of(BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_URL)) {
-            if (in.string(key) == null || in.string(key).isBlank()) {
+            if (in.getString(key) == null || in.getString(key).isBlank()) {
                 throw new IllegalArgumentException(ERROR + key + " is required when " + ENABLED + "=true");
             }
         }
-        return Optional.of(new OcsfExportConfig(in.string(BOOTSTRAP_SERVERS), in.string(SCHEMA_REGISTRY_URL),
-                in.string(GROUP_ID), PassThrough.clientSettings(map, PREFIX)));
+        return Optional.of(new OcsfExportConfig(in.getString(BOOTSTRAP_SERVERS), in.getString(SCHEMA_REGISTRY_URL),
+                in.getString(GROUP_ID), PassThrough.clientSettings(map, PREFIX)));
     }
 
     /** The export stage's keys and open prefixes, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "export";
-        }
-
-        @Override
-        public String title() {
-            return "OCSF export";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
-            return Map.of(CLIENT_PREFIX, "Kafka client settings of the export's consumer and producer, e.g."
-                    + " security.protocol, sasl.jaas.config; bootstrap.servers is refused");
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("export", "OCSF export", CONFIG, Map.of(CLIENT_PREFIX, "Kafka client settings of the export's consumer"
+                    + " and producer, e.g. security.protocol, sasl.jaas.config; bootstrap.servers is refused"), Map.of());
         }
     }
 

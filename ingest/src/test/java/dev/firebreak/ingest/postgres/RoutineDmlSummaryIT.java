@@ -56,7 +56,7 @@ class RoutineDmlSummaryIT {
         settings.put("firebreak.ingest.pg.database", EmbeddedPostgres17.DATABASE);
         settings.put("firebreak.ingest.pg.user", EmbeddedPostgres17.SUPERUSER);
         settings.put("firebreak.ingest.pg.password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
-        settings.put("firebreak.ingest.kafka.bootstrap.servers", kafka.bootstrapServers());
+        settings.put("firebreak.ingest.bootstrap.servers", kafka.bootstrapServers());
         settings.put("firebreak.ingest.schema.registry.url", REGISTRY);
         settings.put("firebreak.ingest.offsets.replication.factor", "1");
         settings.put("firebreak.ingest.dml.routine", "summary");

@@ -55,7 +55,7 @@ class RowImagesIT {
                 "firebreak.ingest.pg.host", pg.host(),
                 "firebreak.ingest.pg.port", Integer.toString(pg.port()),
                 "firebreak.ingest.pg.password", EmbeddedPostgres17.SUPERUSER_PASSWORD,
-                "firebreak.ingest.kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "firebreak.ingest.bootstrap.servers", kafka.bootstrapServers(),
                 "firebreak.ingest.schema.registry.url", REGISTRY,
                 "firebreak.ingest.offsets.replication.factor", "1",
                 "firebreak.ingest.cdc.tables", "shop.orders"));
@@ -119,7 +119,7 @@ class RowImagesIT {
                 "firebreak.ingest.pg.host", pg.host(),
                 "firebreak.ingest.pg.port", Integer.toString(pg.port()),
                 "firebreak.ingest.pg.password", EmbeddedPostgres17.SUPERUSER_PASSWORD,
-                "firebreak.ingest.kafka.bootstrap.servers", kafka.bootstrapServers(),
+                "firebreak.ingest.bootstrap.servers", kafka.bootstrapServers(),
                 "firebreak.ingest.schema.registry.url", REGISTRY,
                 "firebreak.ingest.offsets.replication.factor", "1",
                 "firebreak.ingest.install.triggers", "false",

@@ -1,8 +1,8 @@
 package dev.firebreak.killswitch.caep;
 
-import dev.firebreak.config.Bounds;
+import dev.firebreak.config.Allowed;
 import dev.firebreak.config.Settings;
-import dev.firebreak.config.SettingsDefinition;
+import dev.firebreak.config.DeclaredSettings;
 import dev.firebreak.killswitch.webhook.WebhookTargetConfig;
 import java.io.IOException;
 import java.net.URI;
@@ -52,10 +52,10 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
     /** The keys of one receiver block, after {@code receiver.<name>.}. */
     public static final List<String> RECEIVER_KEYS = List.of("url", "audience", "auth.token.env", "timeout.ms",
             "max.attempts", "backoff.ms");
-    private static final Bounds QUEUE_BOUNDS = Bounds.of(1, 1_000_000);
-    private static final Bounds TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
-    private static final Bounds ATTEMPTS_BOUNDS = Bounds.of(1, 20);
-    private static final Bounds BACKOFF_BOUNDS = Bounds.millis(1, 60_000);
+    private static final Allowed QUEUE_BOUNDS = Allowed.between(1, 1_000_000);
+    private static final Allowed TIMEOUT_BOUNDS = Allowed.millis(1, 60_000);
+    private static final Allowed ATTEMPTS_BOUNDS = Allowed.between(1, 20);
+    private static final Allowed BACKOFF_BOUNDS = Allowed.millis(1, 60_000);
 
     /** The fixed keys of the CAEP push; setting any key under {@value #PREFIX} switches pushing on. */
     public static final ConfigDef CONFIG = new ConfigDef()
@@ -291,7 +291,7 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
 
     /** The whole number at {@code key}, its default from {@code definition}; problems are collected, not thrown. */
     private static long parse(List<String> errors, String key, String value, ConfigDef definition, String name,
-                              Bounds bounds) {
+                              Allowed bounds) {
         long dflt = ((Number) definition.configKeys().get(name).defaultValue).longValue();
         if (value == null || value.isBlank()) {
             return dflt;
@@ -307,26 +307,11 @@ public record SecurityEventConfig(String issuer, PrivateKey key, String keyId, L
     }
 
     /** The CAEP push's keys and receiver blocks, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "killswitch";
-        }
-
-        @Override
-        public String title() {
-            return "Kill switch: CAEP session-revoked push";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
-            return Map.of(RECEIVER, "One block per Security Event Token receiver: <name>.{" + String.join(",", RECEIVER_KEYS)
-                    + "}, <name> matching " + NAME.pattern() + "; url required; any other key is refused");
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("killswitch", "Kill switch: CAEP session-revoked push", CONFIG, Map.of(RECEIVER, "One block per"
+                    + " Security Event Token receiver: <name>.{" + String.join(",", RECEIVER_KEYS) + "}, <name> matching "
+                    + NAME.pattern() + "; url required; any other key is refused"), Map.of());
         }
     }
 

@@ -1,10 +1,10 @@
 package dev.firebreak.killswitch.kafka;
 
-import dev.firebreak.config.Bounds;
-import dev.firebreak.config.TypedReader;
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.Typed;
 import dev.firebreak.config.PassThrough;
 import dev.firebreak.config.Settings;
-import dev.firebreak.config.SettingsDefinition;
+import dev.firebreak.config.DeclaredSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,7 +64,7 @@ public record KafkaAclRevokerConfig(
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private static final String ERROR = "invalid kill switch configuration: ";
-    private static final Bounds REQUEST_TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
+    private static final Allowed REQUEST_TIMEOUT_BOUNDS = Allowed.millis(1, 60_000);
 
     /**
      * The default block's keys and {@link #CLUSTERS}; a named cluster's block has the same keys (but
@@ -192,41 +192,26 @@ public record KafkaAclRevokerConfig(
             throw new IllegalArgumentException("invalid kill switch configuration: unknown key(s) " + unknown
                     + "; allowed: " + new TreeSet<>(KEYS) + " and " + ADMIN_PREFIX + "<AdminClient setting>");
         }
-        TypedReader in = TypedReader.read(CONFIG, map, ERROR, "a whole number 1..60000 (milliseconds)");
+        Typed.Values in = Typed.read(CONFIG, map, ERROR, "a whole number 1..60000 (milliseconds)");
         Map<String, String> admin = new TreeMap<>(Settings.resolve(PassThrough.withPrefix(map, ADMIN_PREFIX)));
         return new KafkaAclRevokerConfig(
-                in.string(CLUSTER),
-                in.string(BOOTSTRAP_SERVERS),
-                in.list(PROTECTED_PRINCIPALS),
-                in.string(SELF_PRINCIPAL),
-                Duration.ofMillis(in.longValue(REQUEST_TIMEOUT_MS)),
+                in.getString(CLUSTER),
+                in.getString(BOOTSTRAP_SERVERS),
+                in.getList(PROTECTED_PRINCIPALS),
+                in.getString(SELF_PRINCIPAL),
+                Duration.ofMillis(in.getLong(REQUEST_TIMEOUT_MS)),
                 admin);
     }
 
     /** The Kafka revoker's keys and open prefixes, for {@code Settings.check} and the settings reference. */
-    public static final class Definition implements SettingsDefinition {
-        @Override
-        public String stage() {
-            return "killswitch";
-        }
-
-        @Override
-        public String title() {
-            return "Kill switch: Kafka ACL revoker";
-        }
-
-        @Override
-        public ConfigDef definition() {
-            return CONFIG;
-        }
-
-        @Override
-        public Map<String, String> openPrefixes() {
-            return Map.of(ADMIN_PREFIX, "AdminClient settings of the default block's Admin client (security.protocol,"
+    public static final class Definition extends DeclaredSettings {
+        public Definition() {
+            super("killswitch", "Kill switch: Kafka ACL revoker", CONFIG, Map.of(
+                    ADMIN_PREFIX, "AdminClient settings of the default block's Admin client (security.protocol,"
                             + " sasl.*, ssl.*); only AdminClientConfig names; fixed, refused: " + new TreeSet<>(FIXED_ADMIN),
                     NAMED_PREFIX, "One block per cluster named in " + CLUSTERS + ": <name>.bootstrap.servers,"
                             + " <name>.protected.principals, <name>.self.principal, <name>.request.timeout.ms,"
-                            + " <name>.admin.*; any other key, or a name not listed, is refused");
+                            + " <name>.admin.*; any other key, or a name not listed, is refused"), Map.of());
         }
     }
 

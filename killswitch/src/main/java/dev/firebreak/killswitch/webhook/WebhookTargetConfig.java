@@ -1,7 +1,7 @@
 package dev.firebreak.killswitch.webhook;
 
-import dev.firebreak.config.Bounds;
-import dev.firebreak.config.TypedReader;
+import dev.firebreak.config.Allowed;
+import dev.firebreak.config.Typed;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -58,9 +58,9 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(2000);
     public static final int DEFAULT_MAX_ATTEMPTS = 4;
     public static final Duration DEFAULT_BACKOFF = Duration.ofMillis(100);
-    private static final Bounds TIMEOUT_BOUNDS = Bounds.millis(1, 60_000);
-    private static final Bounds ATTEMPTS_BOUNDS = Bounds.of(1, 20);
-    private static final Bounds BACKOFF_BOUNDS = Bounds.millis(1, 10_000);
+    private static final Allowed TIMEOUT_BOUNDS = Allowed.millis(1, 60_000);
+    private static final Allowed ATTEMPTS_BOUNDS = Allowed.between(1, 20);
+    private static final Allowed BACKOFF_BOUNDS = Allowed.millis(1, 10_000);
 
     /**
      * The keys of one issuer block, relative to {@code <PREFIX><issuer>.}: types, defaults, allowed values
@@ -162,20 +162,20 @@ public record WebhookTargetConfig(String issuer, URI url, String secret, Webhook
 
     private static WebhookTargetConfig fromBlock(String issuer, Map<String, String> block, Function<String, String> env) {
         String key = PREFIX + issuer + ".";
-        TypedReader in = TypedReader.read(BLOCK, block, ERROR_PREFIX + key, "a whole number");
+        Typed.Values in = Typed.read(BLOCK, block, ERROR_PREFIX + key, "a whole number");
         List<String> errors = new ArrayList<>();
-        URI url = parseUrl(errors, key + URL, in.string(URL));
-        String secret = secret(errors, key, in.password(SECRET), in.string(SECRET_ENV), env);
+        URI url = parseUrl(errors, key + URL, in.getString(URL));
+        String secret = secret(errors, key, in.getSecret(SECRET), in.getString(SECRET_ENV), env);
         WebhookScheme scheme = WebhookScheme.STANDARD_WEBHOOKS;
         try {
-            scheme = WebhookScheme.parse(key + SIGNATURE_SCHEME, in.string(SIGNATURE_SCHEME));
+            scheme = WebhookScheme.parse(key + SIGNATURE_SCHEME, in.getString(SIGNATURE_SCHEME));
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());
         }
         fail(errors);
-        return new WebhookTargetConfig(issuer, url, secret, scheme, Duration.ofMillis(in.longValue(TIMEOUT_MS)),
-                in.intValue(MAX_ATTEMPTS), Duration.ofMillis(in.longValue(BACKOFF_MS)),
-                new LinkedHashSet<>(in.list(PROTECTED_TOKENS)));
+        return new WebhookTargetConfig(issuer, url, secret, scheme, Duration.ofMillis(in.getLong(TIMEOUT_MS)),
+                in.getInt(MAX_ATTEMPTS), Duration.ofMillis(in.getLong(BACKOFF_MS)),
+                new LinkedHashSet<>(in.getList(PROTECTED_TOKENS)));
     }
 
     /** The URL without user info, query or fragment: safe for logs and results. */

@@ -80,7 +80,7 @@ public final class DetectionBenchCommand implements Callable<Integer> {
     String registry;
 
     @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "A detection setting for every run, e.g. --set kafka.num.stream.threads=2 (repeatable).")
+            description = "A detection setting for every run, e.g. --set streams.num.stream.threads=2 (repeatable).")
     Map<String, String> overrides = new TreeMap<>();
 
     @Option(names = "--timeout-s", defaultValue = "900", description = Deadline.TIMEOUT_OPTION_DESCRIPTION)

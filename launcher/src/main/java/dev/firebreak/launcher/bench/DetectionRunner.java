@@ -67,7 +67,7 @@ final class DetectionRunner {
 
     /**
      * The detection settings of one instance, as the pipeline sets them, with the bench's {@code --set}
-     * overrides ({@code kafka.*} keys go to Kafka Streams; bare keys are taken as detection's own).
+     * overrides (bare keys are taken as detection's own, so {@code streams.num.stream.threads} goes to Kafka Streams).
      */
     static Map<String, String> configMap(String applicationId, String registryUrl, String bootstrap, Path stateDir,
                                          Map<String, String> overrides) {
@@ -92,9 +92,15 @@ final class DetectionRunner {
                 .orElse(null);
     }
 
-    /** {@code kafka.*} and full {@code firebreak.*} keys as given; a bare key is one of detection's own. */
+    /**
+     * Full {@code firebreak.*} keys as given; a bare key is one of detection's own. The old {@code kafka.*}
+     * spelling is taken as {@code firebreak.detection.streams.*}, so the bench writes no deprecated key.
+     */
     static String detectionKey(String key) {
-        return key.startsWith(DetectionConfig.KAFKA_PREFIX) || key.startsWith("firebreak.") ? key : DetectionConfig.PREFIX + key;
+        if (key.startsWith(DetectionConfig.KAFKA_PREFIX)) {
+            return DetectionConfig.STREAMS_PREFIX + key.substring(DetectionConfig.KAFKA_PREFIX.length());
+        }
+        return key.startsWith("firebreak.") ? key : DetectionConfig.PREFIX + key;
     }
 
     /** The detection configuration every run uses (but its application id and state directory), for the settings line. */

@@ -108,15 +108,19 @@ public record PipelineSettings(IngestConfig ingest, AgentActionConfig agentActio
         m.put(OcsfExportConfig.SCHEMA_REGISTRY_URL, registry);
         // A crashed detection or kill switch holds its partitions until its session times out; the
         // consumer default (45 s) would leave a replacement blind that long.
-        m.put("kafka.consumer.session.timeout.ms", "6000");
-        m.put("kafka.consumer.heartbeat.interval.ms", "1500");
+        // Each stage's own key (the old shared kafka.consumer.* spelling logs a warning).
+        for (String consumer : List.of(DetectionConfig.STREAMS_PREFIX + "consumer.", KillSwitchConfig.CONSUMER_PREFIX,
+                OnCallConfig.CONSUMER_PREFIX)) {
+            m.put(consumer + "session.timeout.ms", "6000");
+            m.put(consumer + "heartbeat.interval.ms", "1500");
+        }
         stageClients(stack, m);
         if (stack.kafka().replicationFactor() > 1) {
-            m.put("kafka.replication.factor", Short.toString(stack.kafka().replicationFactor()));
+            m.put(DetectionConfig.STREAMS_PREFIX + "replication.factor", Short.toString(stack.kafka().replicationFactor()));
         }
         if (stack.kafka().replicationFactor() >= 3) {
             // Detection's changelogs and repartition topic, as durable as the pipeline's topics (TopicDurability).
-            m.put("kafka.topic.min.insync.replicas", "2");
+            m.put(DetectionConfig.STREAMS_PREFIX + "topic.min.insync.replicas", "2");
         }
         return m;
     }

@@ -48,7 +48,7 @@ class DetectionBenchCommandTest {
     @Test
     void setKeysReachDetectionAsThePipelineNamesThem() {
         Map<String, String> m = DetectionRunner.configMap("app", "mem://r", "h:1", Path.of("/tmp/s"),
-                Map.of("baselines.enabled", "false", "kafka.num.stream.threads", "2"));
+                Map.of("baselines.enabled", "false", "streams.num.stream.threads", "2"));
         DetectionConfig config = DetectionConfig.fromMap(m);
 
         assertThat(config.baselines()).isFalse();
@@ -57,6 +57,8 @@ class DetectionBenchCommandTest {
         assertThat(config.reissue().enabled()).isTrue(); // as the pipeline runs it
         assertThat(DetectionRunner.refusedOverride(Map.of("firebreak.detection.state.dir", "/x")))
                 .isEqualTo(DetectionConfig.STATE_DIR);
-        assertThat(DetectionRunner.refusedOverride(Map.of("kafka.commit.interval.ms", "50"))).isNull();
+        assertThat(DetectionRunner.refusedOverride(Map.of("streams.commit.interval.ms", "50"))).isNull();
+        assertThat(DetectionRunner.detectionKey("kafka.poll.ms")).as("the old spelling, written as the new one")
+                .isEqualTo(DetectionConfig.STREAMS_PREFIX + "poll.ms");
     }
 }

@@ -92,6 +92,17 @@ class ComposeStackTest {
     }
 
     @Test
+    void everyFirebreakServiceIsHealthyWhenItsStageIsReady() throws IOException {
+        Map<String, Object> services = services();
+        for (String stage : STAGES) {
+            Map<String, Object> healthcheck = map(map(services.get(stage)).get("healthcheck"));
+            assertThat(String.join(" ", list(healthcheck.get("test")).stream().map(String::valueOf).toList()))
+                    .as(stage + " healthcheck").contains("http://localhost:9400/health/ready")
+                    .doesNotContain("/metrics");
+        }
+    }
+
+    @Test
     void propertiesFilesAreAcceptedByTheConfigClassesOfTheirStage() throws IOException {
         Map<String, Consumer<Map<String, String>>> parsers = Map.of(
                 "ingest", m -> {
