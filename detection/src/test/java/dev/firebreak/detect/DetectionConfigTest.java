@@ -91,7 +91,7 @@ class DetectionConfigTest {
     @Test
     void standbyReplicasPassThrough() {
         Map<String, String> none = new java.util.HashMap<>(MINIMAL);
-        none.put("kafka.num.standby.replicas", "0");
+        none.put("firebreak.detection.streams.num.standby.replicas", "0");
         assertThat(DetectionConfig.fromMap(none).toStreamsProperties()).containsEntry("num.standby.replicas", "0");
     }
 
@@ -148,8 +148,8 @@ class DetectionConfigTest {
         map.put("firebreak.detection.application.id", "detect-eu");
         map.put("firebreak.detection.state.dir", "/var/lib/firebreak");
         map.put("firebreak.detection.rules.path", rules.toString());
-        map.put("kafka.num.stream.threads", "2");
-        map.put("kafka.commit.interval.ms", "50");
+        map.put("firebreak.detection.streams.num.stream.threads", "2");
+        map.put("firebreak.detection.streams.commit.interval.ms", "50");
         map.put("unrelated.key", "ignored");
 
         DetectionConfig config = DetectionConfig.fromMap(map);

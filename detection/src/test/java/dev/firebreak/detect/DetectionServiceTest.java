@@ -36,9 +36,9 @@ class DetectionServiceTest {
                 DetectionConfig.BOOTSTRAP_SERVERS, "localhost:1",
                 DetectionConfig.SCHEMA_REGISTRY_URL, "mem://detection-service-test",
                 DetectionConfig.STATE_DIR, stateDir.toString(),
-                "kafka.replication.factor", "3",
-                "kafka.topic.min.insync.replicas", "2",
-                "kafka.producer.acks", "1"));
+                "firebreak.detection.streams.replication.factor", "3",
+                "firebreak.detection.streams.topic.min.insync.replicas", "2",
+                "firebreak.detection.streams.producer.acks", "1"));
         var requirement = DetectionService.durabilityRequirement(config.toStreamsProperties());
         assertThat(requirement.topics()).contains(dev.firebreak.schema.Topics.AUDIT_EVENTS,
                 dev.firebreak.schema.Topics.KILLSWITCH_COMMANDS);
