@@ -62,7 +62,12 @@ public final class ApicurioRegistry implements RegistryService {
                 "-Xmx384m", "-XX:TieredStopAtLevel=1",
                 "-Dquarkus.http.host=127.0.0.1",
                 "-Dquarkus.http.port=" + port,
+                // Apicurio's build turns Quarkus' management interface on, and that build-time choice
+                // ignores a runtime "enabled=false": left alone it binds 0.0.0.0:9000, so a second
+                // registry on the machine fails to start. Give it loopback and a free port instead.
                 "-Dquarkus.management.enabled=false",
+                "-Dquarkus.management.host=127.0.0.1",
+                "-Dquarkus.management.port=" + freePort(),
                 "-Dquarkus.log.level=WARN",
                 // Apicurio 3 logs every request and every schema registration at INFO
                 "-Dquarkus.http.access-log.enabled=false",
