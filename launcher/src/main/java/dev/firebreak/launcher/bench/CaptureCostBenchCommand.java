@@ -448,7 +448,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         WalStats wal = WalStats.readAfterExit(stats, Pgbench.APPLICATION_NAME).minus(walBefore);
         PostgresCpu.Usage pg = null;
         if (pgCpu != null) {
-            pgCpu.awaitSessionsEnded(Pgbench.APP_ROLE);
+            pgCpu.awaitEndedSessionsReaped(pgStart, stats);
             pg = pgCpu.between(pgStart, pgCpu.snapshot(), walsenders, wallSeconds);
         }
         return new Run(database, track, result, used, pg, wal);

@@ -2,7 +2,6 @@ package dev.firebreak.launcher.bench;
 
 import dev.firebreak.stack.PostgresService;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,24 +137,38 @@ final class PostgresCpu {
     }
 
     /**
-     * Waits (at most 2 s) until no child of the postmaster is a session of {@code role}, as its
-     * process title shows: a session's CPU is counted once the postmaster has reaped it.
+     * Waits (at most 2 s) until every child of the postmaster that started after {@code start} is
+     * one the server still lists in pg_stat_activity: a session that has left it but whose process
+     * has not been reaped yet would be counted with the server's other processes, not with the
+     * backends that ended. Process titles would tell too, but depend on settings.
      */
-    void awaitSessionsEnded(String role) throws InterruptedException {
+    void awaitEndedSessionsReaped(Snapshot start, Connection connection) throws SQLException, InterruptedException {
         long until = System.nanoTime() + SETTLE_NANOS;
-        while (System.nanoTime() < until && snapshot().children().keySet().stream().anyMatch(pid -> isSessionOf(pid, role))) {
-            Thread.sleep(10);
+        try (PreparedStatement ps = connection.prepareStatement("SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL")) {
+            while (System.nanoTime() < until) {
+                Set<Integer> listed = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        listed.add(rs.getInt(1));
+                    }
+                }
+                if (unlisted(start, snapshot(), listed).isEmpty()) {
+                    return;
+                }
+                Thread.sleep(10);
+            }
         }
     }
 
-    private static boolean isSessionOf(int pid, String role) {
-        try {
-            String title = new String(Files.readAllBytes(PROC.resolve(Integer.toString(pid)).resolve("cmdline")),
-                    StandardCharsets.UTF_8);
-            return isSessionTitle(title, role);
-        } catch (IOException e) {
-            return false;
+    /** Children started after {@code start} that the server does not list (any more): sessions still exiting. */
+    static Set<Integer> unlisted(Snapshot start, Snapshot now, Set<Integer> listed) {
+        Set<Integer> pids = new HashSet<>();
+        for (ProcStat child : now.children().values()) {
+            if (!child.sameProcess(start.children().get(child.pid())) && !listed.contains(child.pid())) {
+                pids.add(child.pid());
+            }
         }
+        return pids;
     }
 
     /** What was used between two snapshots; {@code walsenders} are the slot's walsender pids. */
@@ -201,13 +214,5 @@ final class PostgresCpu {
             }
         }
         return true;
-    }
-
-    /**
-     * Whether a /proc/<pid>/cmdline is PostgreSQL's process title ({@code update_process_title}) of a
-     * client session of {@code role}: "postgres: role database host(port) state".
-     */
-    static boolean isSessionTitle(String cmdline, String role) {
-        return cmdline.replace('\0', ' ').strip().startsWith("postgres: " + role + " ");
     }
 }

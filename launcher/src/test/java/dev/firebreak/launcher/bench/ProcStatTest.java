@@ -96,11 +96,17 @@ class ProcStatTest {
     }
 
     @Test
-    void recognisesASessionOfTheRoleByItsProcessTitle() {
-        assertThat(PostgresCpu.isSessionTitle("postgres: bench_app postgres 127.0.0.1(51234) idle\0\0\0", "bench_app")).isTrue();
-        assertThat(PostgresCpu.isSessionTitle("postgres: bench_app_2 postgres 127.0.0.1(51234) idle", "bench_app")).isFalse();
-        assertThat(PostgresCpu.isSessionTitle("postgres: walsender postgres 127.0.0.1(5) START_REPLICATION", "bench_app")).isFalse();
-        assertThat(PostgresCpu.isSessionTitle("/usr/lib/postgresql/17/bin/postgres\0-D\0/data", "bench_app")).isFalse();
+    void waitsOnlyForNewChildrenTheServerNoLongerLists() {
+        PostgresCpu.Snapshot start = new PostgresCpu.Snapshot(stat(1, 0, 0, 0, 1),
+                Map.of(10, stat(10, 1, 0, 0, 5), 11, stat(11, 1, 0, 0, 6)), stat(99, 0, 0, 0, 1));
+        // 10 is the syslogger (never listed, there before), 11 was reused by a session that is exiting,
+        // 12 an exiting session, 13 an autovacuum worker the server lists
+        PostgresCpu.Snapshot now = new PostgresCpu.Snapshot(stat(1, 0, 0, 0, 1),
+                Map.of(10, stat(10, 1, 0, 0, 5), 11, stat(11, 1, 0, 0, 60), 12, stat(12, 1, 0, 0, 61),
+                        13, stat(13, 1, 0, 0, 62)), stat(99, 0, 0, 0, 1));
+
+        assertThat(PostgresCpu.unlisted(start, now, Set.of(13))).containsExactlyInAnyOrder(11, 12);
+        assertThat(PostgresCpu.unlisted(start, now, Set.of(11, 12, 13))).isEmpty();
     }
 
     private static ProcStat stat(int pid, int ppid, long ticks, long childTicks, long start) {
