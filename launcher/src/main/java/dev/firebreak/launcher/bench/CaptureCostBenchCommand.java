@@ -105,11 +105,12 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     + "statement or summary (default ${DEFAULT-VALUE}); a --set of that key wins.")
     String routine;
 
-    @Option(names = "--pgss-track", split = ",", paramLabel = "all|top|none",
-            description = "pg_stat_statements.track of the watched database; several, comma-separated, run the watched "
-                    + "database once per value in every round, side by side (default: all with --routine summary, which "
-                    + "reads it; none with statement). top leaves statements inside functions and triggers uncounted and "
-                    + "none every statement, so routine DML is then summarised in part or not at all: for measuring only.")
+    @Option(names = "--pgss-track", split = ",", paramLabel = "all|top|none[-noutility]",
+            description = "pg_stat_statements.track of the watched database, with -noutility also track_utility=off; "
+                    + "several, comma-separated, run the watched database once per value in every round, side by side "
+                    + "(default: all with --routine summary, which reads it; none with statement). top leaves statements "
+                    + "inside functions and triggers uncounted and none every statement, so routine DML is then summarised "
+                    + "in part or not at all: for measuring only.")
     List<String> pgssTrack;
 
     @Option(names = "--json", description = "Also print the summary as one JSON line.")
@@ -129,7 +130,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     /** UPDATEs of the built-in pgbench script, each a captured statement on the watched database. */
     private static final int CAPTURED_PER_TRANSACTION = 3;
 
-    private static final List<String> PGSS_TRACK = List.of("all", "top", "none");
+    /** A --pgss-track value: pg_stat_statements.track, and "-noutility" for track_utility=off. */
+    private static final java.util.regex.Pattern PGSS_TRACK = java.util.regex.Pattern.compile("(all|top|none)(-noutility)?");
 
     /**
      * One pgbench run, the JVM's CPU, PostgreSQL's CPU (null when the server's processes cannot be
@@ -233,9 +235,9 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         }
         if (pgssTrack != null) {
             for (String track : pgssTrack) {
-                if (!PGSS_TRACK.contains(track)) {
+                if (!PGSS_TRACK.matcher(track).matches()) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--pgss-track: " + track + " is none of "
-                            + String.join(", ", PGSS_TRACK));
+                            + "all, top, none, each optionally followed by -noutility");
                 }
             }
             if (pgssTrack.stream().distinct().count() < pgssTrack.size()) {
@@ -454,12 +456,14 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         return new Run(database, track, result, used, pg, wal);
     }
 
-    /** Sets the database's pg_stat_statements.track for sessions that start from now on. */
-    private static void setPgssTrack(Statement st, String database, String track) throws SQLException {
-        if (!PGSS_TRACK.contains(track)) {
-            throw new IllegalArgumentException("pg_stat_statements.track " + track);
+    /** Sets the database's pg_stat_statements.track and track_utility for sessions that start from now on. */
+    private static void setPgssTrack(Statement st, String database, String value) throws SQLException {
+        java.util.regex.Matcher m = PGSS_TRACK.matcher(value);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("pg_stat_statements.track " + value);
         }
-        st.execute("ALTER DATABASE " + database + " SET pg_stat_statements.track = '" + track + "'");
+        st.execute("ALTER DATABASE " + database + " SET pg_stat_statements.track = '" + m.group(1) + "'");
+        st.execute("ALTER DATABASE " + database + " SET pg_stat_statements.track_utility = " + (m.group(2) == null ? "on" : "off"));
     }
 
     private void print(Outcome o, PipelineRig rig, Deadline deadline, double elapsedSeconds) {
@@ -484,7 +488,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 rig.settings().ingest().pollIntervalMs(), stackOptions.brokers(), stackOptions.cluster(), stackOptions.overrides(),
                 Runtime.version(), CaptureBenchCommand.garbageCollectors(), Runtime.getRuntime().availableProcessors()));
 
-        String row = "%-6s %-5s %-10s %-5s %12s %12s %7s %10s %10s%n";
+        String row = "%-6s %-6s %-10s %-13s %12s %12s %7s %10s %10s%n";
         System.out.printf(Locale.ROOT, "%npgbench TPS, watched vs unwatched, run back to back; the order swaps every round%n");
         System.out.printf(Locale.ROOT, row, "sync", "round", "first", "pgss", "watched", "unwatched", "ratio", "JVM cores", "JVM cores");
         System.out.printf(Locale.ROOT, row, "commit", "", "", "track", "tps", "tps", "w/u", "watched", "unwatched");
@@ -597,7 +601,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         if (all.isEmpty() || all.get(0).unwatched().pg() == null) {
             return;
         }
-        String row = "%-6s %-22s %8s %8s %10s %10s %8s %8s %10s%n";
+        String row = "%-6s %-28s %8s %8s %10s %10s %8s %8s %10s%n";
         System.out.printf(Locale.ROOT, "%nPostgreSQL CPU per transaction, ms, median of the rounds (/proc: utime+stime of the "
                 + "postmaster and its children)%n");
         System.out.printf(Locale.ROOT, row, "sync", "database", "server", "server", "walsender", "backends", "other", "total",
@@ -630,7 +634,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         if (all.isEmpty()) {
             return;
         }
-        String row = "%-6s %-22s %10s %10s %12s%n";
+        String row = "%-6s %-28s %10s %10s %12s%n";
         System.out.printf(Locale.ROOT, "%nWAL per transaction, median of the rounds (pg_stat_wal over each run / transactions)%n");
         System.out.printf(Locale.ROOT, row, "sync", "database", "syncs/tx", "bytes/tx", "records/tx");
         for (String sync : SYNCHRONOUS_COMMIT) {
