@@ -16,15 +16,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -131,7 +135,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     private static final int CAPTURED_PER_TRANSACTION = 3;
 
     /** A --pgss-track value: pg_stat_statements.track, and "-noutility" for track_utility=off. */
-    private static final java.util.regex.Pattern PGSS_TRACK = java.util.regex.Pattern.compile("(all|top|none)(-noutility)?");
+    private static final Pattern PGSS_TRACK = Pattern.compile("(all|top|none)(-noutility)?");
 
     /**
      * One pgbench run, the JVM's CPU, PostgreSQL's CPU (null when the server's processes cannot be
@@ -397,7 +401,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 if (watchedFirst) {
                     order.add(null);
                 } else {
-                    java.util.Collections.reverse(order);
+                    Collections.reverse(order);
                     order.add(0, null);
                 }
                 Map<String, Run> watched = new LinkedHashMap<>();
@@ -439,7 +443,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     private Run measureRun(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, String database, String track, String sync)
             throws Exception {
         // the walsenders of the watched database's slot decode every run's WAL, the unwatched twin's too
-        java.util.Set<Integer> walsenders = pgCpu == null ? java.util.Set.of() : PostgresCpu.walsenders(stats, WATCHED);
+        Set<Integer> walsenders = pgCpu == null ? Set.of() : PostgresCpu.walsenders(stats, WATCHED);
         PostgresCpu.Snapshot pgStart = pgCpu == null ? null : pgCpu.snapshot();
         WalStats walBefore = WalStats.read(stats);
         JvmCpu cpu = JvmCpu.start();
@@ -458,7 +462,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
 
     /** Sets the database's pg_stat_statements.track and track_utility for sessions that start from now on. */
     private static void setPgssTrack(Statement st, String database, String value) throws SQLException {
-        java.util.regex.Matcher m = PGSS_TRACK.matcher(value);
+        Matcher m = PGSS_TRACK.matcher(value);
         if (!m.matches()) {
             throw new IllegalArgumentException("pg_stat_statements.track " + value);
         }
