@@ -155,6 +155,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             return pg == null ? Double.NaN : PostgresCpu.Usage.msPer(part.applyAsDouble(pg), pgbench.transactions());
         }
 
+        /** CPU per transaction of PostgreSQL and the pgbench client together, ms; NaN when not measured. */
+        double totalMsPerTransaction() {
+            return pgMsPerTransaction(u -> u.server() + u.loadClient());
+        }
+
         /** PostgreSQL's cores during the run; NaN when not measured. */
         double pgCores() {
             return pg == null ? Double.NaN : pg.cores(pg.server());
@@ -605,12 +610,12 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         if (all.isEmpty() || all.get(0).unwatched().pg() == null) {
             return;
         }
-        String row = "%-6s %-28s %8s %8s %10s %10s %8s %8s %10s%n";
+        String row = "%-6s %-28s %8s %8s %10s %10s %8s %8s %10s %7s%n";
         System.out.printf(Locale.ROOT, "%nPostgreSQL CPU per transaction, ms, median of the rounds (/proc: utime+stime of the "
                 + "postmaster and its children)%n");
         System.out.printf(Locale.ROOT, row, "sync", "database", "server", "server", "walsender", "backends", "other", "total",
-                "pgbench");
-        System.out.printf(Locale.ROOT, row, "commit", "", "cores", "ms/tx", "ms/tx", "ms/tx", "ms/tx", "ms/tx", "client ms/tx");
+                "pgbench", "CPU");
+        System.out.printf(Locale.ROOT, row, "commit", "", "cores", "ms/tx", "ms/tx", "ms/tx", "ms/tx", "ms/tx", "client ms/tx", "u/w");
         for (String sync : SYNCHRONOUS_COMMIT) {
             List<Round> of = all.stream().filter(r -> r.synchronousCommit().equals(sync)).toList();
             if (of.isEmpty()) {
@@ -623,15 +628,22 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                         fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::walsender)), 3),
                         fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::endedBackends)), 3),
                         fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::otherServer)), 3),
-                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(u -> u.server() + u.loadClient())), 3),
-                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::loadClient)), 3));
+                        fixed(median(of, r -> run.apply(r).totalMsPerTransaction()), 3),
+                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::loadClient)), 3),
+                        fixed(median(of, r -> cpuRatio(r, run)), 3));
             }
         }
         System.out.printf(Locale.ROOT, "  walsender: the watched database's slot (it reads all of the cluster's WAL, decodes the "
                 + "watched database's); backends: server processes that ended during the run (pgbench's sessions, any "
                 + "autovacuum worker); other: the rest of the server (walwriter, checkpointer, the pipeline's sessions); "
-                + "total: server + pgbench client; CPU seconds hardly move with contention, so these compare on a busy "
-                + "machine where TPS does not%n");
+                + "total: server + pgbench client; CPU u/w: the unwatched run's total per transaction / this one's, the "
+                + "TPS ratio to expect where PostgreSQL and pgbench are CPU-bound. CPU seconds move less with contention "
+                + "than TPS, so these compare better on a busy machine, though not exactly%n");
+    }
+
+    /** The unwatched run's CPU per transaction over {@code run}'s: NaN when not measured. */
+    private static double cpuRatio(Round r, Function<Round, Run> run) {
+        return r.unwatched().totalMsPerTransaction() / run.apply(r).totalMsPerTransaction();
     }
 
     private static void printWal(List<Round> all, List<Series> series) {
@@ -724,14 +736,18 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 ObjectNode pg = node.putObject("postgres_cpu_median");
                 for (Series series : series()) {
                     Function<Round, Run> run = series.run();
-                    pg.putObject(series.label())
+                    ObjectNode one = pg.putObject(series.label());
+                    one
                             .put("server_cores", round(median(of, r -> run.apply(r).pgCores()), 3))
                             .put("server_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::server)), 4))
                             .put("walsender_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::walsender)), 4))
                             .put("walsender_cores", round(median(of, r -> run.apply(r).pg().cores(run.apply(r).pg().walsender())), 3))
                             .put("backends_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::endedBackends)), 4))
                             .put("other_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::otherServer)), 4))
-                            .put("pgbench_client_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::loadClient)), 4));
+                            .put("pgbench_client_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::loadClient)), 4))
+                            .put("cpu_ratio_unwatched_over_this", round(median(of, r -> cpuRatio(r, run)), 3));
+                    ArrayNode perRound = one.putArray("total_ms_per_tx_rounds");
+                    of.forEach(r -> perRound.add(round(run.apply(r).totalMsPerTransaction(), 4)));
                 }
             }
         }
