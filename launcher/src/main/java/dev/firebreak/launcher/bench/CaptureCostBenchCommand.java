@@ -16,15 +16,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -37,13 +41,16 @@ import picocli.CommandLine.Spec;
  * What capture costs the database it watches, measured side by side in one cluster: pgbench's
  * TPS on the watched database (Firebreak's triggers installed, the pipeline reading it) against an
  * unwatched twin, in alternating rounds, with {@code synchronous_commit} on and off; the pipeline
- * JVM's CPU idle, at a paced 2,000 UPDATEs per second and under pgbench; and the DROP TABLE capture
- * latency. Figures, never assertions. Exits 0 when every run completed, 1 otherwise.
+ * JVM's CPU idle, at a paced 2,000 UPDATEs per second and under pgbench; PostgreSQL's CPU per
+ * transaction (the slot's walsender, the run's backends, the rest of the server), with the watched
+ * database run once per {@code --pgss-track} value to tell pg_stat_statements' share; and the DROP
+ * TABLE capture latency. Figures, never assertions. Exits 0 when every run completed, 1 otherwise.
  */
 @Command(name = "capture-cost-bench", mixinStandardHelpOptions = true,
         description = "Start the embedded stack and pipeline, load a watched and an unwatched database with pgbench in "
                 + "alternating rounds (synchronous_commit on and off) and print their TPS and ratio, the pipeline JVM's "
-                + "CPU (idle, paced UPDATEs, under pgbench) and the DROP TABLE capture latency. "
+                + "CPU (idle, paced UPDATEs, under pgbench), PostgreSQL's CPU per transaction (walsender, backends) and the "
+                + "DROP TABLE capture latency. "
                 + "Exit code 1 when a pgbench run or a latency sample failed or the timeout cut the run.")
 public final class CaptureCostBenchCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureCostBenchCommand.class);
@@ -102,6 +109,14 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     + "statement or summary (default ${DEFAULT-VALUE}); a --set of that key wins.")
     String routine;
 
+    @Option(names = "--pgss-track", split = ",", paramLabel = "all|top|none[-noutility]",
+            description = "pg_stat_statements.track of the watched database, with -noutility also track_utility=off; "
+                    + "several, comma-separated, run the watched database once per value in every round, side by side "
+                    + "(default: all with --routine summary, which reads it; none with statement). top leaves statements "
+                    + "inside functions and triggers uncounted and none every statement, so routine DML is then summarised "
+                    + "in part or not at all: for measuring only.")
+    List<String> pgssTrack;
+
     @Option(names = "--json", description = "Also print the summary as one JSON line.")
     boolean json;
 
@@ -119,19 +134,55 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     /** UPDATEs of the built-in pgbench script, each a captured statement on the watched database. */
     private static final int CAPTURED_PER_TRANSACTION = 3;
 
-    /** One pgbench run, the JVM's CPU and the cluster's WAL counters during it. */
-    record Run(String database, Pgbench.Result pgbench, JvmCpu.Usage cpu, WalStats wal) {
+    /** A --pgss-track value: pg_stat_statements.track, and "-noutility" for track_utility=off. */
+    private static final Pattern PGSS_TRACK = Pattern.compile("(all|top|none)(-noutility)?");
+
+    /**
+     * One pgbench run, the JVM's CPU, PostgreSQL's CPU (null when the server's processes cannot be
+     * read from here) and the cluster's WAL counters during it.
+     *
+     * @param pgssTrack the database's pg_stat_statements.track during the run
+     */
+    record Run(String database, String pgssTrack, Pgbench.Result pgbench, JvmCpu.Usage cpu, PostgresCpu.Usage pg, WalStats wal) {
         /** {@code counter} per transaction pgbench processed; NaN when it printed no count. */
         double perTransaction(ToLongFunction<WalStats> counter) {
             long transactions = pgbench.transactions();
             return transactions > 0 ? (double) counter.applyAsLong(wal) / transactions : Double.NaN;
         }
+
+        /** PostgreSQL's CPU per transaction, ms, of one part; NaN when not measured. */
+        double pgMsPerTransaction(ToDoubleFunction<PostgresCpu.Usage> part) {
+            return pg == null ? Double.NaN : PostgresCpu.Usage.msPer(part.applyAsDouble(pg), pgbench.transactions());
+        }
+
+        /** CPU per transaction of PostgreSQL and the pgbench client together, ms; NaN when not measured. */
+        double totalMsPerTransaction() {
+            return pgMsPerTransaction(u -> u.server() + u.loadClient());
+        }
+
+        /** PostgreSQL's cores during the run; NaN when not measured. */
+        double pgCores() {
+            return pg == null ? Double.NaN : pg.cores(pg.server());
+        }
     }
 
-    /** One watched and one unwatched run back to back; {@code watchedFirst} alternates between rounds. */
-    record Round(String synchronousCommit, int number, boolean watchedFirst, Run watched, Run unwatched) {
+    /**
+     * The watched runs (one per {@code --pgss-track} value) and one unwatched run back to back;
+     * {@code watchedFirst} alternates between rounds.
+     */
+    record Round(String synchronousCommit, int number, boolean watchedFirst, List<Run> watchedRuns, Run unwatched) {
+        /** The run with the first --pgss-track value, the bench's default. */
+        Run watched() {
+            return watchedRuns.get(0);
+        }
+
         double ratio() {
-            return watched.pgbench().tps() / unwatched.pgbench().tps();
+            return ratio(0);
+        }
+
+        /** TPS of the watched run with the {@code variant}-th --pgss-track value over the unwatched run's. */
+        double ratio(int variant) {
+            return watchedRuns.get(variant).pgbench().tps() / unwatched.pgbench().tps();
         }
 
         /**
@@ -140,8 +191,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
          * baseline than idle, when the pipeline's polling loops get a core to themselves.
          */
         double jvmMsPerCapturedStatement() {
-            return perStatementMs(watched.cpu().cores(), unwatched.cpu().cores(),
-                    watched.pgbench().tps() * CAPTURED_PER_TRANSACTION);
+            return perStatementMs(watched().cpu().cores(), unwatched.cpu().cores(),
+                    watched().pgbench().tps() * CAPTURED_PER_TRANSACTION);
         }
     }
 
@@ -151,6 +202,13 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                            List<String> problems) {
     }
 
+    /** A named column of the per-database tables: the watched database per --pgss-track value, then the unwatched one. */
+    private record Series(String label, Function<Round, Run> run) {
+    }
+
+    /** The pg_stat_statements.track values the watched database runs with, in order. */
+    private List<String> watchedTracks = List.of();
+
     @Override
     public Integer call() throws Exception {
         validate();
@@ -159,6 +217,9 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         Deadline deadline = run.deadline();
         try (Lifecycle lifecycle = new Lifecycle()) {
             PipelineRig rig = PipelineRig.start(lifecycle, stackOptions, run.progress());
+            // summary mode reads pg_stat_statements and needs track=all (nested statements too); statement mode does not
+            watchedTracks = pgssTrack == null || pgssTrack.isEmpty()
+                    ? List.of(rig.settings().ingest().routineSummarized() ? "all" : "none") : List.copyOf(pgssTrack);
             Outcome outcome = measure(rig, deadline, run.progress());
             print(outcome, rig, deadline, run.elapsedSeconds());
             if (json) {
@@ -181,6 +242,17 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         if (threads > clients) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must not exceed --clients (pgbench refuses it)");
         }
+        if (pgssTrack != null) {
+            for (String track : pgssTrack) {
+                if (!PGSS_TRACK.matcher(track).matches()) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--pgss-track: " + track + " is none of "
+                            + "all, top, none, each optionally followed by -noutility");
+                }
+            }
+            if (pgssTrack.stream().distinct().count() < pgssTrack.size()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--pgss-track: a value appears twice");
+            }
+        }
         if (pacedRate > 1_000_000_000) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--paced-rate: at most one statement per nanosecond");
         }
@@ -195,9 +267,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             // pg_stat_statements is loaded cluster-wide; only a database whose routine DML is
             // summarised should pay for its tracking, so the baseline does not
             st.execute("ALTER DATABASE " + UNWATCHED + " SET pg_stat_statements.track = 'none'");
-            if (!rig.settings().ingest().routineSummarized()) {
-                st.execute("ALTER DATABASE " + WATCHED + " SET pg_stat_statements.track = 'none'");
-            }
+            setPgssTrack(st, WATCHED, watchedTracks.get(0));
             // The load runs as an ordinary role, which the guard judges (a superuser it never could).
             st.execute("CREATE ROLE " + Pgbench.APP_ROLE + " LOGIN PASSWORD '" + Pgbench.APP_PASSWORD + "'");
         }
@@ -308,48 +378,101 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     private List<Round> runRounds(Pgbench pgbench, PostgresService postgres, Deadline deadline, Timeline progress,
                                   List<String> problems) throws Exception {
         try (Connection stats = postgres.superuserConnection()) {
-            return runRounds(pgbench, stats, deadline, progress, problems);
+            PostgresCpu pgCpu = PostgresCpu.locate(postgres, stats).orElse(null);
+            if (pgCpu == null) {
+                problems.add("PostgreSQL's processes cannot be read from /proc here (a container?): no PostgreSQL CPU figures");
+            }
+            try {
+                return runRounds(pgbench, stats, pgCpu, deadline, progress, problems);
+            } finally {
+                try (Statement st = stats.createStatement()) {
+                    setPgssTrack(st, WATCHED, watchedTracks.get(0));
+                }
+            }
         }
     }
 
-    private List<Round> runRounds(Pgbench pgbench, Connection stats, Deadline deadline, Timeline progress, List<String> problems)
-            throws Exception {
+    private List<Round> runRounds(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, Deadline deadline, Timeline progress,
+                                  List<String> problems) throws Exception {
         List<Round> done = new ArrayList<>();
+        int planned = rounds * SYNCHRONOUS_COMMIT.size();
         for (String sync : SYNCHRONOUS_COMMIT) {
             for (int number = 1; number <= rounds; number++) {
                 // Swapping the order every round cancels what drifts over the run (checkpoints,
-                // autovacuum, table growth, other load on the machine) from the ratio's median.
+                // autovacuum, table growth, other load on the machine) from the ratio's median; the
+                // watched variants run in reverse order when the unwatched twin goes first.
                 boolean watchedFirst = number % 2 == 1;
-                Run first = null;
-                Run second = null;
-                for (String database : watchedFirst ? List.of(WATCHED, UNWATCHED) : List.of(UNWATCHED, WATCHED)) {
+                List<String> order = new ArrayList<>(watchedTracks);
+                if (watchedFirst) {
+                    order.add(null);
+                } else {
+                    Collections.reverse(order);
+                    order.add(0, null);
+                }
+                Map<String, Run> watched = new LinkedHashMap<>();
+                Run unwatched = null;
+                for (String track : order) {
+                    String database = track == null ? UNWATCHED : WATCHED;
                     if (deadline.remaining().toSeconds() < seconds + 5L) {
-                        problems.add("the timeout cut the rounds after " + done.size() + " of " + rounds * SYNCHRONOUS_COMMIT.size());
+                        problems.add("the timeout cut the rounds after " + done.size() + " of " + planned);
                         return done;
                     }
-                    progress.event("bench", String.format(Locale.ROOT, "synchronous_commit=%s round %d/%d: pgbench %s",
-                            sync, number, rounds, database));
-                    WalStats walBefore = WalStats.read(stats);
-                    JvmCpu cpu = JvmCpu.start();
-                    Pgbench.Result result = pgbench.run(database, clients, threads, seconds, sync);
-                    JvmCpu.Usage used = cpu.stop();
-                    Run run = new Run(database, result, used,
-                            WalStats.readAfterExit(stats, Pgbench.APPLICATION_NAME).minus(walBefore));
-                    if (!result.complete()) {
-                        problems.add("synchronous_commit=" + sync + " round " + number + " " + database + ": " + result.problem());
-                        LOG.warn("pgbench on {} did not complete:\n{}", database, result.output());
+                    progress.event("bench", String.format(Locale.ROOT, "synchronous_commit=%s round %d/%d: pgbench %s%s",
+                            sync, number, rounds, database, track == null ? "" : " (pg_stat_statements.track=" + track + ")"));
+                    if (track != null) {
+                        try (Statement st = stats.createStatement()) {
+                            setPgssTrack(st, WATCHED, track);
+                        }
                     }
-                    progress.event("bench", String.format(Locale.ROOT, "  %.0f tps, JVM %.2f cores", result.tps(), run.cpu().cores()));
-                    if (first == null) {
-                        first = run;
+                    Run run = measureRun(pgbench, stats, pgCpu, database, track == null ? "none" : track, sync);
+                    if (!run.pgbench().complete()) {
+                        problems.add("synchronous_commit=" + sync + " round " + number + " " + database + ": " + run.pgbench().problem());
+                        LOG.warn("pgbench on {} did not complete:\n{}", database, run.pgbench().output());
+                    }
+                    progress.event("bench", String.format(Locale.ROOT, "  %.0f tps, JVM %.2f cores, PostgreSQL %.2f cores",
+                            run.pgbench().tps(), run.cpu().cores(), run.pgCores()));
+                    if (track == null) {
+                        unwatched = run;
                     } else {
-                        second = run;
+                        watched.put(track, run);
                     }
                 }
-                done.add(watchedFirst ? new Round(sync, number, true, first, second) : new Round(sync, number, false, second, first));
+                List<Run> inOrder = watchedTracks.stream().map(watched::get).toList();
+                done.add(new Round(sync, number, watchedFirst, inOrder, unwatched));
             }
         }
         return done;
+    }
+
+    /** One pgbench run with the JVM's, PostgreSQL's and the WAL's counters around it. */
+    private Run measureRun(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, String database, String track, String sync)
+            throws Exception {
+        // the walsenders of the watched database's slot decode every run's WAL, the unwatched twin's too
+        Set<Integer> walsenders = pgCpu == null ? Set.of() : PostgresCpu.walsenders(stats, WATCHED);
+        PostgresCpu.Snapshot pgStart = pgCpu == null ? null : pgCpu.snapshot();
+        WalStats walBefore = WalStats.read(stats);
+        JvmCpu cpu = JvmCpu.start();
+        long startNanos = System.nanoTime();
+        Pgbench.Result result = pgbench.run(database, clients, threads, seconds, sync);
+        double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+        JvmCpu.Usage used = cpu.stop();
+        WalStats wal = WalStats.readAfterExit(stats, Pgbench.APPLICATION_NAME).minus(walBefore);
+        PostgresCpu.Usage pg = null;
+        if (pgCpu != null) {
+            pgCpu.awaitEndedSessionsReaped(pgStart, stats);
+            pg = pgCpu.between(pgStart, pgCpu.snapshot(), walsenders, wallSeconds);
+        }
+        return new Run(database, track, result, used, pg, wal);
+    }
+
+    /** Sets the database's pg_stat_statements.track and track_utility for sessions that start from now on. */
+    private static void setPgssTrack(Statement st, String database, String value) throws SQLException {
+        Matcher m = PGSS_TRACK.matcher(value);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("pg_stat_statements.track " + value);
+        }
+        st.execute("ALTER DATABASE " + database + " SET pg_stat_statements.track = '" + m.group(1) + "'");
+        st.execute("ALTER DATABASE " + database + " SET pg_stat_statements.track_utility = " + (m.group(2) == null ? "on" : "off"));
     }
 
     private void print(Outcome o, PipelineRig rig, Deadline deadline, double elapsedSeconds) {
@@ -362,11 +485,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 Pgbench.APP_ROLE,
                 o.pgbenchVersion()));
         report.note(String.format(Locale.ROOT, "  databases: watched %s (Firebreak's capture installed, the pipeline's ingest "
-                + "reads it; routine DELETE/UPDATE captured by %s%s), unwatched %s (nothing installed, "
-                + "pg_stat_statements.track=none); same cluster, same server settings", WATCHED,
+                + "reads it; routine DELETE/UPDATE captured by %s%s, pg_stat_statements.track=%s), unwatched %s (nothing "
+                + "installed, pg_stat_statements.track=none); same cluster, same server settings", WATCHED,
                 rig.settings().ingest().dmlRoutine(), rig.settings().ingest().routineSummarized()
-                        ? " every " + rig.settings().ingest().dmlSummaryIntervalMs() + " ms, pg_stat_statements.track=all"
-                        : ", pg_stat_statements.track=none", UNWATCHED));
+                        ? " every " + rig.settings().ingest().dmlSummaryIntervalMs() + " ms" : "",
+                String.join(" | ", watchedTracks), UNWATCHED));
         report.note("  server: " + o.server().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
                 .reduce((a, b) -> a + ", " + b).orElse("-") + "; synchronous_commit per run through PGOPTIONS");
         report.note(String.format(Locale.ROOT, "  pipeline: ingest poll.interval.ms=%d, Kafka brokers=%d, cluster=%s, overrides=%s; "
@@ -374,27 +497,35 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 rig.settings().ingest().pollIntervalMs(), stackOptions.brokers(), stackOptions.cluster(), stackOptions.overrides(),
                 Runtime.version(), CaptureBenchCommand.garbageCollectors(), Runtime.getRuntime().availableProcessors()));
 
-        String row = "%-6s %-5s %-10s %12s %12s %7s %10s %10s%n";
+        String row = "%-6s %-6s %-10s %-13s %12s %12s %7s %10s %10s%n";
         System.out.printf(Locale.ROOT, "%npgbench TPS, watched vs unwatched, run back to back; the order swaps every round%n");
-        System.out.printf(Locale.ROOT, row, "sync", "round", "first", "watched", "unwatched", "ratio", "JVM cores", "JVM cores");
-        System.out.printf(Locale.ROOT, row, "commit", "", "", "tps", "tps", "w/u", "watched", "unwatched");
+        System.out.printf(Locale.ROOT, row, "sync", "round", "first", "pgss", "watched", "unwatched", "ratio", "JVM cores", "JVM cores");
+        System.out.printf(Locale.ROOT, row, "commit", "", "", "track", "tps", "tps", "w/u", "watched", "unwatched");
         for (String sync : SYNCHRONOUS_COMMIT) {
             List<Round> of = o.rounds().stream().filter(r -> r.synchronousCommit().equals(sync)).toList();
             for (Round r : of) {
-                System.out.printf(Locale.ROOT, row, sync, r.number(), r.watchedFirst() ? "watched" : "unwatched",
-                        fixed(r.watched().pgbench().tps(), 1), fixed(r.unwatched().pgbench().tps(), 1), fixed(r.ratio(), 3),
-                        fixed(r.watched().cpu().cores(), 2), fixed(r.unwatched().cpu().cores(), 2));
+                for (int v = 0; v < watchedTracks.size(); v++) {
+                    Run w = r.watchedRuns().get(v);
+                    System.out.printf(Locale.ROOT, row, sync, r.number(), r.watchedFirst() ? "watched" : "unwatched", w.pgssTrack(),
+                            fixed(w.pgbench().tps(), 1), fixed(r.unwatched().pgbench().tps(), 1), fixed(r.ratio(v), 3),
+                            fixed(w.cpu().cores(), 2), fixed(r.unwatched().cpu().cores(), 2));
+                }
             }
-            if (!of.isEmpty()) {
-                System.out.printf(Locale.ROOT, row, sync, "median", "", fixed(median(of, r -> r.watched().pgbench().tps()), 1),
-                        fixed(median(of, r -> r.unwatched().pgbench().tps()), 1), fixed(median(of, Round::ratio), 3),
-                        fixed(median(of, r -> r.watched().cpu().cores()), 2), fixed(median(of, r -> r.unwatched().cpu().cores()), 2));
+            for (int v = 0; v < (of.isEmpty() ? 0 : watchedTracks.size()); v++) {
+                int variant = v;
+                System.out.printf(Locale.ROOT, row, sync, "median", "", watchedTracks.get(v),
+                        fixed(median(of, r -> r.watchedRuns().get(variant).pgbench().tps()), 1),
+                        fixed(median(of, r -> r.unwatched().pgbench().tps()), 1), fixed(median(of, r -> r.ratio(variant)), 3),
+                        fixed(median(of, r -> r.watchedRuns().get(variant).cpu().cores()), 2),
+                        fixed(median(of, r -> r.unwatched().cpu().cores()), 2));
             }
         }
         report.note("  tps: pgbench's \"without initial connection time\"; ratio: watched / unwatched of the same round, "
-                + "median per setting; JVM cores: this JVM's CPU seconds during the run / its wall time");
+                + "median per setting; pgss track: the watched database's pg_stat_statements.track (the unwatched twin's "
+                + "is none); JVM cores: this JVM's CPU seconds during the run / its wall time");
 
-        printWal(o.rounds());
+        printPostgresCpu(o.rounds());
+        printWal(o.rounds(), series());
 
         System.out.printf(Locale.ROOT, "%npipeline JVM CPU, cores (CPU seconds / wall seconds)%n");
         String cpuRow = "%-60s %6s %10s %12s  %s%n";
@@ -431,7 +562,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 + "(median of the rounds)");
         report.note("  the JVM hosts the pipeline (Debezium ingest, Kafka Streams detection, kill switch) and the embedded "
                 + "Kafka broker; during the paced load also the bench's own JDBC loop. PostgreSQL (with the walsender "
-                + "that decodes for ingest), pgbench and the registry are separate processes, not counted.");
+                + "that decodes for ingest), pgbench and the registry are separate processes, not counted here; "
+                + "PostgreSQL's and pgbench's are in the PostgreSQL CPU table above.");
 
         if (o.drop() != null) {
             report.latency(List.of(o.drop()));
@@ -457,11 +589,68 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         report.note(String.format(Locale.ROOT, "capture-cost-bench took %.1f s, stack and pipeline start included", elapsedSeconds));
     }
 
-    private static void printWal(List<Round> all) {
+    /** The watched database once per --pgss-track value, then the unwatched twin. */
+    private List<Series> series() {
+        List<Series> all = new ArrayList<>();
+        for (int v = 0; v < watchedTracks.size(); v++) {
+            int variant = v;
+            String label = watchedTracks.size() == 1 ? WATCHED : WATCHED + " pgss=" + watchedTracks.get(v);
+            all.add(new Series(label, r -> r.watchedRuns().get(variant)));
+        }
+        all.add(new Series(UNWATCHED, Round::unwatched));
+        return all;
+    }
+
+    /**
+     * PostgreSQL's CPU per transaction, split between the slot's walsender, the run's backends and the
+     * rest of the server: what the watched database pays inside PostgreSQL, which TPS alone cannot
+     * tell from a busy machine.
+     */
+    private void printPostgresCpu(List<Round> all) {
+        if (all.isEmpty() || all.get(0).unwatched().pg() == null) {
+            return;
+        }
+        String row = "%-6s %-28s %8s %8s %10s %10s %8s %8s %10s %7s%n";
+        System.out.printf(Locale.ROOT, "%nPostgreSQL CPU per transaction, ms, median of the rounds (/proc: utime+stime of the "
+                + "postmaster and its children)%n");
+        System.out.printf(Locale.ROOT, row, "sync", "database", "server", "server", "walsender", "backends", "other", "total",
+                "pgbench", "CPU");
+        System.out.printf(Locale.ROOT, row, "commit", "", "cores", "ms/tx", "ms/tx", "ms/tx", "ms/tx", "ms/tx", "client ms/tx", "u/w");
+        for (String sync : SYNCHRONOUS_COMMIT) {
+            List<Round> of = all.stream().filter(r -> r.synchronousCommit().equals(sync)).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            for (Series series : series()) {
+                Function<Round, Run> run = series.run();
+                System.out.printf(Locale.ROOT, row, sync, series.label(), fixed(median(of, r -> run.apply(r).pgCores()), 2),
+                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::server)), 3),
+                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::walsender)), 3),
+                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::endedBackends)), 3),
+                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::otherServer)), 3),
+                        fixed(median(of, r -> run.apply(r).totalMsPerTransaction()), 3),
+                        fixed(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::loadClient)), 3),
+                        fixed(median(of, r -> cpuRatio(r, run)), 3));
+            }
+        }
+        System.out.printf(Locale.ROOT, "  walsender: the watched database's slot (it reads all of the cluster's WAL, decodes the "
+                + "watched database's); backends: server processes that ended during the run (pgbench's sessions, any "
+                + "autovacuum worker); other: the rest of the server (walwriter, checkpointer, the pipeline's sessions); "
+                + "total: server + pgbench client; CPU u/w: the unwatched run's total per transaction / this one's, the "
+                + "TPS ratio to expect where PostgreSQL and pgbench are CPU-bound. CPU seconds move less with contention "
+                + "than TPS, so these compare better on a busy machine, though not exactly%n");
+    }
+
+    /** The unwatched run's CPU per transaction over {@code run}'s: NaN when not measured. */
+    private static double cpuRatio(Round r, Function<Round, Run> run) {
+        return r.unwatched().totalMsPerTransaction() / run.apply(r).totalMsPerTransaction();
+    }
+
+    private static void printWal(List<Round> all, List<Series> series) {
         if (all.isEmpty()) {
             return;
         }
-        String row = "%-6s %-16s %10s %10s %12s%n";
+        String row = "%-6s %-28s %10s %10s %12s%n";
         System.out.printf(Locale.ROOT, "%nWAL per transaction, median of the rounds (pg_stat_wal over each run / transactions)%n");
         System.out.printf(Locale.ROOT, row, "sync", "database", "syncs/tx", "bytes/tx", "records/tx");
         for (String sync : SYNCHRONOUS_COMMIT) {
@@ -469,9 +658,9 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             if (of.isEmpty()) {
                 continue;
             }
-            for (boolean watched : List.of(true, false)) {
-                Function<Round, Run> run = watched ? Round::watched : Round::unwatched;
-                System.out.printf(Locale.ROOT, row, sync, watched ? WATCHED : UNWATCHED,
+            for (Series s : series) {
+                Function<Round, Run> run = s.run();
+                System.out.printf(Locale.ROOT, row, sync, s.label(),
                         fixed(median(of, r -> run.apply(r).perTransaction(WalStats::syncs)), 2),
                         fixed(median(of, r -> run.apply(r).perTransaction(WalStats::bytes)), 0),
                         fixed(median(of, r -> run.apply(r).perTransaction(WalStats::records)), 1));
@@ -508,6 +697,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         o.server().forEach(server::put);
         root.put("poll_interval_ms", pollIntervalMs);
         root.put("routine_dml", stackOptions.overrides().get(ROUTINE_KEY));
+        ArrayNode tracks = root.putArray("watched_pgss_track");
+        watchedTracks.forEach(tracks::add);
         ObjectNode perSync = root.putObject("synchronous_commit");
         for (String sync : SYNCHRONOUS_COMMIT) {
             List<Round> of = o.rounds().stream().filter(r -> r.synchronousCommit().equals(sync)).toList();
@@ -530,6 +721,34 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             }
             if (!of.isEmpty()) {
                 node.put("median_ratio", round(median(of, Round::ratio), 3));
+            }
+            ObjectNode variants = node.putObject("pgss_track");
+            for (int v = 0; v < (of.isEmpty() ? 0 : watchedTracks.size()); v++) {
+                int variant = v;
+                ObjectNode vn = variants.putObject(watchedTracks.get(v));
+                ArrayNode tps = vn.putArray("watched_tps");
+                ArrayNode ratio = vn.putArray("ratio");
+                of.forEach(r -> tps.add(round(r.watchedRuns().get(variant).pgbench().tps(), 1)));
+                of.forEach(r -> ratio.add(round(r.ratio(variant), 3)));
+                vn.put("median_ratio", round(median(of, r -> r.ratio(variant)), 3));
+            }
+            if (!of.isEmpty() && of.get(0).unwatched().pg() != null) {
+                ObjectNode pg = node.putObject("postgres_cpu_median");
+                for (Series series : series()) {
+                    Function<Round, Run> run = series.run();
+                    ObjectNode one = pg.putObject(series.label());
+                    one
+                            .put("server_cores", round(median(of, r -> run.apply(r).pgCores()), 3))
+                            .put("server_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::server)), 4))
+                            .put("walsender_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::walsender)), 4))
+                            .put("walsender_cores", round(median(of, r -> run.apply(r).pg().cores(run.apply(r).pg().walsender())), 3))
+                            .put("backends_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::endedBackends)), 4))
+                            .put("other_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::otherServer)), 4))
+                            .put("pgbench_client_ms_per_tx", round(median(of, r -> run.apply(r).pgMsPerTransaction(PostgresCpu.Usage::loadClient)), 4))
+                            .put("cpu_ratio_unwatched_over_this", round(median(of, r -> cpuRatio(r, run)), 3));
+                    ArrayNode perRound = one.putArray("total_ms_per_tx_rounds");
+                    of.forEach(r -> perRound.add(round(run.apply(r).totalMsPerTransaction(), 4)));
+                }
             }
         }
         ObjectNode cpu = root.putObject("jvm_cores");
