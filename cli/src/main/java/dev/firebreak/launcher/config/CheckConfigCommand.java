@@ -33,7 +33,7 @@ public final class CheckConfigCommand implements Callable<Integer> {
     /** Exit code: the file is good. */
     public static final int OK = 0;
     /** Exit code: the file is bad (the first problem is printed). */
-    public static final int INVALID = 2;
+    public static final int INVALID = dev.firebreak.launcher.CliErrors.CONFIG;
 
     /**
      * The stages a file may be checked for. Each builds what {@code service <stage>} builds at
