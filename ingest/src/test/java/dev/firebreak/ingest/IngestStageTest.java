@@ -29,6 +29,14 @@ class IngestStageTest {
     }
 
     @Test
+    void theClassifierRulesComeFromTheirKeyAndAMissingFileFailsWhenBuilt() {
+        assertThatThrownBy(() -> IngestStage.create(Map.of("firebreak.ingest.cluster", "prod-eu",
+                "firebreak.ingest.classifier.rules.path", "/nonexistent/actions.yaml"), new SimpleMeterRegistry()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("firebreak.ingest.classifier.rules.path=/nonexistent/actions.yaml is invalid");
+    }
+
+    @Test
     void closesBeforeStartAndTwiceAndThenRefusesToStart() {
         IngestStage stage = IngestStage.create(SETTINGS, new SimpleMeterRegistry());
         stage.close();
