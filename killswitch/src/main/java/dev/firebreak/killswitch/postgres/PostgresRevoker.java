@@ -399,11 +399,6 @@ public final class PostgresRevoker implements Revoker {
                 List<Integer> ended = terminateSessions(role, stragglers);
                 log.info("kill switch terminated late session(s) {} of a role being revoked", ended);
                 progress.terminated.addAll(ended);
-                // Logins were still in flight: watch a whole settle period past the last one, so one
-                // that passed the login check at the same time cannot surface after we report.
-                if (progress.lockedByUs) {
-                    settleEnd = Math.max(settleEnd, now + settle.toNanos());
-                }
             }
             if (now - deadline >= 0) {
                 return new Revocation(RevocationOutcome.FAILED, (progress.lockedByUs ? "role set NOLOGIN but " : "")
