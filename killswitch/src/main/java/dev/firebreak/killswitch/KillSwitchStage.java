@@ -45,7 +45,10 @@ public final class KillSwitchStage extends ServiceStage<KillSwitchService> {
 
     @Override
     protected Health healthOf(KillSwitchService running) {
-        return loopHealth(running.isRunning(), running.hasStopped(), "kill switch stopped consuming commands");
+        if (running.isRunning()) {
+            return Health.up();
+        }
+        return running.hasStopped() ? Health.failed("kill switch stopped consuming commands") : Health.starting("starting");
     }
 
     @Override

@@ -56,7 +56,10 @@ public final class OnCallStage extends ServiceStage<OnCallService> {
 
     @Override
     protected Health healthOf(OnCallService running) {
-        return loopHealth(running.isRunning(), running.hasStopped(), "on-call notifier stopped");
+        if (running.isRunning()) {
+            return Health.up();
+        }
+        return running.hasStopped() ? Health.failed("on-call notifier stopped") : Health.starting("starting");
     }
 
     @Override

@@ -57,7 +57,10 @@ public final class ExportStage extends ServiceStage<OcsfExporter> {
 
     @Override
     protected Health healthOf(OcsfExporter running) {
-        return loopHealth(running.isRunning(), running.hasStopped(), "OCSF export stopped");
+        if (running.isRunning()) {
+            return Health.up();
+        }
+        return running.hasStopped() ? Health.failed("OCSF export stopped") : Health.starting("starting");
     }
 
     @Override
