@@ -195,8 +195,8 @@ public record KillSwitchConfig(
                     Importance.MEDIUM, "How long to wait for a locked role's sessions to disappear before reporting"
                     + " FAILED (milliseconds).")
             .define(SETTLE_MS, Type.LONG, DEFAULT_SETTLE.toMillis(), SETTLE_BOUNDS, Importance.LOW, "After a role was"
-                    + " locked, how long to keep watching for sessions whose login passed the check just before the"
-                    + " lock committed; they register late (milliseconds).")
+                    + " locked, how long to keep watching for late sessions, a margin on top of following every login"
+                    + " that was starting up when the lock committed until it shows or is gone (milliseconds).")
             .define(GROUP_ID, Type.STRING, DEFAULT_GROUP_ID, Importance.MEDIUM, "Consumer group of the command consumer;"
                     + " the Kafka ACLs of the deployment name it.")
             .define(BOOTSTRAP_SERVERS, Type.STRING, null, Importance.HIGH, "Kafka bootstrap servers,"

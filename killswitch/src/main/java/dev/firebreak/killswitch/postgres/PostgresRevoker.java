@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -92,6 +93,7 @@ public final class PostgresRevoker implements Revoker {
     private static final String RESTORE = KillSwitchSql.load("restore.sql");
     private static final String PRIVILEGES = KillSwitchSql.load("privileges.sql");
     private static final String SESSIONS = KillSwitchSql.load("sessions.sql");
+    private static final String STARTING = KillSwitchSql.load("starting.sql");
     /** Every session of the role, each with whether the signal was sent; run only after the lock committed. */
     private static final String TERMINATE_ALL = KillSwitchSql.load("terminate_all.sql");
     private static final String TERMINATE = KillSwitchSql.load("terminate.sql");
@@ -126,6 +128,7 @@ public final class PostgresRevoker implements Revoker {
     private PreparedStatement restore;
     private PreparedStatement lock;
     private PreparedStatement sessions;
+    private PreparedStatement starting;
     private PreparedStatement terminate;
     private PreparedStatement terminateAll;
 
@@ -373,16 +376,29 @@ public final class PostgresRevoker implements Revoker {
         long deadline = lockedAtNanos + confirmTimeout.toNanos();
         // A backend checks rolcanlogin early in InitPostgres but only appears in pg_stat_activity at
         // its end (pgstat_bestart), so a login that passed the check just before our ALTER committed
-        // can surface after the first empty poll: keep watching for `settle` after locking the role.
+        // can surface after the first empty poll: those starting up are followed below, and `settle`
+        // after locking the role is a margin on top.
         long settleEnd = progress.lockedByUs ? lockedAtNanos + settle.toNanos() : lockedAtNanos;
         long confirmedAtMicros = 0;
         long confirmedAtNanos = 0;
         int polls = 0;
+        // No wait can be long enough for a login descheduled between its rolcanlogin check and
+        // showing in pg_stat_activity, so the backends starting up when the lock had committed are
+        // followed until each shows there (and is judged by its role) or is gone.
+        Set<Integer> startingUp = null;
         while (true) {
-            List<Integer> alive = sessionsOf(role);
+            Set<Integer> inTransaction = startingUp == null || !startingUp.isEmpty() ? inTransaction() : Set.of();
+            Backends seen = backends(role);
+            if (startingUp == null) {
+                startingUp = new HashSet<>(inTransaction);
+                startingUp.removeAll(seen.all());
+            } else {
+                startingUp.removeIf(p -> seen.all().contains(p) || !inTransaction.contains(p));
+            }
+            List<Integer> alive = seen.ofRole();
             polls++;
             long now = System.nanoTime();
-            if (alive.isEmpty()) {
+            if (alive.isEmpty() && startingUp.isEmpty()) {
                 if (confirmedAtMicros == 0) {
                     confirmedAtMicros = Micros.now();
                     confirmedAtNanos = now;
@@ -394,6 +410,16 @@ public final class PostgresRevoker implements Revoker {
                 continue;
             }
             confirmedAtMicros = 0;
+            if (alive.isEmpty()) {
+                if (now - deadline >= 0) {
+                    return new Revocation(RevocationOutcome.FAILED, (progress.lockedByUs ? "role set NOLOGIN and " : "")
+                            + "its sessions ended, but backend(s) " + startingUp + " that were starting up when the role"
+                            + " was locked, of a role not known yet, were still starting " + confirmTimeout.toMillis()
+                            + " ms later", List.copyOf(progress.terminated), Micros.now());
+                }
+                LockSupport.parkNanos(CONFIRM_POLL_NANOS);
+                continue;
+            }
             List<Integer> stragglers = alive.stream().filter(p -> !progress.terminated.contains(p)).toList();
             if (!stragglers.isEmpty()) {
                 List<Integer> ended = terminateSessions(role, stragglers);
@@ -431,10 +457,29 @@ public final class PostgresRevoker implements Revoker {
                 progress.previousState, false);
     }
 
-    private List<Integer> sessionsOf(String role) throws SQLException {
+    /** Every other backend pg_stat_activity shows, and those of them that are sessions of the role. */
+    private record Backends(Set<Integer> all, List<Integer> ofRole) {
+    }
+
+    private Backends backends(String role) throws SQLException {
         sessions.setString(1, role);
-        List<Integer> pids = new ArrayList<>();
+        Set<Integer> all = new HashSet<>();
+        List<Integer> ofRole = new ArrayList<>();
         try (ResultSet rs = sessions.executeQuery()) {
+            while (rs.next()) {
+                all.add(rs.getInt(1));
+                if (rs.getBoolean(2)) {
+                    ofRole.add(rs.getInt(1));
+                }
+            }
+        }
+        return new Backends(all, ofRole);
+    }
+
+    /** Backends inside a transaction, a login's start-up among them; read before {@link #backends}. */
+    private Set<Integer> inTransaction() throws SQLException {
+        Set<Integer> pids = new HashSet<>();
+        try (ResultSet rs = starting.executeQuery()) {
             while (rs.next()) {
                 pids.add(rs.getInt(1));
             }
@@ -474,6 +519,7 @@ public final class PostgresRevoker implements Revoker {
             lock = connection.prepareStatement(LOCK);
             restore = connection.prepareStatement(RESTORE);
             sessions = connection.prepareStatement(SESSIONS);
+            starting = connection.prepareStatement(STARTING);
             terminate = connection.prepareStatement(TERMINATE);
             terminateAll = connection.prepareStatement(TERMINATE_ALL);
             // Warm-up: compiles the PL/pgSQL function in this backend and prepares every statement.
@@ -497,7 +543,8 @@ public final class PostgresRevoker implements Revoker {
         restore.setString(2, "{}");
         restore.setBoolean(3, true);
         restore.executeQuery().close();
-        sessionsOf("");
+        inTransaction();
+        backends("");
         terminateSessions("", List.of());
         terminateAll("", new LinkedHashSet<>());
     }
