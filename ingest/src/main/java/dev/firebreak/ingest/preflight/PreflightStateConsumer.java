@@ -39,6 +39,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class PreflightStateConsumer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PreflightStateConsumer.class);
+    /** How long one poll waits while nothing arrives. */
+    private static final Duration IDLE_POLL = Duration.ofSeconds(1);
     static final List<String> TOPICS = List.of(Topics.KILLSWITCH_RESULTS, Topics.ALERTS, Topics.PREFLIGHT_DECISIONS,
             Topics.PREFLIGHT_APPROVALS);
 
@@ -119,8 +121,12 @@ public final class PreflightStateConsumer implements AutoCloseable {
 
     private void run() {
         try {
+            // empty topics: caught up before the first poll, which may wait its whole timeout
+            checkCaughtUp();
             while (running) {
-                ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(100));
+                // A poll returns as soon as a record arrives and close() wakes it up, so a long
+                // timeout delays nothing; it only keeps an idle ingest from waking ten times a second.
+                ConsumerRecords<String, byte[]> batch = consumer.poll(IDLE_POLL);
                 for (ConsumerRecord<String, byte[]> record : batch) {
                     if (!apply(record)) {
                         consumer.seek(new TopicPartition(record.topic(), record.partition()), record.offset());
