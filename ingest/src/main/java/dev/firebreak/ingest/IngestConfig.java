@@ -37,6 +37,10 @@ import org.apache.kafka.common.config.types.Password;
  *                         pg_stat_statements (which must be in {@code shared_preload_libraries})
  * @param dmlSummaryIntervalMs ({@code dml.summary.interval.ms}, default 1000) how often routine DML
  *                         is summarised when {@code dml.routine=summary}
+ * @param dmlUpdateGated   ({@code dml.update.gated}, default true) whether UPDATEs pass Firebreak's two
+ *                         statement triggers, so that a large one is emitted and judged by a guard
+ *                         before it commits; false (only with {@code dml.routine=summary}) leaves
+ *                         UPDATEs without triggers, reported by the summary after they commit
  * @param client           ({@code client.*}) settings for every Kafka client ingest opens (the audit
  *                         producers, the Debezium offset store, admin clients), e.g. its SASL credentials;
  *                         {@link #PRODUCER_PREFIX} settings win over them for the producer
@@ -64,6 +68,7 @@ public record IngestConfig(
         List<String> rowImageTables,
         String dmlRoutine,
         long dmlSummaryIntervalMs,
+        boolean dmlUpdateGated,
         Map<String, String> debezium,
         Map<String, String> producer,
         Map<String, String> client) {
@@ -87,6 +92,8 @@ public record IngestConfig(
     public static final String ROUTINE_STATEMENT = "statement";
     /** {@code dml.routine}: routine statements summarised per role and statement shape. */
     public static final String ROUTINE_SUMMARY = "summary";
+    /** Whether UPDATEs carry the gate triggers; false only with {@link #ROUTINE_SUMMARY}. */
+    public static final String UPDATE_GATED = "dml.update.gated";
     private static final List<String> ROUTINE_MODES = List.of(ROUTINE_STATEMENT, ROUTINE_SUMMARY);
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
     // Catalog names as stored (case-sensitive); names containing dots, commas or spaces cannot be listed.
@@ -146,6 +153,12 @@ public record IngestConfig(
                             + " shape per interval, from pg_stat_statements (which must be in shared_preload_libraries).")
             .define(PREFIX + "dml.summary.interval.ms", Type.LONG, 1000L, Allowed.range(100, 60_000), Importance.LOW,
                     "How often routine DML is summarised when dml.routine=summary, in ms.")
+            .define(PREFIX + UPDATE_GATED, Type.BOOLEAN, true, Importance.LOW,
+                    "true: every UPDATE passes two statement triggers whose conditions count its rows, so one that"
+                            + " changes dml.immediate.rows rows or more is emitted at once and judged by row_change guards"
+                            + " before it commits. false (needs dml.routine=summary): UPDATEs carry no trigger and every"
+                            + " UPDATE, large ones too, is reported by the summary after it commits; no guard can refuse"
+                            + " one. The triggers cost pgbench about a tenth of its throughput (docs/benchmarks.md).")
             .define(CLASSIFIER_RULES_PATH, Type.STRING, null, Importance.MEDIUM,
                     "A YAML file or directory of classifier rules (how agent actions and SQL are classified); edits are"
                             + " reloaded. Unset: the bundled classifier rules.");
@@ -180,6 +193,9 @@ public record IngestConfig(
         require(ROUTINE_MODES.contains(dmlRoutine), "dml.routine", dmlRoutine, String.join(", ", ROUTINE_MODES));
         require(dmlSummaryIntervalMs >= 100 && dmlSummaryIntervalMs <= 60_000, "dml.summary.interval.ms",
                 dmlSummaryIntervalMs, "100..60000");
+        // without the gate and without summaries an UPDATE would be reported nowhere
+        require(dmlUpdateGated || ROUTINE_SUMMARY.equals(dmlRoutine), UPDATE_GATED, false,
+                "true, or false together with " + PREFIX + "dml.routine=summary (it is " + dmlRoutine + ")");
         debezium = Map.copyOf(debezium);
         producer = Map.copyOf(producer);
         client = Map.copyOf(client == null ? Map.of() : client);
@@ -197,7 +213,7 @@ public record IngestConfig(
         this(cluster, pgHost, pgPort, pgDatabase, pgUser, pgPassword, slotName, publication, messagePrefix,
                 statementMaxChars, installTriggers, bootstrapServers, registryUrl, offsetsReplicationFactor, pollIntervalMs,
                 offsetFlushIntervalMs, dmlEnabled, dmlExcludeSchemas, dmlExcludeTables, rowImageTables, dmlRoutine,
-                dmlSummaryIntervalMs, debezium, producer, Map.of());
+                dmlSummaryIntervalMs, true, debezium, producer, Map.of());
     }
 
     /** Settings of the audit producer: {@link #client} with {@link #producer} laid over it. */
@@ -259,6 +275,7 @@ public record IngestConfig(
                 listOf(c, "cdc.tables"),
                 c.getString(PREFIX + "dml.routine"),
                 c.getLong(PREFIX + "dml.summary.interval.ms"),
+                c.getBoolean(PREFIX + UPDATE_GATED),
                 PassThrough.withPrefix(settings, DEBEZIUM_PREFIX),
                 PassThrough.withPrefix(settings, PRODUCER_PREFIX),
                 PassThrough.withPrefix(settings, CLIENT_PREFIX));
@@ -271,6 +288,7 @@ public record IngestConfig(
                 + ", registry=" + registryUrl + ", pollIntervalMs=" + pollIntervalMs + ", dml=" + dmlEnabled
                 + (dmlEnabled ? " excluding schemas " + dmlExcludeSchemas + " tables " + dmlExcludeTables : "")
                 + ", routine DML by " + dmlRoutine + (routineSummarized() ? " every " + dmlSummaryIntervalMs + " ms" : "")
+                + (dmlUpdateGated ? "" : ", UPDATEs ungated")
                 + ", rowImages=" + rowImageTables + "]";
     }
 

@@ -59,4 +59,19 @@ class IngestConfigDmlTest {
         assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.dml.summary.interval.ms", "10")))
                 .hasMessageContaining("firebreak.ingest.dml.summary.interval.ms").hasMessageContaining("100..60000");
     }
+
+    @Test
+    void updatesAreGatedUnlessSummariesReportThem() {
+        assertThat(IngestConfig.fromMap(Map.of()).dmlUpdateGated()).isTrue();
+        IngestConfig ungated = IngestConfig.fromMap(Map.of("firebreak.ingest.dml.routine", "summary",
+                "firebreak.ingest.dml.update.gated", "false"));
+        assertThat(ungated.dmlUpdateGated()).isFalse();
+        assertThat(ungated.toString()).contains("UPDATEs ungated");
+        // without summaries an ungated UPDATE would be reported nowhere
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.dml.update.gated", "false")))
+                .hasMessageContaining("firebreak.ingest.dml.update.gated")
+                .hasMessageContaining("firebreak.ingest.dml.routine=summary (it is statement)");
+        assertThatThrownBy(() -> IngestConfig.fromMap(Map.of("firebreak.ingest.dml.update.gated", "sometimes")))
+                .hasMessageContaining("firebreak.ingest.dml.update.gated");
+    }
 }

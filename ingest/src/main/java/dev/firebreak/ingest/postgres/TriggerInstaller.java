@@ -32,8 +32,9 @@ public final class TriggerInstaller {
     /** The scripts in order; the version is the number after V. */
     static final List<String> SCRIPTS = List.of("V1__audit_capture.sql", "V2__dml_capture.sql",
             "V3__trusted_capture_and_guard.sql", "V4__strict_mode.sql", "V5__routine_dml_summary.sql",
-            "V6__blast_radius.sql", "V7__gated_routine_update.sql");
+            "V6__blast_radius.sql", "V7__gated_routine_update.sql", "V8__update_gate_switch.sql");
     static final String UNINSTALL_SCRIPT = "uninstall.sql";
+    private static final String SET_UPDATE_GATE = "set_update_gate.sql";
     private static final Logger LOG = LoggerFactory.getLogger(TriggerInstaller.class);
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]{1,100}");
@@ -51,6 +52,7 @@ public final class TriggerInstaller {
 
     private final Map<String, String> placeholders;
     private final DmlScope dml;
+    private final boolean updateGated;
 
     /**
      * Which tables carry the statement-level DELETE/UPDATE/TRUNCATE triggers.
@@ -91,6 +93,14 @@ public final class TriggerInstaller {
      * @param dml           which tables carry the statement-level DML triggers
      */
     public TriggerInstaller(String messagePrefix, String publication, int statementMaxChars, DmlScope dml) {
+        this(messagePrefix, publication, statementMaxChars, dml, true);
+    }
+
+    /**
+     * @param updateGated whether UPDATEs carry the two gate triggers ({@link IngestConfig#dmlUpdateGated()});
+     *                    false removes them from every table
+     */
+    public TriggerInstaller(String messagePrefix, String publication, int statementMaxChars, DmlScope dml, boolean updateGated) {
         if (!PREFIX.matcher(messagePrefix).matches()) {
             throw new IllegalArgumentException("message prefix '" + messagePrefix + "' must match " + PREFIX);
         }
@@ -105,12 +115,14 @@ public final class TriggerInstaller {
                 "publication", publication,
                 "statement_max_chars", Integer.toString(statementMaxChars));
         this.dml = dml;
+        this.updateGated = updateGated;
     }
 
     /** An installer with every setting, DML scope included, taken from the ingest configuration. */
     public static TriggerInstaller forConfig(IngestConfig config) {
         return new TriggerInstaller(config.messagePrefix(), config.publication(), config.statementMaxChars(),
-                new DmlScope(config.dmlEnabled(), config.dmlExcludeSchemas(), config.dmlExcludeTables()));
+                new DmlScope(config.dmlEnabled(), config.dmlExcludeSchemas(), config.dmlExcludeTables()),
+                config.dmlUpdateGated());
     }
 
     /**
@@ -130,6 +142,7 @@ public final class TriggerInstaller {
         LOG.info("Firebreak capture schema at version {} (applied now: {})", Math.max(installed, latestVersion()), applied);
         if (mayManageDmlScope(connection)) {
             writeDmlScope(connection);
+            setUpdateGate(connection);
             watchTables(connection);
         } else {
             // A runtime role that did not install Firebreak: the stored scope and the triggers stay as
@@ -199,6 +212,26 @@ public final class TriggerInstaller {
             }
         });
         LOG.info("routine DELETE/UPDATE captured by {}", mode);
+    }
+
+    /** Before the reconciliation, which then adds the UPDATE triggers wherever the gate is on and they lack. */
+    private void setUpdateGate(Connection connection) throws SQLException {
+        int[] removed = new int[1];
+        inTransaction(connection, c -> {
+            try (PreparedStatement st = c.prepareStatement(load(SET_UPDATE_GATE))) {
+                st.setBoolean(1, updateGated);
+                try (ResultSet rs = st.executeQuery()) {
+                    rs.next();
+                    removed[0] = rs.getInt(1);
+                }
+            }
+        });
+        if (updateGated) {
+            LOG.info("UPDATEs gated: a large one is emitted and judged before it commits");
+        } else {
+            LOG.info("UPDATEs ungated (dml.update.gated=false): reported by the routine DML summary after commit, no guard"
+                    + " refuses one; {} UPDATE trigger(s) removed", removed[0]);
+        }
     }
 
     /** The highest version installed, 0 when none. */

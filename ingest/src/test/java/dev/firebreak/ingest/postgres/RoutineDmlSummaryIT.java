@@ -49,6 +49,12 @@ class RoutineDmlSummaryIT {
     }
 
     private static PostgresCapture startCapture() {
+        PostgresCapture started = new PostgresCapture(IngestConfig.fromMap(settings(true)), new SimpleMeterRegistry());
+        started.start(Duration.ofSeconds(60));
+        return started;
+    }
+
+    private static Map<String, String> settings(boolean updateGated) {
         Map<String, String> settings = new HashMap<>();
         settings.put("firebreak.ingest.cluster", CLUSTER);
         settings.put("firebreak.ingest.pg.host", pg.host());
@@ -61,9 +67,8 @@ class RoutineDmlSummaryIT {
         settings.put("firebreak.ingest.offsets.replication.factor", "1");
         settings.put("firebreak.ingest.dml.routine", "summary");
         settings.put("firebreak.ingest.dml.summary.interval.ms", Long.toString(INTERVAL.toMillis()));
-        PostgresCapture started = new PostgresCapture(IngestConfig.fromMap(settings), new SimpleMeterRegistry());
-        started.start(Duration.ofSeconds(60));
-        return started;
+        settings.put("firebreak.ingest." + IngestConfig.UPDATE_GATED, Boolean.toString(updateGated));
+        return settings;
     }
 
     @AfterAll
@@ -186,6 +191,42 @@ class RoutineDmlSummaryIT {
             }
             assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table
                     + " AND firebreak.is_own_trigger(t.oid)")).isEqualTo(4);
+        }
+    }
+
+    /**
+     * {@code dml.update.gated=false} (V8): UPDATEs pass no trigger of ours, a large one is reported by
+     * the summary after it commits instead of at once, DELETE keeps its trigger, and the database's
+     * integrity check expects exactly that. Switched back on, the installer puts both triggers back.
+     */
+    @Test
+    void withTheUpdateGateOffUpdatesRunNoTriggerAndTheSummaryReportsThem() throws Exception {
+        String role = newRoleWithTable(1000);
+        String table = "'" + role + ".t'::regclass";
+        String own = "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table + " AND firebreak.is_own_trigger(t.oid)";
+        try (KafkaConsumer<String, AuditEvent> consumer = subscribe();
+             Connection admin = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+             Statement st = admin.createStatement()) {
+            try {
+                TriggerInstaller.forConfig(IngestConfig.fromMap(settings(false))).install(admin);
+                assertThat(longOf(st, "SELECT count(*) FROM pg_trigger WHERE tgrelid = " + table
+                        + " AND tgname LIKE 'firebreak_audit_update%'")).as("no UPDATE trigger").isZero();
+                assertThat(longOf(st, own)).as("DELETE and TRUNCATE keep theirs").isEqualTo(2);
+                assertThat(longOf(st, "SELECT count(*) FROM firebreak.integrity()")).as("nothing reported missing").isZero();
+                try (Connection agent = pg.connect(role, "pw"); Statement a = agent.createStatement()) {
+                    agent.setAutoCommit(false);
+                    assertThat(a.executeUpdate("UPDATE " + role + ".t SET v = 'big' WHERE id > 500")).isEqualTo(500);
+                    assertThat(functionCalls(a)).as("no trigger function ran").isZero();
+                    agent.commit();
+                }
+                List<AuditEvent> events = pollUntilRows(consumer, role, 500);
+                assertThat(events).as("reported after commit, by the summary alone").allMatch(RoutineDmlSummaryIT::isSummary);
+                assertThat(rowsOf(events, "UPDATE")).isEqualTo(500);
+            } finally {
+                TriggerInstaller.forConfig(IngestConfig.fromMap(settings(true))).install(admin);
+            }
+            assertThat(longOf(st, own)).as("both UPDATE triggers back").isEqualTo(4);
+            assertThat(longOf(st, "SELECT count(*) FROM firebreak.integrity()")).isZero();
         }
     }
 

@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
  * unwatched twin, in alternating rounds, with {@code synchronous_commit} on and off; the pipeline
  * JVM's CPU idle, at a paced 2,000 UPDATEs per second and under pgbench; PostgreSQL's CPU per
  * transaction (the slot's walsender, the run's backends, the rest of the server), with the watched
- * database run once per {@code --pgss-track} value to tell pg_stat_statements' share; and the DROP
+ * database run once per {@code --pgss-track} value to tell pg_stat_statements' share (and, with
+ * {@code -ungated}, the UPDATE gate triggers' share); and the DROP
  * TABLE capture latency. Figures, never assertions. Exits 0 when every run completed, 1 otherwise.
  */
 @Command(name = "capture-cost-bench", mixinStandardHelpOptions = true,
@@ -109,10 +110,12 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     + "statement or summary (default ${DEFAULT-VALUE}); a --set of that key wins.")
     String routine;
 
-    @Option(names = "--pgss-track", split = ",", paramLabel = "all|top|none[-noutility]",
-            description = "pg_stat_statements.track of the watched database, with -noutility also track_utility=off; "
+    @Option(names = "--pgss-track", split = ",", paramLabel = "all|top|none[-noutility][-ungated]",
+            description = "pg_stat_statements.track of the watched database, with -noutility also track_utility=off, "
+                    + "with -ungated without the UPDATE gate triggers (as firebreak.ingest.dml.update.gated=false does); "
                     + "several, comma-separated, run the watched database once per value in every round, side by side "
-                    + "(default: all with --routine summary, which reads it; none with statement). top leaves statements "
+                    + "(default: all with --routine summary, which reads it; none with statement; -ungated where "
+                    + "firebreak.ingest.dml.update.gated=false). top leaves statements "
                     + "inside functions and triggers uncounted and none every statement, so routine DML is then summarised "
                     + "in part or not at all: for measuring only.")
     List<String> pgssTrack;
@@ -134,8 +137,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     /** UPDATEs of the built-in pgbench script, each a captured statement on the watched database. */
     private static final int CAPTURED_PER_TRANSACTION = 3;
 
-    /** A --pgss-track value: pg_stat_statements.track, and "-noutility" for track_utility=off. */
-    private static final Pattern PGSS_TRACK = Pattern.compile("(all|top|none)(-noutility)?");
+    /**
+     * A --pgss-track value: pg_stat_statements.track, "-noutility" for track_utility=off, "-ungated"
+     * for the watched tables without the UPDATE gate triggers during the run.
+     */
+    private static final Pattern PGSS_TRACK = Pattern.compile("(all|top|none)(-noutility)?(-ungated)?");
 
     /**
      * One pgbench run, the JVM's CPU, PostgreSQL's CPU (null when the server's processes cannot be
@@ -219,7 +225,9 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             PipelineRig rig = PipelineRig.start(lifecycle, stackOptions, run.progress());
             // summary mode reads pg_stat_statements and needs track=all (nested statements too); statement mode does not
             watchedTracks = pgssTrack == null || pgssTrack.isEmpty()
-                    ? List.of(rig.settings().ingest().routineSummarized() ? "all" : "none") : List.copyOf(pgssTrack);
+                    ? List.of((rig.settings().ingest().routineSummarized() ? "all" : "none")
+                            + (rig.settings().ingest().dmlUpdateGated() ? "" : "-ungated"))
+                    : List.copyOf(pgssTrack);
             Outcome outcome = measure(rig, deadline, run.progress());
             print(outcome, rig, deadline, run.elapsedSeconds());
             if (json) {
@@ -246,7 +254,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             for (String track : pgssTrack) {
                 if (!PGSS_TRACK.matcher(track).matches()) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--pgss-track: " + track + " is none of "
-                            + "all, top, none, each optionally followed by -noutility");
+                            + "all, top, none, each optionally followed by -noutility and then -ungated");
                 }
             }
             if (pgssTrack.stream().distinct().count() < pgssTrack.size()) {
@@ -423,6 +431,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                         try (Statement st = stats.createStatement()) {
                             setPgssTrack(st, WATCHED, track);
                         }
+                        setUpdateGate(stats, track);
                     }
                     Run run = measureRun(pgbench, stats, pgCpu, database, track == null ? "none" : track, sync);
                     if (!run.pgbench().complete()) {
@@ -463,6 +472,30 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             pg = pgCpu.between(pgStart, pgCpu.snapshot(), walsenders, wallSeconds);
         }
         return new Run(database, track, result, used, pg, wal);
+    }
+
+    /**
+     * Switches the watched database's UPDATE gate triggers as the variant wants, as ingest's installer
+     * does for {@code firebreak.ingest.dml.update.gated}: off drops them, on puts them back on every
+     * watched table. Through the bench's superuser connection to the watched database.
+     */
+    private static void setUpdateGate(Connection stats, String variant) throws SQLException {
+        boolean gated = !PGSS_TRACK.matcher(variant).replaceAll("$3").equals("-ungated");
+        boolean autoCommit = stats.getAutoCommit();
+        stats.setAutoCommit(false);
+        try (Statement st = stats.createStatement()) {
+            st.execute("SET LOCAL firebreak.installing = 'on'");
+            st.execute("SELECT firebreak.set_update_gate(" + gated + ")");
+            if (gated) {
+                st.execute("SELECT firebreak.watch_table(p.rel) FROM firebreak.watch_plan() p WHERE p.watch");
+            }
+            stats.commit();
+        } catch (SQLException e) {
+            stats.rollback();
+            throw e;
+        } finally {
+            stats.setAutoCommit(autoCommit);
+        }
     }
 
     /** Sets the database's pg_stat_statements.track and track_utility for sessions that start from now on. */
