@@ -76,6 +76,35 @@ $fn$;
 
 REVOKE ALL ON FUNCTION firebreak.set_update_gate(boolean) FROM PUBLIC;
 
+-- V7's plan, without tables dropped while it runs. Its scans of pg_class and pg_trigger see the
+-- query's snapshot, but pg_get_expr in firebreak.is_own_trigger reads the latest catalog, so a table
+-- whose DROP committed in between looked as if it lacked its triggers (the capture integrity check
+-- reported it, as a bare oid, whenever it ran during a series of drops). pg_relation_size reads the
+-- latest catalog too, and is NULL for a relation that no longer exists; it runs only for the rows
+-- the plan would return (OFFSET 0 keeps the planner from evaluating it for every table).
+CREATE OR REPLACE FUNCTION firebreak.watch_plan()
+RETURNS TABLE (rel regclass, watch boolean)
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT d.oid::regclass, d.wanted
+      FROM (SELECT p.oid, p.wanted
+              FROM (SELECT c.oid,
+                           firebreak.dml_wanted(c.oid) AS wanted,
+                           (SELECT count(*) FROM pg_trigger t
+                             WHERE t.tgrelid = c.oid AND firebreak.is_own_trigger(t.oid)) AS own,
+                           (SELECT count(*) FROM pg_trigger t JOIN firebreak.audit_triggers() a ON a.name = t.tgname
+                             WHERE t.tgrelid = c.oid) AS named
+                      FROM pg_class c
+                     WHERE c.relkind IN ('r', 'p')) p
+             WHERE (p.wanted AND p.own < (SELECT count(*) FROM firebreak.audit_triggers()))
+                OR (NOT p.wanted AND p.named > 0)
+            OFFSET 0) d
+     WHERE pg_catalog.pg_relation_size(d.oid) IS NOT NULL
+     ORDER BY d.oid
+$fn$;
+
 INSERT INTO firebreak.schema_version (version, description)
 VALUES (8, 'the UPDATE gate triggers can be switched off where routine DML is summarised')
 ON CONFLICT (version) DO NOTHING;

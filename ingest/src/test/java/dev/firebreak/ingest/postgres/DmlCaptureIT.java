@@ -352,6 +352,30 @@ class DmlCaptureIT {
         }
     }
 
+    /**
+     * A table dropped while the integrity check runs is not reported as lacking its triggers. The
+     * check's snapshot still sees the table while the catalog lookups inside it see the drop; a
+     * repeatable-read transaction holds that state still, where a live check only met it by chance.
+     */
+    @Test
+    void aTableDroppedDuringTheIntegrityCheckIsNotReportedAsLackingItsTriggers() throws Exception {
+        try (Connection db = freshDatabase("integrity_race"); Connection other = connectTo("integrity_race")) {
+            installer(DmlScope.ALL_TABLES).install(db);
+            try (Statement st = db.createStatement()) {
+                st.execute("CREATE TABLE doomed (id int)");
+            }
+            assertThat(countIn(db, "SELECT count(*) FROM firebreak.integrity()")).isZero();
+            other.setAutoCommit(false);
+            other.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            assertThat(countIn(other, "SELECT count(*) FROM pg_class WHERE relname = 'doomed'")).as("snapshot taken").isOne();
+            try (Statement st = db.createStatement()) {
+                st.execute("DROP TABLE doomed");
+            }
+            assertThat(countIn(other, "SELECT count(*) FROM firebreak.integrity()")).isZero();
+            other.rollback();
+        }
+    }
+
     @Test
     void uninstallRemovesEverythingAndInstallingAgainWorks() throws Exception {
         try (Connection db = freshDatabase("uninstall_it")) {
@@ -437,6 +461,14 @@ class DmlCaptureIT {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /** Another superuser session to a database made by {@link #freshDatabase}. */
+    private static Connection connectTo(String name) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", EmbeddedPostgres17.SUPERUSER);
+        props.setProperty("password", EmbeddedPostgres17.SUPERUSER_PASSWORD);
+        return DriverManager.getConnection(pg.jdbcUrl(name), props);
     }
 
     /** A new, empty database on the same server; the capture does not read it. */
