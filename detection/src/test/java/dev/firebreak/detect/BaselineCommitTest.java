@@ -1,5 +1,6 @@
 package dev.firebreak.detect;
 
+import dev.firebreak.rules.AuditEvents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.detect.Baseline.BaselineSettings;

@@ -1,8 +1,9 @@
 package dev.firebreak.detect;
 
-import static dev.firebreak.detect.AuditEvents.CAPTURE_DELAY_US;
-import static dev.firebreak.detect.AuditEvents.event;
-import static dev.firebreak.detect.AuditEvents.object;
+import dev.firebreak.rules.AuditEvents;
+import static dev.firebreak.rules.AuditEvents.CAPTURE_DELAY_US;
+import static dev.firebreak.rules.AuditEvents.event;
+import static dev.firebreak.rules.AuditEvents.object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

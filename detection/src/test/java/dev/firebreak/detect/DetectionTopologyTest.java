@@ -1,11 +1,13 @@
 package dev.firebreak.detect;
 
-import static dev.firebreak.detect.AuditEvents.CAPTURE_DELAY_US;
-import static dev.firebreak.detect.AuditEvents.at;
-import static dev.firebreak.detect.AuditEvents.dropSchemaCascade;
-import static dev.firebreak.detect.AuditEvents.dropTables;
-import static dev.firebreak.detect.AuditEvents.event;
-import static dev.firebreak.detect.AuditEvents.object;
+import dev.firebreak.rules.TestRules;
+import dev.firebreak.rules.AuditEvents;
+import static dev.firebreak.rules.AuditEvents.CAPTURE_DELAY_US;
+import static dev.firebreak.rules.AuditEvents.at;
+import static dev.firebreak.rules.AuditEvents.dropSchemaCascade;
+import static dev.firebreak.rules.AuditEvents.dropTables;
+import static dev.firebreak.rules.AuditEvents.event;
+import static dev.firebreak.rules.AuditEvents.object;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 

@@ -1,7 +1,8 @@
 package dev.firebreak.detect;
 
-import static dev.firebreak.detect.AuditEvents.at;
-import static dev.firebreak.detect.AuditEvents.dropTables;
+import dev.firebreak.rules.AuditEvents;
+import static dev.firebreak.rules.AuditEvents.at;
+import static dev.firebreak.rules.AuditEvents.dropTables;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.firebreak.rules.DetectionRule;

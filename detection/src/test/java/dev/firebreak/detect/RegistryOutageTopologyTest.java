@@ -1,8 +1,9 @@
 package dev.firebreak.detect;
 
-import static dev.firebreak.detect.AuditEvents.CAPTURE_DELAY_US;
-import static dev.firebreak.detect.AuditEvents.at;
-import static dev.firebreak.detect.AuditEvents.dropTables;
+import dev.firebreak.rules.AuditEvents;
+import static dev.firebreak.rules.AuditEvents.CAPTURE_DELAY_US;
+import static dev.firebreak.rules.AuditEvents.at;
+import static dev.firebreak.rules.AuditEvents.dropTables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

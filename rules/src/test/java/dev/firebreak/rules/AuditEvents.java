@@ -8,21 +8,21 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /** Audit events as the PostgreSQL event trigger path produces them, at explicit times. */
-final class AuditEvents {
+public final class AuditEvents {
     /** 2026-01-01T00:00:00Z in epoch µs: a whole second, so offsets below show window boundaries plainly. */
-    static final long T0_US = 1_767_225_600_000_000L;
+    public static final long T0_US = 1_767_225_600_000_000L;
     /** What ingest adds between the database clock and capture. */
-    static final long CAPTURE_DELAY_US = 3_000;
+    public static final long CAPTURE_DELAY_US = 3_000;
 
     private AuditEvents() {
     }
 
-    static long at(double seconds) {
+    public static long at(double seconds) {
         return T0_US + Math.round(seconds * 1_000_000);
     }
 
     /** {@code DROP TABLE} of the named tables, each an original object. */
-    static AuditEvent dropTables(String principal, String eventId, long timeUs, String... tables) {
+    public static AuditEvent dropTables(String principal, String eventId, long timeUs, String... tables) {
         List<AffectedObject> objects = new ArrayList<>();
         for (String table : tables) {
             objects.add(object("table", table, true));
@@ -31,7 +31,7 @@ final class AuditEvents {
     }
 
     /** {@code DROP SCHEMA ... CASCADE}: the schema, and each table with its primary-key index as dependents. */
-    static AuditEvent dropSchemaCascade(String principal, String eventId, long timeUs, String schema, int tables) {
+    public static AuditEvent dropSchemaCascade(String principal, String eventId, long timeUs, String schema, int tables) {
         List<AffectedObject> objects = new ArrayList<>();
         objects.add(object("schema", schema, true));
         IntStream.range(0, tables).forEach(i -> {
@@ -41,11 +41,11 @@ final class AuditEvents {
         return event(principal, eventId, timeUs, "DROP SCHEMA", "DROP SCHEMA " + schema + " CASCADE", objects);
     }
 
-    static AffectedObject object(String type, String identity, boolean original) {
+    public static AffectedObject object(String type, String identity, boolean original) {
         return AffectedObject.newBuilder().setObjectType(type).setIdentity(identity).setOriginal(original).build();
     }
 
-    static AuditEvent event(String principal, String eventId, long timeUs, String action, String statement,
+    public static AuditEvent event(String principal, String eventId, long timeUs, String action, String statement,
                             List<AffectedObject> objects) {
         return AuditEvent.newBuilder()
                 .setEventId(eventId)

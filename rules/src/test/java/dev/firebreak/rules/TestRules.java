@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Set;
 
 /** Rules built in code, for tests that do not go through YAML. */
-final class TestRules {
+public final class TestRules {
     private TestRules() {
     }
 
     /** A drop rule as the single drop-burst rule used to be configured: objects of {@code types} dropped. */
-    static DetectionRule drops(String id, Set<String> types, long threshold, Duration window, Duration quiet,
+    public static DetectionRule drops(String id, Set<String> types, long threshold, Duration window, Duration quiet,
                                Duration grace, Severity severity, Response response, int maxTrackedEvents) {
         return new DetectionRule(id, "test rule " + id, null,
                 RuleMatch.builder().actionRegex("DROP .*").objectTypes(types).build(), Measure.OBJECTS, threshold,
@@ -23,7 +23,7 @@ final class TestRules {
     }
 
     /** A rule over {@code match} with the default quiet time and grace. */
-    static DetectionRule rule(String id, RuleMatch match, Measure measure, long threshold, Duration window,
+    public static DetectionRule rule(String id, RuleMatch match, Measure measure, long threshold, Duration window,
                               Response response, boolean shadow) {
         return new DetectionRule(id, "test rule " + id, null, match, measure, threshold, window,
                 window.compareTo(Duration.ofSeconds(30)) > 0 ? window : Duration.ofSeconds(30), Duration.ofSeconds(2),
