@@ -45,10 +45,7 @@ public final class KillSwitchStage extends ServiceStage<KillSwitchService> {
 
     @Override
     protected Health healthOf(KillSwitchService running) {
-        if (running.isRunning()) {
-            return Health.up();
-        }
-        return running.hasStopped() ? Health.failed("kill switch stopped consuming commands") : Health.starting("starting");
+        return loopHealth(running.isRunning(), running.hasStopped(), "kill switch stopped consuming commands");
     }
 
     @Override

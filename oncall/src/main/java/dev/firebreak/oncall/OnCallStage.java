@@ -56,10 +56,7 @@ public final class OnCallStage extends ServiceStage<OnCallService> {
 
     @Override
     protected Health healthOf(OnCallService running) {
-        if (running.isRunning()) {
-            return Health.up();
-        }
-        return running.hasStopped() ? Health.failed("on-call notifier stopped") : Health.starting("starting");
+        return loopHealth(running.isRunning(), running.hasStopped(), "on-call notifier stopped");
     }
 
     @Override

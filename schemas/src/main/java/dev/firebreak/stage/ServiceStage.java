@@ -77,6 +77,17 @@ public abstract class ServiceStage<S extends AutoCloseable> implements Stage {
         }
     }
 
+    /**
+     * The health of a service that runs one consumer loop: up while it runs, failed once it has
+     * stopped for good, starting before its first poll.
+     */
+    protected static Health loopHealth(boolean running, boolean stopped, String stoppedDetail) {
+        if (running) {
+            return Health.up();
+        }
+        return stopped ? Health.failed(stoppedDetail) : Health.starting("starting");
+    }
+
     /** Whether {@link #close} has been called; {@link #open} may check it between slow steps. */
     protected final synchronized boolean closed() {
         return closed;

@@ -57,10 +57,7 @@ public final class ExportStage extends ServiceStage<OcsfExporter> {
 
     @Override
     protected Health healthOf(OcsfExporter running) {
-        if (running.isRunning()) {
-            return Health.up();
-        }
-        return running.hasStopped() ? Health.failed("OCSF export stopped") : Health.starting("starting");
+        return loopHealth(running.isRunning(), running.hasStopped(), "OCSF export stopped");
     }
 
     @Override
