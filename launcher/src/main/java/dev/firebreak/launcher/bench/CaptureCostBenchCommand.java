@@ -552,9 +552,17 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                         fixed(median(of, r -> r.watchedRuns().get(variant).cpu().cores()), 2),
                         fixed(median(of, r -> r.unwatched().cpu().cores()), 2));
             }
+            for (int v = 0; v < (of.isEmpty() ? 0 : watchedTracks.size()); v++) {
+                int variant = v;
+                System.out.printf(Locale.ROOT, row, sync, "balanced", "", watchedTracks.get(v), "", "",
+                        fixed(orderBalanced(of, r -> r.ratio(variant)), 3), "", "");
+            }
         }
         report.note("  tps: pgbench's \"without initial connection time\"; ratio: watched / unwatched of the same round, "
-                + "median per setting; pgss track: the watched database's pg_stat_statements.track (the unwatched twin's "
+                + "median per setting; balanced: the geometric mean of the ratio over the rounds where the watched database ran "
+                + "first and, weighted alike, over those where the unwatched one did (the run that goes second pays for the first "
+                + "one's autovacuum and dirty pages, so with an odd number of rounds the median leans to the order with more "
+                + "rounds; - when one order has none); pgss track: the watched database's pg_stat_statements.track (the unwatched twin's "
                 + "is none); JVM cores: this JVM's CPU seconds during the run / its wall time");
 
         printPostgresCpu(o.rounds());
@@ -754,6 +762,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             }
             if (!of.isEmpty()) {
                 node.put("median_ratio", round(median(of, Round::ratio), 3));
+                node.put("balanced_ratio", round(orderBalanced(of, Round::ratio), 3));
             }
             ObjectNode variants = node.putObject("pgss_track");
             for (int v = 0; v < (of.isEmpty() ? 0 : watchedTracks.size()); v++) {
@@ -764,6 +773,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 of.forEach(r -> tps.add(round(r.watchedRuns().get(variant).pgbench().tps(), 1)));
                 of.forEach(r -> ratio.add(round(r.ratio(variant), 3)));
                 vn.put("median_ratio", round(median(of, r -> r.ratio(variant)), 3));
+                vn.put("balanced_ratio", round(orderBalanced(of, r -> r.ratio(variant)), 3));
             }
             if (!of.isEmpty() && of.get(0).unwatched().pg() != null) {
                 ObjectNode pg = node.putObject("postgres_cpu_median");
@@ -810,6 +820,38 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     }
 
     /** Median of the rounds' values; the mean of the middle two for an even count. */
+    /** {@link #orderBalanced(boolean[], double[])} of the rounds' {@code ratio}. */
+    static double orderBalanced(List<Round> of, ToDoubleFunction<Round> ratio) {
+        boolean[] watchedFirst = new boolean[of.size()];
+        double[] ratios = new double[of.size()];
+        for (int i = 0; i < of.size(); i++) {
+            watchedFirst[i] = of.get(i).watchedFirst();
+            ratios[i] = ratio.applyAsDouble(of.get(i));
+        }
+        return orderBalanced(watchedFirst, ratios);
+    }
+
+    /**
+     * The ratio with the order of the runs weighed out: the geometric mean of the two orders'
+     * geometric means, NaN unless both orders ran (or a ratio is not positive).
+     */
+    static double orderBalanced(boolean[] watchedFirst, double[] ratios) {
+        double[] logSum = new double[2];
+        int[] count = new int[2];
+        for (int i = 0; i < ratios.length; i++) {
+            if (!(ratios[i] > 0) || Double.isInfinite(ratios[i])) {
+                return Double.NaN;
+            }
+            int order = watchedFirst[i] ? 0 : 1;
+            logSum[order] += Math.log(ratios[i]);
+            count[order]++;
+        }
+        if (count[0] == 0 || count[1] == 0) {
+            return Double.NaN;
+        }
+        return Math.exp((logSum[0] / count[0] + logSum[1] / count[1]) / 2);
+    }
+
     static double median(List<Round> of, ToDoubleFunction<Round> value) {
         double[] sorted = of.stream().mapToDouble(value).sorted().toArray();
         int n = sorted.length;

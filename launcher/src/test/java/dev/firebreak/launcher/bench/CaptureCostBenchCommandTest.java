@@ -1,0 +1,39 @@
+package dev.firebreak.launcher.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/** The order-balanced ratio of capture-cost-bench: pure arithmetic over the rounds. */
+class CaptureCostBenchCommandTest {
+
+    @Test
+    void eachOrderWeighsAlikeHoweverManyRoundsItHad() {
+        // three rounds with the watched database first, two with it second: the median (1.04) leans
+        // to the order with more rounds; the balanced ratio weighs the two orders' means alike
+        boolean[] watchedFirst = {true, false, true, false, true};
+        double[] ratios = {1.04, 0.86, 1.02, 0.94, 1.04};
+        double watchedFirstMean = Math.cbrt(1.04 * 1.02 * 1.04);
+        double unwatchedFirstMean = Math.sqrt(0.86 * 0.94);
+        assertThat(CaptureCostBenchCommand.orderBalanced(watchedFirst, ratios))
+                .isCloseTo(Math.sqrt(watchedFirstMean * unwatchedFirstMean), within(1e-12))
+                .isLessThan(1.0);
+    }
+
+    @Test
+    void anOrderEffectAloneCancelsOut() {
+        // no cost at all, but the run that goes second is 10% slower
+        boolean[] watchedFirst = {true, false, true, false};
+        double[] ratios = {1.1, 1 / 1.1, 1.1, 1 / 1.1};
+        assertThat(CaptureCostBenchCommand.orderBalanced(watchedFirst, ratios)).isCloseTo(1.0, within(1e-12));
+    }
+
+    @Test
+    void undefinedUnlessBothOrdersRanWithPositiveRatios() {
+        assertThat(CaptureCostBenchCommand.orderBalanced(new boolean[] {true, true}, new double[] {0.9, 1.0})).isNaN();
+        assertThat(CaptureCostBenchCommand.orderBalanced(new boolean[] {true, false}, new double[] {0.9, Double.NaN})).isNaN();
+        assertThat(CaptureCostBenchCommand.orderBalanced(new boolean[] {true, false}, new double[] {0.9, 0})).isNaN();
+        assertThat(CaptureCostBenchCommand.orderBalanced(new boolean[0], new double[0])).isNaN();
+    }
+}
