@@ -1,10 +1,17 @@
 package dev.firebreak.launcher.stack;
 
 import dev.firebreak.schema.Topics;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -55,6 +62,26 @@ public final class PipelineKafkaAcls {
      *                               transactional id prefix
      * @param killSwitchGroup        the kill switch's consumer group
      */
+    /**
+     * Creates {@link #bindings} and waits until a broker answers with every one of them. The
+     * controller accepts ACLs before the brokers apply them from the metadata log, and a client
+     * that comes in between is refused (TopicAuthorizationException), as a stage starting at once
+     * would be.
+     */
+    public static void grant(Admin admin, String detectionApplicationId, String killSwitchGroup, Duration timeout)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        List<AclBinding> wanted = bindings(detectionApplicationId, killSwitchGroup);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        admin.createAcls(wanted).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        while (!new HashSet<>(admin.describeAcls(AclBindingFilter.ANY).values()
+                .get(Math.max(1, (deadline - System.nanoTime()) / 1_000_000), TimeUnit.MILLISECONDS)).containsAll(wanted)) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new TimeoutException("the broker did not show the pipeline's ACLs within " + timeout);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public static List<AclBinding> bindings(String detectionApplicationId, String killSwitchGroup) {
         List<AclBinding> acls = new ArrayList<>();
         ingest(acls);

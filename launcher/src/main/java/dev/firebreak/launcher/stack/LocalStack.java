@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -152,8 +151,8 @@ public final class LocalStack implements AutoCloseable {
             return;
         }
         try (Admin admin = kafka.admin()) {
-            admin.createAcls(PipelineKafkaAcls.bindings(DetectionConfig.DEFAULT_APPLICATION_ID,
-                    KillSwitchConfig.DEFAULT_GROUP_ID)).all().get(60, TimeUnit.SECONDS);
+            PipelineKafkaAcls.grant(admin, DetectionConfig.DEFAULT_APPLICATION_ID, KillSwitchConfig.DEFAULT_GROUP_ID,
+                    Duration.ofSeconds(60));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating the pipeline's ACLs", e);

@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,8 +44,8 @@ class OcsfExportAclIT {
         try (EmbeddedKafka kafka = EmbeddedKafka.startSecured(users)) {
             kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
             try (Admin admin = kafka.admin()) {
-                admin.createAcls(PipelineKafkaAcls.bindings(DetectionConfig.DEFAULT_APPLICATION_ID,
-                        KillSwitchConfig.DEFAULT_GROUP_ID)).all().get(60, TimeUnit.SECONDS);
+                PipelineKafkaAcls.grant(admin, DetectionConfig.DEFAULT_APPLICATION_ID, KillSwitchConfig.DEFAULT_GROUP_ID,
+                        Duration.ofSeconds(60));
             }
             AuditEvent event = AuditEvent.newBuilder().setEventId("pg:main/0/1").setPrincipal("pg:main/mallory")
                     .setSource(AuditSource.POSTGRES_EVENT_TRIGGER).setAction("DROP TABLE").setEventTimeUs(1_765_000_000_000_000L)
