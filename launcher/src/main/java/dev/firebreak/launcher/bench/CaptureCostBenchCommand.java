@@ -480,7 +480,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
      * watched table. Through the bench's superuser connection to the watched database.
      */
     private static void setUpdateGate(Connection stats, String variant) throws SQLException {
-        boolean gated = !PGSS_TRACK.matcher(variant).replaceAll("$3").equals("-ungated");
+        Matcher m = PGSS_TRACK.matcher(variant);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("--pgss-track value " + variant);
+        }
+        boolean gated = m.group(3) == null;
         boolean autoCommit = stats.getAutoCommit();
         stats.setAutoCommit(false);
         try (Statement st = stats.createStatement()) {
