@@ -151,18 +151,19 @@ class RoutineDmlSummaryIT {
     }
 
     @Test
-    void routineUpdatesRunNoFirebreakFunctionAndALargeOneIsCountedExactly() throws Exception {
+    void routineUpdatesStopAtTheGateAndALargeOneIsCountedExactly() throws Exception {
         String role = newRoleWithTable(1000);
         try (KafkaConsumer<String, AuditEvent> consumer = subscribe(); Connection agent = pg.connect(role, "pw")) {
             agent.setAutoCommit(false);
             try (Statement st = agent.createStatement()) {
-                // the counter the conditions read holds these 99 rows when the large UPDATE begins
+                // the counter the gate reads holds these 99 rows when the large UPDATE begins
                 for (int id = 1; id <= 99; id++) {
                     assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'r' WHERE id = " + id)).isEqualTo(1);
                 }
-                assertThat(functionCalls(st)).as("routine UPDATEs decided by the triggers' conditions alone").isZero();
+                assertThat(gateCalls(st)).as("the gate ran for every UPDATE").isEqualTo(99);
+                assertThat(judgements(st)).as("and judged none of them").isZero();
                 assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'big' WHERE id > 500")).isEqualTo(500);
-                assertThat(functionCalls(st)).as("the large UPDATE's trigger function ran once").isEqualTo(1);
+                assertThat(judgements(st)).as("the large UPDATE judged once").isEqualTo(1);
                 AuditEvent update = TopicReader.pollUntil(consumer, 1, e -> principal(role).equals(e.getPrincipal())
                         && "dml".equals(e.getAttributes().get("trigger")) && "UPDATE".equals(e.getAction())).get(0);
                 assertThat(update.getRowCount()).as("this statement's rows, not the transaction's").isEqualTo(500L);
@@ -171,24 +172,49 @@ class RoutineDmlSummaryIT {
         }
     }
 
+    /**
+     * A large statement that rolls back leaves its rows in PostgreSQL's counter while the mark reverts:
+     * the next statement's rows must still be its own (the BEFORE trigger marks anew).
+     */
     @Test
-    void theUpdateTriggersAreOursOnEveryTableAndTheirConditionFollowsTheMode() throws Exception {
+    void afterARolledBackLargeUpdateTheNextSmallOneIsRoutine() throws Exception {
+        String role = newRoleWithTable(1000);
+        try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            agent.setAutoCommit(false);
+            assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'big' WHERE id > 500")).isEqualTo(500);
+            agent.rollback();
+            assertThat(judgedBy(st, "UPDATE " + role + ".t SET v = 'r' WHERE id = 1"))
+                    .as("one row is routine, whatever rolled back before").isZero();
+            agent.commit();
+        }
+    }
+
+    @Test
+    void theUpdateTriggersAreOursOnEveryTableAndTheirThresholdFollowsTheMode() throws Exception {
         String role = newRoleWithTable(10);
         try (Connection admin = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
-             Statement st = admin.createStatement()) {
+             Statement st = admin.createStatement();
+             Connection agent = pg.connect(role, "pw"); Statement a = agent.createStatement()) {
             String table = "'" + role + ".t'::regclass";
             assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table
                     + " AND firebreak.is_own_trigger(t.oid)")).isEqualTo(4);
-            assertThat(stringOf(st, "SELECT pg_get_expr(tgqual, tgrelid) FROM pg_trigger WHERE tgrelid = " + table
-                    + " AND tgname = 'firebreak_audit_update'")).endsWith(">= '100'::bigint)");
+            assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table
+                    + " AND t.tgqual IS NOT NULL")).as("no condition to parse and plan in every UPDATE").isZero();
+            agent.setAutoCommit(false);
+            // this session's gate has planned its threshold before the mode changes
+            assertThat(judgedBy(a, "UPDATE " + role + ".t SET v = 'r' WHERE id = 1")).as("summary mode: routine").isZero();
+            agent.commit();
             try {
                 st.execute("SELECT firebreak.set_routine_capture('statement')");
-                assertThat(stringOf(st, "SELECT pg_get_expr(tgqual, tgrelid) FROM pg_trigger WHERE tgrelid = " + table
-                        + " AND tgname = 'firebreak_audit_update'")).as("every UPDATE reported").endsWith(">= '1'::bigint)");
+                assertThat(judgedBy(a, "UPDATE " + role + ".t SET v = 'r' WHERE id = 2"))
+                        .as("statement mode, same session: every UPDATE reported").isEqualTo(1);
+                agent.commit();
                 assertThat(longOf(st, "SELECT count(*) FROM firebreak.integrity()")).isZero();
             } finally {
                 st.execute("SELECT firebreak.set_routine_capture('summary')");
             }
+            assertThat(judgedBy(a, "UPDATE " + role + ".t SET v = 'r' WHERE id = 3")).as("summary mode again").isZero();
+            agent.commit();
             assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table
                     + " AND firebreak.is_own_trigger(t.oid)")).isEqualTo(4);
         }
@@ -231,18 +257,21 @@ class RoutineDmlSummaryIT {
     }
 
     @Test
-    void aTableOwnerCannotRaiseTheThresholdOfItsTable() throws Exception {
+    void aTableOwnerCannotReplaceTheGateOfItsTable() throws Exception {
         String role = newRoleWithTable(10);
         try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             String oid = stringOf(st, "SELECT '" + role + ".t'::regclass::oid::text");
             assertThatThrownBy(() -> st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_update AFTER UPDATE ON " + role
-                    + ".t FOR EACH STATEMENT WHEN (pg_catalog.pg_stat_get_xact_tuples_updated('" + oid
-                    + "'::oid) - pg_catalog.current_setting('firebreak.ub_" + oid + "')::bigint >= '1000000'::bigint)"
-                    + " EXECUTE FUNCTION firebreak.on_row_change('marked')"))
-                    .hasMessageContaining("permission denied for function firebreak.on_row_change");
+                    + ".t FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION firebreak.on_update_gate('marked')"))
+                    .hasMessageContaining("permission denied for function firebreak.on_update_gate");
+            assertThatThrownBy(() -> st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_update_mark BEFORE UPDATE ON " + role
+                    + ".t FOR EACH STATEMENT WHEN (false) EXECUTE FUNCTION firebreak.on_update_mark()"))
+                    .hasMessageContaining("permission denied for function firebreak.on_update_mark");
+            assertThatThrownBy(() -> st.execute("SELECT firebreak.row_change('UPDATE', " + oid + ", 'public', 't', 1000000, '')"))
+                    .as("nor emit a judgement of its own").hasMessageContaining("permission denied for function row_change");
             assertThat(longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + oid
-                    + " AND t.tgname = 'firebreak_audit_update' AND pg_get_expr(t.tgqual, t.tgrelid) LIKE '%>= ''100''::bigint)'"))
-                    .as("the condition stays as the installer made it").isEqualTo(1);
+                    + " AND t.tgname LIKE 'firebreak_audit_update%' AND t.tgqual IS NULL"))
+                    .as("the triggers stay as the installer made them").isEqualTo(2);
         }
     }
 
@@ -330,9 +359,35 @@ class RoutineDmlSummaryIT {
         return AuditMessageNormalizer.principalOf(CLUSTER, role);
     }
 
-    // Calls of the DML trigger function in this transaction (track_functions is on for the test cluster).
+    // Calls of a function since the backend last flushed its statistics, at most its current transaction
+    // and any before it (track_functions is on for the test cluster).
+    private static long callsOf(Statement st, String function) throws SQLException {
+        return longOf(st, "SELECT coalesce(pg_stat_get_xact_function_calls('" + function + "'::regprocedure), 0)");
+    }
+
+    /** Runs of any Firebreak trigger function on UPDATE or DELETE in this transaction. */
     private static long functionCalls(Statement st) throws SQLException {
-        return longOf(st, "SELECT coalesce(pg_stat_get_xact_function_calls('firebreak.on_row_change()'::regprocedure), 0)");
+        return callsOf(st, "firebreak.on_row_change()") + callsOf(st, "firebreak.on_update_mark()") + gateCalls(st);
+    }
+
+    private static long gateCalls(Statement st) throws SQLException {
+        return callsOf(st, "firebreak.on_update_gate()");
+    }
+
+    /**
+     * How many times {@code update} was handed to Firebreak's judgement. The counts are the backend's
+     * since its last statistics flush, which happens only between transactions: the caller has
+     * autocommit off, so both readings and the statement are in one transaction.
+     */
+    private static long judgedBy(Statement st, String update) throws SQLException {
+        long before = judgements(st);
+        st.executeUpdate(update);
+        return judgements(st) - before;
+    }
+
+    /** Statements handed to Firebreak's judgement (a routine message or more) since the last flush. */
+    private static long judgements(Statement st) throws SQLException {
+        return callsOf(st, "firebreak.row_change(text, oid, name, name, bigint, text)");
     }
 
     private static long longOf(Statement st, String sql) throws SQLException {
