@@ -100,7 +100,8 @@ public final class IngestStage implements Stage {
             }
             pg.start(deadline.atMost(CAPTURE_START));
             if (serverLog != null) {
-                own(new ServerLogCapture(serverLog, meters).start());
+                // shares the capture's producer: owned after it, so closed before it
+                own(new ServerLogCapture(serverLog, pg.sink(), meters).start());
                 serverLogOn = true;
             }
             if (agents.httpEnabled()) {

@@ -20,7 +20,6 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -36,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class ServerLogCapture implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerLogCapture.class);
     private static final String SOURCE_NAME = "postgres-server-log";
-    private static final String CLIENT_ID = "firebreak-ingest-pglog";
     // A statement longer than this is not read as a line: it goes to the DLQ, so one huge statement cannot stall the path.
     static final int MAX_LINE_BYTES = 4 << 20;
     private static final int DEAD_LETTER_HEAD_BYTES = 4096;
@@ -51,10 +49,13 @@ public final class ServerLogCapture implements AutoCloseable {
     private long position;
     private FileTime logListModified;
 
-    public ServerLogCapture(ServerLogConfig config, MeterRegistry meters) {
+    /**
+     * @param sink the ingest stage's producer, shared with the database capture that owns it: one
+     *             producer, one durability check and one set of registry metrics per stage. Not closed here.
+     */
+    public ServerLogCapture(ServerLogConfig config, AuditSink sink, MeterRegistry meters) {
         this.config = config;
-        // Its own client id: two producers under one id would share (and clobber) their metrics.
-        this.sink = new AuditSink(config.bootstrapServers(), config.registryUrl(), dev.firebreak.config.PassThrough.layered(config.client(), Map.of("client.id", CLIENT_ID)), meters);
+        this.sink = sink;
         this.normalizer = new ServerLogNormalizer(config.cluster(), config.statementMaxChars());
         this.metrics = new IngestMetrics(meters, CaptureSource.PGLOG);
         this.thread = new Thread(this::loop, "firebreak-pglog-" + config.cluster());
@@ -72,17 +73,22 @@ public final class ServerLogCapture implements AutoCloseable {
     }
 
     private void loop() {
-        while (running) {
-            try {
-                if (!poll()) {
-                    Thread.sleep(config.pollInterval().toMillis());
+        try (ChangeNotices notices = ChangeNotices.open()) {
+            // current_logfiles changes on rotation, the log's directory on every line written
+            notices.watch(config.dataDirectory());
+            while (running) {
+                try {
+                    notices.watch(file.toAbsolutePath().getParent());
+                    if (!poll()) {
+                        notices.await(config.pollInterval());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (RuntimeException | IOException e) {
+                    LOG.error("server log capture failed reading {}; retrying", file, e);
+                    sleepQuietly(1000);
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException | IOException e) {
-                LOG.error("server log capture failed reading {}; retrying", file, e);
-                sleepQuietly(1000);
             }
         }
     }
@@ -299,6 +305,5 @@ public final class ServerLogCapture implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        sink.close();
     }
 }

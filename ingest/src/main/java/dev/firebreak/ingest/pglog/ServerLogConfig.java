@@ -3,7 +3,6 @@ package dev.firebreak.ingest.pglog;
 import dev.firebreak.config.Allowed;
 import dev.firebreak.config.DeclaredSettings;
 import dev.firebreak.config.DeprecatedKeys;
-import dev.firebreak.config.PassThrough;
 import dev.firebreak.config.Typed;
 import dev.firebreak.ingest.IngestConfig;
 import java.nio.file.Path;
@@ -21,10 +20,9 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  *
  * @param positionFile where the read position is kept after Kafka acknowledged what was read; null
  *                     keeps it in memory only (a restart then starts at the end of the current log)
- * @param client       ingest's Kafka client settings ({@code firebreak.ingest.client.*}), e.g. its SASL credentials
  */
 public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollInterval, int statementMaxChars,
-                              Path positionFile, String bootstrapServers, String registryUrl, Map<String, String> client) {
+                              Path positionFile) {
     public static final String PREFIX = "firebreak.ingest.pglog.";
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
@@ -35,8 +33,9 @@ public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollI
                             + " tablespaces). Needs the data directory on this host, so off by default.")
             .define(PREFIX + "data.directory", Type.STRING, null, Importance.MEDIUM,
                     "The PostgreSQL data directory (current_logfiles is followed across rotations); required when enabled.")
-            .define(PREFIX + "poll.interval.ms", Type.LONG, 5L, Allowed.range(1, 10_000), Importance.LOW,
-                    "How often the log is read for new lines, in ms.")
+            .define(PREFIX + "poll.interval.ms", Type.LONG, 1000L, Allowed.range(1, 10_000), Importance.LOW,
+                    "The longest wait between two reads of the log, in ms. The follower wakes as soon as the file"
+                            + " system reports a change (inotify), so this only matters where it reports none.")
             .define(PREFIX + "statement.max.chars", Type.INT, 2048, Allowed.of(">= 16", v -> (Integer) v >= 16), Importance.LOW,
                     "Statement text kept per event, in characters.")
             .define(PREFIX + "position.file", Type.STRING, null, Importance.MEDIUM,
@@ -56,15 +55,6 @@ public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollI
         require(pollInterval != null && !pollInterval.isNegative() && pollInterval.toMillis() >= 1
                 && pollInterval.toMillis() <= 10_000, "poll.interval.ms", pollInterval, "1..10000");
         require(statementMaxChars >= 16, "statement.max.chars", statementMaxChars, ">= 16");
-        require(bootstrapServers != null && !bootstrapServers.isBlank(), "bootstrap.servers", bootstrapServers, "host:port[,host:port]");
-        require(registryUrl != null && !registryUrl.isBlank(), "schema.registry.url", registryUrl, "http(s)://... or mem://<scope>");
-        client = Map.copyOf(client == null ? Map.of() : client);
-    }
-
-    /** Without client settings (an unauthenticated cluster). */
-    public ServerLogConfig(String cluster, Path dataDirectory, Duration pollInterval, int statementMaxChars,
-                           Path positionFile, String bootstrapServers, String registryUrl) {
-        this(cluster, dataDirectory, pollInterval, statementMaxChars, positionFile, bootstrapServers, registryUrl, Map.of());
     }
 
     /**
@@ -84,10 +74,7 @@ public record ServerLogConfig(String cluster, Path dataDirectory, Duration pollI
                 data == null ? null : Path.of(data),
                 Duration.ofMillis(c.getLong(PREFIX + "poll.interval.ms")),
                 c.getInt(PREFIX + "statement.max.chars"),
-                position == null ? null : Path.of(position),
-                settings.get(IngestConfig.BOOTSTRAP_SERVERS),
-                settings.get(IngestConfig.SCHEMA_REGISTRY_URL),
-                PassThrough.clientSettings(settings, IngestConfig.PREFIX));
+                position == null ? null : Path.of(position));
     }
 
     private static void require(boolean ok, String key, Object value, String allowed) {

@@ -2,6 +2,7 @@ package dev.firebreak.ingest.pglog;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.firebreak.ingest.kafka.AuditSink;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.DeadLetter;
 import dev.firebreak.schema.Topics;
@@ -40,6 +41,7 @@ class ServerLogCaptureIT {
     private static EmbeddedPostgres17 pg;
     private static EmbeddedKafka kafka;
     private static Path positionFile;
+    private static AuditSink sink;
 
     @BeforeAll
     static void start() throws Exception {
@@ -48,10 +50,15 @@ class ServerLogCaptureIT {
         kafka.createTopics(Topics.PIPELINE_TOPICS, Map.of());
         positionFile = Files.createTempFile("pglog", ".position");
         Files.delete(positionFile);
+        // the ingest stage's producer, which the server-log path shares and does not close
+        sink = new AuditSink(kafka.bootstrapServers(), REGISTRY, Map.of(), new SimpleMeterRegistry());
     }
 
     @AfterAll
     static void stop() {
+        if (sink != null) {
+            sink.close();
+        }
         if (kafka != null) {
             kafka.close();
         }
@@ -81,6 +88,23 @@ class ServerLogCaptureIT {
         }
     }
 
+
+    /**
+     * The follower waits for the file system's change notice, not for its timer: with the longest
+     * wait at 10 s, lines written after it went to sleep still arrive within a fraction of that.
+     */
+    @Test
+    void aLineIsReadWhenWrittenNotWhenTheLongestWaitEnds() throws Exception {
+        try (KafkaConsumer<String, AuditEvent> consumer = consumer(); ServerLogCapture capture = capture(Duration.ofSeconds(10))) {
+            Thread.sleep(300); // past its first read of the log: the follower now waits
+            run("CREATE ROLE it_notice_r", "DROP ROLE it_notice_r");
+            List<AuditEvent> events = await(consumer, mentioning("it_notice_"), 2);
+            assertThat(events).extracting(AuditEvent::getAction).containsExactly("CREATE ROLE", "DROP ROLE");
+            // statement logged (server clock) to line read (ingest's clock): one host, one clock
+            assertThat(events).allSatisfy(e -> assertThat(e.getCapturedTimeUs() - e.getEventTimeUs())
+                    .as("microseconds from the log line to its capture").isLessThan(5_000_000L));
+        }
+    }
 
     @Test
     void commentsAndDoBlocksHideNothingWrittenInTheText() throws Exception {
@@ -177,8 +201,12 @@ class ServerLogCaptureIT {
     }
 
     private static ServerLogCapture capture() {
-        return new ServerLogCapture(new ServerLogConfig("it", pg.dataDirectory(), Duration.ofMillis(5), 2048,
-                positionFile, kafka.bootstrapServers(), REGISTRY), new SimpleMeterRegistry()).start();
+        return capture(Duration.ofMillis(5));
+    }
+
+    private static ServerLogCapture capture(Duration longestWait) {
+        return new ServerLogCapture(new ServerLogConfig("it", pg.dataDirectory(), longestWait, 2048, positionFile),
+                sink, new SimpleMeterRegistry()).start();
     }
 
     private static void run(String... statements) throws Exception {

@@ -96,6 +96,15 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     @Option(names = "--paced-seconds", defaultValue = "10", description = "Length of the paced load (default ${DEFAULT-VALUE}).")
     int pacedSeconds;
 
+    @Option(names = "--loop-transactions", defaultValue = "5000",
+            description = "Transactions of pgbench's three single-row UPDATEs per server-side loop (a DO block, no client "
+                    + "in between), timed per UPDATE in each database; 0 skips the loops (default ${DEFAULT-VALUE}).")
+    int loopTransactions;
+
+    @Option(names = "--loop-runs", defaultValue = "5",
+            description = "Server-side loops per database, alternating between them (default ${DEFAULT-VALUE}).")
+    int loopRuns;
+
     @Option(names = "--drops", defaultValue = "200", description = "Counted DROP TABLE latency samples (default ${DEFAULT-VALUE}).")
     int drops;
 
@@ -204,8 +213,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
 
     /** Everything measured; a part the deadline cut is null or shorter than planned. */
     private record Outcome(Map<String, String> server, String pgbenchVersion, JvmCpu.Usage idle, PacedUpdates.Result paced,
-                           JvmCpu.Usage pacedCpu, PathResult drop, List<GuardLatency.Sample> guard, List<Round> rounds,
-                           List<String> problems) {
+                           JvmCpu.Usage pacedCpu, PathResult drop, List<GuardLatency.Sample> guard,
+                           Map<String, List<Double>> loops, List<Round> rounds, List<String> problems) {
     }
 
     /** A named column of the per-database tables: the watched database per --pgss-track value, then the unwatched one. */
@@ -243,9 +252,9 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pgbench: " + pgbenchPath + " is not executable");
         }
         if (rounds < 1 || seconds < 1 || clients < 1 || threads < 1 || scale < 1 || idleSeconds < 1 || pacedRate < 1
-                || pacedSeconds < 1 || drops < 1 || dropWarmup < 0 || timeoutSeconds < 1) {
+                || pacedSeconds < 1 || drops < 1 || dropWarmup < 0 || timeoutSeconds < 1 || loopTransactions < 0 || loopRuns < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "counts, rates and durations must be positive "
-                    + "(--drop-warmup may be 0)");
+                    + "(--drop-warmup and --loop-transactions may be 0)");
         }
         if (threads > clients) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must not exceed --clients (pgbench refuses it)");
@@ -328,8 +337,42 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 pacedCpu = cpu.stop();
             }
         }
+        Map<String, List<Double>> loops = loopTransactions == 0 || deadline.passed() ? Map.of() : updateLoops(postgres, progress);
         List<Round> done = runRounds(pgbench, postgres, deadline, progress, problems);
-        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, guard, done, problems);
+        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, guard, loops, done, problems);
+    }
+
+    /**
+     * Microseconds per single-row UPDATE in server-side loops, per watched variant (keyed by its
+     * --pgss-track value) and for the unwatched twin (keyed {@value #UNWATCHED}), the databases
+     * taking turns so that drift over the run falls on all alike.
+     */
+    private Map<String, List<Double>> updateLoops(PostgresService postgres, Timeline progress) throws SQLException {
+        Map<String, List<Double>> loops = new LinkedHashMap<>();
+        progress.event("bench", String.format(Locale.ROOT, "server-side loops: %d x %d transactions of %d UPDATEs per database",
+                loopRuns, loopTransactions, UpdateLoop.UPDATES_PER_TRANSACTION));
+        try (Connection stats = postgres.superuserConnection()) {
+            try {
+                for (int run = 0; run < loopRuns; run++) {
+                    for (String track : watchedTracks) {
+                        try (Statement st = stats.createStatement()) {
+                            setPgssTrack(st, WATCHED, track);
+                        }
+                        setUpdateGate(stats, track);
+                        loops.computeIfAbsent(track, k -> new ArrayList<>()).add(UpdateLoop.microsPerUpdate(postgres, WATCHED,
+                                Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
+                    }
+                    loops.computeIfAbsent(UNWATCHED, k -> new ArrayList<>()).add(UpdateLoop.microsPerUpdate(postgres, UNWATCHED,
+                            Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
+                }
+            } finally {
+                try (Statement st = stats.createStatement()) {
+                    setPgssTrack(st, WATCHED, watchedTracks.get(0));
+                }
+                setUpdateGate(stats, watchedTracks.get(0));
+            }
+        }
+        return loops;
     }
 
     /**
@@ -571,6 +614,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
 
         printPostgresCpu(o.rounds());
         printWal(o.rounds(), series());
+        printLoops(o.loops());
 
         System.out.printf(Locale.ROOT, "%npipeline JVM CPU, cores (CPU seconds / wall seconds)%n");
         String cpuRow = "%-60s %6s %10s %12s  %s%n";
@@ -632,6 +676,28 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             report.note("TIMED OUT after " + timeoutSeconds + " s: the figures above are partial");
         }
         report.note(String.format(Locale.ROOT, "capture-cost-bench took %.1f s, stack and pipeline start included", elapsedSeconds));
+    }
+
+    private void printLoops(Map<String, List<Double>> loops) {
+        List<Double> base = loops.get(UNWATCHED);
+        if (base == null) {
+            return;
+        }
+        System.out.printf(Locale.ROOT, "%npgbench's single-row UPDATEs in a server-side loop, us per UPDATE (%d transactions of "
+                + "%d per loop, synchronous_commit=off, as %s; %d loops per database, taking turns)%n", loopTransactions,
+                UpdateLoop.UPDATES_PER_TRANSACTION, Pgbench.APP_ROLE, loopRuns);
+        String row = "%-36s %8s %8s %8s %10s%n";
+        System.out.printf(Locale.ROOT, row, "database", "median", "min", "max", "+median");
+        double baseline = Percentiles.of(base).p50();
+        loops.forEach((key, values) -> {
+            Percentiles p = Percentiles.of(values);
+            boolean unwatched = key.equals(UNWATCHED);
+            System.out.printf(Locale.ROOT, row, unwatched ? UNWATCHED : WATCHED + " pgss=" + key, fixed(p.p50(), 2),
+                    fixed(values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN), 2), fixed(p.max(), 2),
+                    unwatched ? "" : fixed(p.p50() - baseline, 2));
+        });
+        System.out.println("  what the backend spends per UPDATE, Firebreak's triggers included, without pgbench, the network "
+                + "or other sessions; +median: above the unwatched twin's median");
     }
 
     /** The watched database once per --pgss-track value, then the unwatched twin. */
@@ -744,6 +810,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         root.put("routine_dml", stackOptions.overrides().get(ROUTINE_KEY));
         ArrayNode tracks = root.putArray("watched_pgss_track");
         watchedTracks.forEach(tracks::add);
+        ObjectNode loops = root.putObject("update_loop_us");
+        o.loops().forEach((key, values) -> {
+            ArrayNode runs = loops.putArray(key);
+            values.forEach(v -> runs.add(round(v, 2)));
+        });
         ObjectNode perSync = root.putObject("synchronous_commit");
         for (String sync : SYNCHRONOUS_COMMIT) {
             List<Round> of = o.rounds().stream().filter(r -> r.synchronousCommit().equals(sync)).toList();
