@@ -1,10 +1,15 @@
 package dev.firebreak.launcher.rules;
 
+import dev.firebreak.ingest.classify.RulesActionClassifier;
+import dev.firebreak.ingest.preflight.DecisionRules;
 import dev.firebreak.rules.RulesFileException;
 import dev.firebreak.rules.RulesLoader;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,24 +28,77 @@ public final class RulesCommand implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
-    /** Loads rule files with detection's own loader; exit 0 when valid, 1 with {@code file:line: reason} lines. */
+    /**
+     * Loads each rule file with the loader that reads it in production, told apart by its top-level
+     * keys: the action classifier's ({@code tools}, {@code shell}), pre-flight decisions
+     * ({@code decisions}, read by ingest from the detection rules folder) and detection's rules and
+     * guards (everything else, read as one set). Exit 0 when all are valid, 1 with every
+     * {@code file:line: reason}.
+     */
     @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = "Load rule files or folders with detection's loader; print file:line errors (exit 1) or a summary.")
+            description = "Load rule files or folders with the loader each is read by in production (detection rules and "
+                    + "guards, pre-flight decisions, action classifier rules, told apart by their top-level keys); print "
+                    + "file:line errors (exit 1) or a summary.")
     public static final class Validate implements Callable<Integer> {
-        @Parameters(arity = "1..*", paramLabel = "<file or dir>", description = "Rule files or folders, read as one rule set.")
+        private static final Set<String> CLASSIFIER_KEYS = Set.of("tools", "shell");
+        private static final Set<String> DECISION_KEYS = Set.of("version", "decisions");
+
+        @Parameters(arity = "1..*", paramLabel = "<file or dir>",
+                description = "Rule files or folders; the detection files among them are read as one rule set.")
         List<Path> paths;
 
         @Override
         public Integer call() {
+            List<Path> files;
             try {
-                RulesLoader.RuleSet set = RuleFiles.load(paths, Instant.now());
-                set.warnings().forEach(w -> System.out.println("warning: " + w));
-                System.out.printf("ok: %d rules, %d guards from %d files%n", set.rules().size(),
-                        set.guards().rules().size(), set.sources().size());
-                return 0;
+                files = RuleFiles.expand(paths);
             } catch (RulesFileException e) {
                 e.problems().forEach(System.err::println);
                 return 1;
+            }
+            List<String> problems = new ArrayList<>();
+            List<Path> detection = new ArrayList<>();
+            List<Path> decisions = new ArrayList<>();
+            for (Path file : files) {
+                Set<String> keys = RuleFiles.topKeys(file);
+                if (keys.stream().anyMatch(CLASSIFIER_KEYS::contains)) {
+                    check(problems, () -> {
+                        RulesActionClassifier.load(file);
+                        System.out.printf("ok: action classifier rules in %s%n", file);
+                    });
+                } else {
+                    if (keys.contains("decisions")) {
+                        decisions.add(file);
+                    }
+                    // a file of decisions alone is no detection rule set (which must hold a rule)
+                    if (!keys.contains("decisions") || !DECISION_KEYS.containsAll(keys)) {
+                        detection.add(file);
+                    }
+                }
+            }
+            if (!detection.isEmpty()) {
+                check(problems, () -> {
+                    RulesLoader.RuleSet set = RuleFiles.load(detection, Instant.now());
+                    set.warnings().forEach(w -> System.out.println("warning: " + w));
+                    System.out.printf("ok: %d rules, %d guards from %d files%n", set.rules().size(),
+                            set.guards().rules().size(), set.sources().size());
+                });
+            }
+            for (Path file : decisions) {
+                check(problems, () -> System.out.printf("ok: %d pre-flight decision rules in %s%n",
+                        DecisionRules.load(file).size(), file));
+            }
+            problems.forEach(System.err::println);
+            return problems.isEmpty() ? 0 : 1;
+        }
+
+        private static void check(List<String> problems, Runnable load) {
+            try {
+                load.run();
+            } catch (RulesFileException e) {
+                problems.addAll(e.problems());
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                problems.add(e.getMessage());
             }
         }
     }

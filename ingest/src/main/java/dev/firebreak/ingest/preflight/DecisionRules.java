@@ -111,12 +111,12 @@ public final class DecisionRules {
         }
         YamlNode decisions = root.get("decisions");
         if (!decisions.isSequence()) {
-            fail(decisions, file + ": decisions must be a list of rules");
+            fail(decisions, "decisions must be a list of rules"); // the problem names the file and line
             return;
         }
         List<YamlNode> items = decisions.items();
         for (int i = 0; i < items.size(); i++) {
-            rule(file + ": decisions[" + i + "]", items.get(i));
+            rule("decisions[" + i + "]", items.get(i));
         }
     }
 

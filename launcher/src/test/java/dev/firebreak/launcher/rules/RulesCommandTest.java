@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -107,6 +108,45 @@ class RulesCommandTest {
         Run failed = run("rules", "validate", bad.toString());
         assertThat(failed.exit()).isEqualTo(1);
         assertThat(failed.err()).contains(bad + ":7:").contains("threshold");
+    }
+
+    /**
+     * Each language with its own loader: the classifier's file is no detection rule set, and a broken
+     * pre-flight decision in the detection folder (which detection's loader skips) fails the check.
+     */
+    @Test
+    void validateReadsClassifierAndDecisionFilesWithTheirOwnLoaders() throws Exception {
+        Run bundled = run("rules", "validate", repoFile("rules").toString(), repoFile("rules/classifier").toString());
+        assertThat(bundled.exit()).as(bundled.err()).isZero();
+        assertThat(bundled.out()).contains("ok: action classifier rules in " + repoFile("rules/classifier/actions.yaml"))
+                .containsPattern("ok: \\d+ pre-flight decision rules in " + Pattern.quote(repoFile("rules/decisions.yaml").toString()))
+                .contains("guards from 2 files");
+
+        Path decisions = Files.writeString(dir.resolve("decisions.yaml"), """
+                version: 1
+                decisions:
+                  - id: deny-everything
+                    description: no reason given
+                    priority: 10
+                    when:
+                      no_such_condition: true
+                """);
+        Run broken = run("rules", "validate", decisions.toString());
+        assertThat(broken.exit()).as(broken.out()).isEqualTo(1);
+        assertThat(broken.err()).contains(decisions + ": decisions[0] (deny-everything): when: unknown key 'no_such_condition'")
+                .as("a file of decisions alone is not read as detection rules").doesNotContain("no rules defined");
+
+        Path classifier = Files.writeString(dir.resolve("actions.yaml"), """
+                version: 1
+                tools: {}
+                rules:
+                  - id: rm-broken
+                    kind: shell
+                    match: {words: '(unclosed'}
+                """);
+        Run badClassifier = run("rules", "validate", classifier.toString());
+        assertThat(badClassifier.exit()).isEqualTo(1);
+        assertThat(badClassifier.err()).contains("rm-broken").doesNotContain("window is required");
     }
 
     @Test
