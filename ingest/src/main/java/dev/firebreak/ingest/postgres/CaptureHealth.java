@@ -18,10 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The integrity sweep and the slot's hold on the watched database, every few seconds: what is
- * installed is compared with what should be ({@code firebreak.integrity()}: event triggers present
- * and enabled, nobody else executing the emitting functions, every watched table carrying its
- * triggers, nobody able to silence them), and the WAL the replication slot retains is measured
+ * The integrity sweep and the slot's hold on the watched database, every few seconds: tables that
+ * grew enough for an UPDATE to be judged get the UPDATE gate ({@link TriggerInstaller#scopeUpdateGates}),
+ * then what is installed is compared with what should be ({@code firebreak.integrity()}: event
+ * triggers present and enabled, nobody else executing the emitting functions, every watched table
+ * carrying its triggers, nobody able to silence them), and the WAL the replication slot retains is measured
  * against {@code max_slot_wal_keep_size}. Both are exported for the alert rules; drift is logged
  * at WARN whenever the set of problems changes.
  */
@@ -73,7 +74,9 @@ final class CaptureHealth implements AutoCloseable {
     /** One sweep; public to the package so tests need not wait for the timer. */
     void sweep() {
         try (Connection c = connections.open()) {
-            List<String> found = integrity(c);
+            // A table that grew enough for an UPDATE to be judged gets the gate; one that cannot is a problem.
+            List<String> found = new ArrayList<>(TriggerInstaller.scopeUpdateGates(c, false).problems());
+            found.addAll(integrity(c));
             problems.set(found.size());
             if (!found.equals(lastProblems)) {
                 if (found.isEmpty()) {

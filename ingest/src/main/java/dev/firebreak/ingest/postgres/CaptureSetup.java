@@ -76,6 +76,8 @@ final class CaptureSetup {
             TriggerInstaller.forConfig(config).install(c);
             guardRules.set(guard.apply(c, guardPolicy.get()));
             TriggerInstaller.setRoutineCapture(c, config.dmlRoutine());
+            // the mode and the guard's threshold decide which tables need the UPDATE gate
+            TriggerInstaller.scopeUpdateGates(c, true);
             unguardable.set(guard.unguardableSuperusers(c).size());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot install Firebreak's capture objects into " + database.name()

@@ -33,7 +33,7 @@ public final class TriggerInstaller {
     static final List<String> SCRIPTS = List.of("V1__audit_capture.sql", "V2__dml_capture.sql",
             "V3__trusted_capture_and_guard.sql", "V4__strict_mode.sql", "V5__routine_dml_summary.sql",
             "V6__blast_radius.sql", "V7__gated_routine_update.sql", "V8__update_gate_switch.sql",
-            "V9__update_gate_functions.sql");
+            "V9__update_gate_functions.sql", "V10__update_gate_scope.sql");
     static final String UNINSTALL_SCRIPT = "uninstall.sql";
     private static final String SET_UPDATE_GATE = "set_update_gate.sql";
     private static final Logger LOG = LoggerFactory.getLogger(TriggerInstaller.class);
@@ -80,6 +80,20 @@ public final class TriggerInstaller {
 
     /** What one reconciliation of the DML triggers did. */
     public record WatchSummary(int watched, int unwatched, int failed) {
+    }
+
+    /**
+     * What one pass over the UPDATE gates did.
+     *
+     * @param gated    tables that got the gate
+     * @param ungated  tables that lost it
+     * @param problems one line per table that needs the gate and could not be given it now (lock
+     *                 timeout, or a role that may not manage the DML scope), for the integrity report
+     */
+    public record GateSummary(int gated, int ungated, List<String> problems) {
+        public GateSummary {
+            problems = List.copyOf(problems);
+        }
     }
 
     /** Installs with DML capture on every table ({@link DmlScope#ALL_TABLES}). */
@@ -145,6 +159,7 @@ public final class TriggerInstaller {
             writeDmlScope(connection);
             setUpdateGate(connection);
             watchTables(connection);
+            scopeUpdateGates(connection, false);
         } else {
             // A runtime role that did not install Firebreak: the stored scope and the triggers stay as
             // the installing role left them, and new tables are still watched by the event trigger.
@@ -311,6 +326,12 @@ public final class TriggerInstaller {
     }
 
     private static void applyChange(Connection connection, PlannedChange change, boolean quiet) throws SQLException {
+        prepareChange(connection, quiet);
+        String function = change.watch() ? "watch_table" : "unwatch_table";
+        call(connection, function, change.oid());
+    }
+
+    private static void prepareChange(Connection connection, boolean quiet) throws SQLException {
         try (Statement st = connection.createStatement()) {
             st.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT + "'");
             st.execute(INSTALLING);
@@ -321,11 +342,63 @@ public final class TriggerInstaller {
                 st.execute("SET LOCAL session_replication_role = replica");
             }
         }
-        String function = change.watch() ? "watch_table" : "unwatch_table";
+    }
+
+    private static void call(Connection connection, String function, long table) throws SQLException {
         try (PreparedStatement st = connection.prepareStatement("SELECT firebreak." + function + "(?::oid::regclass)")) {
-            st.setLong(1, change.oid());
+            st.setLong(1, table);
             st.execute();
         }
+    }
+
+    /**
+     * Puts the UPDATE gate where an UPDATE could now reach its threshold ({@code
+     * firebreak.update_gate_plan()}: the table grew, or the mode or the threshold moved) and, when
+     * {@code remove}, takes it off tables where none could, one short transaction per table. Ingest's
+     * integrity sweep only adds; the installer also removes, after the routine capture mode is set.
+     * A role that may not manage the DML scope changes nothing.
+     */
+    public static GateSummary scopeUpdateGates(Connection connection, boolean remove) throws SQLException {
+        List<PlannedChange> plan = new ArrayList<>();
+        try (Statement st = connection.createStatement();
+             ResultSet rs = st.executeQuery("SELECT rel::oid, rel::text, gate FROM firebreak.update_gate_plan()")) {
+            while (rs.next()) {
+                if (remove || rs.getBoolean(3)) {
+                    plan.add(new PlannedChange(rs.getLong(1), rs.getString(2), rs.getBoolean(3)));
+                }
+            }
+        }
+        List<String> problems = new ArrayList<>();
+        if (!mayManageDmlScope(connection)) {
+            String role = connection.getMetaData().getUserName();
+            plan.stream().filter(PlannedChange::watch).forEach(change -> problems.add(
+                    change.table() + " lacks the UPDATE gate it needs, and role " + role + " may not add it"));
+            return new GateSummary(0, 0, problems);
+        }
+        boolean quiet = canSilenceEventTriggers(connection);
+        int gated = 0;
+        int ungated = 0;
+        for (PlannedChange change : plan) {
+            try {
+                inTransaction(connection, c -> {
+                    prepareChange(c, quiet);
+                    call(c, change.watch() ? "watch_table" : "ungate_table", change.oid());
+                });
+                if (change.watch()) {
+                    gated++;
+                    LOG.info("UPDATE gate added to {}: it holds enough rows for one UPDATE to be judged", change.table());
+                } else {
+                    ungated++;
+                    LOG.info("UPDATE gate removed from {}: it holds too few rows for any UPDATE to be judged", change.table());
+                }
+            } catch (SQLException e) {
+                LOG.warn("UPDATE gate not {} on {}: {}", change.watch() ? "added" : "removed", change.table(), e.getMessage());
+                if (change.watch()) {
+                    problems.add(change.table() + " lacks the UPDATE gate it needs: " + e.getMessage());
+                }
+            }
+        }
+        return new GateSummary(gated, ungated, problems);
     }
 
     private static boolean mayManageDmlScope(Connection connection) throws SQLException {

@@ -2,9 +2,11 @@ package dev.firebreak.ingest.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.firebreak.ingest.IngestConfig;
 import dev.firebreak.ingest.TopicReader;
+import dev.firebreak.ingest.guard.GuardConfig;
 import dev.firebreak.schema.AffectedObject;
 import dev.firebreak.schema.AuditEvent;
 import dev.firebreak.schema.Topics;
@@ -68,6 +70,8 @@ class RoutineDmlSummaryIT {
         settings.put("firebreak.ingest.dml.routine", "summary");
         settings.put("firebreak.ingest.dml.summary.interval.ms", Long.toString(INTERVAL.toMillis()));
         settings.put("firebreak.ingest." + IngestConfig.UPDATE_GATED, Boolean.toString(updateGated));
+        // the sweep that gates a table once it has grown
+        settings.put(GuardConfig.INTEGRITY_INTERVAL_MS, "300");
         return settings;
     }
 
@@ -152,7 +156,7 @@ class RoutineDmlSummaryIT {
 
     @Test
     void routineUpdatesStopAtTheGateAndALargeOneIsCountedExactly() throws Exception {
-        String role = newRoleWithTable(1000);
+        String role = newRoleWithGatedTable(1000);
         try (KafkaConsumer<String, AuditEvent> consumer = subscribe(); Connection agent = pg.connect(role, "pw")) {
             agent.setAutoCommit(false);
             try (Statement st = agent.createStatement()) {
@@ -178,7 +182,7 @@ class RoutineDmlSummaryIT {
      */
     @Test
     void afterARolledBackLargeUpdateTheNextSmallOneIsRoutine() throws Exception {
-        String role = newRoleWithTable(1000);
+        String role = newRoleWithGatedTable(1000);
         try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             agent.setAutoCommit(false);
             assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'big' WHERE id > 500")).isEqualTo(500);
@@ -190,8 +194,8 @@ class RoutineDmlSummaryIT {
     }
 
     @Test
-    void theUpdateTriggersAreOursOnEveryTableAndTheirThresholdFollowsTheMode() throws Exception {
-        String role = newRoleWithTable(10);
+    void theUpdateTriggersAreOursAndTheirThresholdFollowsTheMode() throws Exception {
+        String role = newRoleWithGatedTable(1000);
         try (Connection admin = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
              Statement st = admin.createStatement();
              Connection agent = pg.connect(role, "pw"); Statement a = agent.createStatement()) {
@@ -227,7 +231,7 @@ class RoutineDmlSummaryIT {
      */
     @Test
     void withTheUpdateGateOffUpdatesRunNoTriggerAndTheSummaryReportsThem() throws Exception {
-        String role = newRoleWithTable(1000);
+        String role = newRoleWithGatedTable(1000);
         String table = "'" + role + ".t'::regclass";
         String own = "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = " + table + " AND firebreak.is_own_trigger(t.oid)";
         try (KafkaConsumer<String, AuditEvent> consumer = subscribe();
@@ -256,9 +260,68 @@ class RoutineDmlSummaryIT {
         }
     }
 
+    /**
+     * V10: no UPDATE of a table holding fewer rows than the threshold can be judged, so in summary
+     * mode such a table carries no UPDATE trigger at all, and nothing reports it missing. Once it grows,
+     * ingest's integrity sweep gates it, and a large UPDATE is judged before it commits again.
+     * Statement mode, which reports every UPDATE from the gate, gates it in the switch's transaction;
+     * only the installer takes a gate away.
+     */
+    @Test
+    void aTableTooSmallForAJudgedUpdateCarriesNoGateUntilItGrows() throws Exception {
+        String role = newRoleWithTable(10);
+        String table = role + ".t";
+        String regclass = "'" + table + "'::regclass";
+        try (KafkaConsumer<String, AuditEvent> consumer = subscribe();
+             Connection admin = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+             Statement st = admin.createStatement();
+             Connection agent = pg.connect(role, "pw"); Statement a = agent.createStatement()) {
+            assertThat(ownTriggers(st, table)).as("DELETE and TRUNCATE").isEqualTo(2);
+            assertThat(longOf(st, "SELECT count(*) FROM pg_trigger WHERE tgrelid = " + regclass
+                    + " AND tgname LIKE 'firebreak_audit_update%'")).as("no UPDATE trigger").isZero();
+            assertThat(stringOf(st, "SELECT coalesce(string_agg(problem, '; '), '') FROM firebreak.integrity()"))
+                    .as("nothing reported missing").isEmpty();
+            assertThat(longOf(st, "SELECT firebreak.tampered(" + regclass + ")::int")).isZero();
+            agent.setAutoCommit(false);
+            assertThat(a.executeUpdate("UPDATE " + table + " SET v = 'all'")).isEqualTo(10);
+            assertThat(functionCalls(a)).as("no trigger function ran").isZero();
+            agent.commit();
+
+            st.execute("INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(11, 1000) g");
+            // this session's statistics reach the shared ones when it is next idle, not up to a second later
+            st.execute("SELECT pg_stat_force_next_flush()");
+            awaitOwnTriggers(table, 4);
+            assertThat(a.executeUpdate("UPDATE " + table + " SET v = 'big' WHERE id > 500")).isEqualTo(500);
+            assertThat(judgements(a)).as("the large UPDATE judged before it commits").isEqualTo(1);
+            AuditEvent update = TopicReader.pollUntil(consumer, 1, e -> principal(role).equals(e.getPrincipal())
+                    && "dml".equals(e.getAttributes().get("trigger")) && "UPDATE".equals(e.getAction())).get(0);
+            assertThat(update.getRowCount()).isEqualTo(500L);
+            agent.rollback();
+        }
+
+        String small = newRoleWithTable(10) + ".t";
+        try (Connection admin = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+             Statement st = admin.createStatement()) {
+            assertThat(ownTriggers(st, small)).isEqualTo(2);
+            try {
+                st.execute("SELECT firebreak.set_routine_capture('statement')");
+                assertThat(ownTriggers(st, small)).as("statement mode reports every UPDATE: gated at once").isEqualTo(4);
+            } finally {
+                st.execute("SELECT firebreak.set_routine_capture('summary')");
+            }
+            assertThat(ownTriggers(st, small)).as("a running ingest never takes a gate away").isEqualTo(4);
+            assertThat(longOf(st, "SELECT count(*) FROM firebreak.integrity()")).isZero();
+            TriggerInstaller.GateSummary scoped = TriggerInstaller.scopeUpdateGates(admin, true);
+            assertThat(scoped.ungated()).as("the installer does").isGreaterThanOrEqualTo(1);
+            assertThat(scoped.problems()).isEmpty();
+            assertThat(ownTriggers(st, small)).isEqualTo(2);
+            assertThat(longOf(st, "SELECT count(*) FROM firebreak.integrity()")).isZero();
+        }
+    }
+
     @Test
     void aTableOwnerCannotReplaceTheGateOfItsTable() throws Exception {
-        String role = newRoleWithTable(10);
+        String role = newRoleWithGatedTable(1000);
         try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
             String oid = stringOf(st, "SELECT '" + role + ".t'::regclass::oid::text");
             assertThatThrownBy(() -> st.execute("CREATE OR REPLACE TRIGGER firebreak_audit_update AFTER UPDATE ON " + role
@@ -406,5 +469,28 @@ class RoutineDmlSummaryIT {
 
     private static String newRoleWithTable(int rows) throws SQLException {
         return TestRoles.newRoleWithTable(pg, "s", rows);
+    }
+
+    /**
+     * A table created empty carries no UPDATE gate in summary mode; the integrity sweep adds it once
+     * the inserting session's statistics show its rows (flushed when that session ends).
+     */
+    private static String newRoleWithGatedTable(int rows) throws SQLException {
+        String role = newRoleWithTable(rows);
+        awaitOwnTriggers(role + ".t", 4);
+        return role;
+    }
+
+    private static void awaitOwnTriggers(String table, long count) {
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            try (Connection admin = pg.superuserConnection(); Statement st = admin.createStatement()) {
+                assertThat(ownTriggers(st, table)).as("Firebreak's triggers on " + table).isEqualTo(count);
+            }
+        });
+    }
+
+    private static long ownTriggers(Statement st, String table) throws SQLException {
+        return longOf(st, "SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = '" + table + "'::regclass"
+                + " AND firebreak.is_own_trigger(t.oid)");
     }
 }

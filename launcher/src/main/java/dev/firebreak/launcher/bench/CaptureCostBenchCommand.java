@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
  * JVM's CPU idle, at a paced 2,000 UPDATEs per second and under pgbench; PostgreSQL's CPU per
  * transaction (the slot's walsender, the run's backends, the rest of the server), with the watched
  * database run once per {@code --pgss-track} value to tell pg_stat_statements' share (and, with
- * {@code -ungated}, the UPDATE gate triggers' share); and the DROP
+ * {@code -ungated} and {@code -allgated}, the UPDATE gate triggers' share); and the DROP
  * TABLE capture latency. Figures, never assertions. Exits 0 when every run completed, 1 otherwise.
  */
 @Command(name = "capture-cost-bench", mixinStandardHelpOptions = true,
@@ -119,9 +119,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     + "statement or summary (default ${DEFAULT-VALUE}); a --set of that key wins.")
     String routine;
 
-    @Option(names = "--pgss-track", split = ",", paramLabel = "all|top|none[-noutility][-ungated]",
+    @Option(names = "--pgss-track", split = ",", paramLabel = "all|top|none[-noutility][-ungated|-allgated]",
             description = "pg_stat_statements.track of the watched database, with -noutility also track_utility=off, "
-                    + "with -ungated without the UPDATE gate triggers (as firebreak.ingest.dml.update.gated=false does); "
+                    + "with -ungated without the UPDATE gate triggers (as firebreak.ingest.dml.update.gated=false does), "
+                    + "with -allgated with them on every table, small ones too (as before V10 and in statement mode); "
                     + "several, comma-separated, run the watched database once per value in every round, side by side "
                     + "(default: all with --routine summary, which reads it; none with statement; -ungated where "
                     + "firebreak.ingest.dml.update.gated=false). top leaves statements "
@@ -150,7 +151,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
      * A --pgss-track value: pg_stat_statements.track, "-noutility" for track_utility=off, "-ungated"
      * for the watched tables without the UPDATE gate triggers during the run.
      */
-    private static final Pattern PGSS_TRACK = Pattern.compile("(all|top|none)(-noutility)?(-ungated)?");
+    private static final Pattern PGSS_TRACK = Pattern.compile("(all|top|none)(-noutility)?(-ungated|-allgated)?");
 
     /**
      * One pgbench run, the JVM's CPU, PostgreSQL's CPU (null when the server's processes cannot be
@@ -263,7 +264,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             for (String track : pgssTrack) {
                 if (!PGSS_TRACK.matcher(track).matches()) {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--pgss-track: " + track + " is none of "
-                            + "all, top, none, each optionally followed by -noutility and then -ungated");
+                            + "all, top, none, each optionally followed by -noutility and then -ungated or -allgated");
                 }
             }
             if (pgssTrack.stream().distinct().count() < pgssTrack.size()) {
@@ -355,10 +356,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             try {
                 for (int run = 0; run < loopRuns; run++) {
                     for (String track : watchedTracks) {
+                        setUpdateGate(stats, track);
                         try (Statement st = stats.createStatement()) {
                             setPgssTrack(st, WATCHED, track);
                         }
-                        setUpdateGate(stats, track);
                         loops.computeIfAbsent(track, k -> new ArrayList<>()).add(UpdateLoop.microsPerUpdate(postgres, WATCHED,
                                 Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
                     }
@@ -366,10 +367,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                             Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
                 }
             } finally {
+                setUpdateGate(stats, watchedTracks.get(0));
                 try (Statement st = stats.createStatement()) {
                     setPgssTrack(st, WATCHED, watchedTracks.get(0));
                 }
-                setUpdateGate(stats, watchedTracks.get(0));
             }
         }
         return loops;
@@ -471,10 +472,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     progress.event("bench", String.format(Locale.ROOT, "synchronous_commit=%s round %d/%d: pgbench %s%s",
                             sync, number, rounds, database, track == null ? "" : " (pg_stat_statements.track=" + track + ")"));
                     if (track != null) {
+                        setUpdateGate(stats, track);
                         try (Statement st = stats.createStatement()) {
                             setPgssTrack(st, WATCHED, track);
                         }
-                        setUpdateGate(stats, track);
                     }
                     Run run = measureRun(pgbench, stats, pgCpu, database, track == null ? "none" : track, sync);
                     if (!run.pgbench().complete()) {
@@ -518,16 +519,19 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     }
 
     /**
-     * Switches the watched database's UPDATE gate triggers as the variant wants, as ingest's installer
-     * does for {@code firebreak.ingest.dml.update.gated}: off drops them, on puts them back on every
-     * watched table. Through the bench's superuser connection to the watched database.
+     * Switches the watched database's UPDATE gate triggers as the variant wants, as ingest does: by
+     * default (summary mode) on the tables holding enough rows for an UPDATE to be judged, as the
+     * installer leaves them; {@code -ungated} on none ({@code firebreak.ingest.dml.update.gated=false});
+     * {@code -allgated} on every watched table, as before V10 (through statement mode, which gates every
+     * table, and back: a running ingest never removes a gate). Through the bench's superuser connection.
      */
     private static void setUpdateGate(Connection stats, String variant) throws SQLException {
         Matcher m = PGSS_TRACK.matcher(variant);
         if (!m.matches()) {
             throw new IllegalArgumentException("--pgss-track value " + variant);
         }
-        boolean gated = m.group(3) == null;
+        boolean gated = !"-ungated".equals(m.group(3));
+        boolean everywhere = "-allgated".equals(m.group(3));
         boolean autoCommit = stats.getAutoCommit();
         stats.setAutoCommit(false);
         try (Statement st = stats.createStatement()) {
@@ -535,6 +539,13 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             st.execute("SELECT firebreak.set_update_gate(" + gated + ")");
             if (gated) {
                 st.execute("SELECT firebreak.watch_table(p.rel) FROM firebreak.watch_plan() p WHERE p.watch");
+                if (everywhere) {
+                    st.execute("SELECT firebreak.set_routine_capture('statement')");
+                    st.execute("SELECT firebreak.set_routine_capture('summary')");
+                } else {
+                    st.execute("SELECT CASE WHEN p.gate THEN firebreak.watch_table(p.rel) ELSE firebreak.ungate_table(p.rel) END"
+                            + " FROM firebreak.update_gate_plan() p");
+                }
             }
             stats.commit();
         } catch (SQLException e) {
