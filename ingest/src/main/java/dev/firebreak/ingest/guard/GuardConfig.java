@@ -25,7 +25,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * @param expectedSuperusers ({@code guard.expected.superusers}, comma-separated) superuser login roles
  *                           that are unguarded on purpose; every other one is warned about at start-up
  * @param integrityIntervalMs ({@code integrity.interval.ms}, default 5000) how often the installed
- *                           capture objects and the slot's retained WAL are checked
+ *                           capture objects and the slot's retained WAL are checked, and grown tables
+ *                           given the UPDATE gate
  * @param strictStaleAfterMs ({@code guard.strict.stale.after.ms}, default 0 = off) strict mode: once the
  *                           oldest required pipeline heartbeat is older than this, guarded roles are
  *                           refused destructive statements (FB004); 1000..86400000 and at least twice
@@ -71,7 +72,8 @@ public record GuardConfig(String scope, int objectsMax, long dmlImmediateRows, L
                     "Superuser login roles that are unguarded on purpose (comma-separated); every other one is warned"
                             + " about at start-up, since superusers cannot be guarded.")
             .define(INTEGRITY_INTERVAL_MS, Type.LONG, 5000L, after(Allowed.range(100, 600_000)), Importance.LOW,
-                    "How often the installed capture objects and the slot's retained WAL are checked, in ms.")
+                    "How often the installed capture objects and the slot's retained WAL are checked, in ms; also how"
+                            + " soon a table that grew enough for an UPDATE to be judged gets the UPDATE gate (summary mode).")
             .define(STRICT_STALE_AFTER_MS, Type.LONG, 0L, after(Allowed.of("0 (off) or 1000..86400000",
                             v -> (Long) v == 0 || (Long) v >= 1000 && (Long) v <= 86_400_000)), Importance.MEDIUM,
                     "Strict mode: once the oldest required pipeline heartbeat is older than this (ms), guarded roles are"

@@ -74,8 +74,7 @@ final class CaptureHealth implements AutoCloseable {
     /** One sweep; public to the package so tests need not wait for the timer. */
     void sweep() {
         try (Connection c = connections.open()) {
-            // A table that grew enough for an UPDATE to be judged gets the gate; one that cannot is a problem.
-            List<String> found = new ArrayList<>(TriggerInstaller.scopeUpdateGates(c, false).problems());
+            List<String> found = new ArrayList<>(updateGates(c));
             found.addAll(integrity(c));
             problems.set(found.size());
             if (!found.equals(lastProblems)) {
@@ -94,6 +93,15 @@ final class CaptureHealth implements AutoCloseable {
 
     long problems() {
         return problems.get();
+    }
+
+    /** A table that grew enough for an UPDATE to be judged gets the gate; one that cannot is a problem. */
+    private static List<String> updateGates(Connection c) {
+        try {
+            return TriggerInstaller.scopeUpdateGates(c, false).problems();
+        } catch (SQLException e) {
+            return List.of("the UPDATE gates could not be checked: " + e.getMessage());
+        }
     }
 
     private static List<String> integrity(Connection c) throws SQLException {

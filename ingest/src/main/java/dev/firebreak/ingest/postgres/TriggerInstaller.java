@@ -369,6 +369,9 @@ public final class TriggerInstaller {
             }
         }
         List<String> problems = new ArrayList<>();
+        if (plan.isEmpty()) {
+            return new GateSummary(0, 0, problems);
+        }
         if (!mayManageDmlScope(connection)) {
             String role = connection.getMetaData().getUserName();
             plan.stream().filter(PlannedChange::watch).forEach(change -> problems.add(

@@ -319,6 +319,27 @@ class RoutineDmlSummaryIT {
         }
     }
 
+    /** A grown table the sweep cannot gate now (a writer holds a lock CREATE TRIGGER waits for) is a problem until it can. */
+    @Test
+    void aGrownTableThatCannotBeGatedNowIsReportedUntilItIs() throws Exception {
+        String table = newRoleWithTable(10) + ".t";
+        try (Connection admin = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+             Statement st = admin.createStatement();
+             Connection writer = pg.connect(EmbeddedPostgres17.SUPERUSER, EmbeddedPostgres17.SUPERUSER_PASSWORD);
+             Statement w = writer.createStatement()) {
+            writer.setAutoCommit(false);
+            // ROW EXCLUSIVE lets the INSERT below through and keeps CREATE TRIGGER (SHARE ROW EXCLUSIVE) out
+            w.execute("LOCK TABLE " + table + " IN ROW EXCLUSIVE MODE");
+            st.execute("INSERT INTO " + table + " SELECT g, 'v' || g FROM generate_series(11, 1000) g");
+            st.execute("SELECT pg_stat_force_next_flush()");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(TriggerInstaller.scopeUpdateGates(admin, false)
+                    .problems()).anyMatch(p -> p.startsWith(table + " lacks the UPDATE gate it needs")));
+            assertThat(ownTriggers(st, table)).isEqualTo(2);
+            writer.rollback();
+            awaitOwnTriggers(table, 4);
+        }
+    }
+
     @Test
     void aTableOwnerCannotReplaceTheGateOfItsTable() throws Exception {
         String role = newRoleWithGatedTable(1000);
