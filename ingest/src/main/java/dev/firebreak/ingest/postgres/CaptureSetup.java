@@ -12,6 +12,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What capture puts into the watched database (and Kafka) before the engine streams: the capture
@@ -19,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * action table, the row-image tables and their topics. Also applies later guard policy edits.
  */
 final class CaptureSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(CaptureSetup.class);
+
     private final IngestConfig config;
     private final CaptureDatabase database;
     private final GuardPolicyInstaller guard;
@@ -77,7 +81,9 @@ final class CaptureSetup {
             guardRules.set(guard.apply(c, guardPolicy.get()));
             TriggerInstaller.setRoutineCapture(c, config.dmlRoutine());
             // the mode and the guard's threshold decide which tables need the UPDATE gate
-            TriggerInstaller.scopeUpdateGates(c, true);
+            for (String problem : TriggerInstaller.scopeUpdateGates(c, true).problems()) {
+                LOG.warn("{}; the integrity sweep retries", problem);
+            }
             unguardable.set(guard.unguardableSuperusers(c).size());
         } catch (SQLException e) {
             throw new IllegalStateException("cannot install Firebreak's capture objects into " + database.name()

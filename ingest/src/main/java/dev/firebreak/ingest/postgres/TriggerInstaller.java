@@ -356,7 +356,8 @@ public final class TriggerInstaller {
      * firebreak.update_gate_plan()}: the table grew, or the mode or the threshold moved) and, when
      * {@code remove}, takes it off tables where none could, one short transaction per table. Ingest's
      * integrity sweep only adds; the installer also removes, after the routine capture mode is set.
-     * A role that may not manage the DML scope changes nothing.
+     * A role that may not manage the DML scope changes nothing; every table that needs the gate and
+     * did not get it is returned as a problem.
      */
     public static GateSummary scopeUpdateGates(Connection connection, boolean remove) throws SQLException {
         List<PlannedChange> plan = new ArrayList<>();
@@ -395,9 +396,11 @@ public final class TriggerInstaller {
                     LOG.info("UPDATE gate removed from {}: it holds too few rows for any UPDATE to be judged", change.table());
                 }
             } catch (SQLException e) {
-                LOG.warn("UPDATE gate not {} on {}: {}", change.watch() ? "added" : "removed", change.table(), e.getMessage());
+                // a gate not added is the caller's to report (the sweep would repeat it every few seconds)
                 if (change.watch()) {
                     problems.add(change.table() + " lacks the UPDATE gate it needs: " + e.getMessage());
+                } else {
+                    LOG.warn("UPDATE gate not removed from {}: {}", change.table(), e.getMessage());
                 }
             }
         }

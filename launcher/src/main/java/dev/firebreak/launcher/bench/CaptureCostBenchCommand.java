@@ -149,7 +149,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
 
     /**
      * A --pgss-track value: pg_stat_statements.track, "-noutility" for track_utility=off, "-ungated"
-     * for the watched tables without the UPDATE gate triggers during the run.
+     * for the watched tables without the UPDATE gate triggers during the run, "-allgated" with them
+     * on every table.
      */
     private static final Pattern PGSS_TRACK = Pattern.compile("(all|top|none)(-noutility)?(-ungated|-allgated)?");
 
