@@ -190,21 +190,23 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT d.oid::regclass, d.gate
       FROM (SELECT p.oid, p.update_named = 0 AS gate
-              FROM (SELECT c.oid,
-                           (SELECT count(*) FROM pg_trigger t JOIN firebreak.audit_triggers() a ON a.name = t.tgname
-                             WHERE t.tgrelid = c.oid AND a.event = 'UPDATE') AS update_named,
-                           (SELECT count(*) FROM pg_trigger t JOIN firebreak.audit_triggers() a ON a.name = t.tgname
-                             WHERE t.tgrelid = c.oid AND a.event = 'UPDATE' AND firebreak.is_own_trigger(t.oid)) AS update_own,
-                           (SELECT count(*) FROM pg_trigger t JOIN firebreak.audit_triggers() a ON a.name = t.tgname
-                             WHERE t.tgrelid = c.oid AND a.event <> 'UPDATE' AND firebreak.is_own_trigger(t.oid)) AS other_own,
-                           (SELECT count(*) FROM firebreak.audit_triggers() a WHERE a.event = 'UPDATE') AS update_all,
-                           (SELECT count(*) FROM firebreak.audit_triggers() a WHERE a.event <> 'UPDATE') AS other_all
+              FROM (SELECT c.oid, o.update_named, o.update_own, o.other_own
                       FROM pg_class c
-                     WHERE c.relkind = 'r' AND firebreak.dml_wanted(c.oid)) p
-             WHERE p.update_all > 0
-               AND p.other_own = p.other_all
+                     CROSS JOIN LATERAL (
+                           SELECT count(*) FILTER (WHERE x.event = 'UPDATE') AS update_named,
+                                  count(*) FILTER (WHERE x.event = 'UPDATE' AND x.own) AS update_own,
+                                  count(*) FILTER (WHERE x.event <> 'UPDATE' AND x.own) AS other_own
+                             FROM (SELECT a.event, firebreak.is_own_trigger(t.oid) AS own
+                                     FROM pg_trigger t JOIN firebreak.audit_triggers() a ON a.name = t.tgname
+                                    WHERE t.tgrelid = c.oid) x) o
+                     WHERE c.relkind = 'r' AND firebreak.dml_wanted(c.oid)) p,
+                   (SELECT count(*) FILTER (WHERE a.event = 'UPDATE') AS update_all,
+                           count(*) FILTER (WHERE a.event <> 'UPDATE') AS other_all
+                      FROM firebreak.audit_triggers() a) l
+             WHERE l.update_all > 0
+               AND p.other_own = l.other_all
                AND CASE WHEN p.update_named = 0 THEN firebreak.update_gate_wanted(p.oid)
-                        WHEN p.update_own = p.update_all AND p.update_named = p.update_all
+                        WHEN p.update_own = l.update_all AND p.update_named = l.update_all
                             THEN NOT firebreak.update_gate_wanted(p.oid)
                         ELSE false END
             OFFSET 0) d
