@@ -24,6 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import java.util.function.ToLongFunction;
@@ -40,7 +43,8 @@ import picocli.CommandLine.Spec;
 /**
  * What capture costs the database it watches, measured side by side in one cluster: pgbench's
  * TPS on the watched database (Firebreak's triggers installed, the pipeline reading it) against an
- * unwatched twin, in alternating rounds, with {@code synchronous_commit} on and off; the pipeline
+ * unwatched twin, in alternating rounds and in rounds that load both at the same time, with
+ * {@code synchronous_commit} on and off; the pipeline
  * JVM's CPU idle, at a paced 2,000 UPDATEs per second and under pgbench; PostgreSQL's CPU per
  * transaction (the slot's walsender, the run's backends, the rest of the server), with the watched
  * database run once per {@code --pgss-track} value to tell pg_stat_statements' share (and, with
@@ -49,7 +53,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "capture-cost-bench", mixinStandardHelpOptions = true,
         description = "Start the embedded stack and pipeline, load a watched and an unwatched database with pgbench in "
-                + "alternating rounds (synchronous_commit on and off) and print their TPS and ratio, the pipeline JVM's "
+                + "alternating rounds and at the same time (synchronous_commit on and off) and print their TPS and ratio, the pipeline JVM's "
                 + "CPU (idle, paced UPDATEs, under pgbench), PostgreSQL's CPU per transaction (walsender, backends) and the "
                 + "DROP TABLE capture latency. "
                 + "Exit code 1 when a pgbench run or a latency sample failed or the timeout cut the run.")
@@ -73,6 +77,17 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3",
             description = "Rounds per synchronous_commit setting; a round is one watched and one unwatched run (default ${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(names = "--paired-rounds", defaultValue = "3",
+            description = "Rounds per synchronous_commit setting in which the watched database (once per --pgss-track value) "
+                    + "and the unwatched twin run pgbench at the same time, each with --clients and --threads: what drifts on "
+                    + "the machine then falls on both alike; 0 skips them (default ${DEFAULT-VALUE}).")
+    int pairedRounds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "10",
+            description = "pgbench on each database before the rounds, not counted: the first run otherwise also pays for "
+                    + "the pipeline catching up and for cold caches; 0 skips it (default ${DEFAULT-VALUE}).")
+    int warmupSeconds;
 
     @Option(names = "--seconds", defaultValue = "15", description = "Length of one pgbench run, -T (default ${DEFAULT-VALUE}).")
     int seconds;
@@ -213,10 +228,22 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * The watched database, with one {@code --pgss-track} value, and the unwatched twin loaded at the
+     * same time, each by its own pgbench, and this JVM's CPU meanwhile.
+     */
+    record Pair(String synchronousCommit, int number, String pgssTrack, Pgbench.Result watched, Pgbench.Result unwatched,
+                JvmCpu.Usage cpu) {
+        /** TPS of the watched database over the unwatched twin's in the same seconds. */
+        double ratio() {
+            return watched.tps() / unwatched.tps();
+        }
+    }
+
     /** Everything measured; a part the deadline cut is null or shorter than planned. */
     private record Outcome(Map<String, String> server, String pgbenchVersion, JvmCpu.Usage idle, PacedUpdates.Result paced,
                            JvmCpu.Usage pacedCpu, PathResult drop, List<GuardLatency.Sample> guard,
-                           Map<String, List<Double>> loops, List<Round> rounds, List<String> problems) {
+                           Map<String, List<Double>> loops, List<Round> rounds, List<Pair> pairs, List<String> problems) {
     }
 
     /** A named column of the per-database tables: the watched database per --pgss-track value, then the unwatched one. */
@@ -244,7 +271,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             if (json) {
                 System.out.println(toJson(outcome, rig.settings().ingest().pollIntervalMs()));
             }
-            boolean complete = outcome.problems().isEmpty() && outcome.rounds().size() == rounds * SYNCHRONOUS_COMMIT.size();
+            boolean complete = outcome.problems().isEmpty() && outcome.rounds().size() == rounds * SYNCHRONOUS_COMMIT.size()
+                    && outcome.pairs().size() == pairedRounds * SYNCHRONOUS_COMMIT.size() * watchedTracks.size();
             return complete && !deadline.passed() ? 0 : 1;
         }
     }
@@ -253,10 +281,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         if (!Files.isExecutable(pgbenchPath)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pgbench: " + pgbenchPath + " is not executable");
         }
-        if (rounds < 1 || seconds < 1 || clients < 1 || threads < 1 || scale < 1 || idleSeconds < 1 || pacedRate < 1
+        if (rounds < 1 || pairedRounds < 0 || warmupSeconds < 0 || seconds < 1 || clients < 1 || threads < 1 || scale < 1 || idleSeconds < 1 || pacedRate < 1
                 || pacedSeconds < 1 || drops < 1 || dropWarmup < 0 || timeoutSeconds < 1 || loopTransactions < 0 || loopRuns < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "counts, rates and durations must be positive "
-                    + "(--drop-warmup and --loop-transactions may be 0)");
+                    + "(--paired-rounds, --warmup-seconds, --drop-warmup and --loop-transactions may be 0)");
         }
         if (threads > clients) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must not exceed --clients (pgbench refuses it)");
@@ -340,8 +368,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             }
         }
         Map<String, List<Double>> loops = loopTransactions == 0 || deadline.passed() ? Map.of() : updateLoops(postgres, progress);
+        warmUp(pgbench, postgres, deadline, progress, problems);
         List<Round> done = runRounds(pgbench, postgres, deadline, progress, problems);
-        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, guard, loops, done, problems);
+        List<Pair> pairs = runPairs(pgbench, postgres, deadline, progress, problems);
+        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, guard, loops, done, pairs, problems);
     }
 
     /**
@@ -436,7 +466,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 problems.add("PostgreSQL's processes cannot be read from /proc here (a container?): no PostgreSQL CPU figures");
             }
             try {
-                return runRounds(pgbench, stats, pgCpu, deadline, progress, problems);
+                return runRounds(pgbench, postgres, stats, pgCpu, deadline, progress, problems);
             } finally {
                 try (Statement st = stats.createStatement()) {
                     setPgssTrack(st, WATCHED, watchedTracks.get(0));
@@ -445,8 +475,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         }
     }
 
-    private List<Round> runRounds(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, Deadline deadline, Timeline progress,
-                                  List<String> problems) throws Exception {
+    private List<Round> runRounds(Pgbench pgbench, PostgresService postgres, Connection stats, PostgresCpu pgCpu,
+                                  Deadline deadline, Timeline progress, List<String> problems) throws Exception {
         List<Round> done = new ArrayList<>();
         int planned = rounds * SYNCHRONOUS_COMMIT.size();
         for (String sync : SYNCHRONOUS_COMMIT) {
@@ -478,6 +508,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                             setPgssTrack(st, WATCHED, track);
                         }
                     }
+                    vacuumHotTables(postgres, database);
                     Run run = measureRun(pgbench, stats, pgCpu, database, track == null ? "none" : track, sync);
                     if (!run.pgbench().complete()) {
                         problems.add("synchronous_commit=" + sync + " round " + number + " " + database + ": " + run.pgbench().problem());
@@ -496,6 +527,97 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             }
         }
         return done;
+    }
+
+    /**
+     * The watched database (once per --pgss-track value, in turn) and the unwatched twin under pgbench
+     * at the same time. A checkpoint, an autovacuum or a neighbour on the host then slows both alike,
+     * which in back-to-back runs falls on one of them. On a CPU-bound machine the two loads share the
+     * cores, so the ratio is the unwatched transaction's cost over the watched one's; the pipeline's
+     * CPU falls on both here, which is why the back-to-back rounds stay the reference.
+     */
+    private List<Pair> runPairs(Pgbench pgbench, PostgresService postgres, Deadline deadline, Timeline progress,
+                                List<String> problems) throws Exception {
+        List<Pair> done = new ArrayList<>();
+        if (pairedRounds == 0) {
+            return done;
+        }
+        int planned = pairedRounds * SYNCHRONOUS_COMMIT.size() * watchedTracks.size();
+        ExecutorService loads = Executors.newFixedThreadPool(2);
+        try (Connection stats = postgres.superuserConnection()) {
+            for (String sync : SYNCHRONOUS_COMMIT) {
+                for (int number = 1; number <= pairedRounds; number++) {
+                    for (String track : watchedTracks) {
+                        if (deadline.remaining().toSeconds() < seconds + 5L) {
+                            problems.add("the timeout cut the paired rounds after " + done.size() + " of " + planned);
+                            return done;
+                        }
+                        progress.event("bench", String.format(Locale.ROOT,
+                                "synchronous_commit=%s paired round %d/%d: pgbench %s (pg_stat_statements.track=%s) and %s at once",
+                                sync, number, pairedRounds, WATCHED, track, UNWATCHED));
+                        setUpdateGate(stats, track);
+                        try (Statement st = stats.createStatement()) {
+                            setPgssTrack(st, WATCHED, track);
+                        }
+                        vacuumHotTables(postgres, WATCHED);
+                        vacuumHotTables(postgres, UNWATCHED);
+                        JvmCpu cpu = JvmCpu.start();
+                        Future<Pgbench.Result> watched = loads.submit(() -> pgbench.run(WATCHED, clients, threads, seconds, sync));
+                        Future<Pgbench.Result> unwatched = loads.submit(() -> pgbench.run(UNWATCHED, clients, threads, seconds, sync));
+                        Pair pair = new Pair(sync, number, track, watched.get(), unwatched.get(), cpu.stop());
+                        for (Pgbench.Result result : List.of(pair.watched(), pair.unwatched())) {
+                            if (!result.complete()) {
+                                problems.add("synchronous_commit=" + sync + " paired round " + number + ": " + result.problem());
+                                LOG.warn("paired pgbench did not complete:\n{}", result.output());
+                            }
+                        }
+                        progress.event("bench", String.format(Locale.ROOT, "  %.0f and %.0f tps, ratio %.3f",
+                                pair.watched().tps(), pair.unwatched().tps(), pair.ratio()));
+                        done.add(pair);
+                    }
+                }
+            }
+            return done;
+        } finally {
+            loads.shutdownNow();
+            try (Connection stats = postgres.superuserConnection(); Statement st = stats.createStatement()) {
+                setUpdateGate(stats, watchedTracks.get(0));
+                setPgssTrack(st, WATCHED, watchedTracks.get(0));
+            }
+        }
+    }
+
+    /** One uncounted pgbench run on each database, as the first round would load it. */
+    private void warmUp(Pgbench pgbench, PostgresService postgres, Deadline deadline, Timeline progress, List<String> problems)
+            throws Exception {
+        if (warmupSeconds == 0) {
+            return;
+        }
+        try (Connection stats = postgres.superuserConnection()) {
+            setUpdateGate(stats, watchedTracks.get(0));
+        }
+        for (String database : List.of(WATCHED, UNWATCHED)) {
+            if (deadline.remaining().toSeconds() < warmupSeconds + 5L) {
+                return;
+            }
+            progress.event("bench", "warm-up, not counted: pgbench " + database + " for " + warmupSeconds + " s");
+            vacuumHotTables(postgres, database);
+            Pgbench.Result result = pgbench.run(database, clients, threads, warmupSeconds, SYNCHRONOUS_COMMIT.get(0));
+            if (!result.complete()) {
+                problems.add("warm-up on " + database + ": " + result.problem());
+            }
+        }
+    }
+
+    /**
+     * Vacuums pgbench's two small, hottest tables before a run, as pgbench itself does unless told
+     * {@code -n} (which the bench must say: its load role may not vacuum): their dead row versions
+     * otherwise pile up with every run, and a database that ran more often would pay for it.
+     */
+    private static void vacuumHotTables(PostgresService postgres, String database) throws SQLException {
+        try (Connection c = connect(postgres, database); Statement st = c.createStatement()) {
+            st.execute("VACUUM pgbench_branches, pgbench_tellers");
+        }
     }
 
     /** One pgbench run with the JVM's, PostgreSQL's and the WAL's counters around it. */
@@ -570,10 +692,12 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     private void print(Outcome o, PipelineRig rig, Deadline deadline, double elapsedSeconds) {
         BenchReport report = new BenchReport(System.out);
         report.settings(String.format(Locale.ROOT, "pgbench scale=%d, clients=%d, threads=%d, %d s per run, %d rounds per "
-                        + "synchronous_commit (%s), -M prepared, built-in TPC-B-like script (3 UPDATEs, 1 SELECT, 1 INSERT "
-                        + "per transaction), -n, initialised as %s, run as the ordinary role %s (guarded in the watched "
-                        + "database); %s",
-                scale, clients, threads, seconds, rounds, String.join(", ", SYNCHRONOUS_COMMIT), PostgresService.SUPERUSER,
+                        + "synchronous_commit (%s) back to back and %d at the same time, %d s uncounted warm-up per database, "
+                        + "-M prepared, built-in TPC-B-like script (3 UPDATEs, 1 SELECT, 1 INSERT "
+                        + "per transaction), -n (pgbench_branches and pgbench_tellers vacuumed by the bench before every run), "
+                        + "initialised as %s, run as the ordinary role %s (guarded in the watched database); %s",
+                scale, clients, threads, seconds, rounds, String.join(", ", SYNCHRONOUS_COMMIT), pairedRounds, warmupSeconds,
+                PostgresService.SUPERUSER,
                 Pgbench.APP_ROLE,
                 o.pgbenchVersion()));
         report.note(String.format(Locale.ROOT, "  databases: watched %s (Firebreak's capture installed, the pipeline's ingest "
@@ -624,6 +748,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 + "rounds; - when one order has none); pgss track: the watched database's pg_stat_statements.track (the unwatched twin's "
                 + "is none); JVM cores: this JVM's CPU seconds during the run / its wall time");
 
+        printPairs(o.pairs());
         printPostgresCpu(o.rounds());
         printWal(o.rounds(), series());
         printLoops(o.loops());
@@ -688,6 +813,36 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             report.note("TIMED OUT after " + timeoutSeconds + " s: the figures above are partial");
         }
         report.note(String.format(Locale.ROOT, "capture-cost-bench took %.1f s, stack and pipeline start included", elapsedSeconds));
+    }
+
+    private void printPairs(List<Pair> pairs) {
+        if (pairs.isEmpty()) {
+            return;
+        }
+        String row = "%-6s %-9s %-13s %12s %12s %7s %10s%n";
+        System.out.printf(Locale.ROOT, "%npgbench TPS, watched and unwatched at the same time (each its own pgbench, -c %d -j %d)%n",
+                clients, threads);
+        System.out.printf(Locale.ROOT, row, "sync", "round", "pgss", "watched", "unwatched", "ratio", "JVM cores");
+        System.out.printf(Locale.ROOT, row, "commit", "", "track", "tps", "tps", "w/u", "");
+        for (String sync : SYNCHRONOUS_COMMIT) {
+            for (String track : watchedTracks) {
+                List<Pair> of = pairs.stream().filter(p -> p.synchronousCommit().equals(sync) && p.pgssTrack().equals(track)).toList();
+                if (of.isEmpty()) {
+                    continue;
+                }
+                for (Pair p : of) {
+                    System.out.printf(Locale.ROOT, row, sync, p.number(), track, fixed(p.watched().tps(), 1),
+                            fixed(p.unwatched().tps(), 1), fixed(p.ratio(), 3), fixed(p.cpu().cores(), 2));
+                }
+                System.out.printf(Locale.ROOT, row, sync, "median", track, "", "", fixed(median(of, Pair::ratio), 3), "");
+                System.out.printf(Locale.ROOT, row, sync, "geo mean", track, "", "", fixed(geometricMean(of, Pair::ratio), 3), "");
+            }
+        }
+        System.out.println("  both databases loaded in the same seconds, so what drifts on the machine (checkpoints, autovacuum, "
+                + "other tenants) falls on both alike; where the cores are the limit the ratio is the unwatched transaction's "
+                + "cost over the watched one's. The pipeline's CPU slows both runs here: it is in the back-to-back ratio above "
+                + "and in the JVM figures below. Before every run, here and above, pgbench_branches and pgbench_tellers are "
+                + "vacuumed, as pgbench does without -n");
     }
 
     private void printLoops(Map<String, List<Double>> loops) {
@@ -815,7 +970,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     private String toJson(Outcome o, long pollIntervalMs) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
-        root.put("scale", scale).put("clients", clients).put("threads", threads).put("seconds", seconds).put("rounds", rounds);
+        root.put("scale", scale).put("clients", clients).put("threads", threads).put("seconds", seconds).put("rounds", rounds)
+                .put("paired_rounds", pairedRounds).put("warmup_seconds", warmupSeconds);
         ObjectNode server = root.putObject("server");
         o.server().forEach(server::put);
         root.put("poll_interval_ms", pollIntervalMs);
@@ -881,6 +1037,27 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 }
             }
         }
+        ObjectNode paired = root.putObject("paired");
+        for (String sync : SYNCHRONOUS_COMMIT) {
+            ObjectNode node = paired.putObject(sync);
+            for (String track : watchedTracks) {
+                List<Pair> of = o.pairs().stream().filter(p -> p.synchronousCommit().equals(sync) && p.pgssTrack().equals(track)).toList();
+                if (of.isEmpty()) {
+                    continue;
+                }
+                ObjectNode vn = node.putObject(track);
+                ArrayNode watchedTps = vn.putArray("watched_tps");
+                ArrayNode unwatchedTps = vn.putArray("unwatched_tps");
+                ArrayNode ratio = vn.putArray("ratio");
+                of.forEach(p -> {
+                    watchedTps.add(round(p.watched().tps(), 1));
+                    unwatchedTps.add(round(p.unwatched().tps(), 1));
+                    ratio.add(round(p.ratio(), 3));
+                });
+                vn.put("median_ratio", round(median(of, Pair::ratio), 3));
+                vn.put("geometric_mean_ratio", round(geometricMean(of, Pair::ratio), 3));
+            }
+        }
         ObjectNode cpu = root.putObject("jvm_cores");
         if (o.idle() != null) {
             cpu.put("idle", round(o.idle().cores(), 3));
@@ -906,7 +1083,6 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         return perSecond > 0 ? (cores - baselineCores) * 1000 / perSecond : Double.NaN;
     }
 
-    /** Median of the rounds' values; the mean of the middle two for an even count. */
     /** {@link #orderBalanced(boolean[], double[])} of the rounds' {@code ratio}. */
     static double orderBalanced(List<Round> of, ToDoubleFunction<Round> ratio) {
         boolean[] watchedFirst = new boolean[of.size()];
@@ -939,10 +1115,24 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         return Math.exp((logSum[0] / count[0] + logSum[1] / count[1]) / 2);
     }
 
-    static double median(List<Round> of, ToDoubleFunction<Round> value) {
+    /** Median of the values; the mean of the middle two for an even count, NaN for none. */
+    static <T> double median(List<T> of, ToDoubleFunction<T> value) {
         double[] sorted = of.stream().mapToDouble(value).sorted().toArray();
         int n = sorted.length;
         return n == 0 ? Double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** Geometric mean of the values, the mean that suits ratios; NaN for none or for one not positive. */
+    static <T> double geometricMean(List<T> of, ToDoubleFunction<T> value) {
+        double logSum = 0;
+        for (T t : of) {
+            double v = value.applyAsDouble(t);
+            if (!(v > 0) || Double.isInfinite(v)) {
+                return Double.NaN;
+            }
+            logSum += Math.log(v);
+        }
+        return of.isEmpty() ? Double.NaN : Math.exp(logSum / of.size());
     }
 
     private static String fixed(double value, int decimals) {

@@ -3,9 +3,10 @@ package dev.firebreak.launcher.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The order-balanced ratio of capture-cost-bench: pure arithmetic over the rounds. */
+/** The order-balanced and paired ratios of capture-cost-bench: pure arithmetic over the rounds. */
 class CaptureCostBenchCommandTest {
 
     @Test
@@ -35,5 +36,23 @@ class CaptureCostBenchCommandTest {
         assertThat(CaptureCostBenchCommand.orderBalanced(new boolean[] {true, false}, new double[] {0.9, Double.NaN})).isNaN();
         assertThat(CaptureCostBenchCommand.orderBalanced(new boolean[] {true, false}, new double[] {0.9, 0})).isNaN();
         assertThat(CaptureCostBenchCommand.orderBalanced(new boolean[0], new double[0])).isNaN();
+    }
+
+    @Test
+    void pairedRatiosAverageGeometricallySoThatInverseRatiosCancel() {
+        List<Double> ratios = List.of(0.8, 1.25, 1.0);
+        assertThat(CaptureCostBenchCommand.geometricMean(ratios, Double::doubleValue)).isCloseTo(1.0, within(1e-12));
+        assertThat(CaptureCostBenchCommand.median(ratios, Double::doubleValue)).isEqualTo(1.0);
+        assertThat(CaptureCostBenchCommand.geometricMean(List.of(0.9, 0.96), Double::doubleValue))
+                .isCloseTo(Math.sqrt(0.9 * 0.96), within(1e-12));
+        assertThat(CaptureCostBenchCommand.median(List.of(0.9, 0.96), Double::doubleValue)).isCloseTo(0.93, within(1e-12));
+    }
+
+    @Test
+    void aPairedRoundWithoutFiguresLeavesTheMeanUndefined() {
+        assertThat(CaptureCostBenchCommand.geometricMean(List.of(0.9, Double.NaN), Double::doubleValue)).isNaN();
+        assertThat(CaptureCostBenchCommand.geometricMean(List.of(0.9, 0.0), Double::doubleValue)).isNaN();
+        assertThat(CaptureCostBenchCommand.geometricMean(List.<Double>of(), Double::doubleValue)).isNaN();
+        assertThat(CaptureCostBenchCommand.median(List.<Double>of(), Double::doubleValue)).isNaN();
     }
 }
