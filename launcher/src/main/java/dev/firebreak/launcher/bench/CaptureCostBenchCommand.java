@@ -281,8 +281,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         if (!Files.isExecutable(pgbenchPath)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pgbench: " + pgbenchPath + " is not executable");
         }
-        if (rounds < 1 || pairedRounds < 0 || warmupSeconds < 0 || seconds < 1 || clients < 1 || threads < 1 || scale < 1 || idleSeconds < 1 || pacedRate < 1
-                || pacedSeconds < 1 || drops < 1 || dropWarmup < 0 || timeoutSeconds < 1 || loopTransactions < 0 || loopRuns < 1) {
+        if (rounds < 1 || pairedRounds < 0 || warmupSeconds < 0 || seconds < 1 || clients < 1 || threads < 1 || scale < 1
+                || idleSeconds < 1 || pacedRate < 1 || pacedSeconds < 1 || drops < 1 || dropWarmup < 0 || timeoutSeconds < 1 || loopTransactions < 0 || loopRuns < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "counts, rates and durations must be positive "
                     + "(--paired-rounds, --warmup-seconds, --drop-warmup and --loop-transactions may be 0)");
         }
@@ -532,9 +532,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     /**
      * The watched database (once per --pgss-track value, in turn) and the unwatched twin under pgbench
      * at the same time. A checkpoint, an autovacuum or a neighbour on the host then slows both alike,
-     * which in back-to-back runs falls on one of them. On a CPU-bound machine the two loads share the
-     * cores, so the ratio is the unwatched transaction's cost over the watched one's; the pipeline's
-     * CPU falls on both here, which is why the back-to-back rounds stay the reference.
+     * which in back-to-back runs falls on one of them. It is no better reference, only another view:
+     * with synchronous_commit=on both wait on the same WAL flushes, so where the disk is the limit the
+     * ratio leans to 1; with off the two loads share the cores unevenly from one round to the next and
+     * need many rounds; and the pipeline's CPU falls on both here, which back to back it does not.
      */
     private List<Pair> runPairs(Pgbench pgbench, PostgresService postgres, Deadline deadline, Timeline progress,
                                 List<String> problems) throws Exception {
@@ -839,10 +840,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             }
         }
         System.out.println("  both databases loaded in the same seconds, so what drifts on the machine (checkpoints, autovacuum, "
-                + "other tenants) falls on both alike; where the cores are the limit the ratio is the unwatched transaction's "
-                + "cost over the watched one's. The pipeline's CPU slows both runs here: it is in the back-to-back ratio above "
-                + "and in the JVM figures below. Before every run, here and above, pgbench_branches and pgbench_tellers are "
-                + "vacuumed, as pgbench does without -n");
+                + "other tenants) falls on both alike. With synchronous_commit=on both wait on the same WAL flushes, so where "
+                + "the disk is the limit the ratio leans to 1; with off the two loads share the cores unevenly from round to "
+                + "round, so only many rounds tell. The pipeline's CPU slows both runs here: it is in the back-to-back ratio "
+                + "above and in the JVM figures below. Before every run, here and above, pgbench_branches and pgbench_tellers "
+                + "are vacuumed, as pgbench does without -n");
     }
 
     private void printLoops(Map<String, List<Double>> loops) {
