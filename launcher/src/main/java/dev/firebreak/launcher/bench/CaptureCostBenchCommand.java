@@ -387,10 +387,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             try {
                 for (int run = 0; run < loopRuns; run++) {
                     for (String track : watchedTracks) {
-                        setUpdateGate(stats, track);
-                        try (Statement st = stats.createStatement()) {
-                            setPgssTrack(st, WATCHED, track);
-                        }
+                        useVariant(stats, track);
                         loops.computeIfAbsent(track, k -> new ArrayList<>()).add(UpdateLoop.microsPerUpdate(postgres, WATCHED,
                                 Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
                     }
@@ -398,10 +395,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                             Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
                 }
             } finally {
-                setUpdateGate(stats, watchedTracks.get(0));
-                try (Statement st = stats.createStatement()) {
-                    setPgssTrack(st, WATCHED, watchedTracks.get(0));
-                }
+                useVariant(stats, watchedTracks.get(0));
             }
         }
         return loops;
@@ -503,10 +497,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                     progress.event("bench", String.format(Locale.ROOT, "synchronous_commit=%s round %d/%d: pgbench %s%s",
                             sync, number, rounds, database, track == null ? "" : " (pg_stat_statements.track=" + track + ")"));
                     if (track != null) {
-                        setUpdateGate(stats, track);
-                        try (Statement st = stats.createStatement()) {
-                            setPgssTrack(st, WATCHED, track);
-                        }
+                        useVariant(stats, track);
                     }
                     vacuumHotTables(postgres, database);
                     Run run = measureRun(pgbench, stats, pgCpu, database, track == null ? "none" : track, sync);
@@ -556,10 +547,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                         progress.event("bench", String.format(Locale.ROOT,
                                 "synchronous_commit=%s paired round %d/%d: pgbench %s (pg_stat_statements.track=%s) and %s at once",
                                 sync, number, pairedRounds, WATCHED, track, UNWATCHED));
-                        setUpdateGate(stats, track);
-                        try (Statement st = stats.createStatement()) {
-                            setPgssTrack(st, WATCHED, track);
-                        }
+                        useVariant(stats, track);
                         vacuumHotTables(postgres, WATCHED);
                         vacuumHotTables(postgres, UNWATCHED);
                         JvmCpu cpu = JvmCpu.start();
@@ -581,9 +569,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             return done;
         } finally {
             loads.shutdownNow();
-            try (Connection stats = postgres.superuserConnection(); Statement st = stats.createStatement()) {
-                setUpdateGate(stats, watchedTracks.get(0));
-                setPgssTrack(st, WATCHED, watchedTracks.get(0));
+            try (Connection stats = postgres.superuserConnection()) {
+                useVariant(stats, watchedTracks.get(0));
             }
         }
     }
@@ -640,6 +627,14 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             pg = pgCpu.between(pgStart, pgCpu.snapshot(), walsenders, wallSeconds);
         }
         return new Run(database, track, result, used, pg, wal);
+    }
+
+    /** Sets the watched database up for a --pgss-track variant: its UPDATE gate, then its pg_stat_statements tracking. */
+    private static void useVariant(Connection stats, String variant) throws SQLException {
+        setUpdateGate(stats, variant);
+        try (Statement st = stats.createStatement()) {
+            setPgssTrack(st, WATCHED, variant);
+        }
     }
 
     /**
