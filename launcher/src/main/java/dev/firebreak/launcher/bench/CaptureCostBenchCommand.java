@@ -505,8 +505,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                         problems.add("synchronous_commit=" + sync + " round " + number + " " + database + ": " + run.pgbench().problem());
                         LOG.warn("pgbench on {} did not complete:\n{}", database, run.pgbench().output());
                     }
-                    progress.event("bench", String.format(Locale.ROOT, "  %.0f tps, JVM %.2f cores, PostgreSQL %.2f cores",
-                            run.pgbench().tps(), run.cpu().cores(), run.pgCores()));
+                    progress.event("bench", String.format(Locale.ROOT, "  %.0f tps, JVM %.2f cores (broker %.2f), PostgreSQL %.2f cores",
+                            run.pgbench().tps(), run.cpu().cores(), run.cpu().brokerCores(), run.pgCores()));
                     if (track == null) {
                         unwatched = run;
                     } else {
@@ -627,6 +627,17 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             pg = pgCpu.between(pgStart, pgCpu.snapshot(), walsenders, wallSeconds);
         }
         return new Run(database, track, result, used, pg, wal);
+    }
+
+    /**
+     * The JVM's CPU of some runs split by who spent it, each part's median over the runs: "pipeline
+     * 0.050, broker 0.040, GC+JIT 0.060". Tells the summaries' trip through the co-located broker
+     * from the pipeline's own work when the watched runs take more than the unwatched ones.
+     */
+    static String jvmSplit(List<JvmCpu.Usage> runs) {
+        return String.format(Locale.ROOT, "pipeline %s, broker %s, GC+JIT %s",
+                fixed(median(runs, JvmCpu.Usage::pipelineCores), 3), fixed(median(runs, JvmCpu.Usage::brokerCores), 3),
+                fixed(median(runs, JvmCpu.Usage::jvmCores), 3));
     }
 
     /** Sets the watched database up for a --pgss-track variant: its UPDATE gate, then its pg_stat_statements tracking. */
@@ -772,13 +783,18 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 double rate = median(of, r -> r.watched().pgbench().tps()) * CAPTURED_PER_TRANSACTION;
                 System.out.printf(Locale.ROOT, cpuRow, "pgbench on " + WATCHED + ", synchronous_commit=" + sync + ", median",
                         fixed(cores, 3), fixed(rate, 0), fixed(median(of, Round::jvmMsPerCapturedStatement), 3),
-                        CAPTURED_PER_TRANSACTION + " captured UPDATEs per transaction; ms above the unwatched run");
+                        CAPTURED_PER_TRANSACTION + " captured UPDATEs per transaction; ms above the unwatched run; "
+                                + jvmSplit(of.stream().map(r -> r.watched().cpu()).toList()));
                 System.out.printf(Locale.ROOT, cpuRow, "pgbench on " + UNWATCHED + ", synchronous_commit=" + sync + ", median",
-                        fixed(median(of, r -> r.unwatched().cpu().cores()), 3), "0", "", "nothing captured: the baseline");
+                        fixed(median(of, r -> r.unwatched().cpu().cores()), 3), "0", "",
+                        "nothing captured: the baseline; " + jvmSplit(of.stream().map(r -> r.unwatched().cpu()).toList()));
             }
         }
         printThreads("idle", o.idle());
         printThreads("paced UPDATEs", o.pacedCpu());
+        report.note("  pipeline / broker / GC+JIT: the median cores of the pipeline's own threads, of the embedded broker's "
+                + "threads, and of no Java thread (garbage collection, JIT); the broker's share is this bench's, since "
+                + "production runs Kafka elsewhere");
         report.note("  ms/statement: the JVM's CPU per captured statement, (cores - baseline cores) * 1000 / captured "
                 + "statements per second; baseline: idle for the paced load, the same round's unwatched run for pgbench "
                 + "(median of the rounds)");
@@ -989,6 +1005,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             ArrayNode ratios = node.putArray("ratio");
             ArrayNode cores = node.putArray("jvm_cores_watched");
             ArrayNode msPerStatement = node.putArray("jvm_ms_per_captured_statement");
+            ArrayNode brokerWatched = node.putArray("jvm_broker_cores_watched");
+            ArrayNode brokerUnwatched = node.putArray("jvm_broker_cores_unwatched");
+            ArrayNode pipelineWatched = node.putArray("jvm_pipeline_cores_watched");
+            ArrayNode pipelineUnwatched = node.putArray("jvm_pipeline_cores_unwatched");
             ArrayNode syncsWatched = node.putArray("wal_syncs_per_tx_watched");
             ArrayNode syncsUnwatched = node.putArray("wal_syncs_per_tx_unwatched");
             for (Round r : of) {
@@ -997,6 +1017,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 ratios.add(round(r.ratio(), 3));
                 msPerStatement.add(round(r.jvmMsPerCapturedStatement(), 3));
                 cores.add(round(r.watched().cpu().cores(), 3));
+                brokerWatched.add(round(r.watched().cpu().brokerCores(), 3));
+                brokerUnwatched.add(round(r.unwatched().cpu().brokerCores(), 3));
+                pipelineWatched.add(round(r.watched().cpu().pipelineCores(), 3));
+                pipelineUnwatched.add(round(r.unwatched().cpu().pipelineCores(), 3));
                 syncsWatched.add(round(r.watched().perTransaction(WalStats::syncs), 2));
                 syncsUnwatched.add(round(r.unwatched().perTransaction(WalStats::syncs), 2));
             }

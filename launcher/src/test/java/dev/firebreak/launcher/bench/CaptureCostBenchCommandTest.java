@@ -49,6 +49,17 @@ class CaptureCostBenchCommandTest {
     }
 
     @Test
+    void theJvmSplitsIntoPipelineBrokerAndGcJitMediansOverTheRuns() {
+        // 10 s runs: CPU seconds of the JVM, of the broker's threads, of the bench's thread, of all live threads
+        List<JvmCpu.Usage> runs = List.of(
+                new JvmCpu.Usage(2.0, 10, 0.4, 0.1, 1.5, List.of()),   // pipeline 0.10, broker 0.04, GC+JIT 0.05
+                new JvmCpu.Usage(2.6, 10, 0.2, 0.1, 1.6, List.of()),   // pipeline 0.13, broker 0.02, GC+JIT 0.10
+                new JvmCpu.Usage(1.0, 10, 0.3, 0.0, 1.2, List.of()));  // pipeline 0.09, broker 0.03, GC+JIT 0 (threads that ended)
+        assertThat(CaptureCostBenchCommand.jvmSplit(runs)).isEqualTo("pipeline 0.100, broker 0.030, GC+JIT 0.050");
+        assertThat(CaptureCostBenchCommand.jvmSplit(List.of())).isEqualTo("pipeline -, broker -, GC+JIT -");
+    }
+
+    @Test
     void aPairedRoundWithoutFiguresLeavesTheMeanUndefined() {
         assertThat(CaptureCostBenchCommand.geometricMean(List.of(0.9, Double.NaN), Double::doubleValue)).isNaN();
         assertThat(CaptureCostBenchCommand.geometricMean(List.of(0.9, 0.0), Double::doubleValue)).isNaN();
