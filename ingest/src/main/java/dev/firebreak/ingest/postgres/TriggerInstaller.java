@@ -33,7 +33,7 @@ public final class TriggerInstaller {
     static final List<String> SCRIPTS = List.of("V1__audit_capture.sql", "V2__dml_capture.sql",
             "V3__trusted_capture_and_guard.sql", "V4__strict_mode.sql", "V5__routine_dml_summary.sql",
             "V6__blast_radius.sql", "V7__gated_routine_update.sql", "V8__update_gate_switch.sql",
-            "V9__update_gate_functions.sql", "V10__update_gate_scope.sql");
+            "V9__update_gate_functions.sql", "V10__update_gate_scope.sql", "V11__update_gate_own_path.sql");
     static final String UNINSTALL_SCRIPT = "uninstall.sql";
     private static final String SET_UPDATE_GATE = "set_update_gate.sql";
     private static final Logger LOG = LoggerFactory.getLogger(TriggerInstaller.class);

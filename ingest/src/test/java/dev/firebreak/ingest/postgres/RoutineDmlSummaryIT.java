@@ -177,6 +177,59 @@ class RoutineDmlSummaryIT {
     }
 
     /**
+     * The gate's AFTER function runs as its owner without a search_path of its own (V11): a role that
+     * puts its own operators, and temporary domains named like the gate's variable types, ahead of
+     * pg_catalog gets none of them run as the owner, and the gate still counts exactly.
+     */
+    @Test
+    void aHostileSearchPathRunsNothingAsTheGatesOwnerNorMovesItsCount() throws Exception {
+        String role = newRoleWithGatedTable(1000);
+        try (Connection agent = pg.connect(role, "pw"); Statement st = agent.createStatement()) {
+            long rowChange = longOf(st, "SELECT 'firebreak.row_change(text, oid, name, name, bigint, text)'::regprocedure::oid");
+            long gate = longOf(st, "SELECT 'firebreak.on_update_gate()'::regprocedure::oid");
+            st.execute("CREATE TABLE " + role + ".seen (who text)");
+            // each hook notes who ran it and then does what the operator or type it stands in for does
+            // (its body is parsed in the caller's path, hence pg_catalog's operators by name)
+            st.execute("CREATE FUNCTION " + role + ".spy() RETURNS boolean LANGUAGE sql AS $$ INSERT INTO " + role
+                    + ".seen VALUES (current_user) RETURNING true $$");
+            st.execute("CREATE FUNCTION " + role + ".minus(a int8, b int8) RETURNS int8 LANGUAGE sql AS $$ SELECT a OPERATOR(pg_catalog.-) b FROM "
+                    + role + ".spy() $$");
+            st.execute("CREATE FUNCTION " + role + ".less(a int8, b int8) RETURNS boolean LANGUAGE sql AS $$ SELECT a OPERATOR(pg_catalog.<) b FROM "
+                    + role + ".spy() $$");
+            st.execute("CREATE FUNCTION " + role + ".cat(a text, b text) RETURNS text LANGUAGE sql AS $$ SELECT a OPERATOR(pg_catalog.||) b FROM "
+                    + role + ".spy() $$");
+            st.execute("CREATE FUNCTION " + role + ".eq(a text, b text) RETURNS boolean LANGUAGE sql AS $$ SELECT a OPERATOR(pg_catalog.=) b FROM "
+                    + role + ".spy() $$");
+            st.execute("CREATE OPERATOR " + role + ".- (leftarg = int8, rightarg = int8, function = " + role + ".minus)");
+            st.execute("CREATE OPERATOR " + role + ".< (leftarg = int8, rightarg = int8, function = " + role + ".less)");
+            st.execute("CREATE OPERATOR " + role + ".|| (leftarg = text, rightarg = text, function = " + role + ".cat)");
+            st.execute("CREATE OPERATOR " + role + ".= (leftarg = text, rightarg = text, function = " + role + ".eq)");
+            st.execute("CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (" + role + ".spy())");
+            st.execute("CREATE DOMAIN pg_temp.int8 AS pg_catalog.int8 CHECK (" + role + ".spy())");
+            st.execute("SET search_path = " + role + ", pg_catalog");
+            assertThat(longOf(st, "SELECT 3::pg_catalog.int8 - 1::pg_catalog.int8")).as("the role's own operator answers").isEqualTo(2);
+            agent.setAutoCommit(false);
+            for (int id = 1; id <= 99; id++) {
+                assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'r' WHERE id = " + id)).isEqualTo(1);
+            }
+            assertThat(callsOf(st, gate)).as("the gate ran for every UPDATE").isEqualTo(99);
+            assertThat(callsOf(st, rowChange)).as("and judged none of them").isZero();
+            assertThat(st.executeUpdate("UPDATE " + role + ".t SET v = 'big' WHERE id > 500")).isEqualTo(500);
+            assertThat(callsOf(st, rowChange)).as("the large UPDATE judged once").isEqualTo(1);
+            agent.commit();
+            assertThat(longOf(st, "SELECT pg_catalog.count(*) FROM " + role + ".seen WHERE who OPERATOR(pg_catalog.=) '" + role + "'"))
+                    .as("the hooks were in the way of unqualified names").isPositive();
+            assertThat(longOf(st, "SELECT pg_catalog.count(*) FROM " + role + ".seen WHERE who OPERATOR(pg_catalog.<>) '" + role + "'"))
+                    .as("none ran as anyone but the role").isZero();
+        }
+    }
+
+    /** Calls of the function {@code oid} in this transaction and any before the backend's last statistics flush. */
+    private static long callsOf(Statement st, long oid) throws SQLException {
+        return longOf(st, "SELECT coalesce(pg_catalog.pg_stat_get_xact_function_calls(" + oid + "::pg_catalog.oid), 0)");
+    }
+
+    /**
      * A large statement that rolls back leaves its rows in PostgreSQL's counter while the mark reverts:
      * the next statement's rows must still be its own (the BEFORE trigger marks anew).
      */
