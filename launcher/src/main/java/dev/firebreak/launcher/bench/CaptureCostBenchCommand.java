@@ -48,14 +48,16 @@ import picocli.CommandLine.Spec;
  * JVM's CPU idle, at a paced 2,000 UPDATEs per second and under pgbench; PostgreSQL's CPU per
  * transaction (the slot's walsender, the run's backends, the rest of the server), with the watched
  * database run once per {@code --pgss-track} value to tell pg_stat_statements' share (and, with
- * {@code -ungated} and {@code -allgated}, the UPDATE gate triggers' share); and the DROP
- * TABLE capture latency. Figures, never assertions. Exits 0 when every run completed, 1 otherwise.
+ * {@code -ungated} and {@code -allgated}, the UPDATE gate triggers' share); the backend's CPU per
+ * single-row UPDATE in server-side loops and per one-UPDATE transaction sent by one client; and
+ * the DROP TABLE capture latency. Figures, never assertions. Exits 0 when every run completed, 1 otherwise.
  */
 @Command(name = "capture-cost-bench", mixinStandardHelpOptions = true,
         description = "Start the embedded stack and pipeline, load a watched and an unwatched database with pgbench in "
                 + "alternating rounds and at the same time (synchronous_commit on and off) and print their TPS and ratio, the pipeline JVM's "
-                + "CPU (idle, paced UPDATEs, under pgbench), PostgreSQL's CPU per transaction (walsender, backends) and the "
-                + "DROP TABLE capture latency. "
+                + "CPU (idle, paced UPDATEs, under pgbench), PostgreSQL's CPU per transaction (walsender, backends), the "
+                + "backend's CPU per gated UPDATE (server-side loops, one-UPDATE client transactions) and the DROP TABLE capture "
+                + "latency. "
                 + "Exit code 1 when a pgbench run or a latency sample failed or the timeout cut the run.")
 public final class CaptureCostBenchCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(CaptureCostBenchCommand.class);
@@ -119,6 +121,16 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     @Option(names = "--loop-runs", defaultValue = "5",
             description = "Server-side loops per database, alternating between them (default ${DEFAULT-VALUE}).")
     int loopRuns;
+
+    @Option(names = "--client-update-runs", defaultValue = "3",
+            description = "pgbench runs per database of one single-row UPDATE per transaction from one client (-c 1; the "
+                    + "backend's CPU per transaction from /proc), alternating between the databases; 0 skips them "
+                    + "(default ${DEFAULT-VALUE}).")
+    int clientUpdateRuns;
+
+    @Option(names = "--client-update-seconds", defaultValue = "8",
+            description = "Length of each of those runs (default ${DEFAULT-VALUE}).")
+    int clientUpdateSeconds;
 
     @Option(names = "--drops", defaultValue = "200", description = "Counted DROP TABLE latency samples (default ${DEFAULT-VALUE}).")
     int drops;
@@ -243,7 +255,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     /** Everything measured; a part the deadline cut is null or shorter than planned. */
     private record Outcome(Map<String, String> server, String pgbenchVersion, JvmCpu.Usage idle, PacedUpdates.Result paced,
                            JvmCpu.Usage pacedCpu, PathResult drop, List<GuardLatency.Sample> guard,
-                           Map<String, List<Double>> loops, List<Round> rounds, List<Pair> pairs, List<String> problems) {
+                           Map<String, List<Double>> loops, Map<String, List<Double>> clientUpdates, List<Round> rounds,
+                           List<Pair> pairs, List<String> problems) {
     }
 
     /** A named column of the per-database tables: the watched database per --pgss-track value, then the unwatched one. */
@@ -282,9 +295,10 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pgbench: " + pgbenchPath + " is not executable");
         }
         if (rounds < 1 || pairedRounds < 0 || warmupSeconds < 0 || seconds < 1 || clients < 1 || threads < 1 || scale < 1
-                || idleSeconds < 1 || pacedRate < 1 || pacedSeconds < 1 || drops < 1 || dropWarmup < 0 || timeoutSeconds < 1 || loopTransactions < 0 || loopRuns < 1) {
+                || idleSeconds < 1 || pacedRate < 1 || pacedSeconds < 1 || drops < 1 || dropWarmup < 0 || timeoutSeconds < 1 || loopTransactions < 0 || loopRuns < 1
+                || clientUpdateRuns < 0 || clientUpdateSeconds < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "counts, rates and durations must be positive "
-                    + "(--paired-rounds, --warmup-seconds, --drop-warmup and --loop-transactions may be 0)");
+                    + "(--paired-rounds, --warmup-seconds, --drop-warmup, --loop-transactions and --client-update-runs may be 0)");
         }
         if (threads > clients) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must not exceed --clients (pgbench refuses it)");
@@ -368,13 +382,72 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
             }
         }
         Map<String, List<Double>> loops = loopTransactions == 0 || deadline.passed() ? Map.of() : updateLoops(postgres, progress);
+        Map<String, List<Double>> clientUpdates = clientUpdateRuns == 0 || deadline.passed() ? Map.of()
+                : clientUpdates(pgbench, postgres, progress, problems);
         if (!deadline.passed()) {
             vacuumBoth(postgres, progress);
         }
         warmUp(pgbench, postgres, deadline, progress, problems);
         List<Round> done = runRounds(pgbench, postgres, deadline, progress, problems);
         List<Pair> pairs = runPairs(pgbench, postgres, deadline, progress, problems);
-        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, guard, loops, done, pairs, problems);
+        return new Outcome(server, pgbench.version(), idle, paced, pacedCpu, drop, guard, loops, clientUpdates, done, pairs,
+                problems);
+    }
+
+    /**
+     * Microseconds of backend CPU per client transaction of one single-row UPDATE, per watched
+     * variant and for the unwatched twin, the databases taking turns. One client, so the run's only
+     * session is pgbench's, and every transaction sets the gate's PL/pgSQL expressions up again.
+     */
+    private Map<String, List<Double>> clientUpdates(Pgbench pgbench, PostgresService postgres, Timeline progress,
+                                                    List<String> problems) throws Exception {
+        Map<String, List<Double>> perDatabase = new LinkedHashMap<>();
+        Path script = ClientUpdate.scriptFile();
+        Map<String, String> variables = Map.of(ClientUpdate.ACCOUNTS_VARIABLE, Integer.toString(scale * 100_000));
+        progress.event("bench", String.format(Locale.ROOT, "client transactions: %d x %d s of one UPDATE per transaction per database",
+                clientUpdateRuns, clientUpdateSeconds));
+        try (Connection stats = postgres.superuserConnection()) {
+            PostgresCpu pgCpu = PostgresCpu.locate(postgres, stats).orElse(null);
+            if (pgCpu == null) {
+                problems.add("PostgreSQL's processes cannot be read from /proc here (a container?): no client-transaction figures");
+                return Map.of();
+            }
+            try {
+                for (int run = 0; run < clientUpdateRuns; run++) {
+                    for (String track : watchedTracks) {
+                        useVariant(stats, track);
+                        addMeasured(perDatabase, track, clientUpdateMicros(pgbench, stats, pgCpu, WATCHED, script, variables, problems));
+                    }
+                    addMeasured(perDatabase, UNWATCHED, clientUpdateMicros(pgbench, stats, pgCpu, UNWATCHED, script, variables, problems));
+                }
+            } finally {
+                useVariant(stats, watchedTracks.get(0));
+            }
+        }
+        return perDatabase;
+    }
+
+    /** One run's backend CPU per transaction, µs; NaN (and a problem) when pgbench did not finish. */
+    private double clientUpdateMicros(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, String database, Path script,
+                                      Map<String, String> variables, List<String> problems) throws Exception {
+        PostgresCpu.Snapshot start = pgCpu.snapshot();
+        long startNanos = System.nanoTime();
+        Pgbench.Result result = pgbench.runScript(database, script, variables, 1, 1, clientUpdateSeconds, PACED_SYNCHRONOUS_COMMIT);
+        double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
+        pgCpu.awaitEndedSessionsReaped(start, stats);
+        PostgresCpu.Usage used = pgCpu.between(start, pgCpu.snapshot(), Set.of(), wallSeconds);
+        if (!result.complete()) {
+            problems.add("client transactions on " + database + ": " + result.problem());
+            return Double.NaN;
+        }
+        return PostgresCpu.Usage.msPer(used.endedBackends(), result.transactions()) * 1000;
+    }
+
+    private static void addMeasured(Map<String, List<Double>> perDatabase, String key, double value) {
+        List<Double> values = perDatabase.computeIfAbsent(key, k -> new ArrayList<>());
+        if (!Double.isNaN(value)) {
+            values.add(value);
+        }
     }
 
     /**
@@ -777,6 +850,7 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         printPostgresCpu(o.rounds());
         printWal(o.rounds(), series());
         printLoops(o.loops());
+        printClientUpdates(o.clientUpdates());
 
         System.out.printf(Locale.ROOT, "%npipeline JVM CPU, cores (CPU seconds / wall seconds)%n");
         String cpuRow = "%-60s %6s %10s %12s  %s%n";
@@ -877,25 +951,51 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     }
 
     private void printLoops(Map<String, List<Double>> loops) {
-        List<Double> base = loops.get(UNWATCHED);
-        if (base == null) {
+        printPerDatabase(loops, String.format(Locale.ROOT, "pgbench's single-row UPDATEs in a server-side loop, us per UPDATE "
+                + "(%d transactions of %d per loop, synchronous_commit=off, as %s; %d loops per database, taking turns)",
+                loopTransactions, UpdateLoop.UPDATES_PER_TRANSACTION, Pgbench.APP_ROLE, loopRuns),
+                "  what the backend spends per UPDATE, Firebreak's triggers included, without pgbench, the network "
+                + "or other sessions; +median: above the unwatched twin's median");
+    }
+
+    private void printClientUpdates(Map<String, List<Double>> runs) {
+        printPerDatabase(runs, String.format(Locale.ROOT, "one single-row UPDATE of pgbench_accounts per client transaction, "
+                + "backend us per transaction (pgbench -c 1 -M prepared, %d s per run, synchronous_commit=%s, as %s; %d runs per "
+                + "database, taking turns)", clientUpdateSeconds, PACED_SYNCHRONOUS_COMMIT, Pgbench.APP_ROLE, clientUpdateRuns),
+                "  the session's backend CPU (/proc, its connection included) / transactions; every transaction sets the gate's "
+                + "PL/pgSQL expressions up again, which the loop above hides; +median: above the unwatched twin's median (the gate's two "
+                + "triggers and pg_stat_statements' tracking)");
+    }
+
+    /** One array of per-run figures per database, rounded to 0.01. */
+    private static void putPerDatabase(ObjectNode node, Map<String, List<Double>> perDatabase) {
+        perDatabase.forEach((key, values) -> {
+            ArrayNode runs = node.putArray(key);
+            values.forEach(v -> runs.add(round(v, 2)));
+        });
+    }
+
+    /** A table of one figure per run, per database: median, min, max and the median above the unwatched twin's. */
+    private static void printPerDatabase(Map<String, List<Double>> perDatabase, String title, String note) {
+        List<Double> base = perDatabase.get(UNWATCHED);
+        if (base == null || base.isEmpty()) {
             return;
         }
-        System.out.printf(Locale.ROOT, "%npgbench's single-row UPDATEs in a server-side loop, us per UPDATE (%d transactions of "
-                + "%d per loop, synchronous_commit=off, as %s; %d loops per database, taking turns)%n", loopTransactions,
-                UpdateLoop.UPDATES_PER_TRANSACTION, Pgbench.APP_ROLE, loopRuns);
+        System.out.printf(Locale.ROOT, "%n%s%n", title);
         String row = "%-36s %8s %8s %8s %10s%n";
         System.out.printf(Locale.ROOT, row, "database", "median", "min", "max", "+median");
         double baseline = Percentiles.of(base).p50();
-        loops.forEach((key, values) -> {
+        perDatabase.forEach((key, values) -> {
+            if (values.isEmpty()) {
+                return;
+            }
             Percentiles p = Percentiles.of(values);
             boolean unwatched = key.equals(UNWATCHED);
             System.out.printf(Locale.ROOT, row, unwatched ? UNWATCHED : WATCHED + " pgss=" + key, fixed(p.p50(), 2),
                     fixed(values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN), 2), fixed(p.max(), 2),
                     unwatched ? "" : fixed(p.p50() - baseline, 2));
         });
-        System.out.println("  what the backend spends per UPDATE, Firebreak's triggers included, without pgbench, the network "
-                + "or other sessions; +median: above the unwatched twin's median");
+        System.out.println(note);
     }
 
     /** The watched database once per --pgss-track value, then the unwatched twin. */
@@ -1009,11 +1109,8 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
         root.put("routine_dml", stackOptions.overrides().get(ROUTINE_KEY));
         ArrayNode tracks = root.putArray("watched_pgss_track");
         watchedTracks.forEach(tracks::add);
-        ObjectNode loops = root.putObject("update_loop_us");
-        o.loops().forEach((key, values) -> {
-            ArrayNode runs = loops.putArray(key);
-            values.forEach(v -> runs.add(round(v, 2)));
-        });
+        putPerDatabase(root.putObject("update_loop_us"), o.loops());
+        putPerDatabase(root.putObject("client_update_us"), o.clientUpdates());
         ObjectNode perSync = root.putObject("synchronous_commit");
         for (String sync : SYNCHRONOUS_COMMIT) {
             List<Round> of = o.rounds().stream().filter(r -> r.synchronousCommit().equals(sync)).toList();

@@ -96,11 +96,31 @@ final class Pgbench {
      */
     Result run(String database, int clients, int threads, int seconds, String synchronousCommit)
             throws IOException, InterruptedException {
+        return execute(loadArguments(database, clients, threads, seconds, List.of()), "-c synchronous_commit=" + synchronousCommit,
+                Duration.ofSeconds(seconds + 60L), APP_ROLE, APP_PASSWORD);
+    }
+
+    /**
+     * Runs {@code script} (a pgbench script file) instead of the built-in one, with prepared
+     * statements for {@code seconds}; {@code variables} are set with -D.
+     */
+    Result runScript(String database, Path script, Map<String, String> variables, int clients, int threads, int seconds,
+                     String synchronousCommit) throws IOException, InterruptedException {
+        List<String> scriptArgs = new ArrayList<>(List.of("-f", script.toString()));
+        variables.forEach((name, value) -> scriptArgs.addAll(List.of("-D", name + "=" + value)));
+        return execute(loadArguments(database, clients, threads, seconds, scriptArgs), "-c synchronous_commit=" + synchronousCommit,
+                Duration.ofSeconds(seconds + 60L), APP_ROLE, APP_PASSWORD);
+    }
+
+    /** pgbench's arguments for a timed load: the built-in TPC-B-like script unless {@code scriptArgs} name one. */
+    static List<String> loadArguments(String database, int clients, int threads, int seconds, List<String> scriptArgs) {
         // -n: no vacuum and no TRUNCATE of pgbench_history before the run; the role running the load
         // owns the tables but is not a superuser, and a growing history does not change the TPC-B shape.
-        List<String> args = List.of("-n", "-M", "prepared", "-c", Integer.toString(clients), "-j", Integer.toString(threads),
-                "-T", Integer.toString(seconds), database);
-        return execute(args, "-c synchronous_commit=" + synchronousCommit, Duration.ofSeconds(seconds + 60L), APP_ROLE, APP_PASSWORD);
+        List<String> args = new ArrayList<>(List.of("-n", "-M", "prepared", "-c", Integer.toString(clients), "-j",
+                Integer.toString(threads), "-T", Integer.toString(seconds)));
+        args.addAll(scriptArgs);
+        args.add(database);
+        return List.copyOf(args);
     }
 
     private Result execute(List<String> args, String pgOptions, Duration timeout, String user, String password)

@@ -2,6 +2,7 @@ package dev.firebreak.launcher.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The pgbench summary parser only; the benchmark itself never runs in the test suite. */
@@ -68,5 +69,14 @@ class PgbenchTest {
         assertThat(result.transactions()).isEqualTo(-1);
         assertThat(result.complete()).isFalse();
         assertThat(result.problem()).isEqualTo("pgbench: error: connection to server failed");
+    }
+
+    @Test
+    void aScriptRunNamesItsFileAndVariablesBeforeTheDatabase() {
+        assertThat(Pgbench.loadArguments("db", 1, 1, 8, List.of("-f", "/tmp/s.pgbench", "-D", "accounts=500000")))
+                .containsExactly("-n", "-M", "prepared", "-c", "1", "-j", "1", "-T", "8", "-f", "/tmp/s.pgbench", "-D",
+                        "accounts=500000", "db");
+        assertThat(Pgbench.loadArguments("db", 4, 2, 15, List.of()))
+                .as("the built-in TPC-B-like script").containsExactly("-n", "-M", "prepared", "-c", "4", "-j", "2", "-T", "15", "db");
     }
 }
