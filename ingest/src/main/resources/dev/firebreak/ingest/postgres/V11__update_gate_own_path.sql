@@ -6,10 +6,10 @@
 -- namespace look-ups that follow start again. Measured on PostgreSQL 17 with pgbench -M prepared,
 -- one client, one single-row UPDATE of pgbench_accounts per transaction, synchronous_commit=off,
 -- the backend's CPU per transaction from /proc, variants taking turns: no triggers about 120 us,
--- V9's two functions +39 to +43 us, the same gate without the clause +28 to +34 us. The gate
--- without the clause costs about a quarter less; the rest is two PL/pgSQL trigger calls per
+-- V9's two functions +37 to +43 us, the gate without the clause +28 to +40 (median of seven
+-- sessions 31); round by round 2 to 11 us less. The rest is two PL/pgSQL trigger calls per
 -- UPDATE (an empty one costs about 6.5 us) and their expressions, set up again in every
--- transaction.
+-- transaction (docs/benchmarks.md, V11).
 --
 -- Without the clause the function runs, as its owner, in whatever search_path the updating
 -- session chose, so nothing in it may be looked up there: every function, operator and type is

@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
  * database run once per {@code --pgss-track} value to tell pg_stat_statements' share (and, with
  * {@code -ungated} and {@code -allgated}, the UPDATE gate triggers' share); the backend's CPU per
  * single-row UPDATE in server-side loops and per one-UPDATE transaction sent by one client; and
- * the DROP TABLE capture latency. Figures, never assertions. Exits 0 when every run completed, 1 otherwise.
+ * the DROP TABLE capture latency. Figures, never assertions. Exits 0 when every run completed, 1
+ * otherwise.
  */
 @Command(name = "capture-cost-bench", mixinStandardHelpOptions = true,
         description = "Start the embedded stack and pipeline, load a watched and an unwatched database with pgbench in "
