@@ -417,9 +417,11 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 for (int run = 0; run < clientUpdateRuns; run++) {
                     for (String track : watchedTracks) {
                         useVariant(stats, track);
-                        addMeasured(perDatabase, track, clientUpdateMicros(pgbench, stats, pgCpu, WATCHED, script, variables, problems));
+                        addMeasured(perDatabase, track,
+                                clientUpdateMicros(pgbench, stats, pgCpu, WATCHED, track, script, variables, problems));
                     }
-                    addMeasured(perDatabase, UNWATCHED, clientUpdateMicros(pgbench, stats, pgCpu, UNWATCHED, script, variables, problems));
+                    addMeasured(perDatabase, UNWATCHED,
+                            clientUpdateMicros(pgbench, stats, pgCpu, UNWATCHED, "none", script, variables, problems));
                 }
             } finally {
                 useVariant(stats, watchedTracks.get(0));
@@ -429,19 +431,15 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     }
 
     /** One run's backend CPU per transaction, µs; NaN (and a problem) when pgbench did not finish. */
-    private double clientUpdateMicros(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, String database, Path script,
-                                      Map<String, String> variables, List<String> problems) throws Exception {
-        PostgresCpu.Snapshot start = pgCpu.snapshot();
-        long startNanos = System.nanoTime();
-        Pgbench.Result result = pgbench.runScript(database, script, variables, 1, 1, clientUpdateSeconds, PACED_SYNCHRONOUS_COMMIT);
-        double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
-        pgCpu.awaitEndedSessionsReaped(start, stats);
-        PostgresCpu.Usage used = pgCpu.between(start, pgCpu.snapshot(), Set.of(), wallSeconds);
-        if (!result.complete()) {
-            problems.add("client transactions on " + database + ": " + result.problem());
+    private double clientUpdateMicros(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, String database, String track,
+                                      Path script, Map<String, String> variables, List<String> problems) throws Exception {
+        Run run = measure(stats, pgCpu, database, track,
+                () -> pgbench.runScript(database, script, variables, 1, 1, clientUpdateSeconds, PACED_SYNCHRONOUS_COMMIT));
+        if (!run.pgbench().complete()) {
+            problems.add("client transactions on " + database + ": " + run.pgbench().problem());
             return Double.NaN;
         }
-        return PostgresCpu.Usage.msPer(used.endedBackends(), result.transactions()) * 1000;
+        return run.pgMsPerTransaction(PostgresCpu.Usage::endedBackends) * 1000;
     }
 
     private static void addMeasured(Map<String, List<Double>> perDatabase, String key, double value) {
@@ -703,13 +701,19 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
     /** One pgbench run with the JVM's, PostgreSQL's and the WAL's counters around it. */
     private Run measureRun(Pgbench pgbench, Connection stats, PostgresCpu pgCpu, String database, String track, String sync)
             throws Exception {
+        return measure(stats, pgCpu, database, track, () -> pgbench.run(database, clients, threads, seconds, sync));
+    }
+
+    /** {@code load} (one pgbench run) with the JVM's, PostgreSQL's and the WAL's counters around it. */
+    private static Run measure(Connection stats, PostgresCpu pgCpu, String database, String track, Callable<Pgbench.Result> load)
+            throws Exception {
         // the walsenders of the watched database's slot decode every run's WAL, the unwatched twin's too
         Set<Integer> walsenders = pgCpu == null ? Set.of() : PostgresCpu.walsenders(stats, WATCHED);
         PostgresCpu.Snapshot pgStart = pgCpu == null ? null : pgCpu.snapshot();
         WalStats walBefore = WalStats.read(stats);
         JvmCpu cpu = JvmCpu.start();
         long startNanos = System.nanoTime();
-        Pgbench.Result result = pgbench.run(database, clients, threads, seconds, sync);
+        Pgbench.Result result = load.call();
         double wallSeconds = (System.nanoTime() - startNanos) / 1e9;
         JvmCpu.Usage used = cpu.stop();
         WalStats wal = WalStats.readAfterExit(stats, Pgbench.APPLICATION_NAME).minus(walBefore);
