@@ -402,7 +402,6 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
      */
     private Map<String, List<Double>> clientUpdates(Pgbench pgbench, PostgresService postgres, Timeline progress,
                                                     List<String> problems) throws Exception {
-        Map<String, List<Double>> perDatabase = new LinkedHashMap<>();
         Path script = ClientUpdate.scriptFile();
         Map<String, String> variables = Map.of(ClientUpdate.ACCOUNTS_VARIABLE, Integer.toString(scale * 100_000));
         progress.event("bench", String.format(Locale.ROOT, "client transactions: %d x %d s of one UPDATE per transaction per database",
@@ -413,21 +412,9 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
                 problems.add("PostgreSQL's processes cannot be read from /proc here (a container?): no client-transaction figures");
                 return Map.of();
             }
-            try {
-                for (int run = 0; run < clientUpdateRuns; run++) {
-                    for (String track : watchedTracks) {
-                        useVariant(stats, track);
-                        addMeasured(perDatabase, track,
-                                clientUpdateMicros(pgbench, stats, pgCpu, WATCHED, track, script, variables, problems));
-                    }
-                    addMeasured(perDatabase, UNWATCHED,
-                            clientUpdateMicros(pgbench, stats, pgCpu, UNWATCHED, "none", script, variables, problems));
-                }
-            } finally {
-                useVariant(stats, watchedTracks.get(0));
-            }
+            return inTurns(stats, clientUpdateRuns,
+                    (database, track) -> clientUpdateMicros(pgbench, stats, pgCpu, database, track, script, variables, problems));
         }
-        return perDatabase;
     }
 
     /** One run's backend CPU per transaction, µs; NaN (and a problem) when pgbench did not finish. */
@@ -454,26 +441,40 @@ public final class CaptureCostBenchCommand implements Callable<Integer> {
      * --pgss-track value) and for the unwatched twin (keyed {@value #UNWATCHED}), the databases
      * taking turns so that drift over the run falls on all alike.
      */
-    private Map<String, List<Double>> updateLoops(PostgresService postgres, Timeline progress) throws SQLException {
-        Map<String, List<Double>> loops = new LinkedHashMap<>();
+    private Map<String, List<Double>> updateLoops(PostgresService postgres, Timeline progress) throws Exception {
         progress.event("bench", String.format(Locale.ROOT, "server-side loops: %d x %d transactions of %d UPDATEs per database",
                 loopRuns, loopTransactions, UpdateLoop.UPDATES_PER_TRANSACTION));
         try (Connection stats = postgres.superuserConnection()) {
-            try {
-                for (int run = 0; run < loopRuns; run++) {
-                    for (String track : watchedTracks) {
-                        useVariant(stats, track);
-                        loops.computeIfAbsent(track, k -> new ArrayList<>()).add(UpdateLoop.microsPerUpdate(postgres, WATCHED,
-                                Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
-                    }
-                    loops.computeIfAbsent(UNWATCHED, k -> new ArrayList<>()).add(UpdateLoop.microsPerUpdate(postgres, UNWATCHED,
-                            Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
-                }
-            } finally {
-                useVariant(stats, watchedTracks.get(0));
-            }
+            return inTurns(stats, loopRuns, (database, track) -> UpdateLoop.microsPerUpdate(postgres, database,
+                    Pgbench.APP_ROLE, Pgbench.APP_PASSWORD, loopTransactions, scale));
         }
-        return loops;
+    }
+
+    /** One figure of one database (the watched one under a --pgss-track variant, or "none" for the unwatched twin). */
+    @FunctionalInterface
+    private interface PerRun {
+        double measure(String database, String track) throws Exception;
+    }
+
+    /**
+     * {@code runs} figures per database, keyed by --pgss-track value for the watched database and
+     * {@value #UNWATCHED} for its twin: each variant and then the twin in turn, so that drift over
+     * the run falls on all alike. A NaN (a failed run) is left out; the first variant is restored.
+     */
+    private Map<String, List<Double>> inTurns(Connection stats, int runs, PerRun perRun) throws Exception {
+        Map<String, List<Double>> perDatabase = new LinkedHashMap<>();
+        try {
+            for (int run = 0; run < runs; run++) {
+                for (String track : watchedTracks) {
+                    useVariant(stats, track);
+                    addMeasured(perDatabase, track, perRun.measure(WATCHED, track));
+                }
+                addMeasured(perDatabase, UNWATCHED, perRun.measure(UNWATCHED, "none"));
+            }
+        } finally {
+            useVariant(stats, watchedTracks.get(0));
+        }
+        return perDatabase;
     }
 
     /**

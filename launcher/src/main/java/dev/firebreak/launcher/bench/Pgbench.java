@@ -96,8 +96,7 @@ final class Pgbench {
      */
     Result run(String database, int clients, int threads, int seconds, String synchronousCommit)
             throws IOException, InterruptedException {
-        return execute(loadArguments(database, clients, threads, seconds, List.of()), "-c synchronous_commit=" + synchronousCommit,
-                Duration.ofSeconds(seconds + 60L), APP_ROLE, APP_PASSWORD);
+        return load(loadArguments(database, clients, threads, seconds, List.of()), seconds, synchronousCommit);
     }
 
     /**
@@ -108,8 +107,12 @@ final class Pgbench {
                      String synchronousCommit) throws IOException, InterruptedException {
         List<String> scriptArgs = new ArrayList<>(List.of("-f", script.toString()));
         variables.forEach((name, value) -> scriptArgs.addAll(List.of("-D", name + "=" + value)));
-        return execute(loadArguments(database, clients, threads, seconds, scriptArgs), "-c synchronous_commit=" + synchronousCommit,
-                Duration.ofSeconds(seconds + 60L), APP_ROLE, APP_PASSWORD);
+        return load(loadArguments(database, clients, threads, seconds, scriptArgs), seconds, synchronousCommit);
+    }
+
+    /** A timed load as the load role, synchronous_commit set through PGOPTIONS for this run only. */
+    private Result load(List<String> args, int seconds, String synchronousCommit) throws IOException, InterruptedException {
+        return execute(args, "-c synchronous_commit=" + synchronousCommit, Duration.ofSeconds(seconds + 60L), APP_ROLE, APP_PASSWORD);
     }
 
     /** pgbench's arguments for a timed load: the built-in TPC-B-like script unless {@code scriptArgs} name one. */
